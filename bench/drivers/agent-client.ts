@@ -1,0 +1,41 @@
+import { fileURLToPath } from 'node:url';
+import { spawnJsonChild, tsEntryArgv } from '../lib/child.ts';
+import { inNetns } from '../../netem/exec.ts';
+import type { ProbeRequest, ProbeSample } from './probe.ts';
+
+/** The harness's handle on a client agent process. */
+export interface Agent {
+  readonly pid: number;
+  probe(req: ProbeRequest): Promise<ProbeSample>;
+  close(conn_key: string): Promise<void>;
+  closeAll(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const ENTRY = fileURLToPath(new URL('./agent.ts', import.meta.url));
+
+export async function startAgent(netns: string | null): Promise<Agent> {
+  const child = await spawnJsonChild<{ ready: true; pid: number }>(inNetns(netns, tsEntryArgv(ENTRY)), {
+    label: 'client agent',
+  });
+  const call = async <T>(body: Record<string, unknown>, timeout_ms: number): Promise<T> => {
+    const reply = await child.request<{ ok: boolean; error?: string } & T>(body, timeout_ms);
+    if (!reply.ok) throw new Error(`client agent: ${reply.error ?? 'failed'}`);
+    return reply;
+  };
+  return {
+    pid: child.pid,
+    async probe(req) {
+      // The agent enforces req.timeout_ms itself; the extra margin only catches a hung agent.
+      const reply = await call<{ sample: ProbeSample }>({ op: 'probe', ...req }, req.timeout_ms + 5_000);
+      return reply.sample;
+    },
+    async close(conn_key) {
+      await call({ op: 'close', conn_key }, 5_000);
+    },
+    async closeAll() {
+      await call({ op: 'close_all' }, 5_000);
+    },
+    stop: () => child.stop(),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The client agent: a child process that runs where the measuring client must be (inside the client network
+ * namespace), holds connections and answers JSON-line requests from the harness. Exits when stdin closes.
+ */
+import { createInterface } from 'node:readline';
+import { emitJsonLine } from '../lib/child.ts';
+import { errorMessage } from '../lib/errors.ts';
+import { Prober, type ProbeRequest } from './probe.ts';
+
+const prober = new Prober();
+
+type AgentRequest = { id: number } & (
+  | ({ op: 'probe' } & ProbeRequest)
+  | { op: 'close'; conn_key: string }
+  | { op: 'close_all' }
+);
+
+async function handle(msg: AgentRequest): Promise<Record<string, unknown>> {
+  switch (msg.op) {
+    case 'probe':
+      return { sample: await prober.probe(msg) };
+    case 'close':
+      prober.close(msg.conn_key);
+      return {};
+    case 'close_all':
+      prober.closeAll();
+      return {};
+  }
+}
+
+const rl = createInterface({ input: process.stdin });
+rl.on('line', (line) => {
+  let msg: AgentRequest;
+  try {
+    msg = JSON.parse(line) as AgentRequest;
+  } catch {
+    return;
+  }
+  handle(msg).then(
+    (reply) => emitJsonLine({ id: msg.id, ok: true, ...reply }),
+    (e: unknown) => emitJsonLine({ id: msg.id, ok: false, error: errorMessage(e) }),
+  );
+});
+rl.on('close', () => {
+  prober.closeAll();
+  process.exit(0);
+});
+process.once('SIGTERM', () => process.exit(0));
+process.once('SIGINT', () => process.exit(0));
+emitJsonLine({ ready: true, pid: process.pid });

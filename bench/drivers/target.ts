@@ -1,0 +1,24 @@
+import type { TlsVersion } from '../../servers/config.ts';
+
+export interface Target {
+  host: string;
+  port: number;
+}
+
+/** How the client secures a connection; the server's certificate is trusted explicitly through `ca`. */
+export interface ClientTls {
+  ca: string;
+  servername: string;
+  min_version: TlsVersion;
+  max_version: TlsVersion;
+}
+
+/** Phases of opening a connection, measured from the moment connect() is called. */
+export interface ConnectTimings {
+  t_start_ms: number;
+  t_connected_ms: number;
+  t_secure_ms: number;
+  tls_version: string | null;
+  alpn: string | null;
+  tls_resumed: boolean;
+}

@@ -1,0 +1,63 @@
+import type { SummaryRow } from './results/schema.ts';
+
+function n(v: string | number | null | undefined): number | null {
+  if (v === null || v === undefined || v === '') return null;
+  const x = Number(v);
+  return Number.isFinite(x) ? x : null;
+}
+
+function fmtMs(v: number | null, digits = 3): string {
+  return v === null ? '—' : `${v.toFixed(digits)} ms`;
+}
+
+/** "median ms [CI low–high] n=…" — every printed figure carries its unit, sample count and spread. */
+export function fmtFigure(r: SummaryRow | undefined): string {
+  if (!r) return 'not run';
+  const med = n(r.median);
+  if (med === null) return `no samples (${r.errors} errors)`;
+  const lo = n(r.ci95_low);
+  const hi = n(r.ci95_high);
+  const ci = lo !== null && hi !== null ? ` [${lo.toFixed(3)}–${hi.toFixed(3)}]` : ' [CI n/a]';
+  const errs = Number(r.errors) > 0 ? ` ${r.errors} err` : '';
+  return `${fmtMs(med)}${ci} n=${r.n}${errs}`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** The handshake scenario's headline: median total time new vs kept-alive, and the saving in ms and RTTs. */
+export function handshakeHeadline(summary: readonly SummaryRow[]): string {
+  const rows = summary.filter((r) => r.scenario === 'handshake' && r.metric === 'total_ms');
+  const groups = new Map<string, SummaryRow[]>();
+  for (const r of rows) {
+    const k = `${r.profile}|${r.protocol}|${r.security}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const out: string[][] = [];
+  for (const [k, list] of groups) {
+    const [profile, protocol, security] = k.split('|');
+    const get = (mode: string): SummaryRow | undefined => list.find((r) => r.conn_mode === mode);
+    const fresh = get('new');
+    const reused = get('reused');
+    const saving = n(fresh?.median) !== null && n(reused?.median) !== null ? (n(fresh?.median) ?? 0) - (n(reused?.median) ?? 0) : null;
+    const rtt = n(fresh?.rtt_ms_calibrated);
+    const modelSaving = n(fresh?.model_ms) !== null && n(reused?.model_ms) !== null ? (n(fresh?.model_ms) ?? 0) - (n(reused?.model_ms) ?? 0) : null;
+    out.push([
+      profile ?? '',
+      `${protocol}${security === 'none' ? '' : `+${security}`}`,
+      fmtFigure(fresh),
+      fmtFigure(reused),
+      saving === null ? '—' : `${saving.toFixed(3)} ms`,
+      saving !== null && rtt !== null && rtt >= 1 ? `${(saving / rtt).toFixed(2)} RTT` : '—',
+      modelSaving !== null && rtt !== null && rtt >= 1 ? `${(modelSaving / rtt).toFixed(2)} RTT` : '—',
+    ]);
+  }
+  if (out.length === 0) return '';
+  return table(
+    ['profile', 'protocol', 'new connection: median [95% CI] n', 'kept-alive: median [95% CI] n', 'saving', 'saving', 'model'],
+    out,
+  );
+}

@@ -1,0 +1,203 @@
+import { execa, type ResultPromise } from 'execa';
+import { createInterface } from 'node:readline';
+
+/**
+ * A long-lived child process of the harness (server, link, client agent) that announces itself with one
+ * JSON line on stdout and may then answer JSON-line requests on stdin. Spawned with an argument array
+ * (never a shell string), ended by pid.
+ */
+export interface ChildHandle<Ready> {
+  readonly pid: number;
+  readonly ready: Ready;
+  /** Sends one JSON request and resolves with the next JSON reply carrying the same `id`. */
+  request<Reply = unknown>(body: Record<string, unknown>, timeout_ms?: number): Promise<Reply>;
+  /** Lines of stdout after the ready line that are not replies (events). */
+  onEvent(listener: (event: Record<string, unknown>) => void): void;
+  /** True until the process has exited. */
+  alive(): boolean;
+  /** Resolves with the exit code/signal once the process is gone. */
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  /** SIGTERM, then SIGKILL after grace_ms; resolves when the process is gone. Idempotent. */
+  stop(grace_ms?: number): Promise<void>;
+  /** Last lines the child wrote to stderr (for error messages). */
+  stderrTail(): string;
+}
+
+export interface SpawnJsonChildOptions {
+  label: string;
+  ready_timeout_ms?: number;
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+const liveChildren = new Set<ChildHandle<unknown>>();
+
+/** Every child started through spawnJsonChild and not yet stopped (for exit-path cleanup). */
+export function liveChildHandles(): ChildHandle<unknown>[] {
+  return [...liveChildren];
+}
+
+export async function spawnJsonChild<Ready extends object>(
+  argv: readonly string[],
+  opts: SpawnJsonChildOptions,
+): Promise<ChildHandle<Ready>> {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('spawnJsonChild: empty argv');
+  const proc: ResultPromise = execa(file, args, {
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    reject: false,
+    buffer: false,
+    cleanup: true,
+    env: opts.env,
+    cwd: opts.cwd,
+  });
+  const pid = proc.pid;
+  if (pid === undefined) throw new Error(`${opts.label}: could not start ${file}`);
+
+  const stderrLines: string[] = [];
+  proc.stderr?.setEncoding('utf8');
+  proc.stderr?.on('data', (chunk: string) => {
+    for (const line of chunk.split('\n')) if (line.trim()) stderrLines.push(line);
+    if (stderrLines.length > 40) stderrLines.splice(0, stderrLines.length - 40);
+  });
+
+  let exitedFlag = false;
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    proc.once('exit', (code, signal) => {
+      exitedFlag = true;
+      resolve({ code, signal });
+    });
+  });
+  // Swallow execa's own result promise: exits are reported through `exited`.
+  proc.catch(() => undefined);
+
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  const eventListeners: Array<(e: Record<string, unknown>) => void> = [];
+  let nextId = 1;
+  let readyResolve: (r: Ready) => void = () => undefined;
+  let readyReject: (e: Error) => void = () => undefined;
+  const readyPromise = new Promise<Ready>((res, rej) => {
+    readyResolve = res;
+    readyReject = rej;
+  });
+  let gotReady = false;
+
+  if (!proc.stdout) throw new Error(`${opts.label}: no stdout`);
+  const rl = createInterface({ input: proc.stdout });
+  rl.on('line', (line) => {
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      stderrLines.push(`[stdout] ${line}`);
+      return;
+    }
+    if (!gotReady) {
+      if (msg.ready === true) {
+        gotReady = true;
+        readyResolve(msg as Ready);
+      } else if (typeof msg.error === 'string') {
+        readyReject(new Error(`${opts.label}: ${msg.error}`));
+      }
+      return;
+    }
+    const id = typeof msg.id === 'number' ? msg.id : undefined;
+    const waiter = id !== undefined ? pending.get(id) : undefined;
+    if (waiter && id !== undefined) {
+      pending.delete(id);
+      clearTimeout(waiter.timer);
+      waiter.resolve(msg);
+    } else {
+      for (const l of eventListeners) l(msg);
+    }
+  });
+
+  void exited.then(({ code, signal }) => {
+    const why = `${opts.label} exited (code ${code}, signal ${signal})${stderrLines.length ? `: ${stderrLines.slice(-3).join(' | ')}` : ''}`;
+    if (!gotReady) readyReject(new Error(why));
+    for (const [, w] of pending) {
+      clearTimeout(w.timer);
+      w.reject(new Error(why));
+    }
+    pending.clear();
+  });
+
+  const readyTimeout = opts.ready_timeout_ms ?? 15_000;
+  let readyTimer: NodeJS.Timeout | undefined;
+  const ready = await Promise.race([
+    readyPromise,
+    new Promise<never>((_, rej) => {
+      readyTimer = setTimeout(
+        () => rej(new Error(`${opts.label}: not ready after ${readyTimeout} ms${stderrLines.length ? `: ${stderrLines.slice(-3).join(' | ')}` : ''}`)),
+        readyTimeout,
+      );
+    }),
+  ]).catch(async (e: unknown) => {
+    clearTimeout(readyTimer);
+    killTree(pid, 'SIGKILL');
+    await exited;
+    throw e;
+  });
+  clearTimeout(readyTimer);
+
+  let stopping: Promise<void> | undefined;
+  const handle: ChildHandle<Ready> = {
+    pid,
+    ready,
+    exited,
+    alive: () => !exitedFlag,
+    stderrTail: () => stderrLines.slice(-10).join('\n'),
+    onEvent(listener) {
+      eventListeners.push(listener);
+    },
+    request<Reply>(body: Record<string, unknown>, timeout_ms = 60_000): Promise<Reply> {
+      if (exitedFlag) return Promise.reject(new Error(`${opts.label} is not running`));
+      const id = nextId++;
+      return new Promise<Reply>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`${opts.label}: no reply to ${String(body.op)} within ${timeout_ms} ms`));
+        }, timeout_ms);
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+        proc.stdin?.write(`${JSON.stringify({ ...body, id })}\n`);
+      });
+    },
+    stop(grace_ms = 2_000): Promise<void> {
+      stopping ??= (async () => {
+        liveChildren.delete(handle as ChildHandle<unknown>);
+        if (!exitedFlag) {
+          proc.stdin?.end();
+          killTree(pid, 'SIGTERM');
+          const t = setTimeout(() => killTree(pid, 'SIGKILL'), grace_ms);
+          await exited;
+          clearTimeout(t);
+        }
+        rl.close();
+      })();
+      return stopping;
+    },
+  };
+  liveChildren.add(handle as ChildHandle<unknown>);
+  return handle;
+}
+
+/** Signals a process by pid; a process that is already gone is not an error. */
+export function killTree(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
+}
+
+/** Writes one JSON line to stdout (the child side of the protocol). */
+export function emitJsonLine(msg: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(msg)}\n`);
+}
+
+/** argv that runs a TypeScript entry point of this repo in a fresh Node process (one process: no tsx wrapper). */
+export function tsEntryArgv(scriptPath: string, args: readonly string[] = []): string[] {
+  return [process.execPath, '--import', 'tsx', scriptPath, ...args];
+}

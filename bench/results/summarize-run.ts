@@ -1,0 +1,118 @@
+import { summarize, ciPrecise } from '../stats.ts';
+import { modelRequest, type ConnectionKind, type Security } from '../model.ts';
+import { SAMPLE_COLUMNS, SUMMARY_COLUMNS, type SummaryRow } from './schema.ts';
+import { readCsv, writeCsv } from './csv-file.ts';
+
+export const SUMMARY_METRICS = ['total_ms', 'ttfb_ms', 'connect_ms', 'tls_ms'] as const;
+export type SummaryMetric = (typeof SUMMARY_METRICS)[number];
+
+const CARRIED = [
+  'run_id',
+  'scenario',
+  'case_key',
+  'profile',
+  'link_backend',
+  'link_caveat',
+  'rtt_ms_configured',
+  'rtt_ms_calibrated',
+  'congestion_control',
+  'protocol',
+  'security',
+  'conn_mode',
+  'size_bytes',
+] as const;
+
+/** Figures are stored to 0.1 µs (ms with 4 decimals) and ratios to 4 decimals: beyond that is float noise. */
+function r4(v: number | null | undefined): number | null {
+  return v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 1e4) / 1e4;
+}
+
+function num(s: string | undefined): number | null {
+  if (s === undefined || s === '') return null;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+}
+
+const CONNECTION_KIND: Record<string, ConnectionKind> = { new: 'new', server_close: 'new', resumed: 'resumed', reused: 'reused' };
+
+/** The analytic model's value for a metric of a request-probe case, or null where it has none. */
+export function modelFor(tags: Record<string, string>, metric: SummaryMetric): number | null {
+  const rtt = num(tags.rtt_ms_calibrated) ?? num(tags.rtt_ms_configured);
+  const connection = CONNECTION_KIND[tags.conn_mode ?? ''];
+  const security = tags.security as Security | undefined;
+  const size = num(tags.size_bytes);
+  if (rtt === null || !connection || !security || !['none', 'tls12', 'tls13'].includes(security) || size === null) return null;
+  const m = modelRequest({
+    rtt_ms: rtt,
+    protocol: tags.protocol === 'h2' ? 'h2' : 'h1',
+    security,
+    connection,
+    response_bytes: size,
+    rate_mbit: num(tags.rate_mbit_configured),
+  });
+  switch (metric) {
+    case 'total_ms':
+    case 'ttfb_ms':
+      // For responses within one window the first and last byte arrive together in the model.
+      return metric === 'total_ms' ? m.total_ms : m.total_ms - m.transfer_ms;
+    case 'connect_ms':
+      return m.tcp_handshake_rtts * rtt;
+    case 'tls_ms':
+      return m.tls_handshake_rtts * rtt;
+  }
+}
+
+/** Summary rows (one per case × metric) from samples.csv rows; warm-ups are excluded, errors counted. */
+export function summarizeSamples(rows: readonly Record<string, string>[]): SummaryRow[] {
+  const byCase = new Map<string, Record<string, string>[]>();
+  for (const r of rows) {
+    const key = `${r.run_id}\u0000${r.case_key}`;
+    let list = byCase.get(key);
+    if (!list) byCase.set(key, (list = []));
+    list.push(r);
+  }
+  const out: SummaryRow[] = [];
+  for (const list of byCase.values()) {
+    const first = list[0];
+    if (!first) continue;
+    const measured = list.filter((r) => r.warmup !== '1');
+    const ok = measured.filter((r) => r.error === '');
+    const errors = measured.length - ok.length;
+    for (const metric of SUMMARY_METRICS) {
+      const values = ok.map((r) => num(r[metric])).filter((v): v is number => v !== null);
+      const s = summarize(values);
+      const model = modelFor(first, metric);
+      const calibrated = num(first.rtt_ms_calibrated);
+      const row = Object.fromEntries(CARRIED.map((c) => [c, first[c] ?? ''])) as Record<(typeof CARRIED)[number], string>;
+      out.push({
+        ...row,
+        metric,
+        n: s.n,
+        errors,
+        median: s.kind === 'ok' ? r4(s.median) : null,
+        ci95_low: s.kind === 'ok' ? r4(s.ci95_low) : null,
+        ci95_high: s.kind === 'ok' ? r4(s.ci95_high) : null,
+        p90: s.kind === 'ok' ? r4(s.p90) : null,
+        p99: s.kind === 'ok' ? r4(s.p99) : null,
+        mean: s.kind === 'ok' ? r4(s.mean) : null,
+        stddev: s.kind === 'ok' ? r4(s.stddev) : null,
+        min: s.kind === 'ok' ? r4(s.min) : null,
+        max: s.kind === 'ok' ? r4(s.max) : null,
+        outliers: s.kind === 'ok' ? s.outliers_mild : null,
+        ci_precise: ciPrecise(s) ? 1 : 0,
+        model_ms: r4(model),
+        measured_over_model: s.kind === 'ok' && model !== null && model > 0 ? r4(s.median / model) : null,
+        rtts_measured: s.kind === 'ok' && calibrated !== null && calibrated > 0 ? r4(s.median / calibrated) : null,
+      });
+    }
+  }
+  return out;
+}
+
+/** Reads <run>/samples.csv and writes <run>/summary.csv. */
+export function writeSummaryFile(samplesPath: string, summaryPath: string): SummaryRow[] {
+  const rows = readCsv(samplesPath, Object.keys(SAMPLE_COLUMNS));
+  const summary = summarizeSamples(rows);
+  writeCsv(summaryPath, Object.keys(SUMMARY_COLUMNS) as Array<keyof typeof SUMMARY_COLUMNS>, summary);
+  return summary;
+}

@@ -1,0 +1,236 @@
+/**
+ * One benchmark run: link → agent → calibration → scenarios, writing samples as they are measured, then the
+ * summary. Everything started is registered with the teardown, which runs on every way out.
+ */
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startAgent, type Agent } from './drivers/agent-client.ts';
+import type { ClientTls } from './drivers/target.ts';
+import { readTcpSysctls } from './environment.ts';
+import { UserError, errorMessage } from './lib/errors.ts';
+import { Progress } from './lib/progress.ts';
+import { Teardown } from './lib/teardown.ts';
+import { CsvAppender } from './results/csv-file.ts';
+import { MetaFile, gitCommit, machineInfo, packageVersions, type RunStatus } from './results/meta.ts';
+import { createRunDir, newRunDirName, pointLatest } from './results/run-dir.ts';
+import { SAMPLE_COLUMNS, type SampleColumn, type SummaryRow } from './results/schema.ts';
+import { writeSummaryFile } from './results/summarize-run.ts';
+import { getScenarios } from './scenarios/index.ts';
+import type { BenchOptions, RunningServer, ScenarioContext } from './scenarios/types.ts';
+import { calibrate, type Calibration } from '../netem/calibrate.ts';
+import { cleanStale } from '../netem/cleanup.ts';
+import type { Link, LinkParams, Profile } from '../netem/link.ts';
+import { addsNothing, profileKey } from '../netem/profiles.ts';
+import { openLink } from '../netem/select.ts';
+import { newRunId } from '../netem/topology.ts';
+import { CERT_SERVERNAME } from '../servers/tls-cert.ts';
+import { startServer } from '../servers/launch.ts';
+import type { ServerConfig } from '../servers/config.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface RunOutcome {
+  runDir: string;
+  status: RunStatus;
+  summary: SummaryRow[];
+}
+
+/** The link is opened for the most demanding profile so that `auto` never picks a backend a later profile cannot use. */
+function paramsToOpenWith(profiles: readonly Profile[]): LinkParams {
+  const first = profiles[0];
+  if (!first) throw new UserError('no profile to run');
+  return profiles.find((p) => !addsNothing(p.params))?.params ?? first.params;
+}
+
+export async function runBench(options: BenchOptions, progress = new Progress()): Promise<RunOutcome> {
+  const scenarios = getScenarios(options.scenarios);
+  const runId = newRunId();
+  const runDir = createRunDir(options.out, newRunDirName(runId));
+  pointLatest(runDir);
+  const meta = new MetaFile(join(runDir, 'meta.json'), {
+    run_id: runId,
+    status: { kind: 'running' } satisfies RunStatus,
+    started_at: new Date().toISOString(),
+    ended_at: null,
+    command_line: options.argv,
+    options: { ...options, profiles: options.profiles.map((p) => p.name) },
+    git_commit: gitCommit(REPO_ROOT),
+    machine: machineInfo(),
+    versions: packageVersions(REPO_ROOT, ['autocannon', 'tinybench', 'execa', 'csv-stringify', 'koffi', 'selfsigned', 'tsx']),
+    scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, claims: s.claims })),
+  });
+  const samples = new CsvAppender(join(runDir, 'samples.csv'), Object.keys(SAMPLE_COLUMNS) as SampleColumn[]);
+  const calibrationCsv = new CsvAppender(join(runDir, 'calibration.csv'), [
+    'run_id',
+    'profile',
+    'link_backend',
+    'rtt_ms_configured',
+    'kind',
+    'value_ms',
+    'size_bytes',
+    'error',
+  ] as const);
+
+  const teardown = new Teardown();
+  const abort = new AbortController();
+  let status: RunStatus = { kind: 'running' };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (abort.signal.aborted) {
+      progress.log(`${signal} again: exiting now`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    progress.log(`${signal}: stopping, cleaning up (samples so far are kept in ${runDir})`);
+    status = { kind: 'aborted', signal };
+    abort.abort(new Error(`interrupted by ${signal}`));
+    void teardown.run().then((failures) => {
+      for (const f of failures) progress.log(`cleanup: ${f}`);
+      meta.update({ status, ended_at: new Date().toISOString() });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    if (process.getuid?.() === 0) {
+      const { removed } = await cleanStale();
+      if (removed.length) progress.log(`removed what an earlier run left: ${removed.join(', ')}`);
+    }
+    const { link, why } = await openLink(options.link, { runId, params: paramsToOpenWith(options.profiles) });
+    teardown.add('link', () => link.close());
+    progress.log(`link: ${why}`);
+
+    const agent = await startAgent(link.clientNetns);
+    teardown.add('client agent', () => agent.stop());
+
+    const sysctls = {
+      client: await readTcpSysctls(link.clientNetns),
+      server: await readTcpSysctls(link.serverNetns),
+    };
+    const congestion_control = sysctls.server['net.ipv4.tcp_congestion_control'] ?? 'unknown';
+    meta.update({ link: { backend: link.backend, why, caveats: link.caveats }, sysctls, congestion_control });
+
+    const startScenarioServer = async (config: Partial<ServerConfig>, registry: Teardown): Promise<RunningServer> => {
+      const handle = await startServer({ ...config, host: link.serverListenHost }, link.serverNetns);
+      registry.add(`${handle.config.protocol} server ${handle.pid}`, () => handle.stop());
+      const target = await link.clientTarget(handle.ready.port);
+      const cert = handle.ready.cert_pem;
+      return {
+        handle,
+        target,
+        clientTls: (version): ClientTls | null =>
+          cert === null ? null : { ca: cert, servername: CERT_SERVERNAME, min_version: version, max_version: version },
+      };
+    };
+
+    const calibrationServer = await startScenarioServer({ protocol: 'h1', tls: false }, teardown);
+    const profileRecords: Array<Record<string, unknown>> = [];
+    for (const s of scenarios) progress.plan(options.profiles.length * s.plannedUnits(options));
+
+    for (const profile of options.profiles) {
+      if (abort.signal.aborted) break;
+      await link.configure(profile.params);
+      progress.log(`[${profile.name}] calibrating the link (${profileKey(profile.params)})…`);
+      const calibration = await calibrate(
+        agent,
+        calibrationServer.target,
+        profile.params,
+        { samples: options.quick ? 15 : 30, timeout_ms: options.request_timeout_ms },
+        (s) =>
+          calibrationCsv.append({
+            run_id: runId,
+            profile: profile.name,
+            link_backend: link.backend,
+            rtt_ms_configured: profile.params.rtt_ms,
+            kind: s.kind,
+            value_ms: s.value_ms,
+            size_bytes: s.size_bytes,
+            error: s.error,
+          }),
+      );
+      for (const w of calibration.warnings) progress.log(`[${profile.name}] warning: ${w}`);
+      progress.log(`[${profile.name}] ${describeCalibration(calibration)}`);
+      profileRecords.push({ name: profile.name, source: profile.source, key: profileKey(profile.params), configured: profile.params, calibration });
+      meta.update({ profiles: profileRecords });
+
+      for (const scenario of scenarios) {
+        if (abort.signal.aborted) break;
+        const scenarioTeardown = new Teardown();
+        const removeScenarioStep = teardown.add(`scenario ${scenario.name}`, async () => {
+          await scenarioTeardown.run();
+        });
+        const ctx = makeContext({ runId, options, profile, link, calibration, congestion_control, agent, progress, signal: abort.signal, samples });
+        ctx.startServer = (config) => startScenarioServer(config, scenarioTeardown);
+        try {
+          await scenario.run(ctx);
+        } finally {
+          await agent.closeAll();
+          const failures = await scenarioTeardown.run();
+          for (const f of failures) progress.log(`cleanup: ${f}`);
+          removeScenarioStep();
+        }
+      }
+    }
+    if (abort.signal.aborted) await new Promise(() => undefined); // the signal handler exits
+    status = { kind: 'completed' };
+  } catch (e) {
+    if (abort.signal.aborted) await new Promise(() => undefined);
+    status = { kind: 'errored', error: errorMessage(e) };
+    meta.update({ status, ended_at: new Date().toISOString() });
+    const failures = await teardown.run();
+    for (const f of failures) progress.log(`cleanup: ${f}`);
+    progress.finish();
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const failures = await teardown.run();
+  for (const f of failures) progress.log(`cleanup: ${f}`);
+  progress.finish();
+  const summary = writeSummaryFile(join(runDir, 'samples.csv'), join(runDir, 'summary.csv'));
+  meta.update({ status, ended_at: new Date().toISOString() });
+  return { runDir: resolve(runDir), status, summary };
+}
+
+function makeContext(args: {
+  runId: string;
+  options: BenchOptions;
+  profile: Profile;
+  link: Link;
+  calibration: Calibration;
+  congestion_control: string;
+  agent: Agent;
+  progress: Progress;
+  signal: AbortSignal;
+  samples: CsvAppender<SampleColumn>;
+}): ScenarioContext {
+  const { runId, profile, link, calibration, congestion_control, samples } = args;
+  const caveat = link.caveats.join('; ');
+  return {
+    ...args,
+    startServer: () => Promise.reject(new Error('startServer is set by the runner')),
+    record(row) {
+      samples.append({
+        ...row,
+        run_id: runId,
+        profile: profile.name,
+        link_backend: link.backend,
+        link_caveat: caveat,
+        rtt_ms_configured: profile.params.rtt_ms,
+        rtt_ms_calibrated: calibration.rtt_ms_calibrated,
+        loss_pct_configured: profile.params.loss_pct,
+        rate_mbit_configured: profile.params.rate_mbit,
+        congestion_control,
+      });
+    },
+  };
+}
+
+export function describeCalibration(c: Calibration): string {
+  const f = (x: { median_ms: number; p99_ms: number; n: number } | null, what: string): string =>
+    x === null ? `${what}: no samples` : `${what} median ${x.median_ms.toFixed(3)} ms, p99 ${x.p99_ms.toFixed(3)} ms (n=${x.n})`;
+  const parts = [`configured RTT ${c.rtt_ms_configured} ms`, f(c.connect, 'TCP connect'), f(c.request, 'small request')];
+  if (c.goodput_mbit !== null) parts.push(`goodput ${c.goodput_mbit.toFixed(2)} Mbit/s of ${c.rate_mbit_configured} configured`);
+  return parts.join('; ');
+}

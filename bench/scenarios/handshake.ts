@@ -1,0 +1,153 @@
+/**
+ * Claims C1 and C3: what reusing a connection saves, in ms and in round trips, per protocol and security,
+ * on each profile. Every case gets one request per round, cases interleaved (ABAB…) so drift hits all alike.
+ */
+import { summarize, ciPrecise } from '../stats.ts';
+import type { ProbeRequest } from '../drivers/probe.ts';
+import type { TlsVersion } from '../../servers/config.ts';
+import { caseKey, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext } from './types.ts';
+
+export type Security = 'none' | 'tls12' | 'tls13';
+export type ConnMode = 'new' | 'server_close' | 'resumed' | 'reused';
+
+export interface HandshakeCase {
+  protocol: 'h1' | 'h2';
+  security: Security;
+  conn_mode: ConnMode;
+}
+
+export const HANDSHAKE_SIZE_BYTES = 100;
+
+/** The full matrix: h2 has no Connection: close; resumption only exists with TLS. */
+export function handshakeCases(): HandshakeCase[] {
+  const variants: Array<Pick<HandshakeCase, 'protocol' | 'security'>> = [
+    { protocol: 'h1', security: 'none' },
+    { protocol: 'h1', security: 'tls12' },
+    { protocol: 'h1', security: 'tls13' },
+    { protocol: 'h2', security: 'none' },
+    { protocol: 'h2', security: 'tls13' },
+  ];
+  const out: HandshakeCase[] = [];
+  for (const v of variants) {
+    out.push({ ...v, conn_mode: 'new' });
+    if (v.protocol === 'h1') out.push({ ...v, conn_mode: 'server_close' });
+    if (v.security !== 'none') out.push({ ...v, conn_mode: 'resumed' });
+    out.push({ ...v, conn_mode: 'reused' });
+  }
+  return out;
+}
+
+export interface SamplingPlan {
+  warmup: number;
+  min: number;
+  max: number;
+}
+
+export function samplingPlan(options: Pick<BenchOptions, 'quick' | 'requests'>): SamplingPlan {
+  if (options.requests !== null) return { warmup: options.quick ? 1 : 2, min: options.requests, max: options.requests };
+  return options.quick ? { warmup: 1, min: 10, max: 10 } : { warmup: 2, min: 30, max: 300 };
+}
+
+const TLS_VERSION: Record<Exclude<Security, 'none'>, TlsVersion> = { tls12: 'TLSv1.2', tls13: 'TLSv1.3' };
+
+function probeFor(c: HandshakeCase, server: RunningServer, conn_key: string, timeout_ms: number, warm: boolean): ProbeRequest {
+  const reused = c.conn_mode === 'reused';
+  return {
+    target: server.target,
+    protocol: c.protocol,
+    tls: c.security === 'none' ? null : server.clientTls(TLS_VERSION[c.security]),
+    conn_key,
+    // The first request of a reused case opens the connection it then keeps.
+    connection: reused && !warm ? 'reuse' : 'new',
+    resume: c.conn_mode === 'resumed',
+    path: `/bytes/${HANDSHAKE_SIZE_BYTES}${c.conn_mode === 'server_close' ? '?close=1' : ''}`,
+    close_after: !reused,
+    timeout_ms,
+  };
+}
+
+export const handshakeScenario: Scenario = {
+  name: 'handshake',
+  title: 'Handshake savings of keep-alive (C1, C3)',
+  claims: ['C1', 'C3'],
+  plannedUnits(options) {
+    const plan = samplingPlan(options);
+    return handshakeCases().length * (plan.warmup + plan.min);
+  },
+  async run(ctx: ScenarioContext) {
+    const cases = handshakeCases();
+    const plan = samplingPlan(ctx.options);
+    // One server per protocol × cleartext/TLS, started one after another (each start costs a core for ~0.5 s).
+    const servers = new Map<string, RunningServer>();
+    const serverFor = async (c: HandshakeCase): Promise<RunningServer> => {
+      const key = `${c.protocol}/${c.security === 'none' ? 'clear' : 'tls'}`;
+      let s = servers.get(key);
+      if (!s) {
+        s = await ctx.startServer({ protocol: c.protocol, tls: c.security !== 'none', tls_min_version: 'TLSv1.2', tls_max_version: 'TLSv1.3' });
+        servers.set(key, s);
+      }
+      return s;
+    };
+
+    interface CaseState {
+      c: HandshakeCase;
+      server: RunningServer;
+      conn_key: string;
+      key: string;
+      values_ms: number[];
+      rep: number;
+      done: boolean;
+    }
+    const state: CaseState[] = [];
+    for (const [i, c] of cases.entries()) {
+      state.push({
+        c,
+        server: await serverFor(c),
+        conn_key: `handshake-${i}`,
+        key: caseKey('handshake', { protocol: c.protocol, security: c.security, conn_mode: c.conn_mode, size_bytes: HANDSHAKE_SIZE_BYTES }, ctx.profile.name),
+        values_ms: [],
+        rep: 0,
+        done: false,
+      });
+    }
+
+    const measureOne = async (s: CaseState, warm: boolean): Promise<void> => {
+      const sample = await ctx.agent.probe(probeFor(s.c, s.server, s.conn_key, ctx.options.request_timeout_ms, warm));
+      s.rep++;
+      ctx.record({
+        scenario: 'handshake',
+        case_key: s.key,
+        protocol: s.c.protocol,
+        security: s.c.security,
+        conn_mode: s.c.conn_mode,
+        size_bytes: HANDSHAKE_SIZE_BYTES,
+        rep: s.rep,
+        warmup: warm,
+        ...sample,
+      });
+      if (!warm && sample.error === null && sample.total_ms !== null) s.values_ms.push(sample.total_ms);
+      ctx.progress.advance(1, `[${ctx.profile.name}] handshake ${s.c.protocol}/${s.c.security}/${s.c.conn_mode} rep ${s.rep}`);
+    };
+
+    for (let w = 0; w < plan.warmup; w++) {
+      for (const s of state) await measureOne(s, true);
+    }
+    for (let round = 1; round <= plan.max; round++) {
+      const active = state.filter((s) => !s.done);
+      if (active.length === 0 || ctx.signal.aborted) break;
+      // Rotate the order each round so no case always follows the same neighbour.
+      const offset = round % active.length;
+      for (const s of [...active.slice(offset), ...active.slice(0, offset)]) {
+        if (ctx.signal.aborted) break;
+        await measureOne(s, false);
+        if (round >= plan.min && (round - plan.min) % 10 === 0 && ciPrecise(summarize(s.values_ms))) s.done = true;
+        if (round === plan.max) s.done = true;
+      }
+      if (round === plan.min) {
+        const remaining = state.filter((s) => !s.done).length;
+        if (remaining > 0) ctx.progress.plan(remaining * Math.min(plan.max - plan.min, 50));
+      }
+    }
+    for (const s of state) if (s.c.conn_mode === 'reused') await ctx.agent.close(s.conn_key);
+  },
+};

@@ -1,0 +1,70 @@
+import type { Agent } from '../drivers/agent-client.ts';
+import type { ClientTls, Target } from '../drivers/target.ts';
+import type { Progress } from '../lib/progress.ts';
+import type { SampleRow } from '../results/schema.ts';
+import type { Link, LinkChoice, Profile } from '../../netem/link.ts';
+import type { ServerConfig, TlsVersion } from '../../servers/config.ts';
+import type { ServerHandle } from '../../servers/launch.ts';
+import type { Calibration } from '../../netem/calibrate.ts';
+
+export interface BenchOptions {
+  scenarios: string[];
+  profiles: Profile[];
+  link: LinkChoice;
+  quick: boolean;
+  /** Fixed number of measured requests per case; null = adaptive until the CI target is met. */
+  requests: number | null;
+  out: string;
+  request_timeout_ms: number;
+  argv: string[];
+}
+
+export interface RunningServer {
+  handle: ServerHandle;
+  /** Where the client connects to reach it (through the link). */
+  target: Target;
+  /** Client TLS settings trusting this server's certificate (null for cleartext). */
+  clientTls(version: TlsVersion): ClientTls | null;
+}
+
+/** The tags record() fills in itself; a scenario supplies the rest of the row. */
+export type ContextTags =
+  | 'run_id'
+  | 'profile'
+  | 'link_backend'
+  | 'link_caveat'
+  | 'rtt_ms_configured'
+  | 'rtt_ms_calibrated'
+  | 'loss_pct_configured'
+  | 'rate_mbit_configured'
+  | 'congestion_control';
+
+export interface ScenarioContext {
+  runId: string;
+  options: BenchOptions;
+  profile: Profile;
+  link: Link;
+  calibration: Calibration;
+  congestion_control: string;
+  agent: Agent;
+  startServer(config: Partial<ServerConfig>): Promise<RunningServer>;
+  record(row: Omit<SampleRow, ContextTags>): void;
+  progress: Progress;
+  signal: AbortSignal;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  /** Claims of DESIGN.md this scenario measures (C1…C12). */
+  claims: string[];
+  /** Work units (requests) planned per profile, for the ETA. */
+  plannedUnits(options: BenchOptions): number;
+  run(ctx: ScenarioContext): Promise<void>;
+}
+
+/** Stable key of a case: scenario + its parameters (in the given order) + profile. */
+export function caseKey(scenario: string, params: Record<string, string | number>, profile: string): string {
+  const parts = Object.entries(params).map(([k, v]) => `${k}=${v}`);
+  return [scenario, ...parts, `profile=${profile}`].join('/');
+}

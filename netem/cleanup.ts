@@ -1,0 +1,121 @@
+/**
+ * Removes what killed runs left behind: kab-prefixed namespaces and links, and /run/kab records, whose
+ * owning process is gone (or namespaces with no record at all). A live run's objects (its record's pid
+ * alive) and anything without the prefix are never touched.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import {
+  RECORD_DIR,
+  deleteNetns,
+  listLinks,
+  listNetns,
+  processStartTicks,
+  readOwnershipRecords,
+  removeOwnershipRecord,
+  run,
+  type OwnershipRecord,
+} from './topology.ts';
+
+export const KAB_PREFIX = 'kab';
+
+export interface CleanupState {
+  /** run id → record (null when unreadable). */
+  records: ReadonlyMap<string, OwnershipRecord | null>;
+  netns: readonly string[];
+  /** Links of the root namespace. */
+  links: readonly string[];
+  isAlive(pid: number, startTicks: number | null): boolean;
+}
+
+export interface CleanupPlan {
+  netns: string[];
+  links: string[];
+  /** Run ids whose records go. */
+  records: string[];
+}
+
+/** What to remove, from a snapshot of the machine. Pure. */
+export function planCleanup(state: CleanupState): CleanupPlan {
+  const keepNetns = new Set<string>();
+  const keepLinks = new Set<string>();
+  const records: string[] = [];
+  for (const [runId, rec] of state.records) {
+    if (rec !== null && state.isAlive(rec.pid, rec.pid_start_ticks)) {
+      for (const n of rec.netns) keepNetns.add(n);
+      for (const l of rec.links) keepLinks.add(l);
+    } else {
+      records.push(runId);
+    }
+  }
+  return {
+    netns: state.netns.filter((n) => n.startsWith(KAB_PREFIX) && !keepNetns.has(n)),
+    links: state.links.filter((l) => l.startsWith(KAB_PREFIX) && !keepLinks.has(l)),
+    records,
+  };
+}
+
+/** Alive, not a zombie, and (when recorded) started when the record says: a reused pid is not the owner. */
+export function processAlive(pid: number, startTicks: number | null): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || !existsSync(`/proc/${pid}`)) return false;
+  const ticks = processStartTicks(pid);
+  if (ticks === null) return false;
+  return startTicks === null || ticks === startTicks;
+}
+
+export async function cleanStale(opts: { log?: (line: string) => void } = {}): Promise<{ removed: string[] }> {
+  const log = opts.log ?? (() => undefined);
+  // Objects first, records second: a run writes its record before it creates anything, so every object
+  // in these lists already has its record on disk when the records are read.
+  const netns = await listNetns();
+  const links = await listLinks();
+  const records = await readOwnershipRecords();
+  const plan = planCleanup({ records, netns, links, isAlive: processAlive });
+
+  const removed: string[] = [];
+  const failures: string[] = [];
+  for (const ns of plan.netns) {
+    try {
+      if (await deleteNetns(ns)) {
+        removed.push(`netns ${ns}`);
+        log(`removed stale network namespace ${ns}`);
+      }
+    } catch (e) {
+      failures.push((e as Error).message);
+    }
+  }
+  // Links in the root namespace (devices inside the namespaces went with them).
+  const remaining = new Set(await listLinks());
+  for (const dev of plan.links) {
+    if (!remaining.has(dev)) continue;
+    try {
+      await run(['ip', 'link', 'delete', 'dev', dev]);
+      removed.push(`link ${dev}`);
+      log(`removed stale link ${dev}`);
+    } catch (e) {
+      failures.push((e as Error).message);
+    }
+  }
+  for (const runId of plan.records) {
+    await removeOwnershipRecord(runId);
+    removed.push(`record ${runId}`);
+    log(`removed stale record ${RECORD_DIR}/${runId}.json`);
+  }
+  await removeStaleTempRecords();
+  if (failures.length > 0) throw new Error(`cleanup could not remove everything: ${failures.join('; ')}`);
+  return { removed };
+}
+
+/** `<id>.json.<pid>.tmp` left by a writer that died between write and rename. */
+async function removeStaleTempRecords(): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(RECORD_DIR);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /\.json\.(\d+)\.tmp$/.exec(name);
+    if (m && !processAlive(Number(m[1]), null)) await rm(`${RECORD_DIR}/${name}`, { force: true });
+  }
+}

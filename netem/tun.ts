@@ -1,0 +1,125 @@
+/**
+ * The tun link backend: two namespaces joined through two TUN devices by a userspace delay line
+ * (tun-delay-line.ts), so that both ends run the real kernel TCP.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Link, LinkCounters, LinkOpenOptions, LinkParams } from './link.ts';
+import { UserError } from '../bench/lib/errors.ts';
+import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../bench/lib/child.ts';
+import { LINK_PREFIX_LEN, createNamespaces, destroyNamespaces, run, type Namespaces } from './topology.ts';
+import { paramsProblem } from './tun-delay-line.ts';
+
+const DELAY_LINE_PATH = fileURLToPath(new URL('./tun-delay-line.ts', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CONTROL_TIMEOUT_MS = 10_000;
+
+export interface TunLink extends Link {
+  readonly backend: 'tun';
+  readonly namespaces: Namespaces;
+  /** pid of the delay-line process (it holds both TUN devices). */
+  readonly delayLinePid: number;
+  /** How late the delay line wrote out its last few thousand packets (its own timing error), in µs. */
+  releaseLateness(): Promise<ReleaseLateness>;
+}
+
+export interface ReleaseLateness {
+  samples: number;
+  p50_us: number;
+  p99_us: number;
+  max_us: number;
+}
+
+/** null when the tun backend can be used here, else why not. */
+export function tunUnavailableReason(): string | null {
+  if (process.getuid?.() !== 0) return 'not root (the tun link needs root or CAP_NET_ADMIN)';
+  if (!existsSync('/dev/net/tun')) return '/dev/net/tun is missing (load the tun kernel module)';
+  return null;
+}
+
+function checkParams(params: LinkParams): void {
+  const problem = paramsProblem(params);
+  if (problem) throw new UserError(`invalid link parameters: ${problem}`);
+}
+
+async function setUpDevice(dev: string, ns: string, addr: string, mtu_bytes: number): Promise<void> {
+  await run(['ip', 'link', 'set', 'dev', dev, 'netns', ns]);
+  // The link carries IPv4 only; IPv6 would add router solicitations and MLD reports to the counters.
+  await run(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${dev}.disable_ipv6=1`]).catch(() => undefined);
+  await run(['ip', '-n', ns, 'link', 'set', 'dev', dev, 'mtu', String(mtu_bytes)]);
+  await run(['ip', '-n', ns, 'addr', 'add', `${addr}/${LINK_PREFIX_LEN}`, 'dev', dev]);
+  await run(['ip', '-n', ns, 'link', 'set', 'dev', dev, 'up']);
+}
+
+export async function openTunLink(opts: LinkOpenOptions): Promise<TunLink> {
+  const reason = tunUnavailableReason();
+  if (reason) throw new UserError(`the tun link cannot be used: ${reason}; run as root or use --link proxy`);
+  checkParams(opts.params);
+  let current: LinkParams = { ...opts.params };
+
+  const ns = await createNamespaces(opts.runId);
+  let child: ChildHandle<{ ready: true; pid: number }> | undefined;
+  try {
+    child = await spawnJsonChild<{ ready: true; pid: number }>(
+      tsEntryArgv(DELAY_LINE_PATH, [ns.clientDev, ns.serverDev, JSON.stringify(current)]),
+      { label: `tun delay line ${opts.runId}`, cwd: REPO_ROOT },
+    );
+    await setUpDevice(ns.clientDev, ns.clientNs, ns.clientAddr, current.mtu_bytes);
+    await setUpDevice(ns.serverDev, ns.serverNs, ns.serverAddr, current.mtu_bytes);
+  } catch (e) {
+    await child?.stop(1_000).catch(() => undefined);
+    await destroyNamespaces(ns).catch(() => undefined);
+    throw e;
+  }
+  const delayLine = child;
+
+  const call = async (body: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const reply = await delayLine.request<Record<string, unknown>>(body, CONTROL_TIMEOUT_MS);
+    if (reply.ok !== true) throw new Error(`tun delay line refused ${String(body.op)}: ${String(reply.error)}`);
+    return reply;
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    backend: 'tun',
+    namespaces: ns,
+    delayLinePid: delayLine.pid,
+    clientNetns: ns.clientNs,
+    serverNetns: ns.serverNs,
+    serverListenHost: ns.serverAddr,
+    caveats: [],
+    params: () => ({ ...current }),
+    async configure(params: LinkParams): Promise<void> {
+      checkParams(params);
+      await call({ op: 'configure', params });
+      if (params.mtu_bytes !== current.mtu_bytes) {
+        await run(['ip', '-n', ns.clientNs, 'link', 'set', 'dev', ns.clientDev, 'mtu', String(params.mtu_bytes)]);
+        await run(['ip', '-n', ns.serverNs, 'link', 'set', 'dev', ns.serverDev, 'mtu', String(params.mtu_bytes)]);
+      }
+      current = { ...params };
+    },
+    clientTarget: async (serverPort: number) => ({ host: ns.serverAddr, port: serverPort }),
+    controls: {
+      async setFlowIdleTimeout(ms: number | null): Promise<void> {
+        if (ms !== null && !(Number.isFinite(ms) && ms >= 0)) throw new UserError(`flow idle timeout must be ≥ 0 ms, got ${ms}`);
+        await call({ op: 'idle_timeout', ms });
+      },
+      async setBlackhole(on: boolean): Promise<void> {
+        await call({ op: 'blackhole', on });
+      },
+    },
+    async releaseLateness(): Promise<ReleaseLateness> {
+      return (await call({ op: 'counters' })).release_lateness as ReleaseLateness;
+    },
+    async counters(): Promise<LinkCounters | null> {
+      return (await call({ op: 'counters' })).counters as LinkCounters;
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        await delayLine.stop(1_000);
+        await destroyNamespaces(ns);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/** `npm run bench` — measure, write results/<run>/, print the headline. */
+import { parseArgs } from 'node:util';
+import { relative } from 'node:path';
+import { runBench } from '../bench/runner.ts';
+import { handshakeHeadline } from '../bench/headline.ts';
+import { UserError } from '../bench/lib/errors.ts';
+import { Progress } from '../bench/lib/progress.ts';
+import { scenarioNames, SCENARIOS } from '../bench/scenarios/index.ts';
+import type { BenchOptions } from '../bench/scenarios/types.ts';
+import { listProfiles, parseProfiles } from '../netem/profiles.ts';
+import { LINK_BACKENDS, type LinkChoice } from '../netem/link.ts';
+import { linkAvailability } from '../netem/select.ts';
+import { runMain } from './cli.ts';
+
+const HELP = `npm run bench -- [options]
+
+Measures what HTTP keep-alive, pipelining and HTTP/2 multiplexing save on an emulated link, and writes
+results/<run>/ (meta.json, samples.csv, calibration.csv, summary.csv); results/latest points at the newest.
+
+Options:
+  --scenario <a,b>    scenarios to run (default: handshake). Known: ${scenarioNames().join(', ')}
+  --profile <a,b>     link profiles, each case runs on each (default: wan). --list shows them
+  --link <backend>    auto | tc | tun | proxy | none (default: auto: tc, else tun, else proxy)
+  --rtt <ms>          inline link: round-trip time added (overrides the one --profile, or makes a custom one)
+  --jitter <ms>       per-direction delay variation (uniform ±ms, no reordering)
+  --loss <pct>        per-direction random packet loss, %
+  --rate <rate>       bottleneck rate, e.g. 20mbit, 500kbit
+  --queue <packets>   drop-tail queue at the bottleneck
+  --mtu <bytes>       link MTU (default 1500)
+  --quick             fewer samples (CI smoke runs); precision is lower and the summary says so
+  --requests <n>      measured requests per case (default: adaptive, 30 to 300, until the 95 % CI of the
+                      median is narrower than 2 % of it or 0.5 ms)
+  --timeout-ms <ms>   per-request timeout (default 10000)
+  --out <dir>         results folder (default: results)
+  --list              list scenarios, profiles and link backends (and which work here), then exit
+  -h, --help          this help
+
+Exit codes: 0 done, 1 failed, 2 bad usage or a missing privilege/kernel feature, 130/143 interrupted.`;
+
+function positiveInt(name: string, v: string | undefined, fallback: number | null): number | null {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`--${name} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      strict: true,
+      options: {
+        scenario: { type: 'string' },
+        profile: { type: 'string' },
+        link: { type: 'string' },
+        rtt: { type: 'string' },
+        jitter: { type: 'string' },
+        loss: { type: 'string' },
+        rate: { type: 'string' },
+        queue: { type: 'string' },
+        mtu: { type: 'string' },
+        quick: { type: 'boolean' },
+        requests: { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        out: { type: 'string' },
+        list: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UserError(`${(e as Error).message.split('\n')[0]} (see --help)`);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  if (v.list) return 'list';
+  const link = (v.link ?? 'auto') as LinkChoice;
+  if (link !== 'auto' && !(LINK_BACKENDS as readonly string[]).includes(link)) {
+    throw new UserError(`unknown --link "${v.link}"; choose auto, ${LINK_BACKENDS.join(', ')}`);
+  }
+  const inline = { rtt: v.rtt, jitter: v.jitter, loss: v.loss, rate: v.rate, queue: v.queue, mtu: v.mtu };
+  const hasInline = Object.values(inline).some((x) => x !== undefined);
+  const profileSpec = v.profile ?? (hasInline ? '' : 'wan');
+  const scenarios = (v.scenario ?? 'handshake').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of scenarios) {
+    if (!scenarioNames().includes(s)) throw new UserError(`unknown scenario "${s}"; known: ${scenarioNames().join(', ')}`);
+  }
+  return {
+    scenarios,
+    profiles: parseProfiles(profileSpec, inline),
+    link,
+    quick: v.quick ?? false,
+    requests: positiveInt('requests', v.requests, null),
+    out: v.out ?? 'results',
+    request_timeout_ms: positiveInt('timeout-ms', v['timeout-ms'], 10_000) ?? 10_000,
+    argv,
+  };
+}
+
+async function printList(): Promise<void> {
+  const out: string[] = ['Scenarios:'];
+  for (const s of SCENARIOS) out.push(`  ${s.name.padEnd(12)} ${s.title}`);
+  out.push('', 'Profiles:');
+  for (const p of listProfiles()) {
+    const x = p.params;
+    out.push(
+      `  ${p.name.padEnd(17)} rtt ${x.rtt_ms} ms, jitter ${x.jitter_ms} ms, loss ${x.loss_pct} %, rate ${x.rate_mbit === null ? 'unlimited' : `${x.rate_mbit} Mbit/s`} — ${p.source}`,
+    );
+  }
+  out.push('', 'Link backends (here):');
+  const avail = await linkAvailability();
+  for (const b of LINK_BACKENDS) out.push(`  ${b.padEnd(6)} ${avail[b] === null ? 'available' : `unavailable: ${avail[b]}`}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+runMain(async () => {
+  const opts = parseBenchArgs(process.argv.slice(2));
+  if (opts === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (opts === 'list') {
+    await printList();
+    return 0;
+  }
+  const progress = new Progress();
+  const outcome = await runBench(opts, progress);
+  const headline = handshakeHeadline(outcome.summary);
+  if (headline) process.stdout.write(`\nhandshake: total time of a ${100} B request (ms)\n${headline}\n`);
+  if (opts.quick) process.stdout.write('\n--quick: fewer samples than the CI target needs; see ci_precise in summary.csv\n');
+  process.stdout.write(`\nrun folder: ${relative(process.cwd(), outcome.runDir) || outcome.runDir}\n`);
+  return 0;
+});

@@ -1,0 +1,71 @@
+/** HTTP/1.1 server (node:http, or node:https with TLS), run as a child process of the harness. */
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import { parseRoute, writePayload } from './routes.ts';
+import { ServerCounters, certFor, parseServerConfig, reportStartupFailure, serveAsChild } from './process.ts';
+import { ConnectionIds } from './conn-ids.ts';
+
+async function main(): Promise<void> {
+  const config = parseServerConfig(process.argv);
+  const cert = await certFor(config);
+  const counters = new ServerCounters();
+  const ids = new ConnectionIds();
+  const sockets = new Set<Socket>();
+
+  const handler: http.RequestListener = (req, res) => {
+    const route = parseRoute(req.url ?? '/');
+    const conn = ids.next(req.socket);
+    if (route.kind === 'error') {
+      res.writeHead(route.status, { 'content-type': 'text/plain' });
+      res.end(`${route.message}\n`);
+      counters.requests_served++;
+      return;
+    }
+    const respond = (): void => {
+      if (res.destroyed) return;
+      const headers: http.OutgoingHttpHeaders = {
+        'content-type': 'application/octet-stream',
+        'content-length': route.size_bytes,
+        'x-kab-conn': conn.conn_id,
+        'x-kab-conn-seq': conn.seq,
+      };
+      if (route.close) headers.connection = 'close';
+      res.writeHead(200, headers);
+      counters.requests_served++;
+      writePayload(res, route.size_bytes);
+    };
+    // Drain the request body (GETs have none) before answering, as a real server would.
+    req.resume();
+    if (route.delay_ms > 0) setTimeout(respond, route.delay_ms);
+    else respond();
+  };
+
+  const server = cert
+    ? https.createServer(
+        {
+          cert: cert.cert_pem,
+          key: cert.key_pem,
+          minVersion: config.tls_min_version,
+          maxVersion: config.tls_max_version,
+          ALPNProtocols: ['http/1.1'],
+        },
+        handler,
+      )
+    : http.createServer(handler);
+
+  if (config.keep_alive_timeout_ms !== null) server.keepAliveTimeout = config.keep_alive_timeout_ms;
+  if (config.headers_timeout_ms !== null) server.headersTimeout = config.headers_timeout_ms;
+  server.maxRequestsPerSocket = config.max_requests_per_socket;
+  server.on('connection', (socket: Socket) => {
+    counters.trackSocket(socket);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  await serveAsChild(config, server, counters, cert, () => {
+    for (const s of sockets) s.destroy();
+  });
+}
+
+main().catch(reportStartupFailure);

@@ -1,0 +1,61 @@
+/**
+ * The one route set both servers answer:
+ *   GET /bytes/<n>[?delay_ms=<d>][&close=1]  → n bytes of payload after waiting d ms
+ * `close=1` asks the HTTP/1.1 server to answer with `Connection: close` (server-driven close).
+ */
+export type Route =
+  | { kind: 'bytes'; size_bytes: number; delay_ms: number; close: boolean }
+  | { kind: 'error'; status: 400 | 404; message: string };
+
+export const MAX_RESPONSE_BYTES = 1024 * 1024 * 1024;
+
+export function parseRoute(rawPath: string): Route {
+  const url = new URL(rawPath, 'http://x');
+  const m = /^\/bytes\/(\d+)$/.exec(url.pathname);
+  if (!m?.[1]) return { kind: 'error', status: 404, message: `no route for ${url.pathname}; use /bytes/<n>` };
+  const size_bytes = Number(m[1]);
+  if (!Number.isSafeInteger(size_bytes) || size_bytes > MAX_RESPONSE_BYTES) {
+    return { kind: 'error', status: 400, message: `size must be ≤ ${MAX_RESPONSE_BYTES} bytes` };
+  }
+  const delayRaw = url.searchParams.get('delay_ms');
+  const delay_ms = delayRaw === null ? 0 : Number(delayRaw);
+  if (!Number.isFinite(delay_ms) || delay_ms < 0 || delay_ms > 600_000) {
+    return { kind: 'error', status: 400, message: 'delay_ms must be a number between 0 and 600000' };
+  }
+  return { kind: 'bytes', size_bytes, delay_ms, close: url.searchParams.get('close') === '1' };
+}
+
+const CHUNK = Buffer.alloc(64 * 1024, 'x');
+
+/** Payload chunks for a response of size_bytes (views of one shared buffer: no per-request allocation). */
+export function* payloadChunks(size_bytes: number): Generator<Buffer> {
+  let left = size_bytes;
+  while (left > 0) {
+    const n = Math.min(left, CHUNK.length);
+    yield CHUNK.subarray(0, n);
+    left -= n;
+  }
+}
+
+/** Writes size_bytes to a writable, honouring backpressure, then ends it. */
+export function writePayload(
+  out: { write(chunk: Buffer): boolean; end(): void; once(ev: 'drain', cb: () => void): unknown; destroyed?: boolean },
+  size_bytes: number,
+): void {
+  const chunks = payloadChunks(size_bytes);
+  const pump = (): void => {
+    for (;;) {
+      if (out.destroyed) return;
+      const next = chunks.next();
+      if (next.done) {
+        out.end();
+        return;
+      }
+      if (!out.write(next.value)) {
+        out.once('drain', pump);
+        return;
+      }
+    }
+  };
+  pump();
+}

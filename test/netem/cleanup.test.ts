@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { requirePrivileged } from '../helpers/privileged.ts';
+import { cleanStale, planCleanup, processAlive } from '../../netem/cleanup.ts';
+import type { OwnershipRecord } from '../../netem/topology.ts';
+import {
+  createNamespaces,
+  destroyNamespaces,
+  listNetns,
+  newRunId,
+  processStartTicks,
+  recordPath,
+  run,
+} from '../../netem/topology.ts';
+
+const rec = (pid: number, netns: string[], links: string[] = []): OwnershipRecord => ({
+  pid,
+  pid_start_ticks: null,
+  started_at: '2024-01-01T00:00:00.000Z',
+  netns,
+  links,
+});
+
+test('planCleanup keeps live runs and anything without the prefix, removes the rest', () => {
+  const plan = planCleanup({
+    records: new Map<string, OwnershipRecord | null>([
+      ['aaaaaa', rec(100, ['kab-aaaaaa-c', 'kab-aaaaaa-s'], ['kabaaaaaac', 'kabaaaaaas'])],
+      ['bbbbbb', rec(200, ['kab-bbbbbb-c', 'kab-bbbbbb-s'], ['kabbbbbbbc'])],
+      ['cccccc', null],
+    ]),
+    netns: ['kab-aaaaaa-c', 'kab-aaaaaa-s', 'kab-bbbbbb-c', 'kab-dddddd-c', 'other', 'notkab-x'],
+    links: ['lo', 'eth0', 'kabaaaaaac', 'kabbbbbbbc', 'kabzzzzzzp', 'xkab0'],
+    isAlive: (pid) => pid === 100,
+  });
+  assert.deepEqual(plan.netns, ['kab-bbbbbb-c', 'kab-dddddd-c']);
+  assert.deepEqual(plan.links, ['kabbbbbbbc', 'kabzzzzzzp']);
+  assert.deepEqual(plan.records.sort(), ['bbbbbb', 'cccccc']);
+});
+
+test('processAlive: own pid alive, wrong start time or dead pid not', async () => {
+  assert.ok(processAlive(process.pid, processStartTicks(process.pid)));
+  assert.ok(processAlive(process.pid, null));
+  assert.ok(!processAlive(process.pid, (processStartTicks(process.pid) ?? 0) + 1));
+  const done = execa('true');
+  await done;
+  assert.ok(!processAlive(done.pid as number, null));
+  assert.ok(!processAlive(-1, null));
+});
+
+test('cleanStale removes a dead run (namespaces, its processes, record) and leaves a live run alone', async (t) => {
+  if (!requirePrivileged(t)) return;
+  const stale = await createNamespaces(newRunId());
+  const live = await createNamespaces(newRunId());
+  t.after(async () => {
+    await destroyNamespaces(stale).catch(() => undefined);
+    await destroyNamespaces(live);
+  });
+  // Make `stale` look like a run whose process died: its record names a pid that has exited.
+  const dead = execa('true');
+  await dead;
+  writeFileSync(
+    recordPath(stale.runId),
+    JSON.stringify({ ...rec(dead.pid as number, [stale.clientNs, stale.serverNs], [stale.clientDev, stale.serverDev]), pid_start_ticks: 1 }),
+  );
+  const leftover = execa('ip', ['netns', 'exec', stale.serverNs, 'sleep', '30'], { reject: false });
+  await new Promise((r) => setTimeout(r, 200));
+  await run(['ip', 'link', 'add', stale.clientDev, 'netns', stale.clientNs, 'type', 'veth', 'peer', 'name', stale.serverDev, 'netns', stale.serverNs]);
+
+  const logged: string[] = [];
+  const { removed } = await cleanStale({ log: (l) => logged.push(l) });
+
+  assert.ok(removed.includes(`netns ${stale.clientNs}`), removed.join(', '));
+  assert.ok(removed.includes(`netns ${stale.serverNs}`));
+  assert.ok(removed.includes(`record ${stale.runId}`));
+  assert.ok(logged.length >= 3);
+  const r = await leftover;
+  assert.equal(r.signal, 'SIGKILL');
+  const ns = await listNetns();
+  assert.ok(!ns.includes(stale.clientNs) && !ns.includes(stale.serverNs));
+  assert.ok(!existsSync(recordPath(stale.runId)));
+
+  assert.ok(!removed.some((x) => x.includes(live.runId)));
+  assert.ok(ns.includes(live.clientNs) && ns.includes(live.serverNs));
+  assert.ok(existsSync(recordPath(live.runId)));
+});
+
+test('cleanStale removes a kab namespace that has no record at all', async (t) => {
+  if (!requirePrivileged(t)) return;
+  const name = `kab-${newRunId()}-c`;
+  await run(['ip', 'netns', 'add', name]);
+  t.after(() => run(['ip', 'netns', 'delete', name]).catch(() => undefined));
+  const { removed } = await cleanStale();
+  assert.ok(removed.includes(`netns ${name}`));
+  assert.ok(!(await listNetns()).includes(name));
+});
