@@ -22,7 +22,8 @@ import { cleanStale } from '../netem/cleanup.ts';
 import type { Link, LinkParams, Profile } from '../netem/link.ts';
 import { addsNothing, profileKey } from '../netem/profiles.ts';
 import { openLink } from '../netem/select.ts';
-import { newRunId } from '../netem/topology.ts';
+import { destroyNamespaces, namespaceNames, newRunId } from '../netem/topology.ts';
+import { liveChildHandles } from './lib/child.ts';
 import { CERT_SERVERNAME } from '../servers/tls-cert.ts';
 import { startServer } from '../servers/launch.ts';
 import type { ServerConfig } from '../servers/config.ts';
@@ -96,12 +97,31 @@ export async function runBench(options: BenchOptions, progress = new Progress())
       const { removed } = await cleanStale();
       if (removed.length) progress.log(`removed what an earlier run left: ${removed.join(', ')}`);
     }
+    // Registered before the link exists: a signal that lands while the link is being built must still
+    // remove whatever part of it was made. Runs last (steps run in reverse).
+    teardown.add('child processes', async () => {
+      await Promise.all(liveChildHandles().map((c) => c.stop()));
+    });
+    if (process.getuid?.() === 0) {
+      teardown.add('namespaces of this run', async () => {
+        await destroyNamespaces(namespaceNames(runId));
+        // An `ip netns add` spawned just before the signal may finish after the first pass.
+        await new Promise((r) => setTimeout(r, 200));
+        await destroyNamespaces(namespaceNames(runId));
+      });
+    }
     const { link, why } = await openLink(options.link, { runId, params: paramsToOpenWith(options.profiles) });
     teardown.add('link', () => link.close());
     progress.log(`link: ${why}`);
 
+    const processes: Array<{ role: string; pid: number }> = [];
+    const noteProcess = (role: string, pid: number): void => {
+      processes.push({ role, pid });
+      meta.update({ processes });
+    };
     const agent = await startAgent(link.clientNetns);
     teardown.add('client agent', () => agent.stop());
+    noteProcess('client agent', agent.pid);
 
     const sysctls = {
       client: await readTcpSysctls(link.clientNetns),
@@ -113,6 +133,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     const startScenarioServer = async (config: Partial<ServerConfig>, registry: Teardown): Promise<RunningServer> => {
       const handle = await startServer({ ...config, host: link.serverListenHost }, link.serverNetns);
       registry.add(`${handle.config.protocol} server ${handle.pid}`, () => handle.stop());
+      noteProcess(`${handle.config.protocol}${handle.config.tls ? '+tls' : ''} server`, handle.pid);
       const target = await link.clientTarget(handle.ready.port);
       const cert = handle.ready.cert_pem;
       return {

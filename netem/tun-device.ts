@@ -34,6 +34,8 @@ const c_write = libc.func('long write(int fd, const void *buf, unsigned long cou
 const c_ppoll = libc.func('int ppoll(void *fds, unsigned long nfds, void *timeout, void *sigmask)');
 const c_prctl = libc.func('int prctl(int option, ...)');
 const c_strerror = libc.func('const char *strerror(int errnum)');
+const c_sched_setscheduler = libc.func('int sched_setscheduler(int pid, int policy, void *param)');
+const SCHED_FIFO = 1;
 
 export function errno(): number {
   return koffi.errno();
@@ -122,4 +124,11 @@ export function setTimerSlack(slack_ns: number): void {
   if ((c_prctl(PR_SET_TIMERSLACK, 'unsigned long', slack_ns) as number) < 0) {
     throw new Error(`prctl(PR_SET_TIMERSLACK): ${strerror(errno())}`);
   }
+}
+
+/** Puts the calling thread in SCHED_FIFO at priority; returns an error string or null. */
+export function setRealtimePriority(priority: number): string | null {
+  const param = Buffer.alloc(4);
+  param.writeInt32LE(priority, 0);
+  return (c_sched_setscheduler(0, SCHED_FIFO, param) as number) < 0 ? strerror(errno()) : null;
 }

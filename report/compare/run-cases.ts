@@ -1,0 +1,131 @@
+/** What compare needs from one loaded run folder: its cases (measured requests by case key) and profile facts. */
+import { UserError } from '../../bench/lib/errors.ts';
+import type { RunFolder } from '../load-run.ts';
+import type { CaseRun, RunInfo } from './types.ts';
+
+export interface ProfileFacts {
+  name: string;
+  key: string | null;
+  rtt_ms_calibrated: number | null;
+  rtt_ci_ms: { low: number; high: number } | null;
+}
+
+export interface RunCases {
+  info: RunInfo;
+  /** Profile names in the order the run measured them. */
+  profiles: string[];
+  profile_facts: Map<string, ProfileFacts>;
+  cases: Map<string, CaseRun>;
+}
+
+function obj(v: unknown): Record<string, unknown> | null {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+function finite(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function numCell(s: string | undefined): number | null {
+  if (s === undefined || s.trim() === '') return null;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** meta.profiles[] → facts by profile name; tolerant of runs that recorded less. */
+export function profileFactsOf(meta: Record<string, unknown>): Map<string, ProfileFacts> {
+  const out = new Map<string, ProfileFacts>();
+  const list = Array.isArray(meta.profiles) ? meta.profiles : [];
+  for (const p of list) {
+    const o = obj(p);
+    if (!o || typeof o.name !== 'string') continue;
+    const cal = obj(o.calibration);
+    const connect = obj(cal?.connect);
+    const low = finite(connect?.ci95_low_ms);
+    const high = finite(connect?.ci95_high_ms);
+    out.set(o.name, {
+      name: o.name,
+      key: typeof o.key === 'string' ? o.key : null,
+      rtt_ms_calibrated: finite(cal?.rtt_ms_calibrated),
+      rtt_ci_ms: low !== null && high !== null ? { low, high } : null,
+    });
+  }
+  return out;
+}
+
+/**
+ * Groups a run's samples by case key. Warm-ups are dropped, failed requests counted; a metric cell that is
+ * present but not a number is malformed input (UserError naming the file, line and column).
+ */
+export function runCases(run: RunFolder, metrics: readonly string[]): RunCases {
+  const runId = String(run.meta.run_id);
+  const facts = profileFactsOf(run.meta);
+  const link = obj(run.meta.link);
+  const metaBackend = typeof link?.backend === 'string' ? link.backend : '';
+  const metaCc = typeof run.meta.congestion_control === 'string' ? run.meta.congestion_control : '';
+  const cases = new Map<string, CaseRun>();
+  const profiles: string[] = [];
+  if (run.samples.length === 0) {
+    throw new UserError(`${run.dir} has no samples (samples.csv missing or empty): nothing to compare`);
+  }
+  const samplesPath = `${run.dir}/samples.csv`;
+  run.samples.forEach((r, i) => {
+    const key = r.case_key ?? '';
+    if (key === '') throw new UserError(`${samplesPath} line ${i + 2}: empty case_key`);
+    for (const m of metrics) {
+      const cell = r[m] ?? '';
+      if (cell.trim() !== '' && numCell(cell) === null) {
+        throw new UserError(`${samplesPath} line ${i + 2}: ${m} "${cell}" is not a number`);
+      }
+    }
+    const profile = r.profile ?? '';
+    if (!profiles.includes(profile)) profiles.push(profile);
+    let c = cases.get(key);
+    if (!c) {
+      const f = facts.get(profile);
+      c = {
+        run_id: runId,
+        case_key: key,
+        scenario: r.scenario ?? '',
+        profile,
+        link_backend: r.link_backend || metaBackend,
+        congestion_control: r.congestion_control || metaCc,
+        profile_key: f?.key ?? null,
+        rtt_ms_calibrated: f?.rtt_ms_calibrated ?? numCell(r.rtt_ms_calibrated),
+        rtt_ci_ms: f?.rtt_ci_ms ?? null,
+        rows: [],
+        errors: 0,
+      };
+      cases.set(key, c);
+    }
+    if (r.warmup === '1') return;
+    if ((r.error ?? '') !== '') c.errors++;
+    else c.rows.push(r);
+  });
+  // meta's order is the order the run measured the profiles in; samples only know the ones that got requests.
+  const ordered = [...facts.keys()].filter((p) => profiles.includes(p));
+  for (const p of profiles) if (!ordered.includes(p)) ordered.push(p);
+  const options = obj(run.meta.options);
+  return {
+    info: {
+      run_id: runId,
+      dir: run.dir,
+      link_backend: metaBackend || [...new Set([...cases.values()].map((c) => c.link_backend))].join(','),
+      profiles: ordered,
+      quick: options?.quick === true,
+    },
+    profiles: ordered,
+    profile_facts: facts,
+    cases,
+  };
+}
+
+/** The numbers of one metric of a case run (empty cells skipped: not applicable). */
+export function metricValues(c: CaseRun, metric: string): number[] {
+  const out: number[] = [];
+  for (const r of c.rows) {
+    const v = numCell(r[metric]);
+    if (v !== null) out.push(v);
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+/** Types shared by the modules of `npm run compare` (base = the reference run(s), head = the new one(s)). */
+
+export type Side = 'base' | 'head';
+
+export interface CompareOptions {
+  /** A change must exceed ±threshold_pct of the base median to count (the whole 95 % CI beyond it). */
+  threshold_pct: number;
+  /** Significance level of each Mann–Whitney test. */
+  alpha: number;
+  /** Sample columns compared, e.g. ttfb_ms, total_ms. */
+  metrics: string[];
+  /** Compare even when links/profiles/calibration/congestion control differ (cases in one run only still can't be). */
+  force_comparable: boolean;
+}
+
+/** The unit of replication: requests of one run per side, or one median per run when runs were repeated. */
+export type ReplicationUnit = 'request' | 'run';
+
+/** What one run measured for one case: its successful, non-warm-up requests and their tags. */
+export interface CaseRun {
+  run_id: string;
+  case_key: string;
+  scenario: string;
+  profile: string;
+  link_backend: string;
+  congestion_control: string;
+  /** Parameters key of the profile (meta.profiles[].key); null when the run did not record it. */
+  profile_key: string | null;
+  rtt_ms_calibrated: number | null;
+  /** 95 % CI of the calibrated RTT (median TCP connect), when recorded. */
+  rtt_ci_ms: { low: number; high: number } | null;
+  /** Successful measured requests (warm-ups and failures excluded). */
+  rows: Record<string, string>[];
+  /** Measured requests that failed. */
+  errors: number;
+}
+
+export interface JoinedCase {
+  /** The join key: base's case key (head's profile renamed to base's when profiles were paired). */
+  key: string;
+  scenario: string;
+  base_case_key: string | null;
+  head_case_key: string | null;
+  /** One entry per run of that side that has the case. */
+  base: CaseRun[];
+  head: CaseRun[];
+}
+
+export interface ProfilePair {
+  base: string;
+  head: string;
+  /** How they were paired: same name, same parameters, or the only ones left on each side. */
+  by: 'name' | 'parameters' | 'only-remaining';
+}
+
+export type IncomparabilityRule =
+  | 'only_in_base'
+  | 'only_in_head'
+  | 'link_backend'
+  | 'profile_params'
+  | 'calibrated_rtt'
+  | 'congestion_control';
+
+export interface Incomparability {
+  rule: IncomparabilityRule;
+  /** One line saying what differs, e.g. "link backend: base tun, head none". */
+  detail: string;
+  /** --force-comparable overrides it (a case in one run only can never be compared). */
+  forceable: boolean;
+}
+
+export type Verdict = 'regressed' | 'improved' | 'no_change' | 'not_comparable';
+
+/** The statistics of one case × metric (null figures where they do not exist). */
+export interface MetricComparison {
+  key: string;
+  scenario: string;
+  metric: string;
+  unit: ReplicationUnit;
+  /** Samples (unit request) or runs (unit run) on each side. */
+  n_base: number;
+  n_head: number;
+  errors_base: number;
+  errors_head: number;
+  base_median: number | null;
+  head_median: number | null;
+  /** Interval drawn around each median: 95 % CI of the median (request) or range of run medians (run). */
+  base_low: number | null;
+  base_high: number | null;
+  head_low: number | null;
+  head_high: number | null;
+  /** Hodges–Lehmann shift head − base, ms, and its 95 % CI. */
+  shift_ms: number | null;
+  shift_low_ms: number | null;
+  shift_high_ms: number | null;
+  /** The shift and its CI relative to the base median, %. */
+  change_pct: number | null;
+  change_low_pct: number | null;
+  change_high_pct: number | null;
+  p_value: number | null;
+  test_method: 'exact' | 'normal' | null;
+  verdict: Verdict;
+  /** Why the verdict, one short phrase. */
+  why: string;
+}
+
+export interface RunInfo {
+  run_id: string;
+  dir: string;
+  link_backend: string;
+  profiles: string[];
+  quick: boolean;
+}
+
+export interface NotComparableCase {
+  key: string;
+  reasons: Incomparability[];
+}
+
+export interface CompareResult {
+  options: CompareOptions;
+  unit: ReplicationUnit;
+  base_runs: RunInfo[];
+  head_runs: RunInfo[];
+  profile_pairs: ProfilePair[];
+  /** One per compared case × metric, in join order (not-comparable cases included, verdict not_comparable). */
+  rows: MetricComparison[];
+  not_comparable: NotComparableCase[];
+  /** Cases compared only because of --force-comparable, with what was overridden. */
+  forced: NotComparableCase[];
+  /** Smallest two-sided p-value the rank test can give with these sample/run counts (no ties). */
+  min_p_reachable: number;
+}

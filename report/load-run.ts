@@ -1,0 +1,75 @@
+/**
+ * Reads a run folder written by `npm run bench` — the only input of the report and of compare, so any old
+ * run can be re-rendered or compared. Bad input ends in a UserError with one line naming the problem.
+ */
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../bench/lib/errors.ts';
+import { readCsv } from '../bench/results/csv-file.ts';
+import { SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../bench/results/schema.ts';
+import { writeSummaryFile } from '../bench/results/summarize-run.ts';
+
+export type CsvRow = Record<string, string>;
+
+export interface RunFolder {
+  dir: string;
+  /** meta.json as written by the bench (see bench/runner.ts for its fields). */
+  meta: Record<string, unknown>;
+  samples: CsvRow[];
+  summary: CsvRow[];
+  calibration: CsvRow[];
+}
+
+function readJson(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new UserError(`${path} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function readRunCsv(path: string, required: readonly string[]): CsvRow[] {
+  try {
+    return readCsv(path, required);
+  } catch (e) {
+    throw new UserError(`${path}: ${(e as Error).message.replace(`${path}: `, '')}`);
+  }
+}
+
+/**
+ * Loads a run folder. A run that died before writing summary.csv gets one computed from its samples
+ * (written next to them) unless `writeMissingSummary` is false.
+ */
+export function loadRun(dirArg: string, opts: { writeMissingSummary?: boolean } = {}): RunFolder {
+  if (!existsSync(dirArg)) throw new UserError(`no run folder at ${dirArg}`);
+  const dir = realpathSync(dirArg);
+  if (!statSync(dir).isDirectory()) throw new UserError(`${dirArg} is not a folder`);
+  const metaPath = join(dir, 'meta.json');
+  if (!existsSync(metaPath)) throw new UserError(`${dirArg} is not a run folder (no meta.json); pass a folder under results/`);
+  const meta = readJson(metaPath);
+  if (typeof meta.run_id !== 'string') throw new UserError(`${metaPath} has no run_id: not written by keepalive-bench`);
+
+  const samplesPath = join(dir, 'samples.csv');
+  const samples = existsSync(samplesPath) ? readRunCsv(samplesPath, Object.keys(SAMPLE_COLUMNS)) : [];
+  const summaryPath = join(dir, 'summary.csv');
+  let summary: CsvRow[];
+  if (existsSync(summaryPath)) {
+    summary = readRunCsv(summaryPath, Object.keys(SUMMARY_COLUMNS));
+  } else if (samples.length > 0 && opts.writeMissingSummary !== false) {
+    writeSummaryFile(samplesPath, summaryPath);
+    summary = readRunCsv(summaryPath, Object.keys(SUMMARY_COLUMNS));
+  } else {
+    summary = [];
+  }
+  const calibrationPath = join(dir, 'calibration.csv');
+  const calibration = existsSync(calibrationPath) ? readRunCsv(calibrationPath, ['profile', 'kind', 'value_ms']) : [];
+  return { dir, meta, samples, summary, calibration };
+}

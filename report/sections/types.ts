@@ -1,0 +1,64 @@
+/**
+ * The one interface every scenario's report section implements: from the run's files to a claim sentence,
+ * verdicts, Vega-Lite charts, tables and caveats. The page and summary.md are built from these alone.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { RunFolder } from '../load-run.ts';
+
+export type VegaLiteSpec = TopLevelSpec;
+
+/** 'not_run': the claim's scenario is absent from the run (never produced by a section). */
+export type VerdictKind = 'confirmed' | 'refuted' | 'depends' | 'not_run';
+
+export interface Verdict {
+  claim: string;
+  kind: VerdictKind;
+  /** The key figure in words, e.g. "keep-alive saves 2.11 RTT = 107.6 ms per request over TLS 1.3 at 50 ms RTT (model 2.00 RTT)". */
+  figure: string;
+  /** For 'depends' (and 'refuted'): on what, in a few words. */
+  reason?: string;
+  /** The numbers behind the figure, unit in each name (kept for summary.md and later comparison). */
+  numbers: Record<string, number | null>;
+}
+
+export interface ChartSpec {
+  /** Stable id within the page (letters, digits, dashes). */
+  id: string;
+  title: string;
+  /** One line under the chart: what to look at. */
+  caption: string;
+  spec: VegaLiteSpec;
+}
+
+export type Cell = string | number | null;
+
+export interface TableColumn {
+  label: string;
+  /** Unit shown in the header, e.g. "ms". */
+  unit?: string;
+  /** Right-aligned numeric column. */
+  numeric?: boolean;
+}
+
+export interface Table {
+  title: string;
+  columns: TableColumn[];
+  rows: Cell[][];
+}
+
+export interface SectionOutput {
+  claimSentence: string;
+  verdicts: Verdict[];
+  specs: ChartSpec[];
+  tables: Table[];
+  caveats: string[];
+}
+
+export interface ReportSection {
+  /** Scenario name as in meta.json and the CSVs (handshake, slowstart, …). */
+  scenario: string;
+  /** Claims of DESIGN.md this section gives a verdict on. */
+  claims: string[];
+  title: string;
+  build(run: RunFolder): SectionOutput;
+}

@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/run-cli.ts';
+import { readCsv } from '../../bench/results/csv-file.ts';
+import { handshakeCases } from '../../bench/scenarios/handshake.ts';
+
+const BAD: Array<[string[], RegExp]> = [
+  [['--scenario', 'nope'], /unknown scenario "nope"/],
+  [['--profile', 'mars'], /unknown profile/i],
+  [['--link', 'carrier-pigeon'], /unknown --link "carrier-pigeon"/],
+  [['--rtt', '-5'], /rtt/i],
+  [['--rtt', 'abc'], /rtt/i],
+  [['--loss', '101'], /loss/i],
+  [['--rate', 'fast'], /rate/i],
+  [['--requests', '0'], /--requests must be a positive integer/],
+  [['--timeout-ms', '1.5'], /--timeout-ms must be a positive integer/],
+  [['--frobnicate'], /Unknown option '--frobnicate'/],
+];
+
+for (const [args, message] of BAD) {
+  test(`bench ${args.join(' ')} → one line, exit 2`, async () => {
+    const r = await runCli('bench', args, 60_000);
+    assert.equal(r.code, 2, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
+    assert.match(lines[0] ?? '', /^error: /);
+    assert.match(lines[0] ?? '', message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+}
+
+test('bench --help documents the options and exits 0', async () => {
+  const r = await runCli('bench', ['--help'], 60_000);
+  assert.equal(r.code, 0);
+  for (const flag of ['--scenario', '--profile', '--link', '--quick', '--requests', '--out']) assert.match(r.stdout, new RegExp(flag));
+});
+
+test('a quick handshake run on loopback writes meta.json, samples.csv and summary.csv', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'kab-run-'));
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const requests = 3;
+  const r = await runCli('bench', ['--scenario', 'handshake', '--profile', 'loopback', '--link', 'none', '--requests', String(requests), '--quick', '--out', out], 120_000);
+  assert.equal(r.code, 0, r.stderr);
+  const runDir = join(out, readlinkSync(join(out, 'latest')));
+  assert.match(r.stdout, /run folder: /);
+  for (const f of ['meta.json', 'samples.csv', 'summary.csv', 'calibration.csv']) assert.ok(existsSync(join(runDir, f)), f);
+
+  const meta = JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as Record<string, any>;
+  assert.deepEqual(meta.status, { kind: 'completed' });
+  assert.equal(meta.link.backend, 'none');
+  assert.ok(meta.machine.kernel && meta.machine.cpu_count > 0 && meta.congestion_control);
+  assert.equal(meta.profiles[0].name, 'loopback');
+
+  const cases = handshakeCases();
+  const samples = readCsv(join(runDir, 'samples.csv'));
+  const measured = samples.filter((s) => s.warmup === '0');
+  assert.equal(measured.length, cases.length * requests);
+  assert.ok(samples.every((s) => s.link_backend === 'none' && s.run_id === meta.run_id));
+  assert.equal(new Set(samples.map((s) => s.case_key)).size, cases.length);
+  const reused = measured.filter((s) => s.conn_mode === 'reused');
+  assert.ok(reused.every((s) => s.connect_ms === '0' && s.new_connection === '0'));
+  const fresh = measured.filter((s) => s.conn_mode === 'new');
+  assert.ok(fresh.every((s) => s.new_connection === '1' && s.conn_seq === '1'));
+
+  const summary = readCsv(join(runDir, 'summary.csv'));
+  const totals = summary.filter((s) => s.metric === 'total_ms');
+  assert.equal(totals.length, cases.length);
+  assert.ok(totals.every((s) => s.n === String(requests) && s.errors === '0' && Number(s.median) > 0));
+  // The headline table carries units and sample counts.
+  assert.match(r.stdout, /ms \[.*\] n=3/);
+});

@@ -1,0 +1,91 @@
+/**
+ * A run interrupted by SIGINT/SIGTERM cleans up itself; one killed by SIGKILL leaves only namespaces, which the
+ * next `npm run clean` removes. Either way every sample measured before the signal is in samples.csv.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { requirePrivileged } from '../helpers/privileged.ts';
+import { runCli, startCli } from '../helpers/run-cli.ts';
+import { readCsv } from '../../bench/results/csv-file.ts';
+
+function leftovers(runId: string): string[] {
+  const ns = execFileSync('ip', ['netns', 'list']).toString().split('\n').filter((l) => l.includes(`kab-${runId}`));
+  const links = execFileSync('ip', ['-o', 'link']).toString().split('\n').filter((l) => l.includes(`kab${runId}`));
+  const procs = execFileSync('ps', ['-eo', 'pid=,args=']).toString().split('\n').filter((l) => l.includes(`kab${runId}`));
+  return [...ns, ...links, ...procs];
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(what: string, cond: () => boolean, timeout_ms: number): Promise<void> {
+  const until = Date.now() + timeout_ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function measuredRows(runDir: string): number {
+  const p = join(runDir, 'samples.csv');
+  return existsSync(p) ? readFileSync(p, 'utf8').split('\n').length - 2 : 0;
+}
+
+async function interruptedRun(t: TestContext, signal: NodeJS.Signals, when: 'setup' | 'mid-case') {
+  const out = mkdtempSync(join(tmpdir(), 'kab-sig-'));
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const { child, done } = startCli('bench', ['--scenario', 'handshake', '--profile', 'lan', '--link', 'tun', '--requests', '400', '--out', out]);
+  t.after(() => child.kill('SIGKILL'));
+  await waitFor('the run folder', () => existsSync(join(out, 'latest', 'meta.json')), 30_000);
+  const runDir = join(out, readlinkSync(join(out, 'latest')));
+  const meta = () => JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as Record<string, any>;
+  const runId = meta().run_id as string;
+  if (when === 'mid-case') await waitFor('30 samples', () => measuredRows(runDir) >= 30, 90_000);
+  else await waitFor('namespaces', () => leftovers(runId).length > 0, 30_000);
+  const rowsAtSignal = measuredRows(runDir);
+  child.kill(signal);
+  const r = await done;
+  return { r, runDir, runId, rowsAtSignal, meta: meta() };
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const when of ['setup', 'mid-case'] as const) {
+    test(`${signal} during ${when}: exits ${signal === 'SIGINT' ? 130 : 143}, removes everything, keeps the samples`, async (t) => {
+      if (!requirePrivileged(t)) return;
+      const { r, runDir, runId, rowsAtSignal, meta } = await interruptedRun(t, signal, when);
+      assert.equal(r.code, signal === 'SIGINT' ? 130 : 143, r.stderr);
+      assert.deepEqual(leftovers(runId), []);
+      for (const p of (meta.processes ?? []) as Array<{ pid: number; role: string }>) assert.ok(!alive(p.pid), `${p.role} ${p.pid} still alive`);
+      assert.deepEqual(meta.status, { kind: 'aborted', signal });
+      if (when === 'mid-case') {
+        const rows = readCsv(join(runDir, 'samples.csv'));
+        assert.ok(rows.length >= rowsAtSignal, `${rows.length} rows ≥ ${rowsAtSignal} at the signal`);
+      }
+    });
+  }
+}
+
+test('SIGKILL mid-case: children exit on their own, `npm run clean` removes the namespaces, samples stay', async (t) => {
+  if (!requirePrivileged(t)) return;
+  const { r, runDir, runId, rowsAtSignal, meta } = await interruptedRun(t, 'SIGKILL', 'mid-case');
+  assert.equal(r.signal, 'SIGKILL');
+  // Every child reads the harness's stdin pipe and exits at EOF: no orphans even after SIGKILL.
+  await waitFor('children to exit', () => ((meta.processes ?? []) as Array<{ pid: number }>).every((p) => !alive(p.pid)), 10_000);
+  const clean = await runCli('clean', [], 60_000);
+  assert.equal(clean.code, 0, clean.stderr);
+  assert.match(clean.stdout, new RegExp(`kab-${runId}`));
+  assert.deepEqual(leftovers(runId), []);
+  const rows = readCsv(join(runDir, 'samples.csv'));
+  assert.ok(rows.length >= rowsAtSignal);
+  assert.deepEqual(meta.status, { kind: 'running' }, 'a killed run cannot write its end; its meta says running');
+});
