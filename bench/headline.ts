@@ -45,6 +45,9 @@ export function handshakeHeadline(summary: readonly SummaryRow[]): string {
     const saving = n(fresh?.median) !== null && n(reused?.median) !== null ? (n(fresh?.median) ?? 0) - (n(reused?.median) ?? 0) : null;
     const rtt = n(fresh?.rtt_ms_calibrated);
     const modelSaving = n(fresh?.model_ms) !== null && n(reused?.model_ms) !== null ? (n(fresh?.model_ms) ?? 0) - (n(reused?.model_ms) ?? 0) : null;
+    const cpuFresh = n(fresh?.cpu_baseline_ms);
+    const cpuReused = n(reused?.cpu_baseline_ms);
+    const cpuSaving = cpuFresh !== null && cpuReused !== null ? cpuFresh - cpuReused : null;
     out.push([
       profile ?? '',
       `${protocol}${security === 'none' ? '' : `+${security}`}`,
@@ -53,11 +56,12 @@ export function handshakeHeadline(summary: readonly SummaryRow[]): string {
       saving === null ? '—' : `${saving.toFixed(3)} ms`,
       saving !== null && rtt !== null && rtt >= 1 ? `${(saving / rtt).toFixed(2)} RTT` : '—',
       modelSaving !== null && rtt !== null && rtt >= 1 ? `${(modelSaving / rtt).toFixed(2)} RTT` : '—',
+      cpuSaving === null ? '—' : `${cpuSaving.toFixed(3)} ms`,
     ]);
   }
   if (out.length === 0) return '';
   return table(
-    ['profile', 'protocol', 'new connection: median [95% CI] n', 'kept-alive: median [95% CI] n', 'saving', 'saving', 'model'],
+    ['profile', 'protocol', 'new connection: median [95% CI] n', 'kept-alive: median [95% CI] n', 'saving', 'saving', 'model', 'of it CPU (at rtt 0)'],
     out,
   );
 }

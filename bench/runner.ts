@@ -16,11 +16,11 @@ import { createRunDir, newRunDirName, pointLatest } from './results/run-dir.ts';
 import { SAMPLE_COLUMNS, type SampleColumn, type SummaryRow } from './results/schema.ts';
 import { writeSummaryFile } from './results/summarize-run.ts';
 import { getScenarios } from './scenarios/index.ts';
-import type { BenchOptions, RunningServer, ScenarioContext } from './scenarios/types.ts';
+import type { BenchOptions, RunningServer, Scenario, ScenarioContext } from './scenarios/types.ts';
 import { calibrate, type Calibration } from '../netem/calibrate.ts';
 import { cleanStale } from '../netem/cleanup.ts';
 import type { Link, LinkParams, Profile } from '../netem/link.ts';
-import { addsNothing, profileKey } from '../netem/profiles.ts';
+import { addsNothing, getProfile, profileKey } from '../netem/profiles.ts';
 import { openLink } from '../netem/select.ts';
 import { destroyNamespaces, namespaceNames, newRunId } from '../netem/topology.ts';
 import { liveChildHandles } from './lib/child.ts';
@@ -37,6 +37,25 @@ export interface RunOutcome {
 }
 
 /** The link is opened for the most demanding profile so that `auto` never picks a backend a later profile cannot use. */
+export interface ProfilePlan {
+  profile: Profile;
+  scenarios: Scenario[];
+}
+
+/** Which scenarios run on which profile: the given profiles for all, or each scenario's defaults (by RTT). */
+export function planProfiles(scenarios: readonly Scenario[], given: readonly Profile[] | null): ProfilePlan[] {
+  if (given !== null) return given.map((profile) => ({ profile, scenarios: [...scenarios] }));
+  const byName = new Map<string, ProfilePlan>();
+  for (const s of scenarios) {
+    for (const name of s.defaultProfiles) {
+      let entry = byName.get(name);
+      if (!entry) byName.set(name, (entry = { profile: getProfile(name), scenarios: [] }));
+      entry.scenarios.push(s);
+    }
+  }
+  return [...byName.values()].sort((a, b) => a.profile.params.rtt_ms - b.profile.params.rtt_ms);
+}
+
 function paramsToOpenWith(profiles: readonly Profile[]): LinkParams {
   const first = profiles[0];
   if (!first) throw new UserError('no profile to run');
@@ -45,6 +64,7 @@ function paramsToOpenWith(profiles: readonly Profile[]): LinkParams {
 
 export async function runBench(options: BenchOptions, progress = new Progress()): Promise<RunOutcome> {
   const scenarios = getScenarios(options.scenarios);
+  const plan = planProfiles(scenarios, options.profiles);
   const runId = newRunId();
   const runDir = createRunDir(options.out, newRunDirName(runId));
   pointLatest(runDir);
@@ -54,7 +74,8 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     started_at: new Date().toISOString(),
     ended_at: null,
     command_line: options.argv,
-    options: { ...options, profiles: options.profiles.map((p) => p.name) },
+    options: { ...options, profiles: plan.map((p) => p.profile.name) },
+    plan: plan.map((p) => ({ profile: p.profile.name, scenarios: p.scenarios.map((s) => s.name) })),
     git_commit: gitCommit(REPO_ROOT),
     machine: machineInfo(),
     versions: packageVersions(REPO_ROOT, ['autocannon', 'tinybench', 'execa', 'csv-stringify', 'koffi', 'selfsigned', 'tsx']),
@@ -110,7 +131,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
         await destroyNamespaces(namespaceNames(runId));
       });
     }
-    const { link, why } = await openLink(options.link, { runId, params: paramsToOpenWith(options.profiles) });
+    const { link, why } = await openLink(options.link, { runId, params: paramsToOpenWith(plan.map((p) => p.profile)) });
     teardown.add('link', () => link.close());
     progress.log(`link: ${why}`);
 
@@ -146,9 +167,9 @@ export async function runBench(options: BenchOptions, progress = new Progress())
 
     const calibrationServer = await startScenarioServer({ protocol: 'h1', tls: false }, teardown);
     const profileRecords: Array<Record<string, unknown>> = [];
-    for (const s of scenarios) progress.plan(options.profiles.length * s.plannedUnits(options));
+    for (const p of plan) for (const s of p.scenarios) progress.plan(s.plannedUnits(options));
 
-    for (const profile of options.profiles) {
+    for (const { profile, scenarios: profileScenarios } of plan) {
       if (abort.signal.aborted) break;
       await link.configure(profile.params);
       progress.log(`[${profile.name}] calibrating the link (${profileKey(profile.params)})…`);
@@ -174,7 +195,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
       profileRecords.push({ name: profile.name, source: profile.source, key: profileKey(profile.params), configured: profile.params, calibration });
       meta.update({ profiles: profileRecords });
 
-      for (const scenario of scenarios) {
+      for (const scenario of profileScenarios) {
         if (abort.signal.aborted) break;
         const scenarioTeardown = new Teardown();
         const removeScenarioStep = teardown.add(`scenario ${scenario.name}`, async () => {

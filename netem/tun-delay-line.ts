@@ -136,6 +136,10 @@ export class DelayLineCore {
     return { samples: n, p50_us: q(0.5), p99_us: q(0.99), max_us: n === 0 ? 0 : (s[n - 1] as number) * 1000 };
   }
 
+  resetReleaseLateness(): void {
+    this.latenessCount = 0;
+  }
+
   /** Packets held in both directions. */
   heldCount(): number {
     return this.dirs.up.held.length + this.dirs.down.held.length;
@@ -145,7 +149,10 @@ export class DelayLineCore {
     return this.flows.size;
   }
 
-  /** A packet of len bytes (in pkt) arrived from dir's sender at now_ms; returns whether it was accepted (copied). */
+  /**
+   * A packet of len bytes (in pkt) arrived from dir's sender at now_ms; returns whether it was accepted (copied).
+   * Counters: packets/bytes count every packet that entered the link, dropped_* the ones that did not get through.
+   */
   arrive(dir: Direction, pkt: Buffer, len: number, now_ms: number): boolean {
     const d = this.dirs[dir];
     const c = d.counters;
@@ -296,7 +303,12 @@ export function handleControl(core: DelayLineCore, msg: Record<string, unknown>)
       core.setBlackhole(msg.on);
       return { id, ok: true };
     case 'counters':
-      return { id, ok: true, counters: core.counters(), release_lateness: core.releaseLateness() };
+      return { id, ok: true, counters: core.counters() };
+    case 'lateness': {
+      const release_lateness = core.releaseLateness();
+      if (msg.reset === true) core.resetReleaseLateness();
+      return { id, ok: true, release_lateness };
+    }
     default:
       return { id, ok: false, error: `unknown op ${String(msg.op)}` };
   }

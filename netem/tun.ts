@@ -19,8 +19,15 @@ export interface TunLink extends Link {
   readonly namespaces: Namespaces;
   /** pid of the delay-line process (it holds both TUN devices). */
   readonly delayLinePid: number;
-  /** How late the delay line wrote out its last few thousand packets (its own timing error), in µs. */
-  releaseLateness(): Promise<ReleaseLateness>;
+  /** How late the delay line wrote out its last few thousand packets (its own timing error), in µs; reset starts afresh. */
+  releaseLateness(reset?: boolean): Promise<ReleaseLateness>;
+}
+
+interface DelayLineReady {
+  ready: true;
+  pid: number;
+  realtime: boolean;
+  realtime_error?: string;
 }
 
 export interface ReleaseLateness {
@@ -58,9 +65,9 @@ export async function openTunLink(opts: LinkOpenOptions): Promise<TunLink> {
   let current: LinkParams = { ...opts.params };
 
   const ns = await createNamespaces(opts.runId);
-  let child: ChildHandle<{ ready: true; pid: number }> | undefined;
+  let child: ChildHandle<DelayLineReady> | undefined;
   try {
-    child = await spawnJsonChild<{ ready: true; pid: number }>(
+    child = await spawnJsonChild<DelayLineReady>(
       tsEntryArgv(DELAY_LINE_PATH, [ns.clientDev, ns.serverDev, JSON.stringify(current)]),
       { label: `tun delay line ${opts.runId}`, cwd: REPO_ROOT },
     );
@@ -87,7 +94,9 @@ export async function openTunLink(opts: LinkOpenOptions): Promise<TunLink> {
     clientNetns: ns.clientNs,
     serverNetns: ns.serverNs,
     serverListenHost: ns.serverAddr,
-    caveats: [],
+    caveats: delayLine.ready.realtime
+      ? []
+      : [`the tun delay line is not real-time (${delayLine.ready.realtime_error ?? 'unknown'}): packet releases may be late on a busy machine`],
     params: () => ({ ...current }),
     async configure(params: LinkParams): Promise<void> {
       checkParams(params);
@@ -108,8 +117,8 @@ export async function openTunLink(opts: LinkOpenOptions): Promise<TunLink> {
         await call({ op: 'blackhole', on });
       },
     },
-    async releaseLateness(): Promise<ReleaseLateness> {
-      return (await call({ op: 'counters' })).release_lateness as ReleaseLateness;
+    async releaseLateness(reset = false): Promise<ReleaseLateness> {
+      return (await call({ op: 'lateness', reset })).release_lateness as ReleaseLateness;
     },
     async counters(): Promise<LinkCounters | null> {
       return (await call({ op: 'counters' })).counters as LinkCounters;

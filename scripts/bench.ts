@@ -19,7 +19,8 @@ results/<run>/ (meta.json, samples.csv, calibration.csv, summary.csv); results/l
 
 Options:
   --scenario <a,b>    scenarios to run (default: handshake). Known: ${scenarioNames().join(', ')}
-  --profile <a,b>     link profiles, each case runs on each (default: wan). --list shows them
+  --profile <a,b>     link profiles, each case runs on each (default: each scenario's own, e.g.
+                      handshake: lan,wan,intercontinental). --list shows them
   --link <backend>    auto | tc | tun | proxy | none (default: auto: tc, else tun, else proxy)
   --rtt <ms>          inline link: round-trip time added (overrides the one --profile, or makes a custom one)
   --jitter <ms>       per-direction delay variation (uniform ±ms, no reordering)
@@ -81,14 +82,14 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
   }
   const inline = { rtt: v.rtt, jitter: v.jitter, loss: v.loss, rate: v.rate, queue: v.queue, mtu: v.mtu };
   const hasInline = Object.values(inline).some((x) => x !== undefined);
-  const profileSpec = v.profile ?? (hasInline ? '' : 'wan');
+  const profileSpec = v.profile ?? (hasInline ? '' : null);
   const scenarios = (v.scenario ?? 'handshake').split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of scenarios) {
     if (!scenarioNames().includes(s)) throw new UserError(`unknown scenario "${s}"; known: ${scenarioNames().join(', ')}`);
   }
   return {
     scenarios,
-    profiles: parseProfiles(profileSpec, inline),
+    profiles: profileSpec === null ? null : parseProfiles(profileSpec, inline),
     link,
     quick: v.quick ?? false,
     requests: positiveInt('requests', v.requests, null),
@@ -100,7 +101,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
 
 async function printList(): Promise<void> {
   const out: string[] = ['Scenarios:'];
-  for (const s of SCENARIOS) out.push(`  ${s.name.padEnd(12)} ${s.title}`);
+  for (const s of SCENARIOS) out.push(`  ${s.name.padEnd(12)} ${s.title}; default profiles: ${s.defaultProfiles.join(', ')}`);
   out.push('', 'Profiles:');
   for (const p of listProfiles()) {
     const x = p.params;

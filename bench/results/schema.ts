@@ -71,6 +71,9 @@ export const SUMMARY_COLUMNS = {
   ci_precise: '1 when the CI is narrower than 2 % of the median or 0.5 ms',
   model_ms: 'what the analytic model predicts for the metric, ms (empty where it has no prediction)',
   measured_over_model: 'median / model_ms',
+  cpu_baseline_ms: 'what the same case costs beyond the model at zero RTT (measured on the rtt-0 profile of the same run, same link): client and server CPU, crypto, scheduling; ms',
+  model_plus_cpu_ms: 'model_ms + cpu_baseline_ms: round trips from the model, processing from the zero-RTT measurement',
+  measured_over_model_plus_cpu: 'median / model_plus_cpu_ms',
   rtts_measured: 'median / calibrated RTT',
 } as const;
 

@@ -103,10 +103,40 @@ export function summarizeSamples(rows: readonly Record<string, string>[]): Summa
         model_ms: r4(model),
         measured_over_model: s.kind === 'ok' && model !== null && model > 0 ? r4(s.median / model) : null,
         rtts_measured: s.kind === 'ok' && calibrated !== null && calibrated > 0 ? r4(s.median / calibrated) : null,
+        cpu_baseline_ms: null,
+        model_plus_cpu_ms: null,
+        measured_over_model_plus_cpu: null,
       });
     }
   }
+  addCpuBaseline(out);
   return out;
+}
+
+/** The case key without its profile: the same case on another profile shares it. */
+function caseKeyWithoutProfile(key: string): string {
+  return key.replace(/\/profile=[^/]*$/, '');
+}
+
+/**
+ * Splits each prediction into round trips (the model) and processing: the processing is what the same case
+ * cost beyond the model on the zero-RTT profile of the same run and link, where round trips are ~free.
+ */
+function addCpuBaseline(rows: SummaryRow[]): void {
+  const baseline = new Map<string, number>();
+  for (const r of rows) {
+    if (num(String(r.rtt_ms_configured)) !== 0 || r.median === null || r.model_ms === null) continue;
+    const cpu = Math.max(0, Number(r.median) - Number(r.model_ms));
+    baseline.set(`${r.run_id}|${r.link_backend}|${caseKeyWithoutProfile(String(r.case_key))}|${r.metric}`, cpu);
+  }
+  for (const r of rows) {
+    const cpu = baseline.get(`${r.run_id}|${r.link_backend}|${caseKeyWithoutProfile(String(r.case_key))}|${r.metric}`);
+    if (cpu === undefined || r.model_ms === null) continue;
+    const withCpu = Number(r.model_ms) + cpu;
+    r.cpu_baseline_ms = r4(cpu);
+    r.model_plus_cpu_ms = r4(withCpu);
+    r.measured_over_model_plus_cpu = r.median !== null && withCpu > 0 ? r4(Number(r.median) / withCpu) : null;
+  }
 }
 
 /** Reads <run>/samples.csv and writes <run>/summary.csv. */

@@ -70,6 +70,9 @@ export const handshakeScenario: Scenario = {
   name: 'handshake',
   title: 'Handshake savings of keep-alive (C1, C3)',
   claims: ['C1', 'C3'],
+  // C3 needs the saving at several distances; loopback (rtt 0 on the same link) measures the processing
+  // each case costs when round trips are free, so the summary can split network from CPU.
+  defaultProfiles: ['loopback', 'lan', 'wan', 'intercontinental'],
   plannedUnits(options) {
     const plan = samplingPlan(options);
     return handshakeCases().length * (plan.warmup + plan.min);

@@ -9,7 +9,8 @@ import type { Calibration } from '../../netem/calibrate.ts';
 
 export interface BenchOptions {
   scenarios: string[];
-  profiles: Profile[];
+  /** Profiles given on the command line; null = each scenario runs on its own default profiles. */
+  profiles: Profile[] | null;
   link: LinkChoice;
   quick: boolean;
   /** Fixed number of measured requests per case; null = adaptive until the CI target is met. */
@@ -58,6 +59,8 @@ export interface Scenario {
   title: string;
   /** Claims of DESIGN.md this scenario measures (C1…C12). */
   claims: string[];
+  /** Profiles it runs on when --profile is not given. */
+  defaultProfiles: string[];
   /** Work units (requests) planned per profile, for the ETA. */
   plannedUnits(options: BenchOptions): number;
   run(ctx: ScenarioContext): Promise<void>;

@@ -65,3 +65,22 @@ test('model per metric: reused has no handshake; TLS 1.2 takes 2 RTT to shake ha
   assert.equal(modelFor(row({ security: 'tls12', conn_mode: 'resumed' }), 'total_ms'), 150);
   assert.equal(modelFor(row({ scenario: 'x', security: 'quic' }), 'total_ms'), null);
 });
+
+test('the zero-RTT profile of the same run gives each case its processing baseline', () => {
+  const at = (profile: string, rtt: string, cal: string, values: number[]) =>
+    values.map((v) =>
+      row({ profile, case_key: `handshake/protocol=h1/security=tls13/conn_mode=new/profile=${profile}`, rtt_ms_configured: rtt, rtt_ms_calibrated: cal, total_ms: String(v) }),
+    );
+  const s = summarizeSamples([...at('loopback', '0', '0.2', [4.6, 4.6, 4.6]), ...at('wan', '50', '50', [157, 157, 157])]);
+  const lo = s.find((r) => r.profile === 'loopback' && r.metric === 'total_ms');
+  const wan = s.find((r) => r.profile === 'wan' && r.metric === 'total_ms');
+  // loopback: model 3 × 0.2 = 0.6 ms, measured 4.6 → 4.0 ms of processing
+  assert.equal(lo?.cpu_baseline_ms, 4);
+  // wan: model 150 + 4.0 = 154 ms; 157 / 154
+  assert.equal(wan?.cpu_baseline_ms, 4);
+  assert.equal(wan?.model_plus_cpu_ms, 154);
+  assert.equal(wan?.measured_over_model_plus_cpu, Math.round((157 / 154) * 1e4) / 1e4);
+  // Another run's or another link's baseline never applies.
+  const other = summarizeSamples(at('wan', '50', '50', [157]));
+  assert.equal(other.find((r) => r.metric === 'total_ms')?.model_plus_cpu_ms, null);
+});
