@@ -93,6 +93,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     'error',
   ] as const);
 
+  const extraCsvs = new Map<string, CsvAppender<string>>();
   const teardown = new Teardown();
   const abort = new AbortController();
   let status: RunStatus = { kind: 'running' };
@@ -201,7 +202,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
         const removeScenarioStep = teardown.add(`scenario ${scenario.name}`, async () => {
           await scenarioTeardown.run();
         });
-        const ctx = makeContext({ runId, options, profile, link, calibration, congestion_control, agent, progress, signal: abort.signal, samples });
+        const ctx = makeContext({ runId, runDir, options, profile, link, calibration, congestion_control, agent, progress, signal: abort.signal, samples, extraCsvs });
         ctx.startServer = (config) => startScenarioServer(config, scenarioTeardown);
         try {
           await scenario.run(ctx);
@@ -237,6 +238,8 @@ export async function runBench(options: BenchOptions, progress = new Progress())
 
 function makeContext(args: {
   runId: string;
+  runDir: string;
+  extraCsvs: Map<string, CsvAppender<string>>;
   options: BenchOptions;
   profile: Profile;
   link: Link;
@@ -247,13 +250,23 @@ function makeContext(args: {
   signal: AbortSignal;
   samples: CsvAppender<SampleColumn>;
 }): ScenarioContext {
-  const { runId, profile, link, calibration, congestion_control, samples } = args;
+  const { runId, runDir, extraCsvs, profile, link, calibration, congestion_control, samples } = args;
   const caveat = link.caveats.join('; ');
   return {
     ...args,
     startServer: () => Promise.reject(new Error('startServer is set by the runner')),
+    csv<C extends string>(name: string, columns: readonly C[]): CsvAppender<C> {
+      if (!/^[a-z][a-z0-9-]*$/.test(name) || name === 'samples' || name === 'summary' || name === 'calibration') {
+        throw new Error(`bad extra CSV name "${name}"`);
+      }
+      let w = extraCsvs.get(name);
+      if (!w) extraCsvs.set(name, (w = new CsvAppender<string>(join(runDir, `${name}.csv`), columns)));
+      return w as CsvAppender<C>;
+    },
     record(row) {
+      const full = Object.fromEntries(Object.keys(SAMPLE_COLUMNS).map((c) => [c, null])) as Record<SampleColumn, null>;
       samples.append({
+        ...full,
         ...row,
         run_id: runId,
         profile: profile.name,

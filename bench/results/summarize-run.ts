@@ -1,6 +1,6 @@
 import { summarize, ciPrecise } from '../stats.ts';
 import { modelRequest, type ConnectionKind, type Security } from '../model.ts';
-import { SAMPLE_COLUMNS, SUMMARY_COLUMNS, type SummaryRow } from './schema.ts';
+import { SUMMARY_COLUMNS, type SummaryRow } from './schema.ts';
 import { readCsv, writeCsv } from './csv-file.ts';
 
 export const SUMMARY_METRICS = ['total_ms', 'ttfb_ms', 'connect_ms', 'tls_ms'] as const;
@@ -20,6 +20,7 @@ const CARRIED = [
   'security',
   'conn_mode',
   'size_bytes',
+  'variant',
 ] as const;
 
 /** Figures are stored to 0.1 µs (ms with 4 decimals) and ratios to 4 decimals: beyond that is float noise. */
@@ -35,8 +36,21 @@ function num(s: string | undefined): number | null {
 
 const CONNECTION_KIND: Record<string, ConnectionKind> = { new: 'new', server_close: 'new', resumed: 'resumed', reused: 'reused' };
 
-/** The analytic model's value for a metric of a request-probe case, or null where it has none. */
+/** A scenario's analytic prediction for a metric of one of its cases (from the case's tags), or null. */
+export type CaseModel = (tags: Record<string, string>, metric: SummaryMetric) => number | null;
+
+/** Scenarios whose cases have a model. A scenario with its own model adds one line here. */
+const CASE_MODELS: Record<string, CaseModel> = {
+  handshake: handshakeModel,
+};
+
 export function modelFor(tags: Record<string, string>, metric: SummaryMetric): number | null {
+  const model = CASE_MODELS[tags.scenario ?? ''];
+  return model ? model(tags, metric) : null;
+}
+
+/** One small request: handshakes + the request's round trip (+ slow start and transfer for larger sizes). */
+function handshakeModel(tags: Record<string, string>, metric: SummaryMetric): number | null {
   const rtt = num(tags.rtt_ms_calibrated) ?? num(tags.rtt_ms_configured);
   const connection = CONNECTION_KIND[tags.conn_mode ?? ''];
   const security = tags.security as Security | undefined;
@@ -141,7 +155,8 @@ function addCpuBaseline(rows: SummaryRow[]): void {
 
 /** Reads <run>/samples.csv and writes <run>/summary.csv. */
 export function writeSummaryFile(samplesPath: string, summaryPath: string): SummaryRow[] {
-  const rows = readCsv(samplesPath, Object.keys(SAMPLE_COLUMNS));
+  // Columns added to the schema later are simply empty in older runs; these few must exist.
+  const rows = readCsv(samplesPath, ['run_id', 'scenario', 'case_key', 'profile', 'warmup', 'error']);
   const summary = summarizeSamples(rows);
   writeCsv(summaryPath, Object.keys(SUMMARY_COLUMNS) as Array<keyof typeof SUMMARY_COLUMNS>, summary);
   return summary;

@@ -2,6 +2,7 @@ import type { Agent } from '../drivers/agent-client.ts';
 import type { ClientTls, Target } from '../drivers/target.ts';
 import type { Progress } from '../lib/progress.ts';
 import type { SampleRow } from '../results/schema.ts';
+import type { CsvAppender } from '../results/csv-file.ts';
 import type { Link, LinkChoice, Profile } from '../../netem/link.ts';
 import type { ServerConfig, TlsVersion } from '../../servers/config.ts';
 import type { ServerHandle } from '../../servers/launch.ts';
@@ -49,7 +50,13 @@ export interface ScenarioContext {
   congestion_control: string;
   agent: Agent;
   startServer(config: Partial<ServerConfig>): Promise<RunningServer>;
-  record(row: Omit<SampleRow, ContextTags>): void;
+  /** Appends one request row to samples.csv; the context fills the run and link tags. Unset columns stay empty. */
+  record(row: Partial<Omit<SampleRow, ContextTags>> & Pick<SampleRow, 'scenario' | 'case_key'>): void;
+  /**
+   * An extra CSV of the run (e.g. `tcpinfo` → tcpinfo.csv) for observations that are not requests: kernel
+   * traces, load-run results, lifecycle events. Same file across profiles; rows appended as measured.
+   */
+  csv<C extends string>(name: string, columns: readonly C[]): CsvAppender<C>;
   progress: Progress;
   signal: AbortSignal;
 }
