@@ -136,9 +136,9 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     teardown.add('link', () => link.close());
     progress.log(`link: ${why}`);
 
-    const processes: Array<{ role: string; pid: number }> = [];
-    const noteProcess = (role: string, pid: number): void => {
-      processes.push({ role, pid });
+    const processes: Array<{ role: string; pid: number; config?: Record<string, unknown> }> = [];
+    const noteProcess = (role: string, pid: number, config?: Record<string, unknown>): void => {
+      processes.push(config ? { role, pid, config } : { role, pid });
       meta.update({ processes });
     };
     const agent = await startAgent(link.clientNetns);
@@ -155,7 +155,8 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     const startScenarioServer = async (config: Partial<ServerConfig>, registry: Teardown): Promise<RunningServer> => {
       const handle = await startServer({ ...config, host: link.serverListenHost }, link.serverNetns);
       registry.add(`${handle.config.protocol} server ${handle.pid}`, () => handle.stop());
-      noteProcess(`${handle.config.protocol}${handle.config.tls ? '+tls' : ''} server`, handle.pid);
+      const { cert_pem: _cert, key_pem: _key, ...recorded } = handle.config;
+      noteProcess(`${handle.config.protocol}${handle.config.tls ? '+tls' : ''} server`, handle.pid, recorded);
       const target = await link.clientTarget(handle.ready.port);
       const cert = handle.ready.cert_pem;
       return {

@@ -2,7 +2,7 @@
  * Claims C1 and C3: what reusing a connection saves, in ms and in round trips, per protocol and security,
  * on each profile. Every case gets one request per round, cases interleaved (ABAB…) so drift hits all alike.
  */
-import { summarize, ciPrecise } from '../stats.ts';
+import { summarize, ciPrecise, samplesNeededForMedianCi, sortAsc } from '../stats.ts';
 import type { ProbeRequest } from '../drivers/probe.ts';
 import type { TlsVersion } from '../../servers/config.ts';
 import { caseKey, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext } from './types.ts';
@@ -17,6 +17,7 @@ export interface HandshakeCase {
 }
 
 export const HANDSHAKE_SIZE_BYTES = 100;
+export const HANDSHAKE_KEEP_ALIVE_TIMEOUT_MS = 600_000;
 
 /** The full matrix: h2 has no Connection: close; resumption only exists with TLS. */
 export function handshakeCases(): HandshakeCase[] {
@@ -86,7 +87,15 @@ export const handshakeScenario: Scenario = {
       const key = `${c.protocol}/${c.security === 'none' ? 'clear' : 'tls'}`;
       let s = servers.get(key);
       if (!s) {
-        s = await ctx.startServer({ protocol: c.protocol, tls: c.security !== 'none', tls_min_version: 'TLSv1.2', tls_max_version: 'TLSv1.3' });
+        s = await ctx.startServer({
+          protocol: c.protocol,
+          tls: c.security !== 'none',
+          tls_min_version: 'TLSv1.2',
+          tls_max_version: 'TLSv1.3',
+          // Node's default (5 s) is shorter than one interleaved round at 150 ms RTT: the server would close
+          // the kept-alive connections between their requests. This scenario measures handshakes, not idle timeouts.
+          keep_alive_timeout_ms: HANDSHAKE_KEEP_ALIVE_TIMEOUT_MS,
+        });
         servers.set(key, s);
       }
       return s;
@@ -130,11 +139,16 @@ export const handshakeScenario: Scenario = {
       });
       if (!warm && sample.error === null && sample.total_ms !== null) s.values_ms.push(sample.total_ms);
       ctx.progress.advance(1, `[${ctx.profile.name}] handshake ${s.c.protocol}/${s.c.security}/${s.c.conn_mode} rep ${s.rep}`);
+      // A kept-alive connection that died (reset, closed by the server) is recorded as an error above, then
+      // reopened by a warm-up request, so one loss does not turn every later request of the case into an error.
+      if (!warm && sample.error !== null && s.c.conn_mode === 'reused') await measureOne(s, true);
     };
 
     for (let w = 0; w < plan.warmup; w++) {
       for (const s of state) await measureOne(s, true);
     }
+    let plannedExtra = 0;
+    let extraTaken = 0;
     for (let round = 1; round <= plan.max; round++) {
       const active = state.filter((s) => !s.done);
       if (active.length === 0 || ctx.signal.aborted) break;
@@ -147,10 +161,18 @@ export const handshakeScenario: Scenario = {
         if (round === plan.max) s.done = true;
       }
       if (round === plan.min) {
-        const remaining = state.filter((s) => !s.done).length;
-        if (remaining > 0) ctx.progress.plan(remaining * Math.min(plan.max - plan.min, 50));
+        // Each case still short of its CI target gets the extra samples its pilot says it needs.
+        for (const s of state.filter((x) => !x.done)) {
+          const need = samplesNeededForMedianCi(sortAsc(s.values_ms));
+          const extra = Math.max(0, Math.min(plan.max, need?.n_needed ?? plan.max) - plan.min);
+          plannedExtra += extra;
+          ctx.progress.plan(extra);
+        }
       }
+      if (round > plan.min) extraTaken += active.length;
     }
+    // Give back the ETA units of rounds that were planned but not needed (or take on the ones that were).
+    ctx.progress.plan(extraTaken - plannedExtra);
     for (const s of state) if (s.c.conn_mode === 'reused') await ctx.agent.close(s.conn_key);
   },
 };
