@@ -19,7 +19,7 @@ import { getScenarios } from './scenarios/index.ts';
 import type { BenchOptions, RunningServer, Scenario, ScenarioContext } from './scenarios/types.ts';
 import { calibrate, type Calibration } from '../netem/calibrate.ts';
 import { cleanStale } from '../netem/cleanup.ts';
-import type { Link, LinkParams, Profile } from '../netem/link.ts';
+import type { DirectionCounters, Link, LinkCounters, LinkParams, Profile } from '../netem/link.ts';
 import { addsNothing, getProfile, profileKey } from '../netem/profiles.ts';
 import { openLink } from '../netem/select.ts';
 import { destroyNamespaces, namespaceNames, newRunId } from '../netem/topology.ts';
@@ -174,12 +174,13 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     for (const { profile, scenarios: profileScenarios } of plan) {
       if (abort.signal.aborted) break;
       await link.configure(profile.params);
+      const countersAtStart = await link.counters();
       progress.log(`[${profile.name}] calibrating the link (${profileKey(profile.params)})…`);
       const calibration = await calibrate(
         agent,
         calibrationServer.target,
         profile.params,
-        { samples: options.quick ? 15 : 30, timeout_ms: options.request_timeout_ms },
+        { samples: options.quick ? 15 : 30, timeout_ms: options.request_timeout_ms, rtt_from: link.backend === 'proxy' ? 'request' : 'connect' },
         (s) =>
           calibrationCsv.append({
             run_id: runId,
@@ -194,7 +195,8 @@ export async function runBench(options: BenchOptions, progress = new Progress())
       );
       for (const w of calibration.warnings) progress.log(`[${profile.name}] warning: ${w}`);
       progress.log(`[${profile.name}] ${describeCalibration(calibration)}`);
-      profileRecords.push({ name: profile.name, source: profile.source, key: profileKey(profile.params), configured: profile.params, calibration });
+      const record: Record<string, unknown> = { name: profile.name, source: profile.source, key: profileKey(profile.params), configured: profile.params, calibration };
+      profileRecords.push(record);
       meta.update({ profiles: profileRecords });
 
       for (const scenario of profileScenarios) {
@@ -213,6 +215,12 @@ export async function runBench(options: BenchOptions, progress = new Progress())
           for (const f of failures) progress.log(`cleanup: ${f}`);
           removeScenarioStep();
         }
+      }
+      // What the link did while this profile was in force: packets, and drops by cause, per direction.
+      const countersAtEnd = await link.counters();
+      if (countersAtStart && countersAtEnd) {
+        record.link_counters = diffCounters(countersAtStart, countersAtEnd);
+        meta.update({ profiles: profileRecords });
       }
     }
     if (abort.signal.aborted) await new Promise(() => undefined); // the signal handler exits
@@ -289,4 +297,20 @@ export function describeCalibration(c: Calibration): string {
   const parts = [`configured RTT ${c.rtt_ms_configured} ms`, f(c.connect, 'TCP connect'), f(c.request, 'small request')];
   if (c.goodput_mbit !== null) parts.push(`goodput ${c.goodput_mbit.toFixed(2)} Mbit/s of ${c.rate_mbit_configured} configured`);
   return parts.join('; ');
+}
+
+function diffDirection(a: DirectionCounters, b: DirectionCounters): DirectionCounters & { loss_pct_applied: number | null } {
+  const d = {
+    packets: b.packets - a.packets,
+    bytes: b.bytes - a.bytes,
+    dropped_loss: b.dropped_loss - a.dropped_loss,
+    dropped_queue: b.dropped_queue - a.dropped_queue,
+    dropped_idle: b.dropped_idle - a.dropped_idle,
+    dropped_blackhole: b.dropped_blackhole - a.dropped_blackhole,
+  };
+  return { ...d, loss_pct_applied: d.packets > 0 ? (100 * d.dropped_loss) / d.packets : null };
+}
+
+export function diffCounters(a: LinkCounters, b: LinkCounters): { up: ReturnType<typeof diffDirection>; down: ReturnType<typeof diffDirection> } {
+  return { up: diffDirection(a.up, b.up), down: diffDirection(a.down, b.down) };
 }

@@ -31,7 +31,7 @@ export interface Calibration {
   /** Bulk goodput over a warm connection, Mbit/s (rate-limited profiles only). */
   goodput_mbit: number | null;
   rate_mbit_configured: number | null;
-  /** What the scenarios use as "the RTT": the median TCP connect time. */
+  /** What the scenarios use as "the RTT": the median connect time, or the request round trip (see rtt_from). */
   rtt_ms_calibrated: number | null;
   errors: number;
   warnings: string[];
@@ -40,6 +40,11 @@ export interface Calibration {
 export interface CalibrationOptions {
   samples: number;
   timeout_ms: number;
+  /**
+   * Which measurement is "the RTT": the TCP connect time where the link delays packets (one SYN/SYN-ACK round
+   * trip), the small request's round trip where it delays bytes (proxy: the loopback connect is instant).
+   */
+  rtt_from: 'connect' | 'request';
 }
 
 function figure(values: number[]): MeasuredFigure | null {
@@ -113,7 +118,7 @@ export async function calibrate(
   await agent.close('calibration');
 
   const request = figure(requests);
-  const rtt_ms_calibrated = connect?.median_ms ?? null;
+  const rtt_ms_calibrated = (opts.rtt_from === 'connect' ? connect : request)?.median_ms ?? null;
   const warnings: string[] = [];
   if (rtt_ms_calibrated !== null && rttDeviates(params.rtt_ms, rtt_ms_calibrated)) {
     warnings.push(`measured RTT ${rtt_ms_calibrated.toFixed(3)} ms is off the configured ${params.rtt_ms} ms by more than 5 % or 0.5 ms`);
