@@ -22,7 +22,7 @@ import { cleanStale } from '../netem/cleanup.ts';
 import type { DirectionCounters, Link, LinkCounters, LinkParams, Profile } from '../netem/link.ts';
 import { addsNothing, getProfile, profileKey } from '../netem/profiles.ts';
 import { openLink } from '../netem/select.ts';
-import { destroyNamespaces, namespaceNames, newRunId } from '../netem/topology.ts';
+import { destroyNamespaces, namespaceNames, newRunId, readRouteInitcwnd, setNamespaceSysctls } from '../netem/topology.ts';
 import { liveChildHandles } from './lib/child.ts';
 import { CERT_SERVERNAME } from '../servers/tls-cert.ts';
 import { startServer } from '../servers/launch.ts';
@@ -43,11 +43,11 @@ export interface ProfilePlan {
 }
 
 /** Which scenarios run on which profile: the given profiles for all, or each scenario's defaults (by RTT). */
-export function planProfiles(scenarios: readonly Scenario[], given: readonly Profile[] | null): ProfilePlan[] {
+export function planProfiles(scenarios: readonly Scenario[], given: readonly Profile[] | null, quick = false): ProfilePlan[] {
   if (given !== null) return given.map((profile) => ({ profile, scenarios: [...scenarios] }));
   const byName = new Map<string, ProfilePlan>();
   for (const s of scenarios) {
-    for (const name of s.defaultProfiles) {
+    for (const name of quick ? (s.quickProfiles ?? s.defaultProfiles) : s.defaultProfiles) {
       let entry = byName.get(name);
       if (!entry) byName.set(name, (entry = { profile: getProfile(name), scenarios: [] }));
       entry.scenarios.push(s);
@@ -64,7 +64,7 @@ function paramsToOpenWith(profiles: readonly Profile[]): LinkParams {
 
 export async function runBench(options: BenchOptions, progress = new Progress()): Promise<RunOutcome> {
   const scenarios = getScenarios(options.scenarios);
-  const plan = planProfiles(scenarios, options.profiles);
+  const plan = planProfiles(scenarios, options.profiles, options.quick);
   const runId = newRunId();
   const runDir = createRunDir(options.out, newRunDirName(runId));
   pointLatest(runDir);
@@ -145,12 +145,14 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     teardown.add('client agent', () => agent.stop());
     noteProcess('client agent', agent.pid);
 
+    await applyTcpSettings(link, options);
     const sysctls = {
       client: await readTcpSysctls(link.clientNetns),
       server: await readTcpSysctls(link.serverNetns),
     };
+    const routes = link.serverNetns ? { server: await readRouteInitcwnd(link.serverNetns), client: link.clientNetns ? await readRouteInitcwnd(link.clientNetns) : [] } : null;
     const congestion_control = sysctls.server['net.ipv4.tcp_congestion_control'] ?? 'unknown';
-    meta.update({ link: { backend: link.backend, why, caveats: link.caveats }, sysctls, congestion_control });
+    meta.update({ link: { backend: link.backend, why, caveats: link.caveats }, sysctls, routes, congestion_control });
 
     const startScenarioServer = async (config: Partial<ServerConfig>, registry: Teardown): Promise<RunningServer> => {
       const handle = await startServer({ ...config, host: link.serverListenHost }, link.serverNetns);
@@ -180,7 +182,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
         agent,
         calibrationServer.target,
         profile.params,
-        { samples: options.quick ? 15 : 30, timeout_ms: options.request_timeout_ms, rtt_from: link.backend === 'proxy' ? 'request' : 'connect' },
+        { samples: 30, timeout_ms: options.request_timeout_ms, rtt_from: link.backend === 'proxy' ? 'request' : 'connect' },
         (s) =>
           calibrationCsv.append({
             run_id: runId,
@@ -313,4 +315,16 @@ function diffDirection(a: DirectionCounters, b: DirectionCounters): DirectionCou
 
 export function diffCounters(a: LinkCounters, b: LinkCounters): { up: ReturnType<typeof diffDirection>; down: ReturnType<typeof diffDirection> } {
   return { up: diffDirection(a.up, b.up), down: diffDirection(a.down, b.down) };
+}
+
+/** --cc and --slow-start-after-idle: per-namespace sysctls, so they need a link with namespaces. */
+async function applyTcpSettings(link: Link, options: BenchOptions): Promise<void> {
+  const values: Record<string, string> = {};
+  if (options.congestion_control !== null) values['net.ipv4.tcp_congestion_control'] = options.congestion_control;
+  if (options.slow_start_after_idle !== null) values['net.ipv4.tcp_slow_start_after_idle'] = String(options.slow_start_after_idle);
+  if (Object.keys(values).length === 0) return;
+  if (link.clientNetns === null || link.serverNetns === null) {
+    throw new UserError(`--cc and --slow-start-after-idle set namespace sysctls, and the ${link.backend} link has no namespaces: use --link tun or tc (root)`);
+  }
+  for (const ns of [link.clientNetns, link.serverNetns]) await setNamespaceSysctls(ns, values);
 }

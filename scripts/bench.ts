@@ -32,6 +32,9 @@ Options:
   --requests <n>      measured requests per case (default: adaptive, 30 to 300, until the 95 % CI of the
                       median is narrower than 2 % of it or 0.5 ms)
   --timeout-ms <ms>   per-request timeout (default 10000)
+  --cc <name>         TCP congestion control in both namespaces (tun/tc links; one of the host's
+                      net.ipv4.tcp_allowed_congestion_control — the harness never changes that host list)
+  --slow-start-after-idle 0|1   net.ipv4.tcp_slow_start_after_idle in both namespaces (tun/tc links)
   --out <dir>         results folder (default: results)
   --list              list scenarios, profiles and link backends (and which work here), then exit
   -h, --help          this help
@@ -43,6 +46,18 @@ function positiveInt(name: string, v: string | undefined, fallback: number | nul
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UserError(`--${name} must be a positive integer, got "${v}"`);
   return n;
+}
+
+function parseCc(v: string | undefined): string | null {
+  if (v === undefined) return null;
+  if (!/^[a-z0-9_]+$/.test(v)) throw new UserError(`--cc must be a congestion control name such as bbr or reno, got "${v}"`);
+  return v;
+}
+
+function parseSsai(v: string | undefined): 0 | 1 | null {
+  if (v === undefined) return null;
+  if (v !== '0' && v !== '1') throw new UserError(`--slow-start-after-idle must be 0 or 1, got "${v}"`);
+  return v === '1' ? 1 : 0;
 }
 
 export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
@@ -65,6 +80,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
         quick: { type: 'boolean' },
         requests: { type: 'string' },
         'timeout-ms': { type: 'string' },
+        cc: { type: 'string' },
+        'slow-start-after-idle': { type: 'string' },
         out: { type: 'string' },
         list: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -95,6 +112,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
     requests: positiveInt('requests', v.requests, null),
     out: v.out ?? 'results',
     request_timeout_ms: positiveInt('timeout-ms', v['timeout-ms'], 10_000) ?? 10_000,
+    congestion_control: parseCc(v.cc),
+    slow_start_after_idle: parseSsai(v['slow-start-after-idle']),
     argv,
   };
 }

@@ -2,11 +2,14 @@ import { fileURLToPath } from 'node:url';
 import { spawnJsonChild, tsEntryArgv } from '../lib/child.ts';
 import { inNetns } from '../../netem/exec.ts';
 import type { ProbeRequest, ProbeSample } from './probe.ts';
+import type { BatchRequest, BatchResult } from './batch.ts';
 
 /** The harness's handle on a client agent process. */
 export interface Agent {
   readonly pid: number;
   probe(req: ProbeRequest): Promise<ProbeSample>;
+  /** A batch of requests over several connections / pipelined / h2 streams (head-of-line scenarios). */
+  batch(req: BatchRequest): Promise<BatchResult>;
   close(conn_key: string): Promise<void>;
   closeAll(): Promise<void>;
   stop(): Promise<void>;
@@ -29,6 +32,12 @@ export async function startAgent(netns: string | null): Promise<Agent> {
       // The agent enforces req.timeout_ms itself; the extra margin only catches a hung agent.
       const reply = await call<{ sample: ProbeSample }>({ op: 'probe', ...req }, req.timeout_ms + 5_000);
       return reply.sample;
+    },
+    async batch(req) {
+      // Items run in parallel lanes, each bounded by req.timeout_ms; the margin only catches a hung agent.
+      const lanes = Math.ceil(req.items.length / (req.connections * req.depth));
+      const reply = await call<{ batch: BatchResult }>({ op: 'batch', ...req }, req.timeout_ms * (lanes + 1) + 5_000);
+      return reply.batch;
     },
     async close(conn_key) {
       await call({ op: 'close', conn_key }, 5_000);

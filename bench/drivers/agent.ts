@@ -6,11 +6,16 @@ import { createInterface } from 'node:readline';
 import { emitJsonLine } from '../lib/child.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { Prober, type ProbeRequest } from './probe.ts';
+import { BatchRunner, type BatchRequest } from './batch.ts';
+import { LifecycleClients, handleLifecycleOp, isLifecycleOp } from './lifecycle-ops.ts';
 
 const prober = new Prober();
+const batcher = new BatchRunner();
+const lifecycle = new LifecycleClients();
 
 type AgentRequest = { id: number } & (
   | ({ op: 'probe' } & ProbeRequest)
+  | ({ op: 'batch' } & BatchRequest)
   | { op: 'close'; conn_key: string }
   | { op: 'close_all' }
 );
@@ -19,11 +24,15 @@ async function handle(msg: AgentRequest): Promise<Record<string, unknown>> {
   switch (msg.op) {
     case 'probe':
       return { sample: await prober.probe(msg) };
+    case 'batch':
+      return { batch: await batcher.run(msg) };
     case 'close':
       prober.close(msg.conn_key);
+      batcher.close(msg.conn_key);
       return {};
     case 'close_all':
       prober.closeAll();
+      batcher.closeAll();
       return {};
   }
 }
@@ -36,13 +45,14 @@ rl.on('line', (line) => {
   } catch {
     return;
   }
-  handle(msg).then(
+  (isLifecycleOp(msg) ? handleLifecycleOp(lifecycle, msg) : handle(msg)).then(
     (reply) => emitJsonLine({ id: msg.id, ok: true, ...reply }),
     (e: unknown) => emitJsonLine({ id: msg.id, ok: false, error: errorMessage(e) }),
   );
 });
 rl.on('close', () => {
   prober.closeAll();
+  batcher.closeAll();
   process.exit(0);
 });
 process.once('SIGTERM', () => process.exit(0));

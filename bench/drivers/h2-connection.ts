@@ -3,16 +3,32 @@ import type net from 'node:net';
 import { nowMs } from './clock.ts';
 import type { ExchangeResult } from './exchange.ts';
 
+/** The client's flow-control windows: SETTINGS_INITIAL_WINDOW_SIZE (per stream) and the connection window. */
+export interface H2ClientSettings {
+  initial_window_bytes: number;
+  connection_window_bytes: number;
+}
+
 /** One HTTP/2 client session over an already-open socket (h2c prior knowledge, or TLS with ALPN h2). */
 export class H2Connection {
   private readonly session: http2.ClientHttp2Session;
   private closedReason: string | null = null;
   requestsSent = 0;
 
-  constructor(socket: net.Socket, authority: string, secure: boolean) {
+  constructor(socket: net.Socket, authority: string, secure: boolean, settings?: H2ClientSettings) {
     this.session = http2.connect(`${secure ? 'https' : 'http'}://${authority}`, {
       createConnection: () => socket,
+      ...(settings ? { settings: { initialWindowSize: settings.initial_window_bytes } } : {}),
     });
+    if (settings) {
+      this.session.once('connect', () => {
+        try {
+          this.session.setLocalWindowSize(settings.connection_window_bytes);
+        } catch {
+          // A session that died while connecting reports through 'error'/'close'.
+        }
+      });
+    }
     this.session.on('error', (e: NodeJS.ErrnoException) => this.markClosed(e.code ?? e.message));
     this.session.on('goaway', () => this.markClosed('server sent GOAWAY'));
     this.session.on('close', () => this.markClosed('session closed'));

@@ -1,6 +1,6 @@
 import { roundUs } from './clock.ts';
 import { H1Connection } from './h1-connection.ts';
-import { H2Connection } from './h2-connection.ts';
+import { H2Connection, type H2ClientSettings } from './h2-connection.ts';
 import { openSocket } from './socket-open.ts';
 import type { ClientTls, ConnectTimings, Target } from './target.ts';
 import type { ExchangeResult } from './exchange.ts';
@@ -22,6 +22,8 @@ export interface ProbeRequest {
   /** Close the connection after the response (client-driven close, not part of the timing). */
   close_after: boolean;
   timeout_ms: number;
+  /** h2 only: the client's flow-control windows (absent = Node's defaults, 65 535 bytes each). */
+  h2_settings?: H2ClientSettings;
 }
 
 /**
@@ -115,7 +117,7 @@ export class Prober {
       timeout_ms: req.timeout_ms,
     });
     const authority = `${req.target.host}:${req.target.port}`;
-    const conn = req.protocol === 'h1' ? new H1Connection(socket, authority) : new H2Connection(socket, authority, req.tls !== null);
+    const conn = req.protocol === 'h1' ? new H1Connection(socket, authority) : new H2Connection(socket, authority, req.tls !== null, req.h2_settings);
     return { conn, id: `c${this.nextConnId++}`, timings };
   }
 }

@@ -61,6 +61,7 @@ export const SUMMARY_COLUMNS = {
   link_caveat: 'limits of that link',
   rtt_ms_configured: 'configured RTT, ms',
   rtt_ms_calibrated: 'calibrated RTT, ms',
+  rtt_off: '1 when the calibrated RTT is more than 5 % (or 0.5 ms) off the configured one',
   congestion_control: 'TCP congestion control',
   protocol: 'h1 or h2',
   security: 'none, tls12 or tls13',

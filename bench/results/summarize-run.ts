@@ -1,7 +1,9 @@
 import { summarize, ciPrecise } from '../stats.ts';
 import { modelRequest, type ConnectionKind, type Security } from '../model.ts';
 import { SUMMARY_COLUMNS, type SummaryRow } from './schema.ts';
+import { rttDeviates } from '../../netem/calibrate.ts';
 import { readCsv, writeCsv } from './csv-file.ts';
+import { slowstartCaseModel } from '../scenarios/slowstart-model.ts';
 
 export const SUMMARY_METRICS = ['total_ms', 'ttfb_ms', 'connect_ms', 'tls_ms'] as const;
 export type SummaryMetric = (typeof SUMMARY_METRICS)[number];
@@ -42,6 +44,7 @@ export type CaseModel = (tags: Record<string, string>, metric: SummaryMetric) =>
 /** Scenarios whose cases have a model. A scenario with its own model adds one line here. */
 const CASE_MODELS: Record<string, CaseModel> = {
   handshake: handshakeModel,
+  slowstart: slowstartCaseModel,
 };
 
 export function modelFor(tags: Record<string, string>, metric: SummaryMetric): number | null {
@@ -100,6 +103,7 @@ export function summarizeSamples(rows: readonly Record<string, string>[]): Summa
       const row = Object.fromEntries(CARRIED.map((c) => [c, first[c] ?? ''])) as Record<(typeof CARRIED)[number], string>;
       out.push({
         ...row,
+        rtt_off: calibrated !== null && num(first.rtt_ms_configured) !== null && rttDeviates(num(first.rtt_ms_configured) ?? 0, calibrated) ? 1 : 0,
         metric,
         n: s.n,
         errors,

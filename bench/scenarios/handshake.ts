@@ -74,6 +74,7 @@ export const handshakeScenario: Scenario = {
   // C3 needs the saving at several distances; loopback (rtt 0 on the same link) measures the processing
   // each case costs when round trips are free, so the summary can split network from CPU.
   defaultProfiles: ['loopback', 'lan', 'wan', 'intercontinental'],
+  quickProfiles: ['loopback', 'wan'],
   plannedUnits(options) {
     const plan = samplingPlan(options);
     return handshakeCases().length * (plan.warmup + plan.min);

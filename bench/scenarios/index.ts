@@ -1,8 +1,11 @@
 import { UserError } from '../lib/errors.ts';
 import { handshakeScenario } from './handshake.ts';
+import { holScenario } from './hol.ts';
+import { lifecycleScenario } from './lifecycle.ts';
+import { slowstartScenario } from './slowstart.ts';
 import type { Scenario } from './types.ts';
 
-export const SCENARIOS: readonly Scenario[] = [handshakeScenario];
+export const SCENARIOS: readonly Scenario[] = [handshakeScenario, holScenario, slowstartScenario, lifecycleScenario];
 
 export function scenarioNames(): string[] {
   return SCENARIOS.map((s) => s.name);

@@ -18,6 +18,10 @@ export interface BenchOptions {
   requests: number | null;
   out: string;
   request_timeout_ms: number;
+  /** TCP congestion control to set in both namespaces (null = leave the namespace default). */
+  congestion_control: string | null;
+  /** net.ipv4.tcp_slow_start_after_idle to set in both namespaces (null = leave it). */
+  slow_start_after_idle: 0 | 1 | null;
   argv: string[];
 }
 
@@ -68,6 +72,8 @@ export interface Scenario {
   claims: string[];
   /** Profiles it runs on when --profile is not given. */
   defaultProfiles: string[];
+  /** The same with --quick (a smoke run must stay short); absent = defaultProfiles. */
+  quickProfiles?: string[];
   /** Work units (requests) planned per profile, for the ETA. */
   plannedUnits(options: BenchOptions): number;
   run(ctx: ScenarioContext): Promise<void>;

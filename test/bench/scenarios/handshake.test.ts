@@ -43,6 +43,8 @@ test('on the tun link keep-alive saves 1 RTT in cleartext and 2 RTT with TLS 1.3
   };
   const h1 = networkSavingRtts('h1', 'none');
   const tls13 = networkSavingRtts('h1', 'tls13');
-  assert.ok(Math.abs(h1 - 1) < 0.1, `h1 cleartext saves ${h1.toFixed(3)} RTT, expected 1 ± 0.1`);
-  assert.ok(Math.abs(tls13 - 2) < 0.15, `h1 + TLS 1.3 saves ${tls13.toFixed(3)} RTT, expected 2 ± 0.15`);
+  // Loose enough for a loaded 2-core CI machine, tight enough to fail if a handshake were not measured
+  // (0 or 2 RTT for cleartext, 1 or 3 for TLS 1.3). The precise figures are the benchmark's job.
+  assert.ok(Math.abs(h1 - 1) < 0.2, `h1 cleartext saves ${h1.toFixed(3)} RTT, expected 1 ± 0.2`);
+  assert.ok(Math.abs(tls13 - 2) < 0.3, `h1 + TLS 1.3 saves ${tls13.toFixed(3)} RTT, expected 2 ± 0.3`);
 });

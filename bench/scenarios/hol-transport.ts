@@ -1,0 +1,188 @@
+/**
+ * Transport-level head-of-line blocking (C5): a page-like batch over a lossy link, h2 on 1 connection vs h1 on
+ * 6 vs h1 on 1, per congestion control the host allows. The page is 1 × 100 KB (the document) + 40 × 10 KB
+ * (sub-resources), all requested at t = 0 on fresh connections: the document → sub-resource dependency is left
+ * out so that only the transport differs; the connects are part of the page time, as on a first visit.
+ */
+import type { BatchRequest, BatchResult } from '../drivers/batch.ts';
+import { hostAllowedCongestionControls, readNamespaceSysctls, setNamespaceSysctls } from '../../netem/topology.ts';
+import { caseKey, type BenchOptions, type RunningServer, type ScenarioContext } from './types.ts';
+import { diff, holMode, recordBatch, retransSegs, rotate, type HolModeName } from './hol-common.ts';
+import { failedItem } from './hol-app.ts';
+
+export const PAGE_BIG_BYTES = 100_000;
+export const PAGE_SMALL_BYTES = 10_000;
+export const PAGE_SMALL_COUNT = 40;
+export const PAGE_ITEMS = 1 + PAGE_SMALL_COUNT;
+export const LOSS_SWEEP_PCT = [0, 0.5, 1, 2, 5] as const;
+export const TRANSPORT_MODES: readonly HolModeName[] = ['h2_streams', 'h1_6conn', 'h1_serial'];
+/** Congestion controls worth comparing; those the host does not allow are recorded as skipped. */
+export const CC_CANDIDATES = ['bbr', 'cubic', 'reno'] as const;
+
+export interface TransportPlan {
+  losses: number[];
+  reps: number;
+  /** Congestion controls to sweep; null = only the one in force. */
+  ccs: string[] | null;
+}
+
+export function transportPlan(options: Pick<BenchOptions, 'quick' | 'requests'>): TransportPlan {
+  if (options.quick) return { losses: [0, 1, 5], reps: options.requests ?? 3, ccs: null };
+  return { losses: [...LOSS_SWEEP_PCT], reps: options.requests ?? 10, ccs: [...CC_CANDIDATES] };
+}
+
+export function transportPlannedUnits(options: Pick<BenchOptions, 'quick' | 'requests'>): number {
+  const p = transportPlan(options);
+  const ccs = p.ccs === null ? 1 : p.ccs.filter((c) => allowedCcs().includes(c)).length || 1;
+  return (TRANSPORT_MODES.length + p.losses.length * ccs * p.reps * TRANSPORT_MODES.length) * PAGE_ITEMS;
+}
+
+function allowedCcs(): string[] {
+  try {
+    return hostAllowedCongestionControls();
+  } catch {
+    return [];
+  }
+}
+
+export function pageItems(): BatchRequest['items'] {
+  return [{ path: `/bytes/${PAGE_BIG_BYTES}` }, ...Array.from({ length: PAGE_SMALL_COUNT }, () => ({ path: `/bytes/${PAGE_SMALL_BYTES}` }))];
+}
+
+export const PAGE_CSV_COLUMNS = [
+  'profile',
+  'rtt_ms_configured',
+  'rtt_ms_calibrated',
+  'loss_pct',
+  'congestion_control',
+  'mode',
+  'protocol',
+  'connections',
+  'depth',
+  'batch_id',
+  'rep',
+  'warmup',
+  'page_ms',
+  'connect_ms_max',
+  'errors',
+  'retrans_segs_server',
+  'retrans_segs_client',
+  'dropped_loss_down',
+  'dropped_loss_up',
+  'skipped',
+] as const;
+
+export function pageCaseKey(mode: HolModeName, loss_pct: number, cc: string, req: 'big' | 'small', profile: string): string {
+  return caseKey('hol', { part: 'loss', mode, loss_pct, cc, req }, profile);
+}
+
+export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1' | 'h2', RunningServer>): Promise<void> {
+  const plan = transportPlan(ctx.options);
+  const csv = ctx.csv('hol-pages', PAGE_CSV_COLUMNS);
+  const profile = ctx.profile.name;
+  const serverNs = ctx.link.serverNetns;
+  const base = ctx.link.params();
+  const emptyRow = { profile, rtt_ms_configured: base.rtt_ms, rtt_ms_calibrated: ctx.calibration.rtt_ms_calibrated };
+
+  const allowed = allowedCcs();
+  let ccs: string[] = [ctx.congestion_control];
+  if (plan.ccs !== null && serverNs !== null) {
+    ccs = plan.ccs.filter((c) => allowed.includes(c));
+    for (const c of plan.ccs.filter((x) => !allowed.includes(x))) {
+      csv.append({
+        ...emptyRow, loss_pct: null, congestion_control: c, mode: null, protocol: null, connections: null, depth: null, batch_id: null, rep: null, warmup: null,
+        page_ms: null, connect_ms_max: null, errors: null, retrans_segs_server: null, retrans_segs_client: null, dropped_loss_down: null, dropped_loss_up: null,
+        skipped: `${c} is not in the host's net.ipv4.tcp_allowed_congestion_control (${allowed.join(' ')}); the host is not changed`,
+      });
+    }
+    if (ccs.length === 0) ccs = [ctx.congestion_control];
+  }
+  const ccKey = 'net.ipv4.tcp_congestion_control';
+  const ccBefore = serverNs !== null ? (await readNamespaceSysctls(serverNs))[ccKey] ?? null : null;
+  const items = pageItems();
+  const modes = TRANSPORT_MODES.map((m) => holMode(m, PAGE_ITEMS));
+  const counters = async (): Promise<{ server: number | null; client: number | null; down: number | null; up: number | null }> => {
+    const c = await ctx.link.counters();
+    return {
+      server: retransSegs(servers.h1.handle.pid),
+      client: retransSegs(ctx.agent.pid),
+      down: c ? c.down.dropped_loss : null,
+      up: c ? c.up.dropped_loss : null,
+    };
+  };
+
+  let batchNo = 0;
+  try {
+    for (const cc of ccs) {
+      if (serverNs !== null && cc !== ccBefore) await setNamespaceSysctls(serverNs, { [ccKey]: cc });
+      for (const [li, loss_pct] of plan.losses.entries()) {
+        await ctx.link.configure({ ...base, loss_pct });
+        // One page per mode before the first measured ones (JIT, server warm-up); kept as warm-up rows.
+        const firstRep = li === 0 && cc === ccs[0] ? 0 : 1;
+        for (let rep = firstRep; rep <= plan.reps && !ctx.signal.aborted; rep++) {
+          for (const mode of rotate(modes, rep + li)) {
+            if (ctx.signal.aborted) break;
+            const batch_id = `${profile}/loss/${++batchNo}`;
+            const before = await counters();
+            let batch: BatchResult;
+            try {
+              batch = await ctx.agent.batch({
+                target: servers[mode.protocol].target,
+                protocol: mode.protocol,
+                tls: null,
+                connections: mode.connections,
+                depth: mode.depth,
+                conn_key: `hol-page-${mode.mode}`,
+                fresh: true,
+                items,
+                timeout_ms: ctx.options.request_timeout_ms,
+              });
+            } catch (e) {
+              batch = { started_at: new Date().toISOString(), connect_ms: [], batch_ms: 0, errors: items.length, items: items.map((_, i) => failedItem(i + 1, (e as Error).message)) };
+            }
+            const after = await counters();
+            const warmup = rep === 0;
+            const req = (pos: number): 'big' | 'small' => (pos === 1 ? 'big' : 'small');
+            recordBatch(ctx, {
+              case_key: (it) => pageCaseKey(mode.mode, loss_pct, cc, req(it.pos), profile),
+              variant: (it) => `part=loss;mode=${mode.mode};loss_pct=${loss_pct};cc=${cc};req=${req(it.pos)}`,
+              mode,
+              fresh: true,
+              batch,
+              batch_id,
+              rep,
+              warmup,
+              size_bytes: (it) => (it.pos === 1 ? PAGE_BIG_BYTES : PAGE_SMALL_BYTES),
+              server_delay_ms: () => 0,
+              blocked_ms: () => null,
+            });
+            csv.append({
+              ...emptyRow,
+              loss_pct,
+              congestion_control: cc,
+              mode: mode.mode,
+              protocol: mode.protocol,
+              connections: mode.connections,
+              depth: mode.depth,
+              batch_id,
+              rep,
+              warmup,
+              page_ms: batch.errors === 0 ? batch.batch_ms : null,
+              connect_ms_max: batch.connect_ms.length ? Math.max(...batch.connect_ms) : null,
+              errors: batch.errors,
+              retrans_segs_server: diff(before.server, after.server),
+              retrans_segs_client: diff(before.client, after.client),
+              dropped_loss_down: diff(before.down, after.down),
+              dropped_loss_up: diff(before.up, after.up),
+              skipped: null,
+            });
+            ctx.progress.advance(items.length, `[${profile}] hol loss ${loss_pct}% ${cc} ${mode.mode} rep ${rep}: ${batch.batch_ms.toFixed(0)} ms`);
+          }
+        }
+      }
+    }
+  } finally {
+    await ctx.link.configure(base);
+    if (serverNs !== null && ccBefore !== null) await setNamespaceSysctls(serverNs, { [ccKey]: ccBefore });
+  }
+}

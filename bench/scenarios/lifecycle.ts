@@ -1,0 +1,57 @@
+/**
+ * Connection lifecycle (C7, C8, C9, C10, C12): connections one side thinks are alive and the other has dropped.
+ * Times are scaled 1:10 (see lifecycle-common.ts); each part lives in its own file and cleans up after itself.
+ */
+import { startLifecycleAgent } from './lifecycle-agent.ts';
+import { LIFECYCLE_COLUMNS, makePartContext } from './lifecycle-common.ts';
+import { c8Units, runC8 } from './lifecycle-c8.ts';
+import { C10_FAULTS, C10_STRATEGIES, C9_STRATEGIES, c10Reps, c9Reps, runC10, runC9 } from './lifecycle-faults.ts';
+import { c7Reps, runC7 } from './lifecycle-idle.ts';
+import { c12Units, runC12 } from './lifecycle-pools.ts';
+import type { BenchOptions, Scenario, ScenarioContext } from './types.ts';
+
+export const LIFECYCLE_PARTS = ['c7', 'c8', 'c9', 'c10', 'c12'] as const;
+export type LifecyclePart = (typeof LIFECYCLE_PARTS)[number];
+
+/** KAB_LIFECYCLE_PARTS=c8,c10 runs a subset (tests, debugging); default all. */
+export function selectedParts(env: string | undefined = process.env.KAB_LIFECYCLE_PARTS): LifecyclePart[] {
+  if (!env) return [...LIFECYCLE_PARTS];
+  const want = env.split(',').map((s) => s.trim());
+  return LIFECYCLE_PARTS.filter((p) => want.includes(p));
+}
+
+export function lifecyclePlannedUnits(options: BenchOptions, parts: readonly LifecyclePart[] = selectedParts()): number {
+  let n = 0;
+  if (parts.includes('c7')) n += c7Reps(options);
+  if (parts.includes('c8')) n += c8Units(options);
+  if (parts.includes('c9')) n += c9Reps(options) * C9_STRATEGIES.length;
+  if (parts.includes('c10')) n += c10Reps(options) * C10_FAULTS.length * C10_STRATEGIES.length;
+  if (parts.includes('c12')) n += c12Units(options);
+  return n;
+}
+
+export const lifecycleScenario: Scenario = {
+  name: 'lifecycle',
+  title: 'Connection lifecycle: idle timeouts, NAT drops, crashes, pools (C7–C10, C12)',
+  claims: ['C7', 'C8', 'C9', 'C10', 'C12'],
+  // wan: the pool question (C12) is asked at wan, and a 50 ms hop gives the LB race (C8) a visible window.
+  defaultProfiles: ['wan'],
+  plannedUnits: (options) => lifecyclePlannedUnits(options),
+  async run(ctx: ScenarioContext) {
+    const agent = await startLifecycleAgent(ctx.link.clientNetns);
+    const p = makePartContext(ctx, agent, ctx.csv('lifecycle', LIFECYCLE_COLUMNS));
+    const parts = selectedParts();
+    try {
+      // The fault parts go first and last around the long C8 race so a broken link control shows early.
+      if (parts.includes('c7') && !ctx.signal.aborted) await runC7(p);
+      if (parts.includes('c10') && !ctx.signal.aborted) await runC10(p);
+      if (parts.includes('c9') && !ctx.signal.aborted) await runC9(p);
+      if (parts.includes('c12') && !ctx.signal.aborted) await runC12(p);
+      if (parts.includes('c8') && !ctx.signal.aborted) await runC8(p);
+    } finally {
+      await ctx.link.controls?.setBlackhole(false).catch(() => undefined);
+      await ctx.link.controls?.setFlowIdleTimeout(null).catch(() => undefined);
+      await agent.stop();
+    }
+  },
+};

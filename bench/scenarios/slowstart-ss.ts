@@ -1,0 +1,86 @@
+/** Parses `ss -tinH` output (TCP_INFO as iproute2 prints it) into one record per socket (pure). */
+
+export interface SsTcpInfo {
+  local: string;
+  peer: string;
+  /** Congestion control module of the socket (bbr, reno, cubic, …); null if ss did not print one. */
+  cc: string | null;
+  cwnd_segments: number | null;
+  /** null while the socket is still in its first slow start (ss prints no ssthresh then). */
+  ssthresh_segments: number | null;
+  rtt_ms: number | null;
+  rttvar_ms: number | null;
+  rto_ms: number | null;
+  mss_bytes: number | null;
+  bytes_sent: number | null;
+  bytes_acked: number | null;
+  unacked_segments: number | null;
+  /** Total retransmitted segments (the second figure of retrans:a/b). */
+  retrans_total: number | null;
+  delivery_rate_mbit: number | null;
+  pacing_rate_mbit: number | null;
+  /** Receiver's advertised window as the sender sees it, bytes. */
+  snd_wnd_bytes: number | null;
+}
+
+const RATE_FACTOR_MBIT: Record<string, number> = { bps: 1e-6, kbps: 1e-3, mbps: 1, gbps: 1e3 };
+
+function intField(info: string, name: string): number | null {
+  const m = new RegExp(`(?:^|\\s)${name}:(\\d+)`).exec(info);
+  return m?.[1] === undefined ? null : Number(m[1]);
+}
+
+function rateField(info: string, name: string): number | null {
+  const m = new RegExp(`(?:^|\\s)${name} (\\d+(?:\\.\\d+)?)([KMG]?bps)`, 'i').exec(info);
+  if (m?.[1] === undefined || m[2] === undefined) return null;
+  const factor = RATE_FACTOR_MBIT[m[2].toLowerCase()];
+  return factor === undefined ? null : Number(m[1]) * factor;
+}
+
+/** First token of the info line when it names a congestion control (ss prints it before wscale/rto). */
+function ccName(info: string): string | null {
+  const first = info.trim().split(/\s+/)[0] ?? '';
+  return /^[a-z][a-z0-9_]*$/.test(first) ? first : null;
+}
+
+/**
+ * `ss -tinH` prints each socket as a header line (optional state, Recv-Q, Send-Q, local, peer) followed by an
+ * indented line of TCP_INFO fields. Lines that fit neither shape are ignored.
+ */
+export function parseSsTcpInfo(out: string): SsTcpInfo[] {
+  const result: SsTcpInfo[] = [];
+  let header: { local: string; peer: string } | null = null;
+  for (const line of out.split('\n')) {
+    if (line.trim() === '') continue;
+    if (!/^\s/.test(line)) {
+      const cols = line.trim().split(/\s+/);
+      const peer = cols[cols.length - 1];
+      const local = cols[cols.length - 2];
+      header = peer !== undefined && local !== undefined && cols.length >= 4 ? { local, peer } : null;
+      continue;
+    }
+    if (!header) continue;
+    const info = line.trim();
+    const rtt = /(?:^|\s)rtt:(\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)/.exec(info);
+    const retrans = /(?:^|\s)retrans:(\d+)\/(\d+)/.exec(info);
+    result.push({
+      ...header,
+      cc: ccName(info),
+      cwnd_segments: intField(info, 'cwnd'),
+      ssthresh_segments: intField(info, 'ssthresh'),
+      rtt_ms: rtt?.[1] === undefined ? null : Number(rtt[1]),
+      rttvar_ms: rtt?.[2] === undefined ? null : Number(rtt[2]),
+      rto_ms: intField(info, 'rto'),
+      mss_bytes: intField(info, 'mss'),
+      bytes_sent: intField(info, 'bytes_sent'),
+      bytes_acked: intField(info, 'bytes_acked'),
+      unacked_segments: intField(info, 'unacked'),
+      retrans_total: retrans?.[2] === undefined ? 0 : Number(retrans[2]),
+      delivery_rate_mbit: rateField(info, 'delivery_rate'),
+      pacing_rate_mbit: rateField(info, 'pacing_rate'),
+      snd_wnd_bytes: intField(info, 'snd_wnd'),
+    });
+    header = null;
+  }
+  return result;
+}
