@@ -15,6 +15,7 @@ import { MetaFile, gitCommit, machineInfo, packageVersions, type RunStatus } fro
 import { createRunDir, newRunDirName, pointLatest } from './results/run-dir.ts';
 import { SAMPLE_COLUMNS, type SampleColumn, type SummaryRow } from './results/schema.ts';
 import { writeSummaryFile } from './results/summarize-run.ts';
+import { buildReport } from '../report/build.ts';
 import { getScenarios } from './scenarios/index.ts';
 import type { BenchOptions, RunningServer, Scenario, ScenarioContext } from './scenarios/types.ts';
 import { calibrate, type Calibration } from '../netem/calibrate.ts';
@@ -34,6 +35,7 @@ export interface RunOutcome {
   runDir: string;
   status: RunStatus;
   summary: SummaryRow[];
+  report: { htmlPath: string; mdPath: string; bytes: number; ms: number } | null;
 }
 
 /** The link is opened for the most demanding profile so that `auto` never picks a backend a later profile cannot use. */
@@ -244,7 +246,14 @@ export async function runBench(options: BenchOptions, progress = new Progress())
   progress.finish();
   const summary = writeSummaryFile(join(runDir, 'samples.csv'), join(runDir, 'summary.csv'));
   meta.update({ status, ended_at: new Date().toISOString() });
-  return { runDir: resolve(runDir), status, summary };
+  // The report reads only the files just written, exactly as `npm run report` would later.
+  let report: RunOutcome['report'] = null;
+  try {
+    report = await buildReport(runDir);
+  } catch (e) {
+    progress.log(`warning: the report could not be built (${errorMessage(e)}); the run's files are complete — try npm run report -- ${runDir}`);
+  }
+  return { runDir: resolve(runDir), status, summary, report };
 }
 
 function makeContext(args: {

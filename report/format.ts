@@ -16,7 +16,7 @@ export function fmtRtt(v: number | null): string {
 export function fmtCi(low: number | null, high: number | null, unit = 'ms'): string {
   if (low === null || high === null) return 'CI n/a';
   const digits = Math.max(Math.abs(low), Math.abs(high)) >= 10 ? 1 : 2;
-  return `[${low.toFixed(digits)}–${high.toFixed(digits)}] ${unit}`;
+  return `[${low.toFixed(digits)}–${high.toFixed(digits)}]${unit ? ` ${unit}` : ''}`;
 }
 
 export function fmtBytes(v: number | null): string {

@@ -36,12 +36,23 @@ function readJson(path: string): Record<string, unknown> {
   }
 }
 
-function readRunCsv(path: string, required: readonly string[]): CsvRow[] {
+/**
+ * Columns a run folder must have to be read at all. Every other column of the schema may be missing from a
+ * run written before it was added: it loads as empty cells (= not measured), so old runs still render.
+ */
+const REQUIRED_SAMPLE_COLUMNS = ['run_id', 'scenario', 'case_key', 'profile', 'warmup', 'error'];
+const REQUIRED_SUMMARY_COLUMNS = ['run_id', 'scenario', 'case_key', 'profile', 'metric', 'n', 'errors', 'median', 'ci95_low', 'ci95_high'];
+
+function readRunCsv(path: string, required: readonly string[], all: readonly string[] = required): CsvRow[] {
+  let rows: CsvRow[];
   try {
-    return readCsv(path, required);
+    rows = readCsv(path, required);
   } catch (e) {
     throw new UserError(`${path}: ${(e as Error).message.replace(`${path}: `, '')}`);
   }
+  const absent = all.filter((c) => rows[0] !== undefined && !(c in rows[0]));
+  if (absent.length > 0) for (const r of rows) for (const c of absent) r[c] = '';
+  return rows;
 }
 
 /**
@@ -58,14 +69,14 @@ export function loadRun(dirArg: string, opts: { writeMissingSummary?: boolean } 
   if (typeof meta.run_id !== 'string') throw new UserError(`${metaPath} has no run_id: not written by keepalive-bench`);
 
   const samplesPath = join(dir, 'samples.csv');
-  const samples = existsSync(samplesPath) ? readRunCsv(samplesPath, Object.keys(SAMPLE_COLUMNS)) : [];
+  const samples = existsSync(samplesPath) ? readRunCsv(samplesPath, REQUIRED_SAMPLE_COLUMNS, Object.keys(SAMPLE_COLUMNS)) : [];
   const summaryPath = join(dir, 'summary.csv');
   let summary: CsvRow[];
   if (existsSync(summaryPath)) {
-    summary = readRunCsv(summaryPath, Object.keys(SUMMARY_COLUMNS));
+    summary = readRunCsv(summaryPath, REQUIRED_SUMMARY_COLUMNS, Object.keys(SUMMARY_COLUMNS));
   } else if (samples.length > 0 && opts.writeMissingSummary !== false) {
     writeSummaryFile(samplesPath, summaryPath);
-    summary = readRunCsv(summaryPath, Object.keys(SUMMARY_COLUMNS));
+    summary = readRunCsv(summaryPath, REQUIRED_SUMMARY_COLUMNS, Object.keys(SUMMARY_COLUMNS));
   } else {
     summary = [];
   }

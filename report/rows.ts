@@ -31,6 +31,8 @@ export interface Figure {
   p90: number | null;
   p99: number | null;
   model_ms: number | null;
+  /** Processing the case cost beyond the model on the run's zero-RTT profile (null: no such profile). */
+  cpu_baseline_ms: number | null;
 }
 
 export function toFigure(r: CsvRow): Figure {
@@ -55,6 +57,7 @@ export function toFigure(r: CsvRow): Figure {
     p90: num(r.p90),
     p99: num(r.p99),
     model_ms: num(r.model_ms),
+    cpu_baseline_ms: num(r.cpu_baseline_ms),
   };
 }
 

@@ -150,5 +150,8 @@ runMain(async () => {
   if (headline) process.stdout.write(`\nhandshake: total time of a ${100} B request (ms)\n${headline}\n`);
   if (opts.quick) process.stdout.write('\n--quick: fewer samples than the CI target needs; see ci_precise in summary.csv\n');
   process.stdout.write(`\nrun folder: ${relative(process.cwd(), outcome.runDir) || outcome.runDir}\n`);
+  if (outcome.report) {
+    process.stdout.write(`report: ${relative(process.cwd(), outcome.report.htmlPath)} (${(outcome.report.bytes / 1024).toFixed(0)} KiB, built in ${outcome.report.ms.toFixed(0)} ms)\n`);
+  }
   return 0;
 });

@@ -3,15 +3,20 @@
  * question than "did the change make it slower", so these are answers of their own, listed apart:
  * - a case present in only one side (never overridable: there is nothing to compare);
  * - a different link backend, different profile parameters (meta.profiles[].key), a different TCP congestion
- *   control, or a calibrated RTT that differs by more than the threshold — all overridable with
- *   --force-comparable (the A/B check of an injected RTT does exactly that).
- * The calibrated RTT is a median of a few TCP connects, so on a sub-millisecond path it wobbles by tens of
- * percent between identical runs; it only counts as different when it is beyond the threshold AND the two
- * calibrations' 95 % CIs do not overlap (when the runs recorded them), i.e. when the link really changed.
+ *   control, a calibrated RTT that differs by more than the threshold, or a link RTT during the runs that
+ *   does — all overridable with --force-comparable (the A/B check of an injected RTT does exactly that).
+ * The calibrated RTT is a median of a few TCP connects before the run, so on a sub-millisecond path it
+ * wobbles by tens of percent between identical runs; it only counts as different when it is beyond the
+ * threshold AND the two calibrations' 95 % CIs do not overlap (when the runs recorded them). The RTT the link
+ * had DURING the run (median connect of every new connection, ~100 or more) is the better witness of the
+ * conditions a run got (see inRunRttRule).
+ * A head whose change slows the TCP handshake itself (not the HTTP exchange) therefore shows up as not
+ * comparable, not as regressed: the listing says what moved.
  */
 import { medianSorted, sortAsc } from '../../bench/stats.ts';
 import { formatMs, formatPct } from './format.ts';
-import type { CaseRun, Incomparability, JoinedCase } from './types.ts';
+import { testShift } from './test.ts';
+import type { CaseRun, Incomparability, JoinedCase, ReplicationUnit } from './types.ts';
 
 function distinct(values: readonly string[]): string[] {
   return [...new Set(values)].sort();
@@ -21,7 +26,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** `rtt=1ms;loss=0%` vs `rtt=2ms;loss=0%` → `rtt=1ms → rtt=2ms`; whole keys when they do not split alike. */
+/** `rtt=1ms;loss=0%` vs `rtt=2ms;loss=0%` → `rtt=1ms (base) vs rtt=2ms (head)`; whole keys when they do not split alike. */
 export function describeKeyDifference(baseKey: string, headKey: string): string {
   const split = (k: string): Map<string, string> => new Map(k.split(';').map((f) => [f.split('=')[0] ?? f, f]));
   const b = split(baseKey);
@@ -90,6 +95,44 @@ export function calibratedRttRule(base: readonly CaseRun[], head: readonly CaseR
   };
 }
 
+/** Fewer connects than this per run and the in-run RTT is too rough to judge a run by. */
+export const MIN_IN_RUN_CONNECTS = 20;
+
+export interface RuleSettings {
+  threshold_pct: number;
+  alpha: number;
+  unit: ReplicationUnit;
+}
+
+/**
+ * The link as each run saw it while it measured: the median TCP connect (one round trip) of all its new
+ * connections on the profile. On a shared or busy machine this moves between runs of identical code — the
+ * userspace delay line and both event loops get less CPU — and every case moves with it. With one run per
+ * side that cannot be told from a change of the code, so a difference beyond the threshold makes the runs not
+ * comparable. With several runs per side, run-to-run wobble is part of the test, so the runs' in-run RTTs must
+ * differ the way a regression would (significant, whole CI beyond the threshold) to count.
+ */
+export function inRunRttRule(base: readonly CaseRun[], head: readonly CaseRun[], s: RuleSettings): Incomparability | null {
+  const usable = (runs: readonly CaseRun[]): number[] | null =>
+    runs.every((r) => r.rtt_ms_in_run !== null && r.rtt_in_run_n >= MIN_IN_RUN_CONNECTS) ? runs.map((r) => r.rtt_ms_in_run ?? 0) : null;
+  const b = usable(base);
+  const h = usable(head);
+  if (!b || !h || b.length === 0 || h.length === 0) return null;
+  const bMedian = medianSorted(sortAsc(b));
+  const hMedian = medianSorted(sortAsc(h));
+  if (!(bMedian > 0)) return null;
+  const change = ((hMedian - bMedian) / bMedian) * 100;
+  const n = (runs: readonly CaseRun[]): number => runs.reduce((a, r) => a + r.rtt_in_run_n, 0);
+  const what = `link RTT during the runs (median TCP connect of ${n(base)} and ${n(head)} new connections): ${formatMs(bMedian)} (base) vs ${formatMs(hMedian)} (head)`;
+  if (s.unit === 'request') {
+    if (!(Math.abs(change) > s.threshold_pct)) return null;
+    return { rule: 'in_run_rtt', forceable: true, detail: `${what} (${formatPct(change)}, beyond ±${s.threshold_pct} %)` };
+  }
+  const t = testShift(b, h, { threshold_pct: s.threshold_pct, alpha: s.alpha });
+  if (t.verdict === 'no_change') return null;
+  return { rule: 'in_run_rtt', forceable: true, detail: `${what} (${formatPct(change)} over the runs' medians; ${t.why})` };
+}
+
 function setRule(
   rule: 'link_backend' | 'congestion_control',
   label: string,
@@ -103,7 +146,8 @@ function setRule(
 }
 
 /** Every reason the case cannot be compared as is; empty when it can. */
-export function incomparabilities(c: JoinedCase, threshold_pct: number): Incomparability[] {
+export function incomparabilities(c: JoinedCase, s: RuleSettings): Incomparability[] {
+  const threshold_pct = s.threshold_pct;
   if (c.head.length === 0) return [{ rule: 'only_in_base', forceable: false, detail: 'case only in base' }];
   if (c.base.length === 0) return [{ rule: 'only_in_head', forceable: false, detail: 'case only in head' }];
   const out: Incomparability[] = [];
@@ -113,6 +157,7 @@ export function incomparabilities(c: JoinedCase, threshold_pct: number): Incompa
   push(setRule('link_backend', 'link backend', c.base.map((r) => r.link_backend), c.head.map((r) => r.link_backend)));
   push(profileRule(c.base, c.head));
   push(calibratedRttRule(c.base, c.head, threshold_pct));
+  push(inRunRttRule(c.base, c.head, s));
   push(setRule('congestion_control', 'congestion control', c.base.map((r) => r.congestion_control), c.head.map((r) => r.congestion_control)));
   return out;
 }

@@ -24,6 +24,11 @@ export function formatP(p: number): string {
   return p < 0.001 ? '< 0.001' : p.toFixed(3);
 }
 
+/** "p = 0.012" or "p < 0.001". */
+export function pText(p: number): string {
+  return p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`;
+}
+
 /** Figures for the CSV: full precision trimmed to 0.1 µs (ms) or 4 decimals, empty when absent. */
 export function csvNumber(v: number | null): string {
   if (v === null || !Number.isFinite(v)) return '';

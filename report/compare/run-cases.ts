@@ -1,5 +1,6 @@
 /** What compare needs from one loaded run folder: its cases (measured requests by case key) and profile facts. */
 import { UserError } from '../../bench/lib/errors.ts';
+import { medianSorted, sortAsc } from '../../bench/stats.ts';
 import type { RunFolder } from '../load-run.ts';
 import type { CaseRun, RunInfo } from './types.ts';
 
@@ -93,6 +94,8 @@ export function runCases(run: RunFolder, metrics: readonly string[]): RunCases {
         profile_key: f?.key ?? null,
         rtt_ms_calibrated: f?.rtt_ms_calibrated ?? numCell(r.rtt_ms_calibrated),
         rtt_ci_ms: f?.rtt_ci_ms ?? null,
+        rtt_ms_in_run: null,
+        rtt_in_run_n: 0,
         rows: [],
         errors: 0,
       };
@@ -102,6 +105,29 @@ export function runCases(run: RunFolder, metrics: readonly string[]): RunCases {
     if ((r.error ?? '') !== '') c.errors++;
     else c.rows.push(r);
   });
+  // load-run.ts fills columns an older run lacks with empty cells; a metric that no successful request has a
+  // value for is a column this run does not have (or a broken file), not a measurement.
+  const measured = [...cases.values()].flatMap((c) => c.rows);
+  for (const m of metrics) {
+    if (measured.length > 0 && measured.every((r) => (r[m] ?? '').trim() === '')) {
+      throw new UserError(`${samplesPath}: no ${m} values in any successful request (column missing or empty); compare other metrics with --metric`);
+    }
+  }
+  const connects = new Map<string, number[]>();
+  for (const r of run.samples) {
+    if (r.warmup === '1' || (r.error ?? '') !== '' || r.new_connection !== '1') continue;
+    const v = numCell(r.connect_ms);
+    if (v === null || v <= 0) continue;
+    const p = r.profile ?? '';
+    let list = connects.get(p);
+    if (!list) connects.set(p, (list = []));
+    list.push(v);
+  }
+  for (const c of cases.values()) {
+    const list = connects.get(c.profile) ?? [];
+    c.rtt_in_run_n = list.length;
+    c.rtt_ms_in_run = list.length > 0 ? medianSorted(sortAsc(list)) : null;
+  }
   // meta's order is the order the run measured the profiles in; samples only know the ones that got requests.
   const ordered = [...facts.keys()].filter((p) => profiles.includes(p));
   for (const p of profiles) if (!ordered.includes(p)) ordered.push(p);

@@ -1,9 +1,10 @@
 /**
  * The test of one case × metric: two-sided Mann–Whitney U for significance, Hodges–Lehmann shift (head − base)
  * with its Moses 95 % CI for the size, expressed relative to the base median. A change is called a regression
- * (improvement) only when it is significant at α AND its whole 95 % CI lies above +threshold (below −threshold):
- * with latency samples of a few hundred requests almost any difference becomes "significant", and the
- * threshold bound is what keeps identical code on the same link from being flagged.
+ * (improvement) only when it is significant at α after Holm's correction over all the compare's tests AND its
+ * whole 95 % CI lies above +threshold (below −threshold): with latency samples of a few hundred requests almost
+ * any difference becomes "significant", and the threshold bound is what keeps small real-but-irrelevant shifts
+ * (and drifts between runs) from being flagged.
  *
  * Unit of replication: with one run per side the samples are the requests (within-run noise only); with
  * several runs on either side they are the runs' medians, since requests of one run share that run's
@@ -11,15 +12,17 @@
  */
 import { hodgesLehmann, mannWhitneyU, medianSorted, sortAsc, summarize } from '../../bench/stats.ts';
 import { metricValues } from './run-cases.ts';
-import { formatP, formatPct } from './format.ts';
-import type { JoinedCase, MetricComparison, ReplicationUnit } from './types.ts';
+import { formatPct, pText } from './format.ts';
+import { holmAdjust } from './holm.ts';
+import type { JoinedCase, MetricComparison, ReplicationUnit, VerdictReason } from './types.ts';
 
 export interface TestSettings {
   threshold_pct: number;
   alpha: number;
 }
 
-export interface ShiftTest {
+/** The figures of one two-sample comparison, before any verdict. */
+export interface ShiftStats {
   base_median: number;
   head_median: number;
   shift_ms: number;
@@ -30,23 +33,25 @@ export interface ShiftTest {
   change_high_pct: number | null;
   p_value: number;
   test_method: 'exact' | 'normal';
+}
+
+export interface VerdictOf {
   verdict: 'regressed' | 'improved' | 'no_change';
+  reason: VerdictReason;
   why: string;
 }
 
-/** The verdict rule on two samples (requests or run medians). Both must be non-empty. */
-export function testShift(base: readonly number[], head: readonly number[], s: TestSettings): ShiftTest {
+export type ShiftTest = ShiftStats & VerdictOf & { p_adjusted: number };
+
+/** Mann–Whitney p, Hodges–Lehmann shift and 95 % CI, relative to the base median. Both samples non-empty. */
+export function shiftStats(base: readonly number[], head: readonly number[]): ShiftStats {
   const mw = mannWhitneyU(base, head);
   const hl = hodgesLehmann(base, head, 0.95);
   const baseMedian = medianSorted(sortAsc(base));
-  const headMedian = medianSorted(sortAsc(head));
   const rel = (v: number | null): number | null => (v === null || !(baseMedian > 0) ? null : (v / baseMedian) * 100);
-  // The threshold in ms; with a zero base median any real shift is beyond any relative threshold.
-  const thresholdMs = (s.threshold_pct / 100) * Math.abs(baseMedian);
-  const significant = mw.p < s.alpha;
-  const out = {
+  return {
     base_median: baseMedian,
-    head_median: headMedian,
+    head_median: medianSorted(sortAsc(head)),
     shift_ms: hl.shift,
     shift_low_ms: hl.low,
     shift_high_ms: hl.high,
@@ -56,17 +61,34 @@ export function testShift(base: readonly number[], head: readonly number[], s: T
     p_value: mw.p,
     test_method: mw.method,
   };
-  const p = `p = ${formatP(mw.p)}`;
-  if (hl.low === null || hl.high === null) {
-    return { ...out, verdict: 'no_change', why: `too few samples for a 95 % CI (${base.length} vs ${head.length})` };
+}
+
+/**
+ * The verdict rule. `pAdjusted` is the p-value that decides significance (Holm-adjusted over every test of
+ * the compare; the raw p for a single test). With a zero base median any real shift counts as beyond the
+ * relative threshold.
+ */
+export function verdictOf(st: ShiftStats, pAdjusted: number, s: TestSettings, adjustedOver = 1): VerdictOf {
+  const thresholdMs = (s.threshold_pct / 100) * Math.abs(st.base_median);
+  const significant = pAdjusted < s.alpha;
+  const p = adjustedOver > 1 ? `${pText(pAdjusted)} Holm-adjusted over ${adjustedOver} tests` : pText(pAdjusted);
+  const t = s.threshold_pct;
+  if (st.shift_low_ms === null || st.shift_high_ms === null) {
+    return { verdict: 'no_change', reason: 'too_few_samples', why: 'too few samples for a 95 % CI' };
   }
-  if (significant && hl.low > thresholdMs) return { ...out, verdict: 'regressed', why: `${p}; 95 % CI above +${s.threshold_pct} %` };
-  if (significant && hl.high < -thresholdMs) return { ...out, verdict: 'improved', why: `${p}; 95 % CI below −${s.threshold_pct} %` };
-  if (!significant) return { ...out, verdict: 'no_change', why: `not significant (${p})` };
-  if (Math.abs(hl.shift) <= thresholdMs) return { ...out, verdict: 'no_change', why: `significant (${p}) but within ±${s.threshold_pct} %` };
-  const near = hl.shift > 0 ? out.change_low_pct : out.change_high_pct;
-  const nearText = near === null ? 'its CI' : `its 95 % CI reaches ${formatPct(near)}`;
-  return { ...out, verdict: 'no_change', why: `significant (${p}) but ${nearText}, inside ±${s.threshold_pct} %` };
+  if (significant && st.shift_low_ms > thresholdMs) return { verdict: 'regressed', reason: 'beyond_threshold', why: `${p}; 95 % CI above +${t} %` };
+  if (significant && st.shift_high_ms < -thresholdMs) return { verdict: 'improved', reason: 'beyond_threshold', why: `${p}; 95 % CI below −${t} %` };
+  if (!significant) return { verdict: 'no_change', reason: 'not_significant', why: `not significant (${p})` };
+  if (Math.abs(st.shift_ms) <= thresholdMs) return { verdict: 'no_change', reason: 'within_threshold', why: `significant (${p}) but within ±${t} %` };
+  const near = st.shift_ms > 0 ? st.change_low_pct : st.change_high_pct;
+  const nearText = near === null ? 'its 95 % CI' : `its 95 % CI reaches ${formatPct(near)}`;
+  return { verdict: 'no_change', reason: 'ci_reaches_threshold', why: `significant (${p}) but ${nearText}, inside ±${t} %` };
+}
+
+/** One test on its own (no multiplicity adjustment). */
+export function testShift(base: readonly number[], head: readonly number[], s: TestSettings): ShiftTest {
+  const st = shiftStats(base, head);
+  return { ...st, p_adjusted: st.p_value, ...verdictOf(st, st.p_value, s) };
 }
 
 function interval(values: readonly number[], unit: ReplicationUnit): { low: number | null; high: number | null } {
@@ -87,12 +109,14 @@ export function sideValues(runs: JoinedCase['base'], metric: string, unit: Repli
   return out;
 }
 
-/** Compares one joined case on one metric; `notComparable` is set when comparability said no. */
+/**
+ * The figures of one joined case on one metric. Rows that can be tested get verdict no_change and reason
+ * not_significant as placeholders until assignVerdicts has seen every p-value of the compare.
+ */
 export function compareCaseMetric(
   c: JoinedCase,
   metric: string,
   unit: ReplicationUnit,
-  settings: TestSettings,
   notComparable: string | null,
 ): MetricComparison {
   const base = sideValues(c.base, metric, unit);
@@ -121,30 +145,55 @@ export function compareCaseMetric(
     change_low_pct: null,
     change_high_pct: null,
     p_value: null,
+    p_adjusted: null,
     test_method: null,
     verdict: 'not_comparable',
+    reason: 'incomparable',
     why: notComparable ?? '',
   };
   if (notComparable !== null) return row;
   if (base.length === 0 || head.length === 0) {
     const side = base.length === 0 ? 'base' : 'head';
     const errors = side === 'base' ? row.errors_base : row.errors_head;
-    return { ...row, why: `no successful ${metric} samples in ${side}${errors > 0 ? ` (${errors} failed)` : ''}` };
+    return { ...row, reason: 'no_samples', why: `no successful ${metric} samples in ${side}${errors > 0 ? ` (${errors} failed)` : ''}` };
   }
-  const t = testShift(base, head, settings);
+  const st = shiftStats(base, head);
   return {
     ...row,
-    shift_ms: t.shift_ms,
-    shift_low_ms: t.shift_low_ms,
-    shift_high_ms: t.shift_high_ms,
-    change_pct: t.change_pct,
-    change_low_pct: t.change_low_pct,
-    change_high_pct: t.change_high_pct,
-    p_value: t.p_value,
-    test_method: t.test_method,
-    verdict: t.verdict,
-    why: t.why,
+    shift_ms: st.shift_ms,
+    shift_low_ms: st.shift_low_ms,
+    shift_high_ms: st.shift_high_ms,
+    change_pct: st.change_pct,
+    change_low_pct: st.change_low_pct,
+    change_high_pct: st.change_high_pct,
+    p_value: st.p_value,
+    test_method: st.test_method,
+    verdict: 'no_change',
+    reason: 'not_significant',
+    why: '',
   };
+}
+
+/** Holm-adjusts the p-values of every tested row and gives each its verdict (rows are updated in place). */
+export function assignVerdicts(rows: MetricComparison[], s: TestSettings): void {
+  const tested = rows.filter((r) => r.p_value !== null);
+  const adjusted = holmAdjust(tested.map((r) => r.p_value ?? 1));
+  tested.forEach((r, i) => {
+    const pAdj = adjusted[i] ?? 1;
+    const st: ShiftStats = {
+      base_median: r.base_median ?? 0,
+      head_median: r.head_median ?? 0,
+      shift_ms: r.shift_ms ?? 0,
+      shift_low_ms: r.shift_low_ms,
+      shift_high_ms: r.shift_high_ms,
+      change_pct: r.change_pct,
+      change_low_pct: r.change_low_pct,
+      change_high_pct: r.change_high_pct,
+      p_value: r.p_value ?? 1,
+      test_method: r.test_method ?? 'normal',
+    };
+    Object.assign(r, { p_adjusted: pAdj }, verdictOf(st, pAdj, s, tested.length));
+  });
 }
 
 /** Smallest two-sided p the rank test can reach with m and n samples: completely separated samples. */

@@ -29,6 +29,10 @@ export interface CaseRun {
   rtt_ms_calibrated: number | null;
   /** 95 % CI of the calibrated RTT (median TCP connect), when recorded. */
   rtt_ci_ms: { low: number; high: number } | null;
+  /** The link as the run saw it while measuring: median TCP connect of its new connections on this profile. */
+  rtt_ms_in_run: number | null;
+  /** How many connects that median is from. */
+  rtt_in_run_n: number;
   /** Successful measured requests (warm-ups and failures excluded). */
   rows: Record<string, string>[];
   /** Measured requests that failed. */
@@ -59,6 +63,7 @@ export type IncomparabilityRule =
   | 'link_backend'
   | 'profile_params'
   | 'calibrated_rtt'
+  | 'in_run_rtt'
   | 'congestion_control';
 
 export interface Incomparability {
@@ -98,11 +103,24 @@ export interface MetricComparison {
   change_low_pct: number | null;
   change_high_pct: number | null;
   p_value: number | null;
+  /** Holm-adjusted over every test of the compare: the p that decides significance. */
+  p_adjusted: number | null;
   test_method: 'exact' | 'normal' | null;
   verdict: Verdict;
+  /** The branch of the rule that gave the verdict. */
+  reason: VerdictReason;
   /** Why the verdict, one short phrase. */
   why: string;
 }
+
+export type VerdictReason =
+  | 'beyond_threshold'
+  | 'not_significant'
+  | 'within_threshold'
+  | 'ci_reaches_threshold'
+  | 'too_few_samples'
+  | 'incomparable'
+  | 'no_samples';
 
 export interface RunInfo {
   run_id: string;
@@ -128,6 +146,6 @@ export interface CompareResult {
   not_comparable: NotComparableCase[];
   /** Cases compared only because of --force-comparable, with what was overridden. */
   forced: NotComparableCase[];
-  /** Smallest two-sided p-value the rank test can give with these sample/run counts (no ties). */
-  min_p_reachable: number;
+  /** Unit run: smallest two-sided p-value the rank test can give with these run counts (null for unit request). */
+  min_p_reachable: number | null;
 }

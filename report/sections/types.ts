@@ -19,6 +19,8 @@ export interface Verdict {
   reason?: string;
   /** The numbers behind the figure, unit in each name (kept for summary.md and later comparison). */
   numbers: Record<string, number | null>;
+  /** How the verdict is decided, in one sentence (shown beside it). */
+  rule?: string;
 }
 
 export interface ChartSpec {

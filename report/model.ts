@@ -1,0 +1,132 @@
+/**
+ * Everything the page and summary.md show, as plain data computed from the run folder alone (pure: no
+ * rendering, no clock except the generation time passed in).
+ */
+import { errorMessage } from '../bench/lib/errors.ts';
+import { environment, runStatus, type Environment, type RunStatusInfo } from './environment.ts';
+import type { RunFolder } from './load-run.ts';
+import { fmtCi, round4 } from './format.ts';
+import { figuresOf } from './rows.ts';
+import { sectionFor } from './sections/index.ts';
+import type { Cell, SectionOutput, Table } from './sections/types.ts';
+import { verdictRows, type SectionResult, type VerdictRow } from './verdicts.ts';
+
+export interface ReportModel {
+  runId: string;
+  runDir: string;
+  generatedAt: string;
+  status: RunStatusInfo;
+  linkBackend: string;
+  profiles: string[];
+  sampleCount: number;
+  failedCount: number;
+  verdicts: VerdictRow[];
+  sections: SectionResult[];
+  environment: Environment;
+}
+
+interface MetaScenario {
+  name: string;
+  title: string;
+  claims: string[];
+}
+
+function metaScenarios(meta: Record<string, unknown>): MetaScenario[] {
+  const out: MetaScenario[] = [];
+  for (const s of Array.isArray(meta.scenarios) ? meta.scenarios : []) {
+    const rec = (typeof s === 'object' && s !== null ? s : {}) as Record<string, unknown>;
+    if (typeof rec.name !== 'string') continue;
+    out.push({
+      name: rec.name,
+      title: typeof rec.title === 'string' ? rec.title : rec.name,
+      claims: Array.isArray(rec.claims) ? rec.claims.filter((c): c is string => typeof c === 'string') : [],
+    });
+  }
+  return out;
+}
+
+/** Scenarios of the run: those meta.json planned, then any others found in its rows. */
+function scenariosOf(run: RunFolder): MetaScenario[] {
+  const out = metaScenarios(run.meta);
+  for (const r of [...run.summary, ...run.samples]) {
+    const name = r.scenario ?? '';
+    if (name !== '' && !out.some((s) => s.name === name)) out.push({ name, title: name, claims: [] });
+  }
+  return out;
+}
+
+/** For a scenario without a report section: its total-time medians, so the page still shows what was measured. */
+function genericOutput(run: RunFolder, scenario: string): SectionOutput {
+  const rows: Cell[][] = figuresOf(run.summary, scenario, 'total_ms').map((f) => [
+    f.case_key,
+    f.n,
+    f.errors,
+    round4(f.median),
+    fmtCi(f.ci95_low, f.ci95_high, ''),
+    round4(f.p90),
+    round4(f.model_ms),
+  ]);
+  const table: Table = {
+    title: 'Total time per request (medians)',
+    columns: [
+      { label: 'case' },
+      { label: 'n', numeric: true },
+      { label: 'errors', numeric: true },
+      { label: 'median', unit: 'ms', numeric: true },
+      { label: '95 % CI', unit: 'ms', numeric: true },
+      { label: 'p90', unit: 'ms', numeric: true },
+      { label: 'model', unit: 'ms', numeric: true },
+    ],
+    rows,
+  };
+  return { claimSentence: '', verdicts: [], specs: [], tables: rows.length ? [table] : [], caveats: [] };
+}
+
+function sectionId(scenario: string): string {
+  return `scenario-${scenario.replace(/[^a-z0-9-]/gi, '-')}`;
+}
+
+export function buildSections(run: RunFolder): SectionResult[] {
+  return scenariosOf(run).map((s): SectionResult => {
+    const section = sectionFor(s.name);
+    const base = { id: sectionId(s.name), scenario: s.name };
+    const hasRows = run.summary.some((r) => r.scenario === s.name) || run.samples.some((r) => r.scenario === s.name);
+    if (!hasRows) {
+      return { ...base, title: section?.title ?? s.title, claims: section?.claims ?? s.claims, output: null, notice: `planned in this run but never measured: no samples of the ${s.name} scenario` };
+    }
+    if (!section) {
+      return {
+        ...base,
+        title: s.title,
+        claims: s.claims,
+        output: genericOutput(run, s.name),
+        notice: `this version of the report has no section for the ${s.name} scenario yet: no verdict or chart, only its medians (all figures are in summary.csv)`,
+      };
+    }
+    try {
+      return { ...base, title: section.title, claims: section.claims, output: section.build(run), notice: null };
+    } catch (e) {
+      return { ...base, title: section.title, claims: section.claims, output: null, notice: `the report could not evaluate this scenario: ${errorMessage(e)}` };
+    }
+  });
+}
+
+export function buildModel(run: RunFolder, generatedAt: Date): ReportModel {
+  const sections = buildSections(run);
+  const link = (run.meta.link ?? {}) as Record<string, unknown>;
+  const options = (run.meta.options ?? {}) as Record<string, unknown>;
+  const measured = run.samples.filter((r) => r.warmup !== '1');
+  return {
+    runId: String(run.meta.run_id),
+    runDir: run.dir,
+    generatedAt: generatedAt.toISOString(),
+    status: runStatus(run.meta),
+    linkBackend: typeof link.backend === 'string' ? link.backend : (run.samples[0]?.link_backend ?? 'unknown'),
+    profiles: Array.isArray(options.profiles) ? options.profiles.map(String) : [...new Set(run.samples.map((r) => r.profile ?? ''))],
+    sampleCount: measured.length,
+    failedCount: measured.filter((r) => (r.error ?? '') !== '').length,
+    verdicts: verdictRows(sections),
+    sections,
+    environment: environment(run.meta),
+  };
+}

@@ -1,0 +1,12 @@
+/** Every scenario's report section; a later scenario adds its file and one line here. */
+import { handshakeSection } from './handshake.ts';
+import { slowstartSection } from './slowstart.ts';
+import { holSection } from './hol.ts';
+import { lifecycleSection } from './lifecycle.ts';
+import type { ReportSection } from './types.ts';
+
+export const SECTIONS: readonly ReportSection[] = [handshakeSection, slowstartSection, holSection, lifecycleSection];
+
+export function sectionFor(scenario: string): ReportSection | undefined {
+  return SECTIONS.find((s) => s.scenario === scenario);
+}

@@ -1,0 +1,75 @@
+/**
+ * The verdict table at the top of the page: every claim C1–C12, answered by the section of its scenario when
+ * the run measured it, else "not run" with the command that would measure it.
+ */
+import { scenarioNames } from '../bench/scenarios/index.ts';
+import { CLAIMS, benchCommand, type Claim } from './claims.ts';
+import type { SectionOutput, Verdict, VerdictKind } from './sections/types.ts';
+
+/** What the report made of one scenario of the run. */
+export interface SectionResult {
+  /** Anchor id in the page. */
+  id: string;
+  scenario: string;
+  title: string;
+  claims: string[];
+  output: SectionOutput | null;
+  /** Why there is no output, or what went wrong building it (shown instead of charts). */
+  notice: string | null;
+}
+
+export interface VerdictRow {
+  claim: Claim;
+  kind: VerdictKind;
+  figure: string;
+  reason?: string;
+  rule?: string;
+  /** Anchor of the section with the charts behind the verdict. */
+  sectionId?: string;
+  /** For claims not measured: the command that would. */
+  command?: string;
+  /** False when this version of the bench has no such scenario yet. */
+  scenarioAvailable: boolean;
+}
+
+export const VERDICT_LABEL: Record<VerdictKind, string> = {
+  confirmed: 'confirmed',
+  refuted: 'refuted',
+  depends: 'depends',
+  not_run: 'not run',
+};
+
+export function verdictRows(sections: readonly SectionResult[]): VerdictRow[] {
+  const available = new Set(scenarioNames());
+  return CLAIMS.map((claim): VerdictRow => {
+    const scenarioAvailable = available.has(claim.scenario);
+    const section = sections.find((s) => s.claims.includes(claim.id));
+    const verdict: Verdict | undefined = section?.output?.verdicts.find((v) => v.claim === claim.id);
+    if (section && verdict) {
+      const row: VerdictRow = { claim, kind: verdict.kind, figure: verdict.figure, sectionId: section.id, scenarioAvailable };
+      if (verdict.reason !== undefined) row.reason = verdict.reason;
+      if (verdict.rule !== undefined) row.rule = verdict.rule;
+      return row;
+    }
+    if (section?.output && !verdict) {
+      return {
+        claim,
+        kind: 'depends',
+        reason: `needs a report section for the ${section.scenario} scenario, which this version does not have`,
+        figure: 'measured: its medians are in the section below',
+        sectionId: section.id,
+        scenarioAvailable,
+      };
+    }
+    const figure = section?.notice ?? (scenarioAvailable ? 'not measured in this run' : `the ${claim.scenario} scenario is planned, not yet in the bench`);
+    const row: VerdictRow = { claim, kind: 'not_run', figure, command: benchCommand(claim), scenarioAvailable };
+    if (section) row.sectionId = section.id;
+    return row;
+  });
+}
+
+export function verdictCounts(rows: readonly VerdictRow[]): Record<VerdictKind, number> {
+  const out: Record<VerdictKind, number> = { confirmed: 0, refuted: 0, depends: 0, not_run: 0 };
+  for (const r of rows) out[r.kind]++;
+  return out;
+}

@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { c1Match, c3Trends, handshakeSavings, verdictC1, verdictC3 } from '../../../report/sections/handshake.ts';
+import type { Figure } from '../../../report/rows.ts';
+
+/** A total_ms summary figure; `spread` is the half-width of its CI (null: no CI). */
+function fig(profile: string, rtt: number, protocol: string, security: string, conn_mode: string, median: number | null, model: number, spread: number | null = 0.5): Figure {
+  return {
+    scenario: 'handshake',
+    case_key: `handshake/protocol=${protocol}/security=${security}/conn_mode=${conn_mode}/size_bytes=100/profile=${profile}`,
+    profile,
+    link_backend: 'tun',
+    link_caveat: '',
+    rtt_ms_configured: rtt,
+    rtt_ms_calibrated: rtt,
+    protocol,
+    security,
+    conn_mode,
+    size_bytes: 100,
+    metric: 'total_ms',
+    n: median === null ? 0 : 10,
+    errors: median === null ? 10 : 0,
+    median,
+    ci95_low: median === null || spread === null ? null : median - spread,
+    ci95_high: median === null || spread === null ? null : median + spread,
+    p90: median,
+    p99: median,
+    model_ms: model,
+    cpu_baseline_ms: null,
+  };
+}
+
+/** new/reused pairs of cleartext and TLS 1.3 HTTP/1.1 at one RTT; `extra` adds ms to every new connection. */
+function pair(profile: string, rtt: number, extra = 0.6, spread: number | null = 0.5): Figure[] {
+  return [
+    fig(profile, rtt, 'h1', 'none', 'new', 2 * rtt + extra, 2 * rtt, spread),
+    fig(profile, rtt, 'h1', 'none', 'reused', rtt + 0.2, rtt, spread),
+    fig(profile, rtt, 'h1', 'tls13', 'new', 3 * rtt + 2 * extra, 3 * rtt, spread),
+    fig(profile, rtt, 'h1', 'tls13', 'resumed', 3 * rtt + extra, 3 * rtt, spread),
+    fig(profile, rtt, 'h1', 'tls13', 'reused', rtt + 0.2, rtt, spread),
+  ];
+}
+
+test('savings: reused vs every other mode, CI from the two medians\' CIs, RTT units only above 1 ms', () => {
+  const s = handshakeSavings([...pair('wan', 50), ...pair('loopback', 0.4)]);
+  const wanClear = s.find((x) => x.profile === 'wan' && x.security === 'none' && x.versus === 'new');
+  assert.ok(wanClear);
+  assert.equal(wanClear.saving_ms, 100.6 - 50.2);
+  assert.ok(Math.abs((wanClear.ci_low_ms ?? 0) - (100.1 - 50.7)) < 1e-9);
+  assert.ok(Math.abs((wanClear.ci_high_ms ?? 0) - (101.1 - 49.7)) < 1e-9);
+  assert.ok(Math.abs((wanClear.saving_rtt ?? 0) - 50.4 / 50) < 1e-9);
+  assert.equal(wanClear.model_rtt, 1);
+  assert.equal(s.filter((x) => x.profile === 'wan' && x.security === 'tls13').length, 2, 'new and resumed vs reused');
+  const lo = s.find((x) => x.profile === 'loopback' && x.versus === 'new');
+  assert.equal(lo?.saving_rtt, null, 'no RTT units on a link without delay');
+});
+
+test('C1 confirmed when every saving is within tolerance of the model; figure in RTT and ms', () => {
+  const v = verdictC1(handshakeSavings(pair('wan', 50)));
+  assert.equal(v.kind, 'confirmed');
+  assert.match(v.figure, /keep-alive saves 1\.01 RTT = 50\.4 ms per request over HTTP\/1\.1 cleartext at 50\.0 ms RTT \(wan; model 1\.00 RTT\)/);
+  assert.match(v.figure, /2\.02 RTT = 101\.0 ms over HTTP\/1\.1 \+ TLS 1\.3 \(model 2\.00 RTT\)/);
+  assert.equal(v.numbers.cases, 2);
+  assert.equal(v.numbers.cases_agreeing, 2);
+});
+
+test('C1 refuted when keep-alive saves nothing (CI includes 0)', () => {
+  const figs = [fig('wan', 50, 'h1', 'none', 'new', 50.3, 100, 1), fig('wan', 50, 'h1', 'none', 'reused', 50.2, 50, 1)];
+  const v = verdictC1(handshakeSavings(figs));
+  assert.equal(v.kind, 'refuted');
+  assert.match(v.reason ?? '', /CI includes 0/);
+});
+
+test('C1 depends when savings exceed the model, or when a case has no CI', () => {
+  assert.equal(c1Match(handshakeSavings(pair('wan', 50, 20))[0]!), 'larger');
+  const big = verdictC1(handshakeSavings(pair('wan', 50, 20)));
+  assert.equal(big.kind, 'depends');
+  assert.match(big.reason ?? '', /above the model/);
+  const noCi = verdictC1(handshakeSavings(pair('wan', 50, 0.6, null)));
+  assert.equal(noCi.kind, 'depends');
+  assert.match(noCi.reason ?? '', /too few successful samples/);
+});
+
+test('C1: processing measured at zero RTT is part of the expected saving', () => {
+  // TLS handshakes that cost 20 ms of CPU: above the round-trip model alone, as expected once that is known.
+  const figs = pair('wan', 50, 20);
+  assert.equal(verdictC1(handshakeSavings(figs)).kind, 'depends');
+  const withCpu = figs.map((f) => ({ ...f, cpu_baseline_ms: f.conn_mode === 'reused' ? 0.2 : f.security === 'none' ? 20 : 40 }));
+  const v = verdictC1(handshakeSavings(withCpu));
+  assert.equal(v.kind, 'confirmed');
+  assert.match(v.figure, /model 1\.00 RTT \+ 19\.8 ms processing measured at zero RTT/);
+});
+
+test('C1: a case too noisy to tell neither confirms nor refutes', () => {
+  // At 2 ms RTT with a ±3 ms CI the saving's CI spans both 0 and the model.
+  const noisy = [fig('lan', 2, 'h1', 'none', 'new', 4.2, 4, 3), fig('lan', 2, 'h1', 'none', 'reused', 2.1, 2, 3)];
+  const s = handshakeSavings(noisy);
+  assert.equal(c1Match(s[0]!), 'noisy');
+  assert.equal(verdictC1(s).kind, 'depends', 'nothing else to go on');
+  const v = verdictC1(handshakeSavings([...noisy, ...pair('wan', 50)]));
+  assert.equal(v.kind, 'confirmed');
+  assert.match(v.figure, /2 of 3 cases agree with the model \(1 case too noisy or too small to judge\)/);
+});
+
+test('C1 depends on a link with delay when the RTT is below 1 ms; and with no pair at all', () => {
+  const v = verdictC1(handshakeSavings(pair('loopback', 0.4)));
+  assert.equal(v.kind, 'depends');
+  assert.match(v.reason ?? '', /needs a link that adds delay/);
+  assert.match(v.figure, /saves 0\.\d+ ms per request/);
+  const none = verdictC1(handshakeSavings([fig('wan', 50, 'h1', 'none', 'new', null, 100), fig('wan', 50, 'h1', 'none', 'reused', 50, 50)]));
+  assert.equal(none.kind, 'depends');
+  assert.match(none.reason ?? '', /no successful new-vs-reused pair/);
+});
+
+test('C3 needs two profiles with different RTT', () => {
+  const v = verdictC3(handshakeSavings(pair('wan', 50)), 1);
+  assert.equal(v.kind, 'depends');
+  assert.match(v.reason ?? '', /needs ≥ 2 profiles .* --profile lan,wan,intercontinental/);
+});
+
+test('C3 confirmed when the saving grows with RTT, with the slope in RTTs per request', () => {
+  const s = handshakeSavings([...pair('lan', 10), ...pair('wan', 50), ...pair('intercontinental', 150)]);
+  const trends = c3Trends(s);
+  assert.equal(trends.length, 2);
+  const clear = trends.find((t) => t.variant === 'h1/none');
+  assert.ok(clear && clear.slope_rtt !== null && Math.abs(clear.slope_rtt - 1) < 1e-9, 'cleartext saves exactly one RTT per ms of RTT');
+  assert.ok(Math.abs((trends.find((t) => t.variant === 'h1/tls13')?.slope_rtt ?? 0) - 2) < 1e-9);
+  const v = verdictC3(s, 3);
+  assert.equal(v.kind, 'confirmed');
+  assert.match(v.figure, /saving grows from 10\.4 ms at 10\.0 ms RTT \(lan\) to 150\.4 ms at 150\.0 ms RTT \(intercontinental\)/);
+});
+
+test('C3 depends when every variant is too noisy to tell', () => {
+  const wide = [...pair('lan', 10, 0.6, 30), ...pair('wan', 20, 0.6, 30)];
+  const v = verdictC3(handshakeSavings(wide), 2);
+  assert.equal(v.kind, 'depends');
+  assert.match(v.reason ?? '', /too noisy to tell/);
+});
+
+test('C3 refuted when the saving does not grow although the RTT does', () => {
+  // A saving that stays at ~5 ms whatever the RTT: keep-alive would only save CPU.
+  const flat = (profile: string, rtt: number): Figure[] => [
+    fig(profile, rtt, 'h1', 'none', 'new', rtt + 5, 2 * rtt),
+    fig(profile, rtt, 'h1', 'none', 'reused', rtt, rtt),
+  ];
+  const v = verdictC3(handshakeSavings([...flat('lan', 10), ...flat('wan', 50)]), 2);
+  assert.equal(v.kind, 'refuted');
+  assert.match(v.figure, /saving goes from 5\.00 ms/);
+});
