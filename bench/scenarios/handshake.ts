@@ -5,6 +5,7 @@
 import { summarize, ciPrecise, samplesNeededForMedianCi, sortAsc } from '../stats.ts';
 import type { ProbeRequest } from '../drivers/probe.ts';
 import type { TlsVersion } from '../../servers/config.ts';
+import { ErrorStreak, MAX_CONSECUTIVE_ERRORS } from './error-streak.ts';
 import { caseKey, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext } from './types.ts';
 
 export type Security = 'none' | 'tls12' | 'tls13';
@@ -110,6 +111,7 @@ export const handshakeScenario: Scenario = {
       values_ms: number[];
       rep: number;
       done: boolean;
+      errors: ErrorStreak;
     }
     const state: CaseState[] = [];
     for (const [i, c] of cases.entries()) {
@@ -121,6 +123,7 @@ export const handshakeScenario: Scenario = {
         values_ms: [],
         rep: 0,
         done: false,
+        errors: new ErrorStreak(),
       });
     }
 
@@ -139,10 +142,16 @@ export const handshakeScenario: Scenario = {
         ...sample,
       });
       if (!warm && sample.error === null && sample.total_ms !== null) s.values_ms.push(sample.total_ms);
+      if (!warm && s.errors.record(sample.error) && !s.done) {
+        s.done = true;
+        ctx.progress.log(
+          `[${ctx.profile.name}] handshake ${s.c.protocol}/${s.c.security}/${s.c.conn_mode}: ${MAX_CONSECUTIVE_ERRORS} requests in a row failed (last: ${s.errors.lastError}); stopping this case`,
+        );
+      }
       ctx.progress.advance(1, `[${ctx.profile.name}] handshake ${s.c.protocol}/${s.c.security}/${s.c.conn_mode} rep ${s.rep}`);
       // A kept-alive connection that died (reset, closed by the server) is recorded as an error above, then
       // reopened by a warm-up request, so one loss does not turn every later request of the case into an error.
-      if (!warm && sample.error !== null && s.c.conn_mode === 'reused') await measureOne(s, true);
+      if (!warm && !s.done && sample.error !== null && s.c.conn_mode === 'reused') await measureOne(s, true);
     };
 
     for (let w = 0; w < plan.warmup; w++) {
