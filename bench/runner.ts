@@ -25,6 +25,8 @@ import { addsNothing, getProfile, profileKey } from '../netem/profiles.ts';
 import { openLink } from '../netem/select.ts';
 import { destroyNamespaces, namespaceNames, newRunId, readRouteInitcwnd, setNamespaceSysctls } from '../netem/topology.ts';
 import { liveChildHandles } from './lib/child.ts';
+import { openRemoteLink, remoteProfile, type RemoteTarget } from '../netem/remote.ts';
+import { DEFAULT_SERVER_CONFIG } from '../servers/config.ts';
 import { CERT_SERVERNAME } from '../servers/tls-cert.ts';
 import { startServer } from '../servers/launch.ts';
 import type { ServerConfig } from '../servers/config.ts';
@@ -66,7 +68,13 @@ function paramsToOpenWith(profiles: readonly Profile[]): LinkParams {
 
 export async function runBench(options: BenchOptions, progress = new Progress()): Promise<RunOutcome> {
   const scenarios = getScenarios(options.scenarios);
-  const plan = planProfiles(scenarios, options.profiles, options.quick);
+  const remote = options.target ?? null;
+  if (remote !== null) {
+    const local = scenarios.filter((s) => !s.remoteCapable).map((s) => s.name);
+    if (local.length) throw new UserError(`scenario ${local.join(', ')} cannot run against a remote target: it needs to control the server or the link; run it without --target`);
+    if (options.profiles !== null) throw new UserError('a remote target cannot be given a profile: the network is what it is; drop --profile/--rtt/--loss');
+  }
+  const plan = remote !== null ? [{ profile: remoteProfile(remote), scenarios }] : planProfiles(scenarios, options.profiles, options.quick);
   const runId = newRunId();
   const runDir = createRunDir(options.out, newRunDirName(runId));
   pointLatest(runDir);
@@ -134,7 +142,10 @@ export async function runBench(options: BenchOptions, progress = new Progress())
         await destroyNamespaces(namespaceNames(runId));
       });
     }
-    const { link, why } = await openLink(options.link, { runId, params: paramsToOpenWith(plan.map((p) => p.profile)) });
+    const { link, why } =
+      remote !== null
+        ? { link: openRemoteLink(remote), why: `--target ${remote.url} (real network, no emulation)` }
+        : await openLink(options.link, { runId, params: paramsToOpenWith(plan.map((p) => p.profile)) });
     teardown.add('link', () => link.close());
     progress.log(`link: ${why}`);
 
@@ -156,7 +167,10 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     const congestion_control = sysctls.server['net.ipv4.tcp_congestion_control'] ?? 'unknown';
     meta.update({ link: { backend: link.backend, why, caveats: link.caveats }, sysctls, routes, congestion_control });
 
+    const serves = (config: Pick<ServerConfig, 'protocol' | 'tls'>): boolean =>
+      remote === null || (config.protocol === remote.protocol && config.tls === remote.tls);
     const startScenarioServer = async (config: Partial<ServerConfig>, registry: Teardown): Promise<RunningServer> => {
+      if (remote !== null) return remoteServer(remote, config);
       const handle = await startServer({ ...config, host: link.serverListenHost }, link.serverNetns);
       registry.add(`${handle.config.protocol} server ${handle.pid}`, () => handle.stop());
       const { cert_pem: _cert, key_pem: _key, ...recorded } = handle.config;
@@ -171,7 +185,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
       };
     };
 
-    const calibrationServer = await startScenarioServer({ protocol: 'h1', tls: false }, teardown);
+    const calibrationServer = await startScenarioServer(remote !== null ? { protocol: remote.protocol, tls: remote.tls } : { protocol: 'h1', tls: false }, teardown);
     const profileRecords: Array<Record<string, unknown>> = [];
     for (const p of plan) for (const s of p.scenarios) progress.plan(s.plannedUnits(options));
 
@@ -184,7 +198,13 @@ export async function runBench(options: BenchOptions, progress = new Progress())
         agent,
         calibrationServer.target,
         profile.params,
-        { samples: 30, timeout_ms: options.request_timeout_ms, rtt_from: link.backend === 'proxy' ? 'request' : 'connect' },
+        {
+          samples: 30,
+          timeout_ms: options.request_timeout_ms,
+          rtt_from: link.backend === 'proxy' ? 'request' : 'connect',
+          protocol: calibrationServer.handle.config.protocol,
+          tls: calibrationServer.clientTls('TLSv1.3'),
+        },
         (s) =>
           calibrationCsv.append({
             run_id: runId,
@@ -211,6 +231,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
         });
         const ctx = makeContext({ runId, runDir, options, profile, link, calibration, congestion_control, agent, progress, signal: abort.signal, samples, extraCsvs });
         ctx.startServer = (config) => startScenarioServer(config, scenarioTeardown);
+        ctx.serves = serves;
         try {
           await scenario.run(ctx);
         } finally {
@@ -336,4 +357,30 @@ async function applyTcpSettings(link: Link, options: BenchOptions): Promise<void
     throw new UserError(`--cc and --slow-start-after-idle set namespace sysctls, and the ${link.backend} link has no namespaces: use --link tun or tc (root)`);
   }
   for (const ns of [link.clientNetns, link.serverNetns]) await setNamespaceSysctls(ns, values);
+}
+
+/**
+ * A server elsewhere stands in for the one a scenario would start, when it is of the same kind; the harness
+ * cannot read its stats or stop it.
+ */
+function remoteServer(target: RemoteTarget, config: Partial<ServerConfig>): RunningServer {
+  const protocol = config.protocol ?? 'h1';
+  const tls = config.tls ?? false;
+  if (protocol !== target.protocol || tls !== target.tls) {
+    throw new UserError(`the remote target ${target.url} is ${target.protocol}${target.tls ? '+TLS' : ''}; this case needs ${protocol}${tls ? '+TLS' : ''}`);
+  }
+  const full: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...config, host: target.host, port: target.port };
+  return {
+    handle: {
+      config: full,
+      ready: { ready: true, protocol, tls, host: target.host, port: target.port, pid: -1, cert_pem: target.ca_pem, cert_key_type: null },
+      pid: -1,
+      netns: null,
+      stats: () => Promise.reject(new Error('a remote server has no stats channel')),
+      alive: () => true,
+      stop: async () => undefined,
+    },
+    target: { host: target.host, port: target.port },
+    clientTls: (version) => (tls ? { ca: target.ca_pem, servername: target.servername, min_version: version, max_version: version } : null),
+  };
 }

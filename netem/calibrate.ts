@@ -5,7 +5,7 @@
  */
 import type { Agent } from '../bench/drivers/agent-client.ts';
 import type { ProbeRequest } from '../bench/drivers/probe.ts';
-import type { Target } from '../bench/drivers/target.ts';
+import type { ClientTls, Target } from '../bench/drivers/target.ts';
 import { summarize, type OkSummary } from '../bench/stats.ts';
 import type { LinkParams } from './link.ts';
 
@@ -45,6 +45,9 @@ export interface CalibrationOptions {
    * trip), the small request's round trip where it delays bytes (proxy: the loopback connect is instant).
    */
   rtt_from: 'connect' | 'request';
+  /** What to calibrate with: the harness's own h1 cleartext server, or a remote target's protocol. */
+  protocol: 'h1' | 'h2';
+  tls: ClientTls | null;
 }
 
 function figure(values: number[]): MeasuredFigure | null {
@@ -68,8 +71,8 @@ export async function calibrate(
 ): Promise<Calibration> {
   const base: Omit<ProbeRequest, 'connection' | 'path' | 'close_after'> = {
     target,
-    protocol: 'h1',
-    tls: null,
+    protocol: opts.protocol,
+    tls: opts.tls,
     conn_key: 'calibration',
     resume: false,
     timeout_ms: opts.timeout_ms,

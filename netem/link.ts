@@ -51,8 +51,11 @@ export interface LinkControls {
   setBlackhole(on: boolean): Promise<void>;
 }
 
+/** 'remote': no emulation — a server elsewhere, over the real network (`--target`). */
+export type RunLinkBackend = LinkBackendName | 'remote';
+
 export interface Link {
-  readonly backend: LinkBackendName;
+  readonly backend: RunLinkBackend;
   /** Network namespace the measuring client must run in; null = the harness's own namespace. */
   readonly clientNetns: string | null;
   /** Network namespace servers must run in; null = the harness's own namespace. */

@@ -11,6 +11,7 @@ import { listProfiles, parseProfiles } from '../netem/profiles.ts';
 import { LINK_BACKENDS, type LinkChoice } from '../netem/link.ts';
 import { linkAvailability } from '../netem/select.ts';
 import { runMain } from './cli.ts';
+import { parseTarget } from '../bench/remote-target.ts';
 
 const HELP = `npm run bench -- [options]
 
@@ -36,6 +37,10 @@ Options:
                       net.ipv4.tcp_allowed_congestion_control — the harness never changes that host list)
   --slow-start-after-idle 0|1   net.ipv4.tcp_slow_start_after_idle in both namespaces (tun/tc links)
   --out <dir>         results folder (default: results)
+  --target <url>      measure a server elsewhere over the real network (no emulation): http[s]://host:port;
+                      with --target-protocol h1|h2 (default h1), --ca <pem> to trust (e.g. what
+                      \`npm run serve -- --tls\` wrote), --servername <name>. Only scenarios that need no
+                      control of the server or link run (handshake).
   --list              list scenarios, profiles and link backends (and which work here), then exit
   -h, --help          this help
 
@@ -81,6 +86,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
         requests: { type: 'string' },
         'timeout-ms': { type: 'string' },
         cc: { type: 'string' },
+        target: { type: 'string' },
+        'target-protocol': { type: 'string' },
+        ca: { type: 'string' },
+        servername: { type: 'string' },
         'slow-start-after-idle': { type: 'string' },
         out: { type: 'string' },
         list: { type: 'boolean' },
@@ -92,6 +101,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
   }
   const v = parsed.values;
   if (v.help) return 'help';
+  for (const f of ['target-protocol', 'ca', 'servername'] as const) {
+    if (v[f] !== undefined && v.target === undefined) throw new UserError(`--${f} goes with --target`);
+  }
   if (v.list) return 'list';
   const link = (v.link ?? 'auto') as LinkChoice;
   if (link !== 'auto' && !(LINK_BACKENDS as readonly string[]).includes(link)) {
@@ -112,6 +124,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
     requests: positiveInt('requests', v.requests, null),
     out: v.out ?? 'results',
     request_timeout_ms: positiveInt('timeout-ms', v['timeout-ms'], 10_000) ?? 10_000,
+    target: v.target === undefined ? null : parseTarget(v.target, { protocol: v['target-protocol'], ca: v.ca, servername: v.servername }),
     congestion_control: parseCc(v.cc),
     slow_start_after_idle: parseSsai(v['slow-start-after-idle']),
     argv,

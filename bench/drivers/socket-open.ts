@@ -53,7 +53,7 @@ export function openSocket(
     if (opts.tls !== null) {
       const secure = tls.connect({
         socket: raw,
-        ca: opts.tls.ca,
+        ca: opts.tls.ca ?? undefined,
         servername: opts.tls.servername,
         minVersion: opts.tls.min_version,
         maxVersion: opts.tls.max_version,

@@ -7,7 +7,8 @@ export interface Target {
 
 /** How the client secures a connection; the server's certificate is trusted explicitly through `ca`. */
 export interface ClientTls {
-  ca: string;
+  /** The certificate to trust; null = the system's CAs (a remote target with a real certificate). */
+  ca: string | null;
   servername: string;
   min_version: TlsVersion;
   max_version: TlsVersion;

@@ -76,12 +76,14 @@ export const handshakeScenario: Scenario = {
   // each case costs when round trips are free, so the summary can split network from CPU.
   defaultProfiles: ['loopback', 'lan', 'wan', 'intercontinental'],
   quickProfiles: ['loopback', 'wan'],
+  remoteCapable: true,
   plannedUnits(options) {
     const plan = samplingPlan(options);
     return handshakeCases().length * (plan.warmup + plan.min);
   },
   async run(ctx: ScenarioContext) {
-    const cases = handshakeCases();
+    // Against a remote target only the cases its one server can answer.
+    const cases = handshakeCases().filter((c) => ctx.serves?.({ protocol: c.protocol, tls: c.security !== 'none' }) ?? true);
     const plan = samplingPlan(ctx.options);
     // One server per protocol × cleartext/TLS, started one after another (each start costs a core for ~0.5 s).
     const servers = new Map<string, RunningServer>();

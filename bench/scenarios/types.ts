@@ -7,9 +7,12 @@ import type { Link, LinkChoice, Profile } from '../../netem/link.ts';
 import type { ServerConfig, TlsVersion } from '../../servers/config.ts';
 import type { ServerHandle } from '../../servers/launch.ts';
 import type { Calibration } from '../../netem/calibrate.ts';
+import type { RemoteTarget } from '../../netem/remote.ts';
 
 export interface BenchOptions {
   scenarios: string[];
+  /** A server elsewhere (`--target`): no emulated link, only remote-capable scenarios. */
+  target?: RemoteTarget | null;
   /** Profiles given on the command line; null = each scenario runs on its own default profiles. */
   profiles: Profile[] | null;
   link: LinkChoice;
@@ -54,6 +57,8 @@ export interface ScenarioContext {
   congestion_control: string;
   agent: Agent;
   startServer(config: Partial<ServerConfig>): Promise<RunningServer>;
+  /** Whether startServer can give a server of this kind (always locally; only the target's kind remotely). */
+  serves?(config: Pick<ServerConfig, 'protocol' | 'tls'>): boolean;
   /** Appends one request row to samples.csv; the context fills the run and link tags. Unset columns stay empty. */
   record(row: Partial<Omit<SampleRow, ContextTags>> & Pick<SampleRow, 'scenario' | 'case_key'>): void;
   /**
@@ -72,6 +77,8 @@ export interface Scenario {
   claims: string[];
   /** Profiles it runs on when --profile is not given. */
   defaultProfiles: string[];
+  /** Runs against a remote target (`--target`): needs neither the server's process nor the link's controls. */
+  remoteCapable?: boolean;
   /** The same with --quick (a smoke run must stay short); absent = defaultProfiles. */
   quickProfiles?: string[];
   /** Work units (requests) planned per profile, for the ETA. */

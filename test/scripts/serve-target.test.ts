@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, startCli } from '../helpers/run-cli.ts';
+import { readCsv } from '../../bench/results/csv-file.ts';
+
+test('serve + bench --target: the handshake cases the remote server can answer, over the real path', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kab-remote-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const certPath = join(dir, 'cert.pem');
+  const serve = startCli('serve', ['--listen', '127.0.0.1:0', '--tls', '--cert-out', certPath]);
+  t.after(() => serve.child.kill('SIGKILL'));
+  let out = '';
+  serve.child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  const until = Date.now() + 30_000;
+  while (!/listening on (https:\/\/127\.0\.0\.1:\d+)/.test(out)) {
+    if (Date.now() > until) throw new Error(`serve did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const url = /listening on (https:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
+  assert.match(out, /--target https:\/\/127\.0\.0\.1:\d+ --ca /, 'serve prints the client command');
+
+  const r = await runCli('bench', ['--scenario', 'handshake', '--target', url, '--ca', certPath, '--requests', '3', '--out', dir], 120_000);
+  assert.equal(r.code, 0, r.stderr);
+  const meta = JSON.parse(readFileSync(join(dir, 'latest', 'meta.json'), 'utf8')) as Record<string, any>;
+  assert.equal(meta.link.backend, 'remote');
+  assert.ok(meta.profiles[0].calibration.connect.n === 30, 'the real path is calibrated like any link');
+  const rows = readCsv(join(dir, 'latest', 'samples.csv'));
+  assert.ok(rows.length > 0);
+  assert.ok(rows.every((x) => x.link_backend === 'remote' && x.protocol === 'h1' && x.security !== 'none'), 'only h1 + TLS cases');
+  assert.deepEqual([...new Set(rows.map((x) => x.security))].sort(), ['tls12', 'tls13']);
+  assert.ok(rows.every((x) => x.error === ''), rows.find((x) => x.error !== '')?.error);
+
+  serve.child.kill('SIGINT');
+  const s = await serve.done;
+  assert.equal(s.code, 0);
+});
+
+const BAD: Array<[string[], RegExp]> = [
+  [['--target', 'ftp://example.test:21'], /--target must be http:\/\/ or https:\/\//],
+  [['--target', 'not a url'], /is not a URL/],
+  [['--target', 'http://127.0.0.1:1/path'], /only scheme:\/\/host:port/],
+  [['--target', 'http://127.0.0.1:1', '--profile', 'wan'], /cannot be given a profile/],
+  [['--ca', 'x.pem'], /--ca goes with --target/],
+  [['--target', 'https://127.0.0.1:1', '--ca', '/nonexistent.pem'], /cannot read --ca/],
+  [['--target', 'http://127.0.0.1:1', '--target-protocol', 'h3'], /--target-protocol must be h1 or h2/],
+];
+for (const [args, message] of BAD) {
+  test(`bench ${args.join(' ')} → one line, exit 2`, async () => {
+    const r = await runCli('bench', args, 60_000);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, message);
+  });
+}
+
+test('serve: a malformed --listen is one line, exit 2', async () => {
+  const r = await runCli('serve', ['--listen', 'nowhere'], 30_000);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^error: --listen must be addr:port/);
+});
