@@ -51,7 +51,8 @@ runMain(async () => {
   const { host, port } = parseListen(values.listen);
   const kat = values['keep-alive-timeout-ms'] === undefined ? 600_000 : Number(values['keep-alive-timeout-ms']);
   if (!Number.isInteger(kat) || kat < 0) throw new UserError('--keep-alive-timeout-ms must be a non-negative integer');
-  const server = await startServer({ protocol: values.h2 ? 'h2' : 'h1', tls: values.tls ?? false, host, port, keep_alive_timeout_ms: kat });
+  // --listen is the one place the user chooses an address beyond loopback.
+  const server = await startServer({ protocol: values.h2 ? 'h2' : 'h1', tls: values.tls ?? false, host, port, keep_alive_timeout_ms: kat }, null, { allowAnyHost: true });
   const scheme = server.ready.tls ? 'https' : 'http';
   const shownHost = server.ready.host.includes(':') ? `[${server.ready.host}]` : server.ready.host;
   const url = `${scheme}://${shownHost}:${server.ready.port}`;

@@ -18,12 +18,32 @@ const ENTRY: Record<ServerConfig['protocol'], string> = {
   h2: fileURLToPath(new URL('./h2.ts', import.meta.url)),
 };
 
+/**
+ * Addresses the harness's servers may listen on: loopback, or the RFC 2544 benchmarking range inside the
+ * harness's own namespaces. Anything else only when asked for explicitly (`npm run serve -- --listen`).
+ */
+export function isHarnessAddress(host: string): boolean {
+  if (host === 'localhost' || host === '::1' || /^127\./.test(host)) return true;
+  const m = /^198\.(18|19)\.\d{1,3}\.\d{1,3}$/.exec(host);
+  return m !== null;
+}
+
 /** Starts one server as its own process (inside netns when given) and waits until it listens. */
-export async function startServer(partial: Partial<ServerConfig>, netns: string | null = null): Promise<ServerHandle> {
+export async function startServer(
+  partial: Partial<ServerConfig>,
+  netns: string | null = null,
+  opts: { allowAnyHost?: boolean } = {},
+): Promise<ServerHandle> {
   const config: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...partial };
+  if (!opts.allowAnyHost && !isHarnessAddress(config.host)) {
+    throw new Error(`refusing to listen on ${config.host}: the harness's servers listen only on loopback or 198.18.0.0/15 inside its namespaces`);
+  }
   const label = `${config.protocol}${config.tls ? '+tls' : ''} server`;
   const child: ChildHandle<ServerReady> = await spawnJsonChild<ServerReady>(
-    inNetns(netns, tsEntryArgv(ENTRY[config.protocol], [JSON.stringify(config)])),
+    inNetns(netns, [
+      ...(config.nofile_limit ? ['prlimit', `--nofile=${config.nofile_limit}:${config.nofile_limit}`, '--'] : []),
+      ...tsEntryArgv(ENTRY[config.protocol], [JSON.stringify(config)]),
+    ]),
     { label, ready_timeout_ms: 20_000 },
   );
   return {
