@@ -2,6 +2,7 @@
  * One benchmark run: link → agent → calibration → scenarios, writing samples as they are measured, then the
  * summary. Everything started is registered with the teardown, which runs on every way out.
  */
+import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAgent, type Agent } from './drivers/agent-client.ts';
@@ -88,6 +89,8 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     plan: plan.map((p) => ({ profile: p.profile.name, scenarios: p.scenarios.map((s) => s.name) })),
     git_commit: gitCommit(REPO_ROOT),
     machine: machineInfo(),
+    // A busy machine is the first suspect when two runs disagree: compare and the report can see it here.
+    load_average_at_start: os.loadavg(),
     versions: packageVersions(REPO_ROOT, ['autocannon', 'tinybench', 'execa', 'csv-stringify', 'koffi', 'selfsigned', 'tsx']),
     scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, claims: s.claims })),
   });
@@ -266,7 +269,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
   for (const f of failures) progress.log(`cleanup: ${f}`);
   progress.finish();
   const summary = writeSummaryFile(join(runDir, 'samples.csv'), join(runDir, 'summary.csv'));
-  meta.update({ status, ended_at: new Date().toISOString() });
+  meta.update({ status, ended_at: new Date().toISOString(), load_average_at_end: os.loadavg() });
   // The report reads only the files just written, exactly as `npm run report` would later.
   let report: RunOutcome['report'] = null;
   try {

@@ -158,7 +158,7 @@ export function mediansSpec(res: CompareResult): Record<string, unknown> {
 
 function tableHtml(res: CompareResult): string {
   const cell = (v: number | null, f: (x: number) => string): string => (v === null ? '—' : escapeHtml(f(v)));
-  const head = '<tr><th>case</th><th>metric</th><th>verdict</th><th>base</th><th>head</th><th>change [95 % CI]</th><th>shift</th><th>p (Holm)</th><th>why</th></tr>';
+  const head = '<tr><th>case</th><th>metric</th><th>verdict</th><th>base</th><th>head</th><th>change [95 % CI]</th><th>shift</th><th>q (BH)</th><th>why</th></tr>';
   const body = res.rows.map((r) => {
     const ci = r.change_low_pct !== null && r.change_high_pct !== null ? ` [${formatPct(r.change_low_pct)}, ${formatPct(r.change_high_pct)}]` : '';
     const change = r.change_pct === null ? '—' : escapeHtml(`${formatPct(r.change_pct)}${ci}`);

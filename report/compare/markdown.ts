@@ -28,7 +28,7 @@ function changeCell(r: MetricComparison): string {
 }
 
 function table(rows: readonly MetricComparison[]): string[] {
-  const out = ['| case | metric | base | head | change [95 % CI] | shift | p (Holm) |', '|---|---|---:|---:|---|---:|---:|'];
+  const out = ['| case | metric | base | head | change [95 % CI] | shift | q (BH) |', '|---|---|---:|---:|---|---:|---:|'];
   for (const r of rows) {
     out.push(
       `| ${code(r.key)} | ${r.metric} | ${r.base_median === null ? '—' : formatMs(r.base_median)} | ${r.head_median === null ? '—' : formatMs(r.head_median)} | ${changeCell(r)} | ${r.shift_ms === null ? '—' : formatDeltaMs(r.shift_ms)} | ${r.p_adjusted === null ? '—' : formatP(r.p_adjusted)} |`,
@@ -64,9 +64,9 @@ function methodText(res: CompareResult): string[] {
   const o = res.options;
   const tests = res.rows.filter((r) => r.p_value !== null).length;
   const rule =
-    `a verdict needs a two-sided Mann–Whitney U test significant at α = ${o.alpha} after Holm's correction over ` +
-    `all ${plural(tests, 'test')} of this compare (any single flag fails CI, so it is the chance of any false ` +
-    `alarm that is held at α) **and** a Hodges–Lehmann shift (head − base) whose whole 95 % CI lies beyond ` +
+    `a verdict needs a two-sided Mann–Whitney U test significant at α = ${o.alpha} after the Benjamini–Hochberg ` +
+    `correction over all ${plural(tests, 'test')} of this compare (q below α: when nothing changed, the chance of ` +
+    `any flag is at most α) **and** a Hodges–Lehmann shift (head − base) whose whole 95 % CI lies beyond ` +
     `±${o.threshold_pct} % of the base median; everything else is "no change".`;
   const out: string[] = ['### Method', ''];
   if (res.unit === 'request') {
@@ -86,19 +86,24 @@ function methodText(res: CompareResult): string[] {
         `median is one sample: requests of one run share that run's conditions and are not independent ` +
         `replicates of a run. Tests on run medians; ${rule}`,
     );
-    const floor = res.min_p_reachable === null ? null : Math.min(1, res.min_p_reachable * Math.max(1, tests));
-    if (floor !== null && res.min_p_reachable !== null && floor >= o.alpha) {
+    const pMin = res.min_p_reachable;
+    const m = Math.max(1, tests);
+    if (pMin !== null && (pMin >= o.alpha || pMin * m >= o.alpha)) {
       let k = Math.max(nb, nh);
-      while (k < 50 && minReachableP(k, k) * Math.max(1, tests) >= o.alpha) k++;
+      while (k < 50 && minReachableP(k, k) * m >= o.alpha) k++;
+      const what =
+        pMin >= o.alpha
+          ? `: not below α = ${o.alpha}, so no change can be called`
+          : `, so a change that moves many cases at once can be called, but one confined to a single case would ` +
+            `get q = ${formatP(Math.min(1, pMin * m))} after the correction over ${plural(tests, 'test')}, not below α = ${o.alpha}`;
       out.push(
         '',
-        `**With ${nb} and ${nh} runs the smallest p a rank test can reach is ${formatP(res.min_p_reachable)}, ` +
-          `${formatP(floor)} after Holm's correction over ${plural(tests, 'test')}: not below α = ${o.alpha}, so no ` +
-          `change can be called. Give at least ${k} runs per side, or compare fewer metrics (\`--metric total_ms\`).**`,
+        `**With ${nb} and ${nh} runs the smallest p a rank test can reach is ${formatP(pMin)}${what}. ` +
+          `Give at least ${k} runs per side to catch a change in one case alone.**`,
       );
     }
   }
-  out.push('', `Full table: compare.csv (raw and Holm-adjusted p-values); chart: compare.html.`);
+  out.push('', `Full table: compare.csv (p- and q-values); chart: compare.html.`);
   if ([...res.base_runs, ...res.head_runs].some((r) => r.quick)) {
     out.push('', 'Runs made with `--quick` have few samples per case: wide CIs, so only large changes can be called.');
   }
@@ -156,6 +161,12 @@ export function renderMarkdown(res: CompareResult): string {
   if (res.forced.length > 0) {
     out.push('', '### Compared despite differences (--force-comparable)', '');
     out.push(...reasonLines(res.forced, totalCases));
+  }
+  const oneSided = new Set(res.not_comparable.filter((c) => c.reasons.some((x) => x.rule === 'only_in_base' || x.rule === 'only_in_head')).map((c) => c.key));
+  const failing = [...new Map(res.rows.filter((r) => !oneSided.has(r.key) && r.errors_head > r.errors_base).map((r) => [r.key, r])).values()];
+  if (failing.length > 0) {
+    out.push('', '### More failed requests in head', '');
+    for (const r of failing) out.push(`- ${code(r.key)}: ${r.errors_base} (base) → ${r.errors_head} (head) failed`);
   }
   const renamed = res.profile_pairs.filter((p) => p.base !== p.head);
   if (renamed.length > 0) {

@@ -1,7 +1,8 @@
 /**
  * The test of one case × metric: two-sided Mann–Whitney U for significance, Hodges–Lehmann shift (head − base)
  * with its Moses 95 % CI for the size, expressed relative to the base median. A change is called a regression
- * (improvement) only when it is significant at α after Holm's correction over all the compare's tests AND its
+ * (improvement) only when it is significant at α after the Benjamini–Hochberg correction over all the compare's
+ * tests AND its
  * whole 95 % CI lies above +threshold (below −threshold): with latency samples of a few hundred requests almost
  * any difference becomes "significant", and the threshold bound is what keeps small real-but-irrelevant shifts
  * (and drifts between runs) from being flagged.
@@ -13,7 +14,7 @@
 import { hodgesLehmann, mannWhitneyU, medianSorted, sortAsc, summarize } from '../../bench/stats.ts';
 import { metricValues } from './run-cases.ts';
 import { formatPct, pText } from './format.ts';
-import { holmAdjust } from './holm.ts';
+import { benjaminiHochberg } from './fdr.ts';
 import type { JoinedCase, MetricComparison, ReplicationUnit, VerdictReason } from './types.ts';
 
 export interface TestSettings {
@@ -64,14 +65,14 @@ export function shiftStats(base: readonly number[], head: readonly number[]): Sh
 }
 
 /**
- * The verdict rule. `pAdjusted` is the p-value that decides significance (Holm-adjusted over every test of
- * the compare; the raw p for a single test). With a zero base median any real shift counts as beyond the
+ * The verdict rule. `pAdjusted` is the p-value that decides significance (the Benjamini–Hochberg q over every
+ * test of the compare; the raw p for a single test). With a zero base median any real shift counts as beyond the
  * relative threshold.
  */
 export function verdictOf(st: ShiftStats, pAdjusted: number, s: TestSettings, adjustedOver = 1): VerdictOf {
   const thresholdMs = (s.threshold_pct / 100) * Math.abs(st.base_median);
   const significant = pAdjusted < s.alpha;
-  const p = adjustedOver > 1 ? `${pText(pAdjusted)} Holm-adjusted over ${adjustedOver} tests` : pText(pAdjusted);
+  const p = adjustedOver > 1 ? `${pText(pAdjusted).replace(/^p/, 'q')}, BH over ${adjustedOver} tests` : pText(pAdjusted);
   const t = s.threshold_pct;
   if (st.shift_low_ms === null || st.shift_high_ms === null) {
     return { verdict: 'no_change', reason: 'too_few_samples', why: 'too few samples for a 95 % CI' };
@@ -174,10 +175,10 @@ export function compareCaseMetric(
   };
 }
 
-/** Holm-adjusts the p-values of every tested row and gives each its verdict (rows are updated in place). */
+/** BH-adjusts the p-values of every tested row and gives each its verdict (rows are updated in place). */
 export function assignVerdicts(rows: MetricComparison[], s: TestSettings): void {
   const tested = rows.filter((r) => r.p_value !== null);
-  const adjusted = holmAdjust(tested.map((r) => r.p_value ?? 1));
+  const adjusted = benjaminiHochberg(tested.map((r) => r.p_value ?? 1));
   tested.forEach((r, i) => {
     const pAdj = adjusted[i] ?? 1;
     const st: ShiftStats = {

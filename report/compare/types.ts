@@ -103,7 +103,7 @@ export interface MetricComparison {
   change_low_pct: number | null;
   change_high_pct: number | null;
   p_value: number | null;
-  /** Holm-adjusted over every test of the compare: the p that decides significance. */
+  /** Benjamini–Hochberg q over every test of the compare: the p that decides significance. */
   p_adjusted: number | null;
   test_method: 'exact' | 'normal' | null;
   verdict: Verdict;

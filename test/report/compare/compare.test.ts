@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../../../bench/lib/errors.ts';
 import { compareRuns, exitCodeOf, replicationUnit } from '../../../report/compare/compare.ts';
+import { renderMarkdown } from '../../../report/compare/markdown.ts';
 import type { CompareOptions } from '../../../report/compare/types.ts';
 import { fakeRun, spread } from './fake-run.ts';
 
@@ -59,6 +60,7 @@ test('a metric without successful samples on one side is not comparable, not "no
   const res = compareRuns([base], [head], OPTS);
   assert.deepEqual(res.rows.map((r) => [r.verdict, r.reason]), [['not_comparable', 'no_samples'], ['not_comparable', 'no_samples']]);
   assert.match(res.rows[0]?.why ?? '', /no successful ttfb_ms samples in head \(10 failed\)/);
+  assert.match(renderMarkdown(res), /### More failed requests in head\n\n- `handshake\/protocol=h1\/security=none\/conn_mode=new\/size_bytes=100\/profile=lan`: 0 \(base\) → 10 \(head\) failed/);
 });
 
 test('bad input: the same run twice, a run without samples, a non-numeric metric cell', () => {

@@ -35,7 +35,7 @@ test('compare.csv: one row per case × metric with every column, numbers as in t
   assert.equal(reg.head_median, '15.35');
   assert.equal(reg.shift_ms, '5');
   assert.equal(reg.p_value, '0.0001554'); // 2 / C(16, 8)
-  assert.equal(reg.p_holm, '0.0009324'); // × 6 tests
+  assert.equal(reg.q_value, '0.0002331'); // BH: the 4 smallest of 6 p-values are equal, q = 6 × p / 4
   assert.deepEqual(rows.map((r) => r.verdict), ['regressed', 'regressed', 'improved', 'improved', 'no_change', 'no_change', 'not_comparable', 'not_comparable', 'not_comparable', 'not_comparable']);
 });
 

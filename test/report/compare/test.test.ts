@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { holmAdjust } from '../../../report/compare/holm.ts';
+import { benjaminiHochberg } from '../../../report/compare/fdr.ts';
 import { assignVerdicts, minReachableP, shiftStats, testShift, verdictOf } from '../../../report/compare/test.ts';
 import type { MetricComparison } from '../../../report/compare/types.ts';
 
@@ -77,14 +77,17 @@ test('verdict with a zero base median: any significant shift counts (threshold i
   assert.equal(verdictOf(same, same.p_value, S).verdict, 'no_change');
 });
 
-test('holmAdjust matches R p.adjust(method = "holm")', () => {
-  // p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") = 0.03 0.06 0.06 0.02
-  const adj = holmAdjust([0.01, 0.04, 0.03, 0.005]);
-  [0.03, 0.06, 0.06, 0.02].forEach((e, i) => close(adj[i], e, 1e-12));
-  // capped at 1; one test is unchanged
-  assert.deepEqual(holmAdjust([0.5, 0.9]), [1, 1]);
-  assert.deepEqual(holmAdjust([0.02]), [0.02]);
-  assert.deepEqual(holmAdjust([]), []);
+test('benjaminiHochberg matches R p.adjust(method = "BH")', () => {
+  // p.adjust(c(0.01, 0.04, 0.03, 0.005), "BH") = 0.02 0.04 0.04 0.02
+  const q = benjaminiHochberg([0.01, 0.04, 0.03, 0.005]);
+  [0.02, 0.04, 0.04, 0.02].forEach((e, i) => close(q[i], e, 1e-12));
+  // p.adjust(c(0.001, 0.2, 0.03, 0.5, 0.04), "BH") = 0.005 0.25 0.0666… 0.5 0.0666…
+  const q2 = benjaminiHochberg([0.001, 0.2, 0.03, 0.5, 0.04]);
+  [0.005, 0.25, 0.2 / 3, 0.5, 0.2 / 3].forEach((e, i) => close(q2[i], e, 1e-12));
+  // one test is unchanged; never above 1
+  assert.deepEqual(benjaminiHochberg([0.02]), [0.02]);
+  assert.deepEqual(benjaminiHochberg([0.9, 0.95]), [0.95, 0.95]);
+  assert.deepEqual(benjaminiHochberg([]), []);
 });
 
 function testedRow(p: number): MetricComparison {
@@ -118,16 +121,20 @@ function testedRow(p: number): MetricComparison {
   };
 }
 
-test('assignVerdicts: a p of 0.02 is a regression alone, not among 10 tests (Holm)', () => {
+test('assignVerdicts: a lone p of 0.02 is a regression alone, not among 10 tests; many together are (BH)', () => {
   const alone = [testedRow(0.02)];
   assignVerdicts(alone, S);
   assert.equal(alone[0]?.verdict, 'regressed');
   close(alone[0]?.p_adjusted, 0.02);
-  const many = [testedRow(0.02), ...Array.from({ length: 9 }, () => testedRow(0.5))];
-  assignVerdicts(many, S);
-  assert.equal(many[0]?.verdict, 'no_change');
-  close(many[0]?.p_adjusted, 0.2);
-  assert.match(many[0]?.why ?? '', /Holm-adjusted over 10 tests/);
+  const lone = [testedRow(0.02), ...Array.from({ length: 9 }, () => testedRow(0.5))];
+  assignVerdicts(lone, S);
+  assert.equal(lone[0]?.verdict, 'no_change');
+  close(lone[0]?.p_adjusted, 0.2); // 10 × 0.02 / 1
+  assert.match(lone[0]?.why ?? '', /q = 0\.200, BH over 10 tests/);
+  // ten cases all moved with p = 0.02: q = 10 × 0.02 / 10 = 0.02 each, all called
+  const broad = Array.from({ length: 10 }, () => testedRow(0.02));
+  assignVerdicts(broad, S);
+  assert.ok(broad.every((r) => r.verdict === 'regressed'));
 });
 
 test('minReachableP: 2 / C(m + n, m) for the exact test', () => {
