@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { UserError } from '../bench/lib/errors.ts';
-import { killTree } from '../bench/lib/child.ts';
+import { signalPid } from '../bench/lib/child.ts';
 
 export const RECORD_DIR = '/run/kab';
 export const CLIENT_ADDR = '198.18.0.1';
@@ -175,7 +175,7 @@ export async function netnsPids(ns: string): Promise<number[]> {
 /** SIGKILLs every process inside ns and waits (up to 2 s) until they are gone. */
 export async function killNetnsProcesses(ns: string): Promise<number[]> {
   const pids = await netnsPids(ns);
-  for (const pid of pids) killTree(pid, 'SIGKILL');
+  for (const pid of pids) signalPid(pid, 'SIGKILL');
   const deadline = Date.now() + 2_000;
   while (Date.now() < deadline && pids.some((p) => existsSync(`/proc/${p}`) && !isZombie(p))) {
     await new Promise((r) => setTimeout(r, 20));

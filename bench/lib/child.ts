@@ -136,7 +136,7 @@ export async function spawnJsonChild<Ready extends object>(
     }),
   ]).catch(async (e: unknown) => {
     clearTimeout(readyTimer);
-    killTree(pid, 'SIGKILL');
+    signalPid(pid, 'SIGKILL');
     await exited;
     throw e;
   });
@@ -169,8 +169,8 @@ export async function spawnJsonChild<Ready extends object>(
         liveChildren.delete(handle as ChildHandle<unknown>);
         if (!exitedFlag) {
           proc.stdin?.end();
-          killTree(pid, 'SIGTERM');
-          const t = setTimeout(() => killTree(pid, 'SIGKILL'), grace_ms);
+          signalPid(pid, 'SIGTERM');
+          const t = setTimeout(() => signalPid(pid, 'SIGKILL'), grace_ms);
           await exited;
           clearTimeout(t);
         }
@@ -183,8 +183,8 @@ export async function spawnJsonChild<Ready extends object>(
   return handle;
 }
 
-/** Signals a process by pid; a process that is already gone is not an error. */
-export function killTree(pid: number, signal: NodeJS.Signals): void {
+/** Signals one process by pid; a process that is already gone is not an error. */
+export function signalPid(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(pid, signal);
   } catch (e) {

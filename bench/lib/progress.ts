@@ -53,7 +53,7 @@ export class Progress {
   }
 }
 
-export function fmtDuration(s: number): string {
+function fmtDuration(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '?';
   if (s < 60) return `${s.toFixed(0)}s`;
   const m = Math.floor(s / 60);
