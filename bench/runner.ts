@@ -320,7 +320,8 @@ function makeContext(args: {
         rtt_ms_calibrated: calibration.rtt_ms_calibrated,
         loss_pct_configured: profile.params.loss_pct,
         rate_mbit_configured: profile.params.rate_mbit,
-        congestion_control,
+        // A scenario that switches congestion control per case says which one served the row.
+        congestion_control: row.congestion_control ?? congestion_control,
       });
     },
   };

@@ -56,6 +56,11 @@ const PROFILES: readonly Profile[] = [
       'typical continental RTTs: intra-Europe roughly 30-50 ms, US coast-to-coast roughly 60-70 ms; 50 ms is a round middle figure',
   },
   {
+    name: 'wan-100mbit',
+    params: params({ rtt_ms: WAN_RTT_MS, rate_mbit: 100 }),
+    source: "the 'wan' profile behind a 100 Mbit/s bottleneck (a common access-link rate), so transfers take time as well as round trips",
+  },
+  {
     name: 'intercontinental',
     params: params({ rtt_ms: 150 }),
     source: 'typical intercontinental RTTs, e.g. Europe to US West coast or transpacific: roughly 130-180 ms',

@@ -79,6 +79,37 @@ export function slowstartModel(c: SlowstartCase, rtt_ms: number, rate_mbit: numb
   });
 }
 
+/**
+ * Round trips to deliver size_bytes when each round sends min(cwnd, flow-control window): TCP's window doubles
+ * per round (slow start), HTTP/2's receive window lets at most window_bytes be in flight, so a round can never
+ * carry more than that (the client returns WINDOW_UPDATEs as it reads, at best one window per round trip).
+ */
+export function windowLimitedRounds(size_bytes: number, start_cwnd_segments: number, window_bytes: number, mss_bytes = DEFAULT_MSS_BYTES): number {
+  if (!(window_bytes > 0)) throw new RangeError(`window_bytes must be > 0, got ${window_bytes}`);
+  let delivered = 0;
+  let cwnd = start_cwnd_segments;
+  let rounds = 0;
+  // Bounded: every round delivers at least min(mss, window) > 0 bytes.
+  while (delivered < size_bytes) {
+    delivered += Math.min(cwnd * mss_bytes, window_bytes);
+    cwnd *= 2;
+    rounds++;
+  }
+  return Math.max(1, rounds);
+}
+
+/**
+ * The h2 cases: TCP's model with the rounds stretched to what the client's window allows (window_bytes per
+ * round trip at most), plus the transfer at the profile's rate. A lower bound: frames, headers and the
+ * WINDOW_UPDATE timing are left out.
+ */
+export function h2Model(c: SlowstartCase, window_bytes: number, rtt_ms: number, rate_mbit: number | null): { total_ms: number; total_rtts: number } {
+  const tcp = slowstartModel(c, rtt_ms, rate_mbit);
+  const rounds = windowLimitedRounds(c.size_bytes, startWindowSegments(c, rtt_ms), window_bytes);
+  const extra = Math.max(0, rounds - 1 - tcp.slow_start_rounds);
+  return { total_ms: tcp.total_ms + extra * rtt_ms, total_rtts: tcp.total_rtts + extra };
+}
+
 /** `k=v;k=v` → record. */
 export function parseVariant(variant: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -109,7 +140,6 @@ export function caseFromTags(tags: Record<string, string>): SlowstartCase | null
   const iw = num(v.iw);
   const ssai = num(v.ssai);
   if ((state !== 'cold' && state !== 'warm' && state !== 'idle') || size === null || iw === null) return null;
-  if (tags.protocol === 'h2') return null; // h2 adds its own flow-control window; see the report
   return {
     state,
     idle_ms: num(v.idle_ms) ?? 0,
@@ -126,10 +156,12 @@ export function slowstartCaseModel(tags: Record<string, string>, metric: Summary
   const c = caseFromTags(tags);
   const rtt = num(tags.rtt_ms_calibrated) ?? num(tags.rtt_ms_configured);
   if (c === null || rtt === null) return null;
-  const m = slowstartModel(c, rtt, num(tags.rate_mbit_configured));
+  const rate = num(tags.rate_mbit_configured);
+  const m = slowstartModel(c, rtt, rate);
+  const window = tags.protocol === 'h2' ? num(parseVariant(tags.variant ?? '').h2_window) ?? 65535 : null;
   switch (metric) {
     case 'total_ms':
-      return m.total_ms;
+      return window === null ? m.total_ms : h2Model(c, window, rtt, rate).total_ms;
     case 'ttfb_ms':
       return (m.tcp_handshake_rtts + m.request_rtts) * rtt;
     case 'connect_ms':

@@ -20,35 +20,48 @@ export interface TcpInfoSampler {
   stop(): Promise<void>;
 }
 
+/** One sampler child per source (ss, /proc/net/tcp), both in netns; trace() runs them together and merges. */
 export async function startTcpInfoSampler(netns: string | null): Promise<TcpInfoSampler> {
-  const child: ChildHandle<{ ready: true; pid: number }> = await spawnJsonChild(inNetns(netns, tsEntryArgv(ENTRY)), {
-    label: 'tcp_info sampler',
-  });
-  const call = async <R>(body: Record<string, unknown>, timeout_ms: number): Promise<R> => {
+  const children: Array<ChildHandle<{ ready: true; pid: number }>> = [];
+  try {
+    for (const mode of ['ss', 'proc']) {
+      children.push(await spawnJsonChild(inNetns(netns, tsEntryArgv(ENTRY, [mode])), { label: `tcp_info sampler (${mode})` }));
+    }
+  } catch (e) {
+    await Promise.all(children.map((c) => c.stop()));
+    throw e;
+  }
+  const call = async <R>(child: ChildHandle<unknown>, body: Record<string, unknown>, timeout_ms: number): Promise<R> => {
     const reply = await child.request<{ ok: boolean; error?: string } & R>(body, timeout_ms);
     if (!reply.ok) throw new Error(`tcp_info sampler: ${reply.error ?? 'failed'}`);
     return reply;
   };
   return {
-    pid: child.pid,
+    pid: children[0]?.pid ?? 0,
     async trace(port, fn, opts = {}) {
-      const start: SamplerStart = { port, interval_ms: opts.interval_ms ?? 2, max_ms: opts.max_ms ?? 30_000, max_samples: opts.max_samples ?? 20_000 };
-      await call({ op: 'start', ...start }, 5_000);
+      const start: SamplerStart = { port, interval_ms: opts.interval_ms ?? 3, max_ms: opts.max_ms ?? 30_000, max_samples: opts.max_samples ?? 20_000 };
+      await Promise.all(children.map((c) => call(c, { op: 'start', ...start }, 5_000)));
       let result: Awaited<ReturnType<typeof fn>>;
-      let stopped: { samples: TimedTcpInfo[]; errors: string[] };
+      let stopped: Array<{ samples: TimedTcpInfo[]; errors: string[] }>;
       try {
         result = await fn();
       } finally {
         // Always stop, even when fn failed, so the next trace can start.
-        stopped = await call<{ samples: TimedTcpInfo[]; errors: string[] }>({ op: 'stop' }, start.max_ms + 5_000);
+        stopped = await Promise.all(children.map((c) => call<{ samples: TimedTcpInfo[]; errors: string[] }>(c, { op: 'stop' }, start.max_ms + 5_000)));
       }
-      return { result, samples: busiestSocket(stopped.samples), errors: stopped.errors };
+      const samples = stopped.flatMap((x) => x.samples).sort((a, b) => a.t_ms - b.t_ms);
+      return { result, samples: busiestSocket(samples), errors: stopped.flatMap((x) => x.errors) };
     },
-    stop: () => child.stop(),
+    stop: async () => {
+      await Promise.all(children.map((c) => c.stop()));
+    },
   };
 }
 
-/** Samples of the socket whose bytes_acked grew the most (other sockets on the port are idle kept-alive ones). */
+/**
+ * Samples (ss and /proc) of the socket whose bytes_acked grew the most in the ss samples (other sockets on the
+ * port are idle kept-alive ones); without ss samples, the socket seen most often with cwnd > initial.
+ */
 export function busiestSocket(samples: readonly TimedTcpInfo[]): TimedTcpInfo[] {
   const bySocket = new Map<string, TimedTcpInfo[]>();
   for (const s of samples) {
@@ -58,13 +71,13 @@ export function busiestSocket(samples: readonly TimedTcpInfo[]): TimedTcpInfo[] 
     list.push(s);
   }
   let best: TimedTcpInfo[] = [];
-  let bestGrowth = -1;
+  let bestScore = -1;
   for (const list of bySocket.values()) {
-    const acked = list.map((s) => s.bytes_acked ?? 0);
-    const growth = Math.max(...acked) - Math.min(...acked);
-    if (growth > bestGrowth) {
+    const acked = list.filter((s) => s.bytes_acked !== null).map((s) => s.bytes_acked ?? 0);
+    const score = acked.length > 0 ? Math.max(...acked) - Math.min(...acked) : list.length * 1e-6;
+    if (score > bestScore) {
       best = list;
-      bestGrowth = growth;
+      bestScore = score;
     }
   }
   return best;

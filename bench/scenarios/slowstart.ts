@@ -49,11 +49,11 @@ export function slowstartPlan(options: Pick<BenchOptions, 'quick' | 'requests'>,
   };
 }
 
-/** Measured requests per profile (ETA): sweep + IW + h2 per rep, plus the traces. */
+/** Measured requests per profile (ETA): the warm-up request, sweep + IW + h2 per rep, plus the traces. */
 export function plannedRequests(plan: SlowstartPlan): number {
   const perCc = plan.sizes_bytes.length * (2 + 2 * plan.idles_ms.length) + IW_SEGMENTS.length;
   const h2 = H2_WINDOWS_BYTES.length * H2_SIZES_BYTES.length * 2;
-  return plan.reps * (plan.ccs.length * perCc + h2) + plan.ccs.length * 3;
+  return 1 + plan.reps * (plan.ccs.length * perCc + h2) + plan.ccs.length * 3;
 }
 
 export interface SweepCase {
@@ -123,6 +123,7 @@ const TCPINFO_COLUMNS = [
   'total_ms',
   'error',
   't_ms',
+  'source',
   'cc_kernel',
   'cwnd_segments',
   'ssthresh_segments',
@@ -218,6 +219,7 @@ class SlowstartRun {
       idle_ms,
       initcwnd_segments: c.iw,
       slow_start_after_idle: c.ssai,
+      congestion_control: c.cc,
       rep,
       warmup,
       ...sample,
@@ -345,6 +347,7 @@ class SlowstartRun {
       this.tcpinfo.append({
         ...common,
         t_ms: s.t_ms,
+        source: s.source,
         cc_kernel: s.cc,
         cwnd_segments: s.cwnd_segments,
         ssthresh_segments: s.ssthresh_segments,
@@ -364,7 +367,7 @@ class SlowstartRun {
 }
 
 function emptyInfo(): Record<(typeof TCPINFO_COLUMNS)[number] & string, null> {
-  return Object.fromEntries(TCPINFO_COLUMNS.slice(11).map((k) => [k, null])) as Record<(typeof TCPINFO_COLUMNS)[number], null>;
+  return Object.fromEntries(TCPINFO_COLUMNS.slice(TCPINFO_COLUMNS.indexOf('t_ms')).map((k) => [k, null])) as Record<(typeof TCPINFO_COLUMNS)[number], null>;
 }
 
 /** Restores what the scenario changes in the server namespace: cc, slow start after idle, route initcwnd. */

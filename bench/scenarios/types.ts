@@ -60,7 +60,9 @@ export interface ScenarioContext {
   /** Whether startServer can give a server of this kind (always locally; only the target's kind remotely). */
   serves?(config: Pick<ServerConfig, 'protocol' | 'tls'>): boolean;
   /** Appends one request row to samples.csv; the context fills the run and link tags. Unset columns stay empty. */
-  record(row: Partial<Omit<SampleRow, ContextTags>> & Pick<SampleRow, 'scenario' | 'case_key'>): void;
+  record(
+    row: Partial<Omit<SampleRow, ContextTags>> & Pick<SampleRow, 'scenario' | 'case_key'> & { congestion_control?: string },
+  ): void;
   /**
    * An extra CSV of the run (e.g. `tcpinfo` → tcpinfo.csv) for observations that are not requests: kernel
    * traces, load-run results, lifecycle events. Same file across profiles; rows appended as measured.

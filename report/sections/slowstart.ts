@@ -99,6 +99,8 @@ export interface DoneRow {
   warm: SlowstartFigure | undefined;
   idle_ssai1: SlowstartFigure | undefined;
   idle_ssai0: SlowstartFigure | undefined;
+  /** The same after 5 s (longer than many RTOs: back to initcwnd under ssai=1). */
+  idle5_ssai1: SlowstartFigure | undefined;
 }
 
 /** The issue's done-when figures: cold / warm / idle 1 s (ssai 1 and 0) at 1 MiB, per profile and congestion control. */
@@ -115,6 +117,7 @@ export function doneWhenRows(figs: readonly SlowstartFigure[], size_bytes = DONE
       warm: find(figs, { ...base, state: 'warm' }),
       idle_ssai1: find(figs, { ...base, state: 'idle', idle_ms, ssai: 1 }),
       idle_ssai0: find(figs, { ...base, state: 'idle', idle_ms, ssai: 0 }),
+      idle5_ssai1: find(figs, { ...base, state: 'idle', idle_ms: 5000, ssai: 1 }),
     };
   });
 }
@@ -127,8 +130,8 @@ export interface C2Finding {
   /** Slow-start rounds the warm connection saves at the largest size (cold − 1 handshake RTT − warm), RTTs. */
   saved_rounds_largest: number | null;
   largest_bytes: number | null;
-  /** Per idle gap: RTTs the idle (ssai=1) request lost against warm at the largest size; and with ssai=0. */
-  idle_lost_rounds: Array<{ idle_ms: number; ssai: number; lost_rounds: number | null }>;
+  /** Per idle gap and ssai: the most RTTs an idle request lost against warm of the same size, and that size. */
+  idle_lost_rounds: Array<{ idle_ms: number; ssai: number; lost_rounds: number | null; size_bytes: number | null }>;
 }
 
 export function c2Findings(figs: readonly SlowstartFigure[]): C2Finding[] {
@@ -147,7 +150,6 @@ export function c2Findings(figs: readonly SlowstartFigure[]): C2Finding[] {
     const threshold = sizes.find((s) => (saved(s) ?? -Infinity) >= SAVED_ROUNDS_MIN) ?? null;
     const largest = sizes[sizes.length - 1] ?? null;
     const gaps = [...new Set(mine.filter((f) => f.state === 'idle').map((f) => `${f.idle_ms}|${f.ssai}`))];
-    const warmLargest = largest === null ? undefined : find(mine, { state: 'warm', size_bytes: largest });
     return {
       profile,
       cc,
@@ -156,9 +158,15 @@ export function c2Findings(figs: readonly SlowstartFigure[]): C2Finding[] {
       largest_bytes: largest,
       idle_lost_rounds: gaps.map((g) => {
         const [idle, ssai] = g.split('|').map(Number) as [number, number];
-        const idleFig = largest === null ? undefined : find(mine, { state: 'idle', idle_ms: idle, ssai, size_bytes: largest });
-        const lost = idleFig?.rounds != null && warmLargest?.rounds != null ? round4(idleFig.rounds - warmLargest.rounds) : null;
-        return { idle_ms: idle, ssai, lost_rounds: lost };
+        let worst: { lost_rounds: number | null; size_bytes: number | null } = { lost_rounds: null, size_bytes: null };
+        for (const size of sizes) {
+          const idleFig = find(mine, { state: 'idle', idle_ms: idle, ssai, size_bytes: size });
+          const warm = find(mine, { state: 'warm', size_bytes: size });
+          if (idleFig?.rounds == null || warm?.rounds == null) continue;
+          const lost = round4(idleFig.rounds - warm.rounds);
+          if (lost !== null && (worst.lost_rounds === null || lost > worst.lost_rounds)) worst = { lost_rounds: lost, size_bytes: size };
+        }
+        return { idle_ms: idle, ssai, ...worst };
       }),
     };
   });
@@ -173,7 +181,7 @@ export function c2Verdict(findings: readonly C2Finding[]): Verdict {
     numbers[`threshold_bytes_${f.profile}_${f.cc}`] = f.threshold_bytes;
     for (const g of f.idle_lost_rounds) numbers[`idle${g.idle_ms}ms_ssai${g.ssai}_lost_rounds_${f.profile}_${f.cc}`] = g.lost_rounds;
   }
-  const rule = `warm saves slow-start rounds when it beats cold by ≥ ${SAVED_ROUNDS_MIN} RTT beyond the handshake; an idle connection lost them when ≥ ${LOST_ROUNDS_MIN} RTT slower than warm at the largest size`;
+  const rule = `warm saves slow-start rounds when it beats cold by ≥ ${SAVED_ROUNDS_MIN} RTT beyond the handshake; an idle connection lost them when ≥ ${LOST_ROUNDS_MIN} RTT slower than warm at some size`;
   if (findings.length === 0) return { claim: 'C2', kind: 'not_run', figure: 'no slow-start sweep in this run', numbers };
   if (saving.length === 0) {
     return { claim: 'C2', kind: 'refuted', figure: 'a warm connection was never ≥ 1 round trip faster than a cold one beyond the handshake', numbers, rule };
@@ -191,7 +199,7 @@ export function c2Verdict(findings: readonly C2Finding[]): Verdict {
     kind = 'depends';
     const l = losers.reduce((a, b) => ((b.g.lost_rounds ?? 0) > (a.g.lost_rounds ?? 0) ? b : a));
     const exempt = findings.filter((f) => IDLE_RESTART_EXEMPT_CC.includes(f.cc)).map((f) => f.cc);
-    figure += `; after ${l.g.idle_ms / 1000} s idle with tcp_slow_start_after_idle=1 (${l.f.cc}) it loses ${fmtRtt(l.g.lost_rounds)} of that again`;
+    figure += `; after ${l.g.idle_ms / 1000} s idle with tcp_slow_start_after_idle=1 (${l.f.cc}) a ${fmtBytes(l.g.size_bytes)} response takes ${fmtRtt(l.g.lost_rounds)} more than warm`;
     reason = `holds for responses above ~${fmtBytes(minT)} on connections idle less than the RTO, or with tcp_slow_start_after_idle=0${exempt.length ? `, or with ${[...new Set(exempt)].join('/')} (which ignores the setting)` : ''}`;
   }
   const v: Verdict = { claim: 'C2', kind, figure, numbers, rule };
@@ -397,13 +405,14 @@ function h2Chart(figs: readonly SlowstartFigure[]): ChartSpec {
       case: `${f.state}, ${fmtBytes(f.size_bytes)}`,
       window: `window ${fmtBytes(f.h2_window)}`,
       rounds: f.rounds,
+      model_rounds: f.model_rounds,
       median_ms: f.median_ms,
     }));
   const windows = [...new Set(figs.filter((f) => f.part === 'h2').map((f) => f.h2_window ?? 0))].sort((a, b) => a - b).map((w) => `window ${fmtBytes(w)}`);
   return {
     id: 'slowstart-h2-window',
     title: 'HTTP/2: the client’s flow-control window as the limit',
-    caption: "With Node's default 64 KiB stream/connection window the server may send only 64 KiB per round trip, whatever TCP's cwnd: a warm connection gains little. A 16 MiB window hands the limit back to TCP.",
+    caption: "Bars: measured; black diamonds: the model (TCP slow start, each round capped at the window). With Node's default 64 KiB stream/connection window the server may send only 64 KiB per round trip, whatever TCP's cwnd: a warm connection gains little. A 16 MiB window hands the limit back to TCP.",
     spec: {
       $schema: SCHEMA,
       data: { values },
@@ -411,19 +420,27 @@ function h2Chart(figs: readonly SlowstartFigure[]): ChartSpec {
       spec: {
         width: 420,
         height: { step: 14 },
-        mark: { type: 'bar' },
         encoding: {
           y: { field: 'case', type: 'nominal', title: null },
-          yOffset: { field: 'window', type: 'nominal' },
-          x: { field: 'rounds', type: 'quantitative', title: 'round trips (median / RTT)' },
+          yOffset: { field: 'window', type: 'nominal', sort: windows },
           color: { field: 'window', type: 'nominal', title: 'h2 window', scale: { domain: windows, range: ['#D55E00', '#0072B2', '#009E73'] } },
-          tooltip: [
-            { field: 'case', title: 'case' },
-            { field: 'window', title: 'window' },
-            { field: 'rounds', type: 'quantitative', title: 'round trips', format: '.2f' },
-            { field: 'median_ms', type: 'quantitative', title: 'median (ms)', format: '.1f' },
-          ],
         },
+        layer: [
+          {
+            mark: { type: 'bar' },
+            encoding: {
+              x: { field: 'rounds', type: 'quantitative', title: 'round trips (median / RTT)' },
+              tooltip: [
+                { field: 'case', title: 'case' },
+                { field: 'window', title: 'window' },
+                { field: 'rounds', type: 'quantitative', title: 'round trips', format: '.2f' },
+                { field: 'model_rounds', type: 'quantitative', title: 'model (TCP and window limit)', format: '.2f' },
+                { field: 'median_ms', type: 'quantitative', title: 'median (ms)', format: '.1f' },
+              ],
+            },
+          },
+          { mark: { type: 'point', shape: 'diamond', filled: true, size: 45 }, encoding: { x: { field: 'model_rounds', type: 'quantitative' }, color: { value: '#222222' } } },
+        ],
       },
     } as ChartSpec['spec'],
   };
@@ -446,6 +463,7 @@ function doneTable(rows: readonly DoneRow[]): Table {
       { label: 'idle 1 s, ssai=1', unit: 'RTT', numeric: true },
       { label: 'its model', unit: 'RTT', numeric: true },
       { label: 'idle 1 s, ssai=0', unit: 'RTT', numeric: true },
+      { label: 'idle 5 s, ssai=1', unit: 'RTT', numeric: true },
       { label: 'checks (issue 7)' },
     ],
     rows: rows.map((r) => [
@@ -458,6 +476,7 @@ function doneTable(rows: readonly DoneRow[]): Table {
       r2(r.idle_ssai1?.rounds),
       r2(r.idle_ssai1?.model_rounds),
       r2(r.idle_ssai0?.rounds),
+      r2(r.idle5_ssai1?.rounds),
       doneChecks(r),
     ]),
   };
@@ -471,12 +490,17 @@ export function doneChecks(r: DoneRow): string {
   const w = r.warm?.rounds ?? null;
   const i1 = r.idle_ssai1?.rounds ?? null;
   const i0 = r.idle_ssai0?.rounds ?? null;
-  return [
+  const i5 = r.idle5_ssai1?.rounds ?? null;
+  // "≤ 2 round trips plus transfer time": the warm model is 1 round trip plus the transfer at the profile's rate.
+  const transfer = r.warm?.model_rounds != null ? Math.max(0, r.warm.model_rounds - 1) : 0;
+  const checks = [
     `cold = model ± 1: ${mark(c !== null && cm !== null ? Math.abs(c - cm) <= 1 : null)}`,
-    `warm ≤ 2: ${mark(w !== null ? w <= 2 : null)}`,
-    `idle(ssai=1) = cold − handshake ± 1: ${mark(i1 !== null && c !== null ? Math.abs(i1 - (c - 1)) <= 1 : null)}`,
-    `idle(ssai=0) = warm ± 1: ${mark(i0 !== null && w !== null ? Math.abs(i0 - w) <= 1 : null)}`,
-  ].join('; ');
+    `warm ≤ 2 + transfer: ${mark(w !== null ? w <= 2 + transfer : null)}`,
+    `idle 1 s (ssai=1) = cold − handshake ± 1: ${mark(i1 !== null && c !== null ? Math.abs(i1 - (c - 1)) <= 1 : null)}`,
+    `idle 1 s (ssai=0) = warm ± 1: ${mark(i0 !== null && w !== null ? Math.abs(i0 - w) <= 1 : null)}`,
+  ];
+  if (i5 !== null) checks.push(`idle 5 s (ssai=1) = cold − handshake ± 1: ${mark(c !== null ? Math.abs(i5 - (c - 1)) <= 1 : null)}`);
+  return checks.join('; ');
 }
 
 function casesTable(figs: readonly SlowstartFigure[], part: string, title: string): Table {
@@ -523,6 +547,8 @@ export function buildSlowstart(run: RunFolder): SectionOutput {
     'bbr has its own cong_control hook, so Linux skips tcp_slow_start_after_idle for it (tcp_slow_start_after_idle_check): under bbr an idle connection keeps its window whatever the setting.',
     'The model assumes loss-free slow start (cwnd + 1 segment per acked segment), no receive-window limit and an unlimited link unless the profile has a rate; a warm transfer that takes more than its round trips is limited by the link’s (or the userspace delay line’s) throughput, which the model leaves out on an unlimited link.',
     'The congestion_control column of samples.csv holds the server namespace’s default when the run started; the congestion control each case ran with is `cc=` in its variant (set per case in the server namespace, confirmed by ss in tcpinfo.csv).',
+    'The warm window in the model (initcwnd + the warm-up’s segments) is an upper bound: Linux grows cwnd only while the sender is cwnd-limited, so the receiver window or the application can stop it earlier — the cwnd trace shows where the warm-up really left it. A reno connection that sends a whole large window at once can also overflow the link’s queue; bbr paces.',
+    'The client’s receive window can be the limit of a warm connection: its autotuning grows with what the warm-up delivered, and the cwnd trace’s snd_wnd shows it (e.g. ~690 KB, below a 1 MiB response).',
     'Idle restart model: Linux halves cwnd once per RTO (≈ RTT + 200 ms) of the server’s idle time (the client’s gap + 1 RTT), never below initcwnd.',
     `tcp_info is sampled by running ss every few ms; the sampling interval is as long as one ss call takes (about ${medianInterval(traces) ?? '?'} ms here), so single rounds may be missed.`,
   ];
