@@ -318,7 +318,8 @@ function makeContext(args: {
         link_caveat: caveat,
         rtt_ms_configured: profile.params.rtt_ms,
         rtt_ms_calibrated: calibration.rtt_ms_calibrated,
-        loss_pct_configured: profile.params.loss_pct,
+        // A scenario that sweeps loss within a profile says what was in force for the row.
+        loss_pct_configured: row.loss_pct_configured ?? profile.params.loss_pct,
         rate_mbit_configured: profile.params.rate_mbit,
         // A scenario that switches congestion control per case says which one served the row.
         congestion_control: row.congestion_control ?? congestion_control,

@@ -3,6 +3,7 @@ import { spawnJsonChild, tsEntryArgv } from '../lib/child.ts';
 import { inNetns } from '../../netem/exec.ts';
 import type { ProbeRequest, ProbeSample } from './probe.ts';
 import type { BatchRequest, BatchResult } from './batch.ts';
+import type { LoadOptions, LoadResult } from './load/types.ts';
 
 /** The harness's handle on a client agent process. */
 export interface Agent {
@@ -10,6 +11,8 @@ export interface Agent {
   probe(req: ProbeRequest): Promise<ProbeSample>;
   /** A batch of requests over several connections / pipelined / h2 streams (head-of-line scenarios). */
   batch(req: BatchRequest): Promise<BatchResult>;
+  /** A load run (load driver chosen by protocol) from the client's namespace. */
+  load(opts: LoadOptions): Promise<LoadResult>;
   close(conn_key: string): Promise<void>;
   closeAll(): Promise<void>;
   stop(): Promise<void>;
@@ -38,6 +41,11 @@ export async function startAgent(netns: string | null): Promise<Agent> {
       const lanes = Math.ceil(req.items.length / (req.connections * req.depth));
       const reply = await call<{ batch: BatchResult }>({ op: 'batch', ...req }, req.timeout_ms * (lanes + 1) + 5_000);
       return reply.batch;
+    },
+    async load(opts) {
+      // The run ends by itself after duration_ms + timeout_ms (in-flight requests); the margin catches a hung agent.
+      const reply = await call<{ load: LoadResult }>({ op: 'load', ...opts }, opts.duration_ms + opts.timeout_ms + 10_000);
+      return reply.load;
     },
     async close(conn_key) {
       await call({ op: 'close', conn_key }, 5_000);

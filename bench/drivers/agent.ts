@@ -7,15 +7,20 @@ import { emitJsonLine } from '../lib/child.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { Prober, type ProbeRequest } from './probe.ts';
 import { BatchRunner, type BatchRequest } from './batch.ts';
+import { loadDriverFor } from './load/index.ts';
+import type { LoadOptions } from './load/types.ts';
 import { LifecycleClients, handleLifecycleOp, isLifecycleOp } from './lifecycle-ops.ts';
+import { IdleCrowds, handleIdleOp, isIdleOp } from './idle-ops.ts';
 
 const prober = new Prober();
 const batcher = new BatchRunner();
 const lifecycle = new LifecycleClients();
+const crowds = new IdleCrowds();
 
 type AgentRequest = { id: number } & (
   | ({ op: 'probe' } & ProbeRequest)
   | ({ op: 'batch' } & BatchRequest)
+  | ({ op: 'load' } & LoadOptions)
   | { op: 'close'; conn_key: string }
   | { op: 'close_all' }
 );
@@ -26,6 +31,8 @@ async function handle(msg: AgentRequest): Promise<Record<string, unknown>> {
       return { sample: await prober.probe(msg) };
     case 'batch':
       return { batch: await batcher.run(msg) };
+    case 'load':
+      return { load: await loadDriverFor(msg.protocol).run(msg) };
     case 'close':
       prober.close(msg.conn_key);
       batcher.close(msg.conn_key);
@@ -45,7 +52,7 @@ rl.on('line', (line) => {
   } catch {
     return;
   }
-  (isLifecycleOp(msg) ? handleLifecycleOp(lifecycle, msg) : handle(msg)).then(
+  (isLifecycleOp(msg) ? handleLifecycleOp(lifecycle, msg) : isIdleOp(msg) ? handleIdleOp(crowds, msg) : handle(msg)).then(
     (reply) => emitJsonLine({ id: msg.id, ok: true, ...reply }),
     (e: unknown) => emitJsonLine({ id: msg.id, ok: false, error: errorMessage(e) }),
   );

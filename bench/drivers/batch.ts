@@ -29,6 +29,8 @@ export interface BatchRequest {
   conn_key: string;
   /** true: open new connections for this batch (the connect is part of the batch time) and close them after. */
   fresh: boolean;
+  /** With fresh: start the batch clock only once every connection is open (handshakes not timed). */
+  preconnect?: boolean;
   items: BatchItem[];
   timeout_ms: number;
 }
@@ -195,8 +197,8 @@ export class BatchRunner {
   async run(req: BatchRequest): Promise<BatchResult> {
     const invalid = validateBatch(req);
     if (invalid) throw new Error(`bad batch: ${invalid}`);
-    const started_at = new Date().toISOString();
-    const t0 = nowMs();
+    let started_at = new Date().toISOString();
+    let t0 = nowMs();
     const since = (t: number): number => roundUs(t - t0);
     const connect_ms: number[] = new Array<number>(req.connections).fill(0);
 
@@ -221,6 +223,10 @@ export class BatchRunner {
       );
       const opened = conns.filter((c): c is AnyBatchConnection => !(c instanceof Error));
       if (!req.fresh) this.held.set(req.conn_key, opened);
+      if (req.fresh && req.preconnect) {
+        started_at = new Date().toISOString();
+        t0 = nowMs();
+      }
     }
 
     const results: BatchItemResult[] = [];

@@ -21,7 +21,7 @@ export interface AppPlan {
 }
 
 export function appPlan(options: Pick<BenchOptions, 'quick' | 'requests'>): AppPlan {
-  const reps = options.requests ?? (options.quick ? 4 : 15);
+  const reps = options.requests ?? (options.quick ? 6 : 15);
   return { reps, solo_fast: options.quick ? 4 : 8, solo_slow: options.quick ? 2 : 4 };
 }
 
@@ -175,4 +175,20 @@ export async function runAppPart(ctx: ScenarioContext, servers: Record<'h1' | 'h
 
 export function failedItem(pos: number, error: string): BatchItemResult {
   return { pos, conn_index: 0, conn_id: '', conn_seq: 0, server_conn_id: null, write_ms: null, first_byte_ms: null, done_ms: null, status: null, body_bytes: null, error };
+}
+
+/**
+ * The analytic model of an application-level case (summary's model_ms), time from the request's own write:
+ * one RTT, plus D for the slow request and for every fast one pipelined behind it on the same connection.
+ * Transport-level and load cases have no model (null).
+ */
+export function holCaseModel(tags: Record<string, string>, metric: string): number | null {
+  if (metric !== 'total_ms' && metric !== 'ttfb_ms') return null;
+  const v = new Map((tags.variant ?? '').split(';').map((kv) => kv.split('=') as [string, string]));
+  if (v.get('part') !== 'app') return null;
+  const rtt = Number(tags.rtt_ms_calibrated || tags.rtt_ms_configured);
+  const delay = Number(tags.server_delay_ms || 0);
+  if (!Number.isFinite(rtt) || tags.rtt_ms_calibrated === '' && tags.rtt_ms_configured === '') return null;
+  const blockedBehindSlow = v.get('req') === 'slow' || v.get('mode') === 'h1_pipelined';
+  return rtt + (blockedBehindSlow ? APP_SLOW_DELAY_MS : Number.isFinite(delay) ? delay : 0);
 }

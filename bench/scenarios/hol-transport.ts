@@ -16,6 +16,23 @@ export const PAGE_SMALL_COUNT = 40;
 export const PAGE_ITEMS = 1 + PAGE_SMALL_COUNT;
 export const LOSS_SWEEP_PCT = [0, 0.5, 1, 2, 5] as const;
 export const TRANSPORT_MODES: readonly HolModeName[] = ['h2_streams', 'h1_6conn', 'h1_serial'];
+/**
+ * fresh: connects are part of the page (a first visit; h1 × 6 also risks six SYN losses, each a 1 s RTO).
+ * preconnected: connections opened just before, untimed, so only losses during the transfer count — the pure
+ * transport head-of-line effect. h1 × 1 serial is only run fresh (its serial round trips dominate either way).
+ */
+export type ConnStart = 'fresh' | 'preconnected';
+export interface TransportCase {
+  mode: HolModeName;
+  conn: ConnStart;
+}
+export const TRANSPORT_CASES: readonly TransportCase[] = [
+  { mode: 'h2_streams', conn: 'fresh' },
+  { mode: 'h1_6conn', conn: 'fresh' },
+  { mode: 'h1_serial', conn: 'fresh' },
+  { mode: 'h2_streams', conn: 'preconnected' },
+  { mode: 'h1_6conn', conn: 'preconnected' },
+];
 /** Congestion controls worth comparing; those the host does not allow are recorded as skipped. */
 export const CC_CANDIDATES = ['bbr', 'cubic', 'reno'] as const;
 
@@ -27,14 +44,14 @@ export interface TransportPlan {
 }
 
 export function transportPlan(options: Pick<BenchOptions, 'quick' | 'requests'>): TransportPlan {
-  if (options.quick) return { losses: [0, 1, 5], reps: options.requests ?? 3, ccs: null };
+  if (options.quick) return { losses: [0, 1, 5], reps: options.requests ?? 6, ccs: null };
   return { losses: [...LOSS_SWEEP_PCT], reps: options.requests ?? 10, ccs: [...CC_CANDIDATES] };
 }
 
 export function transportPlannedUnits(options: Pick<BenchOptions, 'quick' | 'requests'>): number {
   const p = transportPlan(options);
   const ccs = p.ccs === null ? 1 : p.ccs.filter((c) => allowedCcs().includes(c)).length || 1;
-  return (TRANSPORT_MODES.length + p.losses.length * ccs * p.reps * TRANSPORT_MODES.length) * PAGE_ITEMS;
+  return (TRANSPORT_CASES.length + p.losses.length * ccs * p.reps * TRANSPORT_CASES.length) * PAGE_ITEMS;
 }
 
 function allowedCcs(): string[] {
@@ -56,6 +73,7 @@ export const PAGE_CSV_COLUMNS = [
   'loss_pct',
   'congestion_control',
   'mode',
+  'conn_start',
   'protocol',
   'connections',
   'depth',
@@ -72,8 +90,8 @@ export const PAGE_CSV_COLUMNS = [
   'skipped',
 ] as const;
 
-export function pageCaseKey(mode: HolModeName, loss_pct: number, cc: string, req: 'big' | 'small', profile: string): string {
-  return caseKey('hol', { part: 'loss', mode, loss_pct, cc, req }, profile);
+export function pageCaseKey(mode: HolModeName, conn: ConnStart, loss_pct: number, cc: string, req: 'big' | 'small', profile: string): string {
+  return caseKey('hol', { part: 'loss', mode, conn, loss_pct, cc, req }, profile);
 }
 
 export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1' | 'h2', RunningServer>): Promise<void> {
@@ -90,7 +108,7 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
     ccs = plan.ccs.filter((c) => allowed.includes(c));
     for (const c of plan.ccs.filter((x) => !allowed.includes(x))) {
       csv.append({
-        ...emptyRow, loss_pct: null, congestion_control: c, mode: null, protocol: null, connections: null, depth: null, batch_id: null, rep: null, warmup: null,
+        ...emptyRow, loss_pct: null, congestion_control: c, mode: null, conn_start: null, protocol: null, connections: null, depth: null, batch_id: null, rep: null, warmup: null,
         page_ms: null, connect_ms_max: null, errors: null, retrans_segs_server: null, retrans_segs_client: null, dropped_loss_down: null, dropped_loss_up: null,
         skipped: `${c} is not in the host's net.ipv4.tcp_allowed_congestion_control (${allowed.join(' ')}); the host is not changed`,
       });
@@ -100,7 +118,7 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
   const ccKey = 'net.ipv4.tcp_congestion_control';
   const ccBefore = serverNs !== null ? (await readNamespaceSysctls(serverNs))[ccKey] ?? null : null;
   const items = pageItems();
-  const modes = TRANSPORT_MODES.map((m) => holMode(m, PAGE_ITEMS));
+  const cases = TRANSPORT_CASES.map((c) => ({ ...c, m: holMode(c.mode, PAGE_ITEMS) }));
   const counters = async (): Promise<{ server: number | null; client: number | null; down: number | null; up: number | null }> => {
     const c = await ctx.link.counters();
     return {
@@ -120,7 +138,8 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
         // One page per mode before the first measured ones (JIT, server warm-up); kept as warm-up rows.
         const firstRep = li === 0 && cc === ccs[0] ? 0 : 1;
         for (let rep = firstRep; rep <= plan.reps && !ctx.signal.aborted; rep++) {
-          for (const mode of rotate(modes, rep + li)) {
+          for (const tc of rotate(cases, rep + li)) {
+            const mode = tc.m;
             if (ctx.signal.aborted) break;
             const batch_id = `${profile}/loss/${++batchNo}`;
             const before = await counters();
@@ -134,6 +153,7 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
                 depth: mode.depth,
                 conn_key: `hol-page-${mode.mode}`,
                 fresh: true,
+                preconnect: tc.conn === 'preconnected',
                 items,
                 timeout_ms: ctx.options.request_timeout_ms,
               });
@@ -144,8 +164,8 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
             const warmup = rep === 0;
             const req = (pos: number): 'big' | 'small' => (pos === 1 ? 'big' : 'small');
             recordBatch(ctx, {
-              case_key: (it) => pageCaseKey(mode.mode, loss_pct, cc, req(it.pos), profile),
-              variant: (it) => `part=loss;mode=${mode.mode};loss_pct=${loss_pct};cc=${cc};req=${req(it.pos)}`,
+              case_key: (it) => pageCaseKey(mode.mode, tc.conn, loss_pct, cc, req(it.pos), profile),
+              variant: (it) => `part=loss;mode=${mode.mode};conn=${tc.conn};loss_pct=${loss_pct};cc=${cc};req=${req(it.pos)}`,
               mode,
               fresh: true,
               batch,
@@ -161,6 +181,7 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
               loss_pct,
               congestion_control: cc,
               mode: mode.mode,
+              conn_start: tc.conn,
               protocol: mode.protocol,
               connections: mode.connections,
               depth: mode.depth,
@@ -176,7 +197,7 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
               dropped_loss_up: diff(before.up, after.up),
               skipped: null,
             });
-            ctx.progress.advance(items.length, `[${profile}] hol loss ${loss_pct}% ${cc} ${mode.mode} rep ${rep}: ${batch.batch_ms.toFixed(0)} ms`);
+            ctx.progress.advance(items.length, `[${profile}] hol loss ${loss_pct}% ${cc} ${mode.mode} ${tc.conn} rep ${rep}: ${batch.batch_ms.toFixed(0)} ms`);
           }
         }
       }

@@ -7,6 +7,7 @@
 import type { RunningServer, Scenario, ScenarioContext } from './types.ts';
 import { appPlannedUnits, runAppPart } from './hol-app.ts';
 import { runTransportPart, transportPlannedUnits } from './hol-transport.ts';
+import { loadPlannedUnits, runLoadPart } from './hol-load.ts';
 
 export const holScenario: Scenario = {
   name: 'hol',
@@ -15,7 +16,7 @@ export const holScenario: Scenario = {
   // wan is the reference; intercontinental is "a higher RTT" for the loss sweep.
   defaultProfiles: ['wan', 'intercontinental'],
   plannedUnits(options) {
-    return appPlannedUnits(options) + transportPlannedUnits(options);
+    return appPlannedUnits(options) + transportPlannedUnits(options) + loadPlannedUnits(options);
   },
   async run(ctx: ScenarioContext) {
     // One server per protocol; h2 allows more concurrent streams than a page has requests.
@@ -25,5 +26,6 @@ export const holScenario: Scenario = {
     };
     await runAppPart(ctx, servers);
     if (!ctx.signal.aborted) await runTransportPart(ctx, servers);
+    if (!ctx.signal.aborted) await runLoadPart(ctx, servers);
   },
 };

@@ -61,7 +61,8 @@ export interface ScenarioContext {
   serves?(config: Pick<ServerConfig, 'protocol' | 'tls'>): boolean;
   /** Appends one request row to samples.csv; the context fills the run and link tags. Unset columns stay empty. */
   record(
-    row: Partial<Omit<SampleRow, ContextTags>> & Pick<SampleRow, 'scenario' | 'case_key'> & { congestion_control?: string },
+    row: Partial<Omit<SampleRow, ContextTags>> &
+      Pick<SampleRow, 'scenario' | 'case_key'> & { congestion_control?: string; loss_pct_configured?: number },
   ): void;
   /**
    * An extra CSV of the run (e.g. `tcpinfo` → tcpinfo.csv) for observations that are not requests: kernel

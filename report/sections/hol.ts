@@ -175,6 +175,8 @@ export interface PagePoint {
   profile: string;
   rtt_ms: number | null;
   cc: string;
+  /** fresh (connects timed) or preconnected (only the transfer timed). */
+  conn: string;
   loss_pct: number;
   mode: string;
   page: Dist;
@@ -185,13 +187,14 @@ export interface PagePoint {
 export function pagePoints(rows: readonly CsvRow[]): PagePoint[] {
   const measured = rows.filter((r) => r.warmup === '0' && (r.skipped ?? '') === '');
   const out: PagePoint[] = [];
-  for (const [, rs] of groupBy(measured, (r) => `${r.profile}|${r.congestion_control}|${r.loss_pct}|${r.mode}`)) {
+  for (const [, rs] of groupBy(measured, (r) => `${r.profile}|${r.congestion_control}|${r.conn_start || 'fresh'}|${r.loss_pct}|${r.mode}`)) {
     const r0 = rs[0];
     if (!r0) continue;
     out.push({
       profile: r0.profile ?? '',
       rtt_ms: num(r0.rtt_ms_calibrated) ?? num(r0.rtt_ms_configured),
       cc: r0.congestion_control ?? '',
+      conn: r0.conn_start || 'fresh',
       loss_pct: num(r0.loss_pct) ?? 0,
       mode: r0.mode ?? '',
       page: dist(rs.map((r) => num(r.page_ms) ?? Number.NaN)),
@@ -199,12 +202,13 @@ export function pagePoints(rows: readonly CsvRow[]): PagePoint[] {
       errors: rs.reduce((a, r) => a + (num(r.errors) ?? 0), 0),
     });
   }
-  return out.sort((a, b) => a.profile.localeCompare(b.profile) || a.cc.localeCompare(b.cc) || a.loss_pct - b.loss_pct || MODE_ORDER.indexOf(a.mode) - MODE_ORDER.indexOf(b.mode));
+  return out.sort((a, b) => a.profile.localeCompare(b.profile) || a.cc.localeCompare(b.cc) || a.conn.localeCompare(b.conn) || a.loss_pct - b.loss_pct || MODE_ORDER.indexOf(a.mode) - MODE_ORDER.indexOf(b.mode));
 }
 
 export interface Crossover {
   profile: string;
   cc: string;
+  conn: string;
   rtt_ms: number | null;
   /** Lowest loss where h1 × 6's median page time is below h2's; null = never. */
   loss_pct: number | null;
@@ -218,7 +222,7 @@ export interface Crossover {
 
 export function crossovers(points: readonly PagePoint[]): Crossover[] {
   const out: Crossover[] = [];
-  for (const [, ps] of groupBy(points, (p) => `${p.profile}|${p.cc}`)) {
+  for (const [, ps] of groupBy(points, (p) => `${p.profile}|${p.cc}|${p.conn}`)) {
     const losses = [...new Set(ps.map((p) => p.loss_pct))].sort((a, b) => a - b);
     let found: Crossover | null = null;
     const ratios: Crossover['ratios'] = [];
@@ -229,10 +233,10 @@ export function crossovers(points: readonly PagePoint[]): Crossover[] {
       ratios.push({ loss_pct: loss, ratio: round4(ratio) });
       if (!found && h2?.median != null && six?.median != null && six.median < h2.median) {
         const clear = six.ci_high !== null && h2.ci_low !== null && six.ci_high < h2.ci_low;
-        found = { profile: ps[0]?.profile ?? '', cc: ps[0]?.cc ?? '', rtt_ms: ps[0]?.rtt_ms ?? null, loss_pct: loss, clear, h2_ms: h2.median, h1x6_ms: six.median, ratios };
+        found = { profile: ps[0]?.profile ?? '', cc: ps[0]?.cc ?? '', conn: ps[0]?.conn ?? '', rtt_ms: ps[0]?.rtt_ms ?? null, loss_pct: loss, clear, h2_ms: h2.median, h1x6_ms: six.median, ratios };
       }
     }
-    out.push(found ? { ...found, ratios } : { profile: ps[0]?.profile ?? '', cc: ps[0]?.cc ?? '', rtt_ms: ps[0]?.rtt_ms ?? null, loss_pct: null, clear: false, h2_ms: null, h1x6_ms: null, ratios });
+    out.push(found ? { ...found, ratios } : { profile: ps[0]?.profile ?? '', cc: ps[0]?.cc ?? '', conn: ps[0]?.conn ?? '', rtt_ms: ps[0]?.rtt_ms ?? null, loss_pct: null, clear: false, h2_ms: null, h1x6_ms: null, ratios });
   }
   return out;
 }
@@ -246,15 +250,16 @@ export function verdictC5(app: readonly AppFigures[], points: readonly PagePoint
   if (f) parts.push(`app level: ${f.h2_within.ok}/${f.h2_within.n} h2 fast responses within ${H2_UNBLOCKED_FACTOR}× their unblocked time; batch median h2 ${fmtMs(f.batch.get('h2_streams')?.median ?? null)} vs h1 × 6 ${fmtMs(f.batch.get('h1_6conn')?.median ?? null)} vs serial ${fmtMs(f.batch.get('h1_serial')?.median ?? null)}`);
   for (const c of cross) {
     const at = (loss: number): string => {
-      const h2 = points.find((p) => p.profile === c.profile && p.cc === c.cc && p.loss_pct === loss && p.mode === 'h2_streams')?.page.median ?? null;
-      const six = points.find((p) => p.profile === c.profile && p.cc === c.cc && p.loss_pct === loss && p.mode === 'h1_6conn')?.page.median ?? null;
+      const same = (p: PagePoint): boolean => p.profile === c.profile && p.cc === c.cc && p.conn === c.conn && p.loss_pct === loss;
+      const h2 = points.find((p) => same(p) && p.mode === 'h2_streams')?.page.median ?? null;
+      const six = points.find((p) => same(p) && p.mode === 'h1_6conn')?.page.median ?? null;
       return `${loss} %: h2 ${fmtMs(h2)} vs h1×6 ${fmtMs(six)}`;
     };
     const losses = c.ratios.map((r) => r.loss_pct);
     parts.push(
       c.loss_pct === null
-        ? `${c.profile}/${c.cc}: no crossover up to ${Math.max(...losses)} % loss (${at(losses[0] ?? 0)}; ${at(losses[losses.length - 1] ?? 0)})`
-        : `${c.profile}/${c.cc}: h1 × 6 overtakes h2 from ${c.loss_pct} % loss (${at(c.loss_pct)}${c.clear ? ', CIs apart' : ', CIs overlap'})`,
+        ? `${c.profile}/${c.cc}/${c.conn}: no crossover up to ${Math.max(...losses)} % loss (${at(losses[0] ?? 0)}; ${at(losses[losses.length - 1] ?? 0)})`
+        : `${c.profile}/${c.cc}/${c.conn}: h1 × 6 overtakes h2 from ${c.loss_pct} % loss (${at(c.loss_pct)}${c.clear ? ', CIs apart' : ', CIs overlap'})`,
     );
   }
   const anyCross = cross.some((c) => c.loss_pct !== null && c.loss_pct > 0);
@@ -269,13 +274,13 @@ export function verdictC5(app: readonly AppFigures[], points: readonly PagePoint
     reason = 'h1 × 6 loads the page faster than h2 even without loss';
   } else if (anyCross) {
     kind = 'depends';
-    reason = `on packet loss: h1 × 6 overtakes h2 from ${cross.filter((c) => c.loss_pct !== null).map((c) => `${c.loss_pct} % (${c.profile}/${c.cc})`).join(', ')}`;
+    reason = `on packet loss: h1 × 6 overtakes h2 from ${cross.filter((c) => c.loss_pct !== null).map((c) => `${c.loss_pct} % (${c.profile}/${c.cc}/${c.conn})`).join(', ')}`;
   } else if (cross.length === 0 && h2Batch !== null && sixBatch !== null && h2Batch > sixBatch * 1.1) {
     kind = 'depends';
     reason = 'h2 finished the slow-first batch later than h1 × 6';
   } else kind = 'confirmed';
   const numbers: Record<string, number | null> = { h2_fast_within_share: h2Free };
-  for (const c of cross) numbers[`crossover_loss_pct_${c.profile}_${c.cc}`] = c.loss_pct;
+  for (const c of cross) numbers[`crossover_loss_pct_${c.profile}_${c.cc}_${c.conn}`] = c.loss_pct;
   const v: Verdict = { claim: 'C5', kind, figure: parts.join('; '), numbers, rule };
   if (reason) v.reason = reason;
   return v;
@@ -342,7 +347,7 @@ function batchChart(app: readonly AppFigures[]): ChartSpec {
 
 function lossChart(points: readonly PagePoint[]): ChartSpec {
   const values = points.map((p) => ({
-    panel: `${p.profile} (RTT ${fmtMs(p.rtt_ms)}), ${p.cc}`,
+    panel: `${p.profile} (RTT ${fmtMs(p.rtt_ms)}), ${p.cc}, ${p.conn}`,
     loss_pct: p.loss_pct,
     mode_label: MODE_LABEL[p.mode] ?? p.mode,
     median: round4(p.page.median),
@@ -355,12 +360,13 @@ function lossChart(points: readonly PagePoint[]): ChartSpec {
   const x = { field: 'loss_pct', type: 'quantitative' as const, title: 'packet loss per direction (%)' };
   return {
     id: 'hol-loss-page',
-    title: 'Page time vs packet loss (1 × 100 KB + 40 × 10 KB, fresh connections)',
-    caption: 'Median page load time per mode with its 95 % CI (bars) and p90 (open circles); log scale. Where the h1 × 6 line falls below h2 × 1, six TCP connections beat one multiplexed one.',
+    title: 'Page time vs packet loss (1 × 100 KB + 40 × 10 KB)',
+    caption: 'Median page load time per mode with its 95 % CI (bars) and p90 (open circles); log scale; one panel per profile × congestion control × connection start. Where the h1 × 6 line falls below h2 × 1, six TCP connections beat one multiplexed one.',
     spec: {
       $schema: SCHEMA,
       data: { values },
-      facet: { column: { field: 'panel', type: 'nominal', title: null } },
+      facet: { field: 'panel', type: 'nominal', title: null },
+      columns: 2,
       resolve: { scale: { y: 'independent' } },
       spec: {
         width: 320,
@@ -376,7 +382,7 @@ function lossChart(points: readonly PagePoint[]): ChartSpec {
 }
 
 function retransChart(points: readonly PagePoint[]): ChartSpec {
-  const values = points.map((p) => ({ panel: `${p.profile}, ${p.cc}`, loss_pct: p.loss_pct, mode_label: MODE_LABEL[p.mode] ?? p.mode, retrans: p.retrans_median }));
+  const values = points.map((p) => ({ panel: `${p.profile}, ${p.cc}, ${p.conn}`, loss_pct: p.loss_pct, mode_label: MODE_LABEL[p.mode] ?? p.mode, retrans: p.retrans_median }));
   return {
     id: 'hol-loss-retrans',
     title: 'Retransmitted TCP segments per page',
@@ -384,7 +390,8 @@ function retransChart(points: readonly PagePoint[]): ChartSpec {
     spec: {
       $schema: SCHEMA,
       data: { values },
-      facet: { column: { field: 'panel', type: 'nominal', title: null } },
+      facet: { field: 'panel', type: 'nominal', title: null },
+      columns: 4,
       spec: { width: 260, height: 180, mark: { type: 'line', point: true }, encoding: { x: { field: 'loss_pct', type: 'quantitative', title: 'loss (%)' }, y: { field: 'retrans', type: 'quantitative', title: 'segments' }, color: modeColor() } },
     },
   };
@@ -394,7 +401,7 @@ function loadCharts(rows: readonly CsvRow[]): ChartSpec[] {
   const closed = rows.filter((r) => r.loop === 'closed' && r.keep_alive === '1' && (r.error ?? '') === '');
   const values = closed.map((r) => ({
     profile: r.profile,
-    series: `${r.protocol === 'h1' ? 'h1 pipelining depth' : 'h2 streams per connection'} (total ${r.total_concurrency})`,
+    series: r.protocol === 'h1' ? `h1 pipelined, ${r.total_concurrency} in flight` : `h2 streams, ${r.total_concurrency} in flight`,
     per_connection: num(r.per_connection),
     rps: num(r.requests_per_s),
     p50_ms: (num(r.lat_p50_us) ?? Number.NaN) / 1000,
@@ -402,7 +409,7 @@ function loadCharts(rows: readonly CsvRow[]): ChartSpec[] {
     errors: num(r.errors),
   }));
   const x = { field: 'per_connection', type: 'quantitative' as const, title: 'requests in flight per connection', scale: { type: 'log' as const } };
-  const color = { field: 'series', type: 'nominal' as const, title: null };
+  const color = { field: 'series', type: 'nominal' as const, title: null, legend: { labelLimit: 300 } };
   return [
     {
       id: 'hol-load-rps',
@@ -466,6 +473,7 @@ function pageTable(points: readonly PagePoint[]): Table {
     columns: [
       { label: 'profile' },
       { label: 'CC' },
+      { label: 'connections' },
       { label: 'loss', unit: '%', numeric: true },
       { label: 'mode' },
       { label: 'median', unit: 'ms', numeric: true },
@@ -479,6 +487,7 @@ function pageTable(points: readonly PagePoint[]): Table {
     rows: points.map((p) => [
       p.profile,
       p.cc,
+      p.conn,
       p.loss_pct,
       MODE_LABEL[p.mode] ?? p.mode,
       round4(p.page.median),
@@ -546,7 +555,7 @@ export function buildHol(run: RunFolder): SectionOutput {
   }
   const caveats: string[] = [
     'Unblocked time = the same request measured alone on a warm connection of the same protocol; "blocked" = arrival − (write + unblocked). The server\'s own ready time is not reported, so it is inferred this way on the client clock.',
-    'The page requests all 41 resources at t = 0 on fresh connections (the document → sub-resource dependency is left out); connects are part of the page time, so h1 × 6 also pays six handshakes (and SYN losses) and gains six initial windows.',
+    'The page requests all 41 resources at t = 0 (the document → sub-resource dependency is left out). "fresh": the connects are part of the page time, so h1 × 6 also pays six handshakes (a lost SYN costs a 1 s RTO) and gains six initial windows; "preconnected": connections opened just before, untimed, so only losses during the transfer count.',
     'HTTP/2 uses browser-sized flow-control windows (15 MB session, 6 MB stream, as Chrome); with node\'s 64 KiB defaults h2 would be flow-control-bound, not TCP-bound.',
     'Loss rates are applied by the link within the run; samples.csv\'s loss_pct_configured shows the profile\'s own value — the loss of a case is in its variant and case key.',
   ];

@@ -27,6 +27,9 @@ export interface LoadTransport {
 
 export type ErrorKind = 'timeout' | 'reset' | 'other';
 
+/** Open loop: due requests waiting for a free slot, at most. */
+export const MAX_QUEUED = 100_000;
+
 export function classifyError(message: string): ErrorKind {
   if (/timeout|timed out/i.test(message)) return 'timeout';
   if (/ECONNRESET|EPIPE|ECONNABORTED|closed|GOAWAY|NGHTTP2|RST|reset/i.test(message)) return 'reset';
@@ -70,6 +73,12 @@ class Slot {
     private readonly opts: LoadOptions,
     private readonly shared: { conn: LoadConn | null; opening: Promise<LoadConn> | null } | null,
   ) {}
+
+  /** The connection when it is open and usable (no promise on the hot path). */
+  ready(): LoadConn | null {
+    const c = this.shared ? this.shared.conn : this.conn;
+    return c && c.unusableReason === null ? c : null;
+  }
 
   async get(): Promise<LoadConn> {
     if (this.shared) {
@@ -126,7 +135,7 @@ export async function runLoad(driver: string, transport: LoadTransport, opts: Lo
   const sendOn = async (slot: Slot, since_ms: number): Promise<void> => {
     tally.sent++;
     try {
-      const conn = await slot.get();
+      const conn = slot.ready() ?? (await slot.get());
       const a = await conn.request(opts.path, opts.timeout_ms);
       tally.answer(a, nowMs() - since_ms);
     } catch (e) {
@@ -164,14 +173,19 @@ export async function runLoad(driver: string, transport: LoadTransport, opts: Lo
     await new Promise<void>((resolve) => {
       const tick = (): void => {
         const now = nowMs();
-        while (due < cap && t0 + due * interval_ms <= Math.min(now, deadline) && !signal?.aborted) queue.push(t0 + due++ * interval_ms);
+        while (due < cap && t0 + due * interval_ms <= Math.min(now, deadline) && !signal?.aborted) {
+          // A server that stalls must not make the queue grow without bound: past the cap, due requests are given up.
+          if (queue.length >= MAX_QUEUED) not_sent++;
+          else queue.push(t0 + due * interval_ms);
+          due++;
+        }
         dispatch();
         if (signal?.aborted || now >= deadline || due >= cap) return resolve();
         setTimeout(tick, Math.max(0, t0 + due * interval_ms - nowMs()));
       };
       tick();
     });
-    not_sent = queue.length;
+    not_sent += queue.length;
     queue.length = 0;
     await Promise.all([...inFlight]);
   }

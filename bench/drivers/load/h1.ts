@@ -35,6 +35,21 @@ export const h1Transport: LoadTransport = {
   },
 };
 
+/**
+ * autocannon opens plain net.connect sockets with Nagle on: with pipelining, each request written while earlier
+ * ones are unacknowledged waits a round trip in the kernel, which doubles latency at any real RTT. Its clients
+ * (re)connect through `_connect`, so wrap it to set TCP_NODELAY on every socket it opens.
+ */
+function noDelay(client: unknown): void {
+  const c = client as { _connect?: () => void; conn?: { setNoDelay(on: boolean): void } };
+  const connect = c._connect;
+  if (typeof connect !== 'function') return;
+  c._connect = function (this: unknown) {
+    connect.call(this);
+    c.conn?.setNoDelay(true);
+  };
+}
+
 async function runAutocannon(opts: LoadOptions, signal?: AbortSignal): Promise<LoadResult> {
   const hist = new LatencyHistogram();
   let responses = 0;
@@ -57,6 +72,7 @@ async function runAutocannon(opts: LoadOptions, signal?: AbortSignal): Promise<L
     duration: opts.duration_ms / 1000,
     ...(opts.max_requests !== null ? { amount: opts.max_requests } : {}),
     timeout: Math.max(1, Math.ceil(opts.timeout_ms / 1000)),
+    setupClient: noDelay,
   }, (err: Error | null, r: autocannon.Result) => (err ? fail(err) : settle(r)));
   instance.on('response', (_client: unknown, statusCode: number, resBytes: number, responseTime: number) => {
     responses++;
