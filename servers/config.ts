@@ -20,6 +20,8 @@ export interface ServerConfig {
   /** PEM certificate and key to use; null = generate a self-signed one at start-up. */
   cert_pem: string | null;
   key_pem: string | null;
+  /** Run the server under `prlimit --nofile=N:N` (FD-limit experiments); absent/null = inherit the limit. */
+  nofile_limit?: number | null;
 }
 
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
@@ -60,4 +62,10 @@ export interface ServerStats {
   rss_bytes: number;
   heap_used_bytes: number;
   open_fds: number;
+  /** perf_hooks.monitorEventLoopDelay since the previous stats request (the histogram resets on each). */
+  eventloop_delay: { p50_ms: number; p99_ms: number; max_ms: number; mean_ms: number };
+  /** accept() failures (EMFILE/ENFILE at the FD limit); the server keeps running. */
+  accept_errors: number;
+  /** RLIMIT_NOFILE soft limit the server runs under (null = unknown). */
+  nofile_limit: number | null;
 }

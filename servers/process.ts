@@ -1,9 +1,13 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { createInterface } from 'node:readline';
 import type { Server as NetServer, Socket } from 'node:net';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig, type ServerReady, type ServerStats } from './config.ts';
 import { generateSelfSignedCert, type CertPair } from './tls-cert.ts';
 import { emitJsonLine } from '../bench/lib/child.ts';
+
+const LOOP_DELAY_RESOLUTION_MS = 10;
 
 /** Counters both servers keep; `connections_open` follows socket close events. */
 export class ServerCounters {
@@ -11,7 +15,13 @@ export class ServerCounters {
   connections_open = 0;
   requests_served = 0;
   sessions_accepted = 0;
+  accept_errors = 0;
   private nextConnId = 1;
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+
+  constructor() {
+    this.loopDelay.enable();
+  }
 
   trackSocket(socket: Socket): number {
     this.connections_accepted++;
@@ -21,7 +31,7 @@ export class ServerCounters {
   }
 
   snapshot(): ServerStats {
-    const mem = process.memoryUsage();
+    const mem = memoryUsage();
     return {
       connections_accepted: this.connections_accepted,
       connections_open: this.connections_open,
@@ -30,7 +40,37 @@ export class ServerCounters {
       rss_bytes: mem.rss,
       heap_used_bytes: mem.heapUsed,
       open_fds: openFdCount(),
+      eventloop_delay: this.eventLoopDelay(),
+      accept_errors: this.accept_errors,
+      nofile_limit: nofileLimit(),
     };
+  }
+
+  private eventLoopDelay(): ServerStats['eventloop_delay'] {
+    const h = this.loopDelay;
+    // The histogram records the whole interval between timer ticks: the delay is what exceeds the resolution.
+    const ms = (ns: number): number => (Number.isFinite(ns) ? Math.max(0, Math.round((ns - LOOP_DELAY_RESOLUTION_MS * 1e6) / 1e3) / 1e3) : 0);
+    const out = { p50_ms: ms(h.percentile(50)), p99_ms: ms(h.percentile(99)), max_ms: ms(h.max), mean_ms: ms(h.mean) };
+    h.reset();
+    return out;
+  }
+}
+
+/** At the FD limit process.memoryUsage() throws (it opens /proc/self/stat): -1 for RSS then, not a crash. */
+function memoryUsage(): { rss: number; heapUsed: number } {
+  try {
+    return process.memoryUsage();
+  } catch {
+    return { rss: -1, heapUsed: getHeapStatistics().used_heap_size };
+  }
+}
+
+function nofileLimit(): number | null {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m?.[1] ? Number(m[1]) : null;
+  } catch {
+    return null;
   }
 }
 
@@ -82,6 +122,8 @@ export async function serveAsChild(
     cert_key_type: cert?.key_type ?? null,
   };
   emitJsonLine({ ...ready });
+  // Without a listener, an accept() error (EMFILE at the FD limit) would crash the server; count it instead.
+  server.on('error', () => counters.accept_errors++);
 
   const shutdown = (code: number): void => {
     closeAll();

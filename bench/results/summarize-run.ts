@@ -4,6 +4,7 @@ import { SUMMARY_COLUMNS, type SummaryRow } from './schema.ts';
 import { rttDeviates } from '../../netem/calibrate.ts';
 import { readCsv, writeCsv } from './csv-file.ts';
 import { slowstartCaseModel } from '../scenarios/slowstart-model.ts';
+import { holCaseModel } from '../scenarios/hol-app.ts';
 
 export const SUMMARY_METRICS = ['total_ms', 'ttfb_ms', 'connect_ms', 'tls_ms'] as const;
 export type SummaryMetric = (typeof SUMMARY_METRICS)[number];
@@ -45,6 +46,7 @@ export type CaseModel = (tags: Record<string, string>, metric: SummaryMetric) =>
 const CASE_MODELS: Record<string, CaseModel> = {
   handshake: handshakeModel,
   slowstart: slowstartCaseModel,
+  hol: holCaseModel,
 };
 
 export function modelFor(tags: Record<string, string>, metric: SummaryMetric): number | null {

@@ -3,9 +3,10 @@ import { handshakeScenario } from './handshake.ts';
 import { holScenario } from './hol.ts';
 import { lifecycleScenario } from './lifecycle.ts';
 import { slowstartScenario } from './slowstart.ts';
+import { costScenario } from './cost.ts';
 import type { Scenario } from './types.ts';
 
-export const SCENARIOS: readonly Scenario[] = [handshakeScenario, holScenario, slowstartScenario, lifecycleScenario];
+export const SCENARIOS: readonly Scenario[] = [handshakeScenario, holScenario, slowstartScenario, lifecycleScenario, costScenario];
 
 export function scenarioNames(): string[] {
   return SCENARIOS.map((s) => s.name);

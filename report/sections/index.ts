@@ -3,9 +3,10 @@ import { handshakeSection } from './handshake.ts';
 import { slowstartSection } from './slowstart.ts';
 import { holSection } from './hol.ts';
 import { lifecycleSection } from './lifecycle.ts';
+import { costSection } from './cost.ts';
 import type { ReportSection } from './types.ts';
 
-export const SECTIONS: readonly ReportSection[] = [handshakeSection, slowstartSection, holSection, lifecycleSection];
+export const SECTIONS: readonly ReportSection[] = [handshakeSection, slowstartSection, holSection, lifecycleSection, costSection];
 
 export function sectionFor(scenario: string): ReportSection | undefined {
   return SECTIONS.find((s) => s.scenario === scenario);

@@ -1,0 +1,532 @@
+/**
+ * The cost scenario's section (C6, C11), from cost.csv of the run: one row per measured figure (metric, value,
+ * unit) with the case's tags. C6: what each idle kept-alive connection costs the server, h1 vs h2, and what
+ * clients see past the server's FD limit. C11: churn without keep-alive against keep-alive at the same rates.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCsv } from '../../bench/results/csv-file.ts';
+import type { CsvRow, RunFolder } from '../load-run.ts';
+import type { Cell, ChartSpec, ReportSection, SectionOutput, Table, Verdict } from './types.ts';
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+/** Below this kernel TCP memory per idle connection, idle sockets are said to hold no buffer memory. */
+export const IDLE_BUFFER_NEGLIGIBLE_BYTES = 512;
+
+export function loadCostRows(run: Pick<RunFolder, 'dir'>): CsvRow[] {
+  const path = join(run.dir, 'cost.csv');
+  return existsSync(path) ? readCsv(path, ['part', 'case_key', 'metric', 'value']) : [];
+}
+
+const num = (s: string | undefined): number | null => (s === undefined || s === '' || !Number.isFinite(Number(s)) ? null : Number(s));
+
+/** The value of one metric of one case (the last row when repeated). */
+function metricOf(rows: readonly CsvRow[], case_key: string, metric: string): number | null {
+  let v: number | null = null;
+  for (const r of rows) if (r.case_key === case_key && r.metric === metric) v = num(r.value);
+  return v;
+}
+
+function caseKeys(rows: readonly CsvRow[], part: string): string[] {
+  return [...new Set(rows.filter((r) => r.part === part).map((r) => r.case_key ?? ''))];
+}
+
+function tagOf(rows: readonly CsvRow[], case_key: string, tag: string): string {
+  return rows.find((r) => r.case_key === case_key)?.[tag] ?? '';
+}
+
+const kb = (b: number | null): string => (b === null ? 'n/a' : `${(b / 1024).toFixed(1)} KiB`);
+const ms = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(2)} ms`);
+
+export interface IdlePoint {
+  profile: string;
+  protocol: string;
+  connections: number;
+  rss_per_conn_bytes: number | null;
+  heap_per_conn_bytes: number | null;
+  fds_per_conn: number | null;
+  tcp_mem_per_conn_bytes: number | null;
+  server_rss_bytes: number | null;
+  active_p50_ms: number | null;
+  active_p99_ms: number | null;
+  eventloop_delay_p99_ms: number | null;
+  crowd_open: number | null;
+}
+
+export function idlePoints(rows: readonly CsvRow[]): IdlePoint[] {
+  return caseKeys(rows, 'idle').map((k) => {
+    const n = Number(tagOf(rows, k, 'connections'));
+    const open = metricOf(rows, k, 'crowd_open');
+    return {
+      profile: tagOf(rows, k, 'profile'),
+      protocol: tagOf(rows, k, 'protocol'),
+      connections: n,
+      rss_per_conn_bytes: metricOf(rows, k, 'rss_per_conn_bytes'),
+      heap_per_conn_bytes: metricOf(rows, k, 'heap_per_conn_bytes'),
+      fds_per_conn: metricOf(rows, k, 'fds_per_conn'),
+      tcp_mem_per_conn_bytes: metricOf(rows, k, 'sock_mem_per_conn_bytes'),
+      server_rss_bytes: metricOf(rows, k, 'server_rss_bytes'),
+      active_p50_ms: metricOf(rows, k, 'active_p50_ms'),
+      active_p99_ms: metricOf(rows, k, 'active_p99_ms'),
+      eventloop_delay_p99_ms: metricOf(rows, k, 'eventloop_delay_p99_ms'),
+      crowd_open: open,
+    };
+  });
+}
+
+export interface LoadPoint {
+  part: string;
+  profile: string;
+  keep_alive: boolean;
+  rate_rps: number;
+  max_requests_per_socket: string;
+  keep_alive_timeout_ms: string;
+  throughput_rps: number | null;
+  error_pct: number | null;
+  latency_p50_ms: number | null;
+  latency_p99_ms: number | null;
+  client_cpu_per_req_us: number | null;
+  server_cpu_per_req_us: number | null;
+  server_conns_per_req: number | null;
+  client_time_wait_delta: number | null;
+  server_time_wait_delta: number | null;
+}
+
+export function loadPoints(rows: readonly CsvRow[], part: 'churn' | 'ports' | 'limits'): LoadPoint[] {
+  return caseKeys(rows, part).map((k) => ({
+    part,
+    profile: tagOf(rows, k, 'profile'),
+    keep_alive: tagOf(rows, k, 'keep_alive') === '1',
+    rate_rps: Number(tagOf(rows, k, 'rate_rps')),
+    max_requests_per_socket: tagOf(rows, k, 'max_requests_per_socket'),
+    keep_alive_timeout_ms: tagOf(rows, k, 'keep_alive_timeout_ms'),
+    throughput_rps: metricOf(rows, k, 'throughput_rps'),
+    error_pct: metricOf(rows, k, 'error_pct'),
+    latency_p50_ms: metricOf(rows, k, 'latency_p50_ms'),
+    latency_p99_ms: metricOf(rows, k, 'latency_p99_ms'),
+    client_cpu_per_req_us: metricOf(rows, k, 'client_cpu_per_req_us'),
+    server_cpu_per_req_us: metricOf(rows, k, 'server_cpu_per_req_us'),
+    server_conns_per_req: metricOf(rows, k, 'server_conns_per_req'),
+    client_time_wait_delta: metricOf(rows, k, 'client_time_wait_delta'),
+    server_time_wait_delta: metricOf(rows, k, 'server_time_wait_delta'),
+  }));
+}
+
+export interface FdLimitCase {
+  protocol: string;
+  nofile_limit: number | null;
+  crowd: number;
+  outcomes: Record<string, number>;
+  probes_before_ok: number;
+  probes_at_limit_ok: number;
+  probes_at_limit: number;
+  probes_after_ok: number;
+  probes_after: number;
+  alive_after: boolean;
+  at_limit_errors: string[];
+}
+
+export function fdLimitCases(rows: readonly CsvRow[]): FdLimitCase[] {
+  return caseKeys(rows, 'fdlimit').map((k) => {
+    const mine = rows.filter((r) => r.case_key === k);
+    const outcomes: Record<string, number> = {};
+    for (const r of mine.filter((x) => x.metric === 'crowd_outcome')) outcomes[r.detail ?? '?'] = num(r.value) ?? 0;
+    const probes = (phase: string): CsvRow[] => mine.filter((r) => r.metric === `probe_${phase}_ok`);
+    const okCount = (phase: string): number => probes(phase).filter((r) => r.value === '1').length;
+    return {
+      protocol: tagOf(rows, k, 'protocol'),
+      nofile_limit: metricOf(rows, k, 'server_nofile_limit'),
+      crowd: Number(tagOf(rows, k, 'connections')),
+      outcomes,
+      probes_before_ok: okCount('before'),
+      probes_at_limit_ok: okCount('at_limit'),
+      probes_at_limit: probes('at_limit').length,
+      probes_after_ok: okCount('after_close'),
+      probes_after: probes('after_close').length,
+      alive_after: metricOf(rows, k, 'server_alive_after') === 1,
+      at_limit_errors: probes('at_limit').filter((r) => r.value !== '1').map((r) => r.detail ?? ''),
+    };
+  });
+}
+
+function c6Verdict(idle: IdlePoint[], fd: FdLimitCase[]): Verdict {
+  const largest = (p: string): IdlePoint | undefined =>
+    idle.filter((x) => x.protocol === p && x.connections > 0).sort((a, b) => b.connections - a.connections)[0];
+  const h1 = largest('h1');
+  const h2 = largest('h2');
+  if (!h1 && !h2) return { claim: 'C6', kind: 'not_run', figure: 'no idle-connection case in this run', numbers: {} };
+  const fdsOk = [h1, h2].every((x) => !x || (x.fds_per_conn !== null && x.fds_per_conn >= 0.9));
+  const memOk = [h1, h2].every((x) => !x || (x.rss_per_conn_bytes ?? 0) + (x.heap_per_conn_bytes ?? 0) > 1024);
+  const buffers = [h1, h2].map((x) => x?.tcp_mem_per_conn_bytes ?? null).filter((v): v is number => v !== null);
+  const buffersNegligible = buffers.length > 0 && buffers.every((b) => b < IDLE_BUFFER_NEGLIGIBLE_BYTES);
+  const limitHit = fd.some((c) => c.probes_at_limit_ok < c.probes_at_limit);
+  const recovered = fd.length > 0 && fd.every((c) => c.alive_after && c.probes_after_ok === c.probes_after);
+  const fig = (x: IdlePoint | undefined, p: string): string =>
+    x
+      ? `${p} at ${x.connections} idle: ${x.fds_per_conn?.toFixed(2) ?? 'n/a'} FD, ${kb(x.rss_per_conn_bytes)} RSS, ${kb(x.heap_per_conn_bytes)} heap per connection`
+      : `${p} not measured`;
+  const figure = `${fig(h1, 'h1')}; ${fig(h2, 'h2')}; kernel TCP memory ${buffers.map((b) => `${b.toFixed(0)} B`).join(' / ') || 'n/a'} per idle connection${
+    fd.length ? `; past the FD limit new clients ${limitHit ? 'failed' : 'did not fail'} and the server ${recovered ? 'stayed up and served again once connections closed' : 'did not recover'}` : ''
+  }`;
+  const numbers = {
+    h1_rss_per_conn_bytes: h1?.rss_per_conn_bytes ?? null,
+    h1_heap_per_conn_bytes: h1?.heap_per_conn_bytes ?? null,
+    h2_rss_per_conn_bytes: h2?.rss_per_conn_bytes ?? null,
+    h2_heap_per_conn_bytes: h2?.heap_per_conn_bytes ?? null,
+    h1_fds_per_conn: h1?.fds_per_conn ?? null,
+    h2_fds_per_conn: h2?.fds_per_conn ?? null,
+    connections_max: Math.max(h1?.connections ?? 0, h2?.connections ?? 0),
+  };
+  const rule = 'confirmed when each idle connection holds ≥ 0.9 FD and > 1 KiB of server memory; "depends" when the kernel holds no buffer memory for idle sockets (only FDs and process memory)';
+  if (!fdsOk || !memOk) return { claim: 'C6', kind: 'refuted', figure, reason: 'idle connections held no FD or no measurable memory', numbers, rule };
+  if (buffersNegligible)
+    return { claim: 'C6', kind: 'depends', figure, reason: 'FDs and process memory yes; socket buffers are not allocated while a connection is idle', numbers, rule };
+  return { claim: 'C6', kind: 'confirmed', figure, numbers, rule };
+}
+
+/** A run fell behind its target rate: errors or unsent requests, short of the rate, or queueing (p50 ≫ the other mode's). */
+export function fellBehind(p: LoadPoint, other: LoadPoint): boolean {
+  if ((p.error_pct ?? 0) > 1) return true;
+  if (p.throughput_rps !== null && p.throughput_rps < 0.95 * p.rate_rps) return true;
+  return p.latency_p50_ms !== null && other.latency_p50_ms !== null && p.latency_p50_ms > 10 * other.latency_p50_ms;
+}
+
+/** The lowest rate where no-keep-alive failed (> 1 % errors) with the narrowed port range, and keep-alive's errors there. */
+export function portFailure(ports: readonly LoadPoint[]): { rate_rps: number; noka_error_pct: number; ka_error_pct: number | null } | null {
+  const failed = ports.filter((p) => !p.keep_alive && (p.error_pct ?? 0) > 1).sort((a, b) => a.rate_rps - b.rate_rps)[0];
+  if (!failed) return null;
+  const ka = ports.filter((p) => p.keep_alive && p.rate_rps >= failed.rate_rps).sort((a, b) => a.rate_rps - b.rate_rps)[0];
+  return { rate_rps: failed.rate_rps, noka_error_pct: failed.error_pct ?? 0, ka_error_pct: ka?.error_pct ?? null };
+}
+
+function c11Verdict(churn: LoadPoint[], ports: LoadPoint[] = [], port_range = ''): Verdict {
+  const pairs: Array<{ ka: LoadPoint; noka: LoadPoint }> = [];
+  for (const noka of churn.filter((p) => !p.keep_alive)) {
+    const ka = churn.find((p) => p.keep_alive && p.profile === noka.profile && p.rate_rps === noka.rate_rps);
+    if (ka) pairs.push({ ka, noka });
+  }
+  if (pairs.length === 0) return { claim: 'C11', kind: 'not_run', figure: 'no churn pair (same rate with and without keep-alive) in this run', numbers: {} };
+  const cpu = (p: LoadPoint): number | null =>
+    p.client_cpu_per_req_us === null || p.server_cpu_per_req_us === null ? null : p.client_cpu_per_req_us + p.server_cpu_per_req_us;
+  const ratios = pairs.map(({ ka, noka }) => {
+    const a = cpu(ka);
+    const b = cpu(noka);
+    return a && b ? b / a : null;
+  });
+  const worseEverywhere = pairs.every(({ ka, noka }, i) => (ratios[i] ?? 0) > 1 && (noka.latency_p50_ms ?? 0) >= (ka.latency_p50_ms ?? 0));
+  const failing = pairs.filter(({ noka, ka }) => fellBehind(noka, ka)).map(({ noka }) => `${noka.rate_rps} rps on ${noka.profile}`);
+  const kaFailing = pairs.filter(({ noka, ka }) => fellBehind(noka, ka) && fellBehind(ka, noka)).length;
+  const valid = ratios.filter((r): r is number => r !== null);
+  const medianRatio = valid.length ? [...valid].sort((a, b) => a - b)[Math.floor(valid.length / 2)] ?? null : null;
+  const worst = pairs.reduce((w, p) => ((p.noka.latency_p50_ms ?? 0) - (p.ka.latency_p50_ms ?? 0) > (w.noka.latency_p50_ms ?? 0) - (w.ka.latency_p50_ms ?? 0) ? p : w));
+  const pf = portFailure(ports);
+  const portText = ports.length
+    ? pf
+      ? `; with the client's ephemeral ports narrowed to ${port_range}, no-keep-alive failed ${pf.noka_error_pct.toFixed(1)} % of requests from ${pf.rate_rps} rps, keep-alive ${pf.ka_error_pct?.toFixed(1) ?? 'n/a'} %`
+      : `; with the client's ephemeral ports narrowed to ${port_range}, no-keep-alive did not fail at the rates tried`
+    : '';
+  const figure = `without keep-alive each request cost ${medianRatio?.toFixed(2) ?? 'n/a'}× the CPU (client + server, median over ${pairs.length} rate×profile pairs); p50 ${ms(worst.noka.latency_p50_ms)} vs ${ms(worst.ka.latency_p50_ms)} at ${worst.noka.rate_rps} rps on ${worst.noka.profile}; no-keep-alive ${failing.length ? `fell behind (> 1 % errors or unsent, < 95 % of the rate, or p50 > 10× keep-alive's) at ${failing.join(', ')}` : 'kept up at every rate'}, keep-alive at ${kaFailing} of those${portText}`;
+  const numbers = { cpu_ratio_median: medianRatio, pairs: pairs.length, failing_rates: failing.length, port_failure_rate_rps: pf?.rate_rps ?? null };
+  const rule = 'refuted when turning keep-alive off costs more CPU per request and no less latency at every measured rate; "depends" otherwise';
+  if (worseEverywhere)
+    return {
+      claim: 'C11',
+      kind: 'refuted',
+      figure,
+      reason: 'even for short requests at high churn keep-alive is cheaper per request; turning it off only saves what idle connections hold (C6)',
+      numbers,
+      rule,
+    };
+  return { claim: 'C11', kind: 'depends', figure, reason: 'no-keep-alive was not worse at every rate', numbers, rule };
+}
+
+function idleCharts(idle: IdlePoint[]): ChartSpec[] {
+  const perConn = idle
+    .filter((p) => p.connections > 0)
+    .flatMap((p) => [
+      { connections: p.connections, protocol: p.protocol, what: 'RSS', kib: p.rss_per_conn_bytes === null ? null : p.rss_per_conn_bytes / 1024 },
+      { connections: p.connections, protocol: p.protocol, what: 'V8 heap', kib: p.heap_per_conn_bytes === null ? null : p.heap_per_conn_bytes / 1024 },
+    ]);
+  const lat = idle.flatMap((p) => [
+    { connections: p.connections, protocol: p.protocol, what: 'active client p50', ms: p.active_p50_ms },
+    { connections: p.connections, protocol: p.protocol, what: 'active client p99', ms: p.active_p99_ms },
+    { connections: p.connections, protocol: p.protocol, what: 'event-loop delay p99', ms: p.eventloop_delay_p99_ms },
+  ]);
+  return [
+    {
+      id: 'cost-idle-memory',
+      title: 'C6: server memory per idle kept-alive connection, h1 vs h2',
+      caption: '(RSS or heap with the crowd − before it) ÷ connections, on a fresh server per case; small crowds are dominated by allocator granularity and GC timing.',
+      spec: {
+        $schema: SCHEMA,
+        data: { values: perConn },
+        facet: { column: { field: 'what', type: 'nominal', title: null } },
+        spec: {
+          width: 220,
+          mark: 'bar',
+          encoding: {
+            x: { field: 'connections', type: 'ordinal', title: 'idle connections' },
+            xOffset: { field: 'protocol' },
+            y: { field: 'kib', type: 'quantitative', title: 'KiB per connection' },
+            color: { field: 'protocol', type: 'nominal', title: null },
+            tooltip: [{ field: 'protocol' }, { field: 'connections' }, { field: 'kib', format: '.1f' }],
+          },
+        },
+      } as ChartSpec['spec'],
+    },
+    {
+      id: 'cost-idle-latency',
+      title: 'C6: an active client and the event loop with the idle crowd present',
+      caption: 'Sequential requests on one kept-alive connection while N other connections sit idle; event-loop delay from perf_hooks.monitorEventLoopDelay in the server.',
+      spec: {
+        $schema: SCHEMA,
+        data: { values: lat },
+        facet: { column: { field: 'what', type: 'nominal', title: null } },
+        spec: {
+          width: 180,
+          mark: { type: 'line', point: true },
+          encoding: {
+            x: { field: 'connections', type: 'ordinal', title: 'idle connections' },
+            y: { field: 'ms', type: 'quantitative', title: 'ms' },
+            color: { field: 'protocol', type: 'nominal', title: null },
+            tooltip: [{ field: 'protocol' }, { field: 'connections' }, { field: 'ms', format: '.2f' }],
+          },
+        },
+      } as ChartSpec['spec'],
+    },
+  ];
+}
+
+function fdChart(fd: FdLimitCase[]): ChartSpec {
+  const values = fd.flatMap((c) => Object.entries(c.outcomes).map(([outcome, count]) => ({ protocol: c.protocol, outcome, count })));
+  return {
+    id: 'cost-fd-limit',
+    title: 'C6: what clients see past the server’s FD limit',
+    caption: `A server under prlimit --nofile=${fd[0]?.nofile_limit ?? '?'} and a crowd of ${fd[0]?.crowd ?? '?'} connections: ok = got its answer and stays open; eof / ECONNRESET = accepted by the kernel, then dropped by the server.`,
+    spec: {
+      $schema: SCHEMA,
+      data: { values },
+      width: 420,
+      mark: 'bar',
+      encoding: {
+        y: { field: 'protocol', type: 'nominal', title: null },
+        x: { field: 'count', type: 'quantitative', stack: 'zero', title: 'connections' },
+        color: {
+          field: 'outcome',
+          type: 'nominal',
+          title: 'outcome',
+          scale: { domain: ['ok', ...new Set(values.map((v) => v.outcome).filter((o) => o !== 'ok'))], range: ['#9aa5b1', '#d62728', '#ff7f0e', '#8c564b', '#e377c2', '#7f7f7f'] },
+        },
+        tooltip: [{ field: 'protocol' }, { field: 'outcome' }, { field: 'count' }],
+      },
+    } as ChartSpec['spec'],
+  };
+}
+
+function churnCharts(churn: LoadPoint[]): ChartSpec[] {
+  const tag = (p: LoadPoint): string => (p.keep_alive ? 'keep-alive' : 'no keep-alive');
+  const long = churn.flatMap((p) => [
+    { profile: p.profile, rate_rps: p.rate_rps, mode: tag(p), what: 'achieved rps', value: p.throughput_rps },
+    { profile: p.profile, rate_rps: p.rate_rps, mode: tag(p), what: 'p50 latency (ms)', value: p.latency_p50_ms },
+    { profile: p.profile, rate_rps: p.rate_rps, mode: tag(p), what: 'p99 latency (ms)', value: p.latency_p99_ms },
+    {
+      profile: p.profile,
+      rate_rps: p.rate_rps,
+      mode: tag(p),
+      what: 'CPU per request, client + server (µs)',
+      value: p.client_cpu_per_req_us === null || p.server_cpu_per_req_us === null ? null : p.client_cpu_per_req_us + p.server_cpu_per_req_us,
+    },
+    { profile: p.profile, rate_rps: p.rate_rps, mode: tag(p), what: 'errors + unsent (%)', value: p.error_pct },
+  ]);
+  return [
+    {
+      id: 'cost-churn',
+      title: 'C11: churn without keep-alive vs keep-alive at fixed request rates (open loop)',
+      caption: 'Each point is one run at a fixed arrival rate; latency counts from the intended send time, so a side that falls behind shows as queueing and unsent requests.',
+      spec: {
+        $schema: SCHEMA,
+        data: { values: long },
+        facet: {
+          row: { field: 'what', type: 'nominal', title: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } },
+          column: { field: 'profile', type: 'nominal', title: null },
+        },
+        resolve: { scale: { y: 'independent' } },
+        spec: {
+          width: 220,
+          height: 120,
+          mark: { type: 'line', point: true },
+          encoding: {
+            x: { field: 'rate_rps', type: 'quantitative', title: 'target rate (rps)' },
+            y: { field: 'value', type: 'quantitative', title: null, axis: { format: ',.6~g' } },
+            color: { field: 'mode', type: 'nominal', title: null },
+            tooltip: [{ field: 'mode' }, { field: 'rate_rps' }, { field: 'value', format: '.2f' }],
+          },
+        },
+      } as ChartSpec['spec'],
+    },
+  ];
+}
+
+function limitsChart(limits: LoadPoint[]): ChartSpec {
+  const label = (p: LoadPoint): string => `maxRequests ${p.max_requests_per_socket || '0'}, keepAlive ${p.keep_alive_timeout_ms} ms`;
+  return {
+    id: 'cost-limits',
+    title: 'Server limits: how often connections are recycled, and the tail',
+    caption: 'New connections per request (server accepts ÷ answers) and p99 latency at one fixed open-loop rate.',
+    spec: {
+      $schema: SCHEMA,
+      data: {
+        values: limits.flatMap((p) => [
+          { case: label(p), what: 'new connections per request', value: p.server_conns_per_req },
+          { case: label(p), what: 'p99 latency (ms)', value: p.latency_p99_ms },
+        ]),
+      },
+      facet: { column: { field: 'what', type: 'nominal', title: null } },
+      resolve: { scale: { x: 'independent' } },
+      spec: {
+        width: 200,
+        mark: 'bar',
+        encoding: {
+          y: { field: 'case', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } },
+          x: { field: 'value', type: 'quantitative', title: null },
+          tooltip: [{ field: 'case' }, { field: 'value', format: '.3f' }],
+        },
+      },
+    } as ChartSpec['spec'],
+  };
+}
+
+const r1 = (v: number | null): Cell => (v === null ? null : Math.round(v * 10) / 10);
+
+export function buildCostSection(rows: readonly CsvRow[]): SectionOutput {
+  const idle = idlePoints(rows);
+  const fd = fdLimitCases(rows);
+  const churn = loadPoints(rows, 'churn');
+  const ports = loadPoints(rows, 'ports');
+  const limits = loadPoints(rows, 'limits');
+  const specs: ChartSpec[] = [];
+  const tables: Table[] = [];
+  if (idle.length) {
+    specs.push(...idleCharts(idle));
+    tables.push({
+      title: 'Idle kept-alive connections (C6)',
+      columns: [
+        { label: 'protocol' },
+        { label: 'idle connections', numeric: true },
+        { label: 'open', numeric: true },
+        { label: 'RSS per conn', unit: 'KiB', numeric: true },
+        { label: 'heap per conn', unit: 'KiB', numeric: true },
+        { label: 'FDs per conn', numeric: true },
+        { label: 'kernel TCP mem per conn', unit: 'B', numeric: true },
+        { label: 'active p50', unit: 'ms', numeric: true },
+        { label: 'active p99', unit: 'ms', numeric: true },
+        { label: 'event-loop p99', unit: 'ms', numeric: true },
+      ],
+      rows: idle.map((p) => [
+        p.protocol,
+        p.connections,
+        p.crowd_open,
+        r1(p.rss_per_conn_bytes === null ? null : p.rss_per_conn_bytes / 1024),
+        r1(p.heap_per_conn_bytes === null ? null : p.heap_per_conn_bytes / 1024),
+        p.fds_per_conn,
+        r1(p.tcp_mem_per_conn_bytes),
+        p.active_p50_ms,
+        p.active_p99_ms,
+        p.eventloop_delay_p99_ms,
+      ]),
+    });
+  }
+  if (fd.length) {
+    specs.push(fdChart(fd));
+    tables.push({
+      title: 'Past the FD limit',
+      columns: [
+        { label: 'protocol' },
+        { label: 'RLIMIT_NOFILE', numeric: true },
+        { label: 'crowd', numeric: true },
+        { label: 'crowd outcomes' },
+        { label: 'new client before', numeric: true },
+        { label: 'new client at limit' },
+        { label: 'after the crowd closed' },
+        { label: 'server alive' },
+      ],
+      rows: fd.map((c) => [
+        c.protocol,
+        c.nofile_limit,
+        c.crowd,
+        Object.entries(c.outcomes).map(([k, v]) => `${k} ${v}`).join(', '),
+        c.probes_before_ok,
+        `${c.probes_at_limit_ok}/${c.probes_at_limit} ok (${c.at_limit_errors.join('; ')})`,
+        `${c.probes_after_ok}/${c.probes_after} ok`,
+        c.alive_after ? 'yes' : 'no',
+      ]),
+    });
+  }
+  if (churn.length) specs.push(...churnCharts(churn));
+  const loadTable = (title: string, pts: LoadPoint[], extra: 'none' | 'limits'): Table => ({
+    title,
+    columns: [
+      { label: 'profile' },
+      ...(extra === 'limits' ? [{ label: 'maxRequestsPerSocket' }, { label: 'keepAliveTimeout', unit: 'ms' }] : [{ label: 'keep-alive' }]),
+      { label: 'target', unit: 'rps', numeric: true },
+      { label: 'achieved', unit: 'rps', numeric: true },
+      { label: 'errors + unsent', unit: '%', numeric: true },
+      { label: 'p50', unit: 'ms', numeric: true },
+      { label: 'p99', unit: 'ms', numeric: true },
+      { label: 'client CPU/req', unit: 'µs', numeric: true },
+      { label: 'server CPU/req', unit: 'µs', numeric: true },
+      { label: 'new conns/req', numeric: true },
+      { label: 'TIME_WAIT +client', numeric: true },
+      { label: 'TIME_WAIT +server', numeric: true },
+    ],
+    rows: pts.map((p) => [
+      p.profile,
+      ...(extra === 'limits' ? [p.max_requests_per_socket || '0', p.keep_alive_timeout_ms] : [p.keep_alive ? 'yes' : 'no']),
+      p.rate_rps,
+      p.throughput_rps,
+      r1(p.error_pct),
+      p.latency_p50_ms,
+      p.latency_p99_ms,
+      r1(p.client_cpu_per_req_us),
+      r1(p.server_cpu_per_req_us),
+      p.server_conns_per_req,
+      p.client_time_wait_delta,
+      p.server_time_wait_delta,
+    ]),
+  });
+  if (churn.length) tables.push(loadTable('Churn with and without keep-alive (C11)', churn, 'none'));
+  if (ports.length) {
+    const range = rows.find((r) => r.part === 'ports')?.port_range ?? '';
+    tables.push(loadTable(`Narrowed client ip_local_port_range ${range} (C11)`, ports, 'none'));
+  }
+  if (limits.length) {
+    specs.push(limitsChart(limits));
+    tables.push(loadTable('Server limits (maxRequestsPerSocket, keepAliveTimeout)', limits, 'limits'));
+  }
+  const nofile = rows.find((r) => r.metric === 'crowd_agent_nofile')?.value;
+  return {
+    claimSentence:
+      'Idle keep-alive connections cost the server file descriptors and memory (C6); turning keep-alive off for short, high-churn traffic trades that for handshakes, CPU, TIME_WAIT and ports (C11).',
+    verdicts: [c6Verdict(idle, fd), c11Verdict(churn, ports, rows.find((r) => r.part === 'ports')?.port_range ?? '')],
+    specs,
+    tables,
+    caveats: [
+      'Per-connection memory is (with crowd − before) ÷ N on a fresh server, without a forced GC: heap figures move with GC timing, RSS with allocator granularity; trust the largest N most.',
+      'Kernel socket memory per connection is the sum of skmem r+t+f+w+o+bl (ss -tm) over the server namespace\'s TCP sockets, with the crowd − before; /proc/net/sockstat `mem` is also in cost.csv but counted host-wide.',
+      'The client holds the idle crowd in a separate agent process' + (nofile ? ` (RLIMIT_NOFILE ${nofile}: root here cannot raise the hard limit, Node raises the soft one to it)` : '') + '.',
+      'TIME_WAIT counts are deltas over one run; TIME_WAIT lasts 60 s, so a run can still see sockets of the run before it. The side that closes first keeps it: with Connection: close the server usually closes first.',
+      'The load driver counts errors as timeouts, resets and other: the narrowed-port-range failures are "other" (connect errors) and their errno is not recorded. A side experiment on the same link (128 ports, Connection: close) gave EADDRNOTAVAIL with all 128 ports in client TIME_WAIT when the client closed right after the response, and no failure at all when it waited for the server\'s FIN: who closes first decides whether the client runs out of ports.',
+      'Each churn, port and limit case is one open-loop run (no repetitions, no CI): p99 figures of single runs on a busy machine move by several ×.',
+      'Server and client share a 2-core machine: CPU per request and the rate where a mode falls behind are figures of this machine under its load at the time. CPU per request is (utime + stime over the run) ÷ answers, so each process\'s fixed background work weighs more at low rates.',
+    ],
+  };
+}
+
+export const costSection: ReportSection = {
+  scenario: 'cost',
+  claims: ['C6', 'C11'],
+  title: 'The cost of connections: idle crowds, FD limits and churn',
+  build(run: RunFolder): SectionOutput {
+    return buildCostSection(loadCostRows(run));
+  },
+};

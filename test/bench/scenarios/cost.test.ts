@@ -1,0 +1,233 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requirePrivileged } from '../../helpers/privileged.ts';
+import { openTunLink } from '../../../netem/tun.ts';
+import { listNetns, newRunId, readNamespaceSysctls } from '../../../netem/topology.ts';
+import { startServer } from '../../../servers/launch.ts';
+import { CsvAppender, readCsv } from '../../../bench/results/csv-file.ts';
+import { Progress } from '../../../bench/lib/progress.ts';
+import { startAgent } from '../../../bench/drivers/agent-client.ts';
+import type { BenchOptions, RunningServer, ScenarioContext } from '../../../bench/scenarios/types.ts';
+import type { Calibration } from '../../../netem/calibrate.ts';
+import type { Profile } from '../../../netem/link.ts';
+import { costWriter, cpuTimeMs, parseSkmem, parseSockstat, quantile } from '../../../bench/scenarios/cost-common.ts';
+import { startCrowdAgent } from '../../../bench/scenarios/cost-agent.ts';
+import { FD_LIMIT, FD_LIMIT_CROWD, idleCase, runFdLimit } from '../../../bench/scenarios/cost-idle.ts';
+import { PORT_RANGE_NARROW, runChurn, runPorts } from '../../../bench/scenarios/cost-churn.ts';
+import { costScenario, isLocalProfile } from '../../../bench/scenarios/cost.ts';
+import { buildCostSection, fdLimitCases, idlePoints, loadPoints, portFailure } from '../../../report/sections/cost.ts';
+import type { CsvRow } from '../../../report/load-run.ts';
+
+test('cost: parsers, quantile, CPU time and the plan', () => {
+  const ss = parseSockstat('sockets: used 10\nTCP: inuse 7 orphan 1 tw 3 alloc 9 mem 4\nUDP: inuse 0 mem 0\n');
+  assert.deepEqual(ss, { tcp_inuse: 7, tcp_orphan: 1, tcp_tw: 3, tcp_alloc: 9, tcp_mem_pages: 4 });
+  assert.throws(() => parseSockstat('nothing'));
+  const mem = parseSkmem(
+    'ESTAB 0 0 1.1.1.1:1 2.2.2.2:2\n\t skmem:(r0,rb131072,t0,tb46080,f1920,w512,o0,bl0,d0)\nESTAB 0 0 1.1.1.1:1 2.2.2.2:3\n\t skmem:(r100,rb131072,t8,tb46080,f0,w0,o0,bl0,d3)\n',
+  );
+  // rb/tb are limits, d is drops: neither is memory held.
+  assert.deepEqual(mem, { sockets: 2, alloc_bytes: 1920 + 512 + 100 + 8 });
+  assert.equal(quantile([1, 2, 3, 4], 0.5), 2);
+  assert.equal(quantile([1, 2, 3, 4], 0.99), 4);
+  assert.equal(quantile([], 0.5), null);
+  const cpu = cpuTimeMs(process.pid);
+  assert.ok(cpu !== null && cpu > 0, `this process has used CPU: ${cpu}`);
+  assert.equal(cpuTimeMs(2 ** 22 + 12345), null);
+  assert.ok(isLocalProfile(1) && !isLocalProfile(50));
+  const quick = costScenario.plannedUnits({ quick: true, requests: null } as unknown as BenchOptions);
+  const full = costScenario.plannedUnits({ quick: false, requests: null } as unknown as BenchOptions);
+  assert.ok(quick > 0 && quick < full);
+});
+
+function row(part: string, case_key: string, tags: Record<string, string>, metric: string, value: number | string, detail = ''): CsvRow {
+  return { part, case_key, profile: 'lan', metric, value: String(value), detail, ...tags };
+}
+
+function idleRows(protocol: string, n: number, rss: number, heap: number, fds: number, sock: number): CsvRow[] {
+  const k = `cost/part=idle/protocol=${protocol}/connections=${n}/profile=lan`;
+  const t = { protocol, connections: String(n) };
+  return [
+    row('idle', k, t, 'crowd_open', n),
+    row('idle', k, t, 'rss_per_conn_bytes', rss),
+    row('idle', k, t, 'heap_per_conn_bytes', heap),
+    row('idle', k, t, 'fds_per_conn', fds),
+    row('idle', k, t, 'sock_mem_per_conn_bytes', sock),
+    row('idle', k, t, 'active_p99_ms', 2),
+  ];
+}
+
+function churnRows(ka: boolean, rate: number, cpu: number, p50: number, err: number): CsvRow[] {
+  const k = `cost/part=churn/protocol=h1/keep_alive=${ka ? 1 : 0}/rate_rps=${rate}/profile=lan`;
+  const t = { protocol: 'h1', keep_alive: ka ? '1' : '0', rate_rps: String(rate) };
+  return [
+    row('churn', k, t, 'throughput_rps', rate),
+    row('churn', k, t, 'client_cpu_per_req_us', cpu),
+    row('churn', k, t, 'server_cpu_per_req_us', cpu),
+    row('churn', k, t, 'latency_p50_ms', p50),
+    row('churn', k, t, 'error_pct', err),
+  ];
+}
+
+test('cost report: points, verdicts and charts from cost.csv rows', () => {
+  const rows: CsvRow[] = [
+    ...idleRows('h1', 1000, 10_000, 7_000, 1, 0),
+    ...idleRows('h2', 1000, 27_000, 5_000, 1, 0),
+    ...idleRows('h1', 100, 0, 20_000, 1, 0),
+    ...churnRows(true, 100, 300, 2, 0),
+    ...churnRows(false, 100, 700, 5, 0),
+    ...churnRows(true, 400, 300, 3, 0),
+    ...churnRows(false, 400, 600, 500, 12),
+  ];
+  const fdk = 'cost/part=fdlimit/protocol=h1/profile=lan';
+  const ft = { protocol: 'h1', connections: '320' };
+  rows.push(
+    row('fdlimit', fdk, ft, 'server_nofile_limit', 256),
+    row('fdlimit', fdk, ft, 'crowd_outcome', 231, 'ok'),
+    row('fdlimit', fdk, ft, 'crowd_outcome', 89, 'eof'),
+    row('fdlimit', fdk, ft, 'probe_before_ok', 1),
+    row('fdlimit', fdk, ft, 'probe_at_limit_ok', 0, 'ECONNRESET'),
+    row('fdlimit', fdk, ft, 'probe_after_close_ok', 1),
+    row('fdlimit', fdk, ft, 'server_alive_after', 1),
+  );
+  const idle = idlePoints(rows);
+  assert.equal(idle.length, 3);
+  assert.equal(idle.find((p) => p.protocol === 'h2')?.rss_per_conn_bytes, 27_000);
+  const fd = fdLimitCases(rows);
+  assert.deepEqual(fd[0]?.outcomes, { ok: 231, eof: 89 });
+  assert.equal(fd[0]?.probes_at_limit_ok, 0);
+  assert.equal(loadPoints(rows, 'churn').length, 4);
+
+  const out = buildCostSection(rows);
+  const c6 = out.verdicts.find((v) => v.claim === 'C6');
+  const c11 = out.verdicts.find((v) => v.claim === 'C11');
+  // Idle sockets held no kernel buffer memory: FDs and process memory only.
+  assert.equal(c6?.kind, 'depends');
+  assert.match(c6?.figure ?? '', /h2 at 1000 idle: 1\.00 FD, 26\.4 KiB RSS/);
+  assert.match(c6?.figure ?? '', /stayed up and served again/);
+  assert.equal(c11?.kind, 'refuted');
+  assert.ok(Math.abs((c11?.numbers.cpu_ratio_median ?? 0) - 7 / 3) < 1e-9);
+  assert.match(c11?.figure ?? '', /fell behind .* at 400 rps on lan/);
+  for (const id of ['cost-idle-memory', 'cost-idle-latency', 'cost-fd-limit', 'cost-churn']) assert.ok(out.specs.some((s) => s.id === id), id);
+
+  // Kernel buffers held while idle turn C6 into confirmed; no-keep-alive cheaper somewhere turns C11 into depends.
+  const held = buildCostSection([...idleRows('h1', 1000, 10_000, 7_000, 1, 4_000), ...churnRows(true, 100, 300, 2, 0), ...churnRows(false, 100, 200, 2, 0)]);
+  assert.equal(held.verdicts[0]?.kind, 'confirmed');
+  assert.equal(held.verdicts[1]?.kind, 'depends');
+  assert.equal(buildCostSection([]).verdicts[0]?.kind, 'not_run');
+
+  // Ports: the lowest failing no-keep-alive rate, against keep-alive at that rate.
+  const portRows = (ka: boolean, rate: number, err: number): CsvRow[] =>
+    churnRows(ka, rate, 300, 2, err).map((r) => ({ ...r, part: 'ports', case_key: r.case_key?.replace('churn', 'ports') ?? '', port_range: '61000-61127' }));
+  const ports = loadPoints([...portRows(true, 100, 0), ...portRows(true, 200, 0), ...portRows(false, 100, 0), ...portRows(false, 200, 43), ...portRows(false, 400, 100)], 'ports');
+  assert.deepEqual(portFailure(ports), { rate_rps: 200, noka_error_pct: 43, ka_error_pct: 0 });
+  assert.equal(portFailure(ports.filter((p) => p.rate_rps === 100)), null);
+});
+
+test('cost on the tun link: idle crowd, FD limit, churn and ports; limits restored, nothing left', { timeout: 300_000 }, async (t) => {
+  if (!requirePrivileged(t)) return;
+  const RTT_MS = 2;
+  const dir = mkdtempSync(join(tmpdir(), 'kab-cost-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const params = { rtt_ms: RTT_MS, jitter_ms: 0, loss_pct: 0, rate_mbit: null, queue_packets: null, mtu_bytes: 1500 };
+  const link = await openTunLink({ runId: newRunId(), params });
+  const namespaces = [link.clientNetns, link.serverNetns].filter((n): n is string => n !== null);
+  const servers: RunningServer[] = [];
+  const agent = await startAgent(link.clientNetns);
+  const crowd = await startCrowdAgent(link.clientNetns, 4_096);
+  const pids = [agent.pid, crowd.pid];
+  try {
+    const profile: Profile = { name: 'test', params, source: 'test' };
+    const calibration: Calibration = { rtt_ms_configured: RTT_MS, connect: null, request: null, goodput_mbit: null, rate_mbit_configured: null, rtt_ms_calibrated: RTT_MS, errors: 0, warnings: [] };
+    const samples: Array<Record<string, unknown>> = [];
+    const ctx: ScenarioContext = {
+      runId: 'test',
+      options: { scenarios: ['cost'], profiles: null, link: 'tun', quick: true, requests: null, out: dir, request_timeout_ms: 5_000, congestion_control: null, slow_start_after_idle: null, argv: [] } as unknown as BenchOptions,
+      profile,
+      link,
+      calibration,
+      congestion_control: 'bbr',
+      agent,
+      async startServer(config) {
+        const handle = await startServer({ ...config, host: link.serverListenHost }, link.serverNetns);
+        pids.push(handle.ready.pid);
+        const s: RunningServer = { handle, target: await link.clientTarget(handle.ready.port), clientTls: () => null };
+        servers.push(s);
+        return s;
+      },
+      record: (r) => void samples.push(r),
+      csv: <C extends string>(name: string, columns: readonly C[]) => new CsvAppender<C>(join(dir, `${name}.csv`), columns),
+      progress: new Progress(process.stderr, true),
+      signal: new AbortController().signal,
+    };
+    const rows = (): CsvRow[] => readCsv(join(dir, 'cost.csv'));
+    const metric = (part: string, m: string, protocol?: string): number[] =>
+      rows()
+        .filter((r) => r.part === part && r.metric === m && (protocol === undefined || r.protocol === protocol))
+        .map((r) => Number(r.value));
+
+    const write = costWriter(ctx);
+    for (const protocol of ['h1', 'h2'] as const) await idleCase(ctx, crowd, write, protocol, 200);
+    for (const protocol of ['h1', 'h2']) {
+      assert.deepEqual(metric('idle', 'crowd_open', protocol), [200]);
+      const fds = metric('idle', 'fds_per_conn', protocol)[0] ?? 0;
+      assert.ok(fds > 0.95 && fds < 1.1, `${protocol}: one FD per idle connection, got ${fds}`);
+      assert.ok((metric('idle', 'heap_per_conn_bytes', protocol)[0] ?? 0) > 0, `${protocol}: the heap grew with the crowd`);
+      assert.equal(metric('idle', 'active_samples', protocol)[0], 20);
+      assert.ok(metric('idle', 'eventloop_delay_p99_ms', protocol).length === 1);
+    }
+    assert.ok(samples.some((s) => s.connections === 200 && s.error === null));
+
+    await runFdLimit(ctx, crowd);
+    for (const protocol of ['h1', 'h2']) {
+      assert.deepEqual(metric('fdlimit', 'server_nofile_limit', protocol), [FD_LIMIT]);
+      const outcomes = rows().filter((r) => r.part === 'fdlimit' && r.protocol === protocol && r.metric === 'crowd_outcome');
+      const ok = Number(outcomes.find((r) => r.detail === 'ok')?.value ?? 0);
+      const failed = outcomes.filter((r) => r.detail !== 'ok').reduce((a, r) => a + Number(r.value), 0);
+      assert.ok(ok > 150 && ok < FD_LIMIT, `${protocol}: fewer connections held than the limit, got ${ok}`);
+      assert.equal(ok + failed, FD_LIMIT_CROWD);
+      assert.ok(failed > 0, `${protocol}: connections past the limit fail`);
+      assert.deepEqual(metric('fdlimit', 'probe_before_ok', protocol), [1]);
+      assert.ok(metric('fdlimit', 'probe_at_limit_ok', protocol).every((v) => v === 0), `${protocol}: a new client fails at the limit`);
+      assert.deepEqual(metric('fdlimit', 'probe_after_close_ok', protocol), [1, 1, 1], `${protocol}: served again once connections closed`);
+      assert.deepEqual(metric('fdlimit', 'server_alive_after', protocol), [1]);
+    }
+
+    const ns = link.clientNetns;
+    assert.ok(ns !== null);
+    const rangeBefore = (await readNamespaceSysctls(ns))['net.ipv4.ip_local_port_range'];
+    assert.notEqual(rangeBefore, PORT_RANGE_NARROW);
+    await runPorts(ctx);
+    assert.equal((await readNamespaceSysctls(ns))['net.ipv4.ip_local_port_range'], rangeBefore, 'port range restored');
+    assert.ok(rows().some((r) => r.part === 'ports' && r.keep_alive === '0' && r.metric === 'server_conns_per_req' && Number(r.value) > 0.9));
+
+    await runChurn(ctx);
+    const ka = loadPoints(rows(), 'churn').filter((p) => p.keep_alive);
+    const noka = loadPoints(rows(), 'churn').filter((p) => !p.keep_alive);
+    assert.equal(ka.length, 2);
+    assert.equal(noka.length, 2);
+    for (const p of ka) assert.ok((p.server_conns_per_req ?? 1) < 0.5, `keep-alive reuses connections: ${p.server_conns_per_req}`);
+    for (const p of noka) assert.ok((p.server_conns_per_req ?? 0) > 0.95, `no keep-alive: a connection per request, got ${p.server_conns_per_req}`);
+    assert.ok([...ka, ...noka].every((p) => p.client_cpu_per_req_us !== null && p.server_cpu_per_req_us !== null));
+    // Every server the parts started was stopped by the part itself.
+    assert.ok(servers.every((s) => !s.handle.alive()));
+  } finally {
+    await crowd.stop();
+    await agent.stop();
+    await Promise.all(servers.map((s) => s.handle.stop()));
+    await link.close();
+  }
+  const left = await listNetns();
+  for (const n of namespaces) assert.ok(!left.includes(n), `namespace ${n} removed`);
+  for (const pid of pids) {
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    assert.equal(alive, false, `process ${pid} is gone`);
+  }
+});
