@@ -132,7 +132,16 @@ export function applyTcpOptions(socket: net.Socket, ka: TcpKeepalive | null, use
 
 // ----- clients -----
 
+/** When each socket was created (connect() called), for a connect time that starts at the SYN. */
+const socketCreated = new WeakMap<net.Socket, number>();
+
 class LcAgent extends http.Agent {
+  override createConnection(options: net.NetConnectOpts, cb?: (err: Error | null, s: net.Socket) => void): net.Socket {
+    const created = performance.now();
+    const s = (http.Agent.prototype as unknown as { createConnection: (o: net.NetConnectOpts, c?: unknown) => net.Socket }).createConnection.call(this, options, cb);
+    socketCreated.set(s, created);
+    return s;
+  }
   constructor(
     opts: http.AgentOptions,
     private readonly spec: LcClientSpec,
@@ -304,6 +313,7 @@ export class LifecycleClients {
         let id = ids.get(socket);
         if (id === undefined) {
           isNew = true;
+          tSocket = socketCreated.get(socket) ?? tSocket;
           id = this.track(c, socket);
           ids.set(socket, id);
           if (socket.connecting) socket.once('connect', () => (tConnect = performance.now()));
@@ -466,6 +476,7 @@ export function idleCloseProbe(q: IdleCloseRequest): Promise<IdleCloseResult> {
     let phase: 'first' | 'idle' | 'reuse' | 'done' = 'first';
     let tReuse = 0;
     let waitTimer: NodeJS.Timeout | undefined;
+    let againTimer: NodeJS.Timeout | undefined;
     const bound = setTimeout(() => finish('bound'), q.wait_ms + q.reuse_timeout_ms + 5_000);
     const finish = (err: string | null): void => {
       if (phase === 'done') return;
@@ -476,6 +487,7 @@ export function idleCloseProbe(q: IdleCloseRequest): Promise<IdleCloseResult> {
       phase = 'done';
       clearTimeout(bound);
       clearTimeout(waitTimer);
+      clearInterval(againTimer);
       socket.destroy();
       resolve(out);
     };
@@ -491,11 +503,8 @@ export function idleCloseProbe(q: IdleCloseRequest): Promise<IdleCloseResult> {
       };
       write();
       // The peer's RST to the first write is only reported on a later write (reading stopped at the FIN).
-      const again = setInterval(write, 250);
-      setTimeout(() => {
-        clearInterval(again);
-        finish('timeout');
-      }, q.reuse_timeout_ms);
+      againTimer = setInterval(write, 250);
+      setTimeout(() => finish('timeout'), q.reuse_timeout_ms);
     };
     socket.setEncoding('latin1');
     socket.on('connect', () => socket.write(`GET ${q.path} HTTP/1.1\r\nHost: x\r\n\r\n`));

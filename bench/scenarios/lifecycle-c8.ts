@@ -172,7 +172,8 @@ export async function runC8(p: PartContext): Promise<void> {
                 trial,
                 x_ms: c.x_ms,
                 y_ms: c.y_ms,
-                gap_ms: gap - c.edge_ms,
+                // The idle time the client really left (timer lag on a busy machine adds to the drawn gap).
+                gap_ms: Math.round((idle_ms - c.edge_ms) * 1000) / 1000,
                 idle_ms,
                 outcome,
                 status: r.status,

@@ -4,7 +4,7 @@
  * strategy's client reports when it learned and whether the request that found out, and the next one, succeeded.
  */
 import { execa } from 'execa';
-import { killTree } from '../lib/child.ts';
+import { signalPid } from '../lib/child.ts';
 import { errorMessage } from '../lib/errors.ts';
 import type { LcClientSpec, LcResult, SocketEvent } from '../drivers/lifecycle-ops.ts';
 import { caseKey, type BenchOptions, type RunningServer } from './types.ts';
@@ -58,7 +58,8 @@ export function detection(
 ): { detect_ms: number | null; how: string | null } {
   let best: { at: number; how: string } | null = null;
   for (const e of events) {
-    if (!preFaultConns.has(e.conn_id) || e.at_epoch_ms < t_fault || e.kind === 'open') continue;
+    // 'close' alone is the client's own destroy (cap, idle timeout); learning shows as a FIN or an error.
+    if (!preFaultConns.has(e.conn_id) || e.at_epoch_ms < t_fault || e.kind === 'open' || e.kind === 'close') continue;
     if (!best || e.at_epoch_ms < best.at) best = { at: e.at_epoch_ms, how: e.kind === 'error' ? `socket error ${e.code ?? ''}`.trim() : `socket ${e.kind}` };
   }
   if (req?.failed_epoch_ms !== null && req?.failed_epoch_ms !== undefined && req.error !== 'cap') {
@@ -114,16 +115,16 @@ export async function runC10(p: PartContext): Promise<void> {
           servers.h2 = await ctx.startServer(serverCfg('h2', ports.h2));
         };
         if (fault === 'process_killed') {
-          killTree(servers.h1.handle.pid, 'SIGKILL');
-          killTree(servers.h2.handle.pid, 'SIGKILL');
+          signalPid(servers.h1.handle.pid, 'SIGKILL');
+          signalPid(servers.h2.handle.pid, 'SIGKILL');
         } else if (fault === 'host_gone') {
           await controls?.setBlackhole(true);
         } else {
           await controls?.setBlackhole(true);
           const fails = [await killSockets(ctx.link.serverNetns, servers.h1.handle.ready.port), await killSockets(ctx.link.serverNetns, servers.h2.handle.ready.port)];
           note = fails.find((f) => f !== null) ?? null;
-          killTree(servers.h1.handle.pid, 'SIGKILL');
-          killTree(servers.h2.handle.pid, 'SIGKILL');
+          signalPid(servers.h1.handle.pid, 'SIGKILL');
+          signalPid(servers.h2.handle.pid, 'SIGKILL');
           await Promise.all([servers.h1.handle.stop(), servers.h2.handle.stop()]);
           await restart();
           await sleep(Math.max(0, t_fault + REBOOT_DOWN_MS - epochNow()));
