@@ -8,7 +8,7 @@
  */
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { createInterface } from 'node:readline';
+import { answerStatsOnStdin } from './process.ts';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emitJsonLine } from '../bench/lib/child.ts';
@@ -185,18 +185,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
-  const rl = createInterface({ input: process.stdin });
-  rl.on('line', (line) => {
-    let msg: { id?: number; op?: string };
-    try {
-      msg = JSON.parse(line) as { id?: number; op?: string };
-    } catch {
-      return;
-    }
-    if (msg.op === 'stats') emitJsonLine({ id: msg.id, ok: true, stats: lb.stats() });
-    else emitJsonLine({ id: msg.id, ok: false, error: `unknown op ${String(msg.op)}` });
-  });
-  rl.on('close', shutdown);
+  answerStatsOnStdin(() => lb.stats(), shutdown);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

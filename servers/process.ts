@@ -133,6 +133,14 @@ export async function serveAsChild(
   process.once('SIGTERM', () => shutdown(0));
   process.once('SIGINT', () => shutdown(0));
 
+  answerStatsOnStdin(() => counters.snapshot(), () => shutdown(0));
+}
+
+/**
+ * The control channel every harness server keeps on stdin: `{id, op:'stats'}` is answered with the stats; EOF
+ * (the harness is gone, even after a SIGKILL) shuts the server down.
+ */
+export function answerStatsOnStdin(stats: () => unknown, shutdown: () => void): void {
   const rl = createInterface({ input: process.stdin });
   rl.on('line', (line) => {
     let msg: { id?: number; op?: string };
@@ -141,10 +149,10 @@ export async function serveAsChild(
     } catch {
       return;
     }
-    if (msg.op === 'stats') emitJsonLine({ id: msg.id, ok: true, stats: counters.snapshot() });
+    if (msg.op === 'stats') emitJsonLine({ id: msg.id, ok: true, stats: stats() });
     else emitJsonLine({ id: msg.id, ok: false, error: `unknown op ${String(msg.op)}` });
   });
-  rl.on('close', () => shutdown(0));
+  rl.on('close', shutdown);
 }
 
 export function reportStartupFailure(e: unknown): never {

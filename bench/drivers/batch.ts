@@ -4,11 +4,11 @@
  * handed out in order from one queue to whichever connection has a free slot, as a browser does. Every time is
  * in ms since the batch started (before any connect), with µs resolution. Lives in the client agent process.
  */
-import http2 from 'node:http2';
 import type net from 'node:net';
 import { nowMs, roundUs } from './clock.ts';
 import type { ExchangeResult } from './exchange.ts';
 import { H1Connection } from './h1-connection.ts';
+import { H2Connection, type H2ClientSettings } from './h2-connection.ts';
 import { openSocket } from './socket-open.ts';
 import type { ClientTls, Target } from './target.ts';
 import { errorMessage } from '../lib/errors.ts';
@@ -74,86 +74,34 @@ export interface BatchConnection {
 export const H2_STREAM_WINDOW_BYTES = 6 * 1024 * 1024;
 export const H2_SESSION_WINDOW_BYTES = 15 * 1024 * 1024;
 
-/** An HTTP/2 client session with browser-sized flow-control windows. */
-export class WideH2Connection implements BatchConnection {
-  private readonly session: http2.ClientHttp2Session;
-  private closedReason: string | null = null;
-  requestsSent = 0;
+/** Chrome-sized windows for the batch's HTTP/2 sessions. */
+export const WIDE_H2_SETTINGS: H2ClientSettings = {
+  initial_window_bytes: H2_STREAM_WINDOW_BYTES,
+  connection_window_bytes: H2_SESSION_WINDOW_BYTES,
+};
 
+/** An HTTP/2 connection with browser-sized flow-control windows, as a batch connection. */
+export class WideH2Connection implements BatchConnection {
+  private readonly conn: H2Connection;
   constructor(
     readonly id: string,
     socket: net.Socket,
     authority: string,
     secure: boolean,
   ) {
-    this.session = http2.connect(`${secure ? 'https' : 'http'}://${authority}`, {
-      createConnection: () => socket,
-      settings: { initialWindowSize: H2_STREAM_WINDOW_BYTES },
-    });
-    this.session.once('connect', () => {
-      try {
-        this.session.setLocalWindowSize(H2_SESSION_WINDOW_BYTES);
-      } catch {
-        // A session that died while connecting reports through 'error'/'close'.
-      }
-    });
-    this.session.on('error', (e: NodeJS.ErrnoException) => this.markClosed(e.code ?? e.message));
-    this.session.on('goaway', () => this.markClosed('server sent GOAWAY'));
-    this.session.on('close', () => this.markClosed('session closed'));
+    this.conn = new H2Connection(socket, authority, secure, WIDE_H2_SETTINGS);
   }
-
   get unusableReason(): string | null {
-    if (this.closedReason) return this.closedReason;
-    if (this.session.destroyed || this.session.closed) return 'session closed';
-    return null;
+    return this.conn.unusableReason;
   }
-
+  get requestsSent(): number {
+    return this.conn.requestsSent;
+  }
   request(path: string, timeout_ms: number): Promise<ExchangeResult> {
-    const unusable = this.unusableReason;
-    if (unusable) return Promise.reject(new Error(unusable));
-    return new Promise<ExchangeResult>((resolve, reject) => {
-      const t_write_ms = nowMs();
-      let t_first_byte_ms = 0;
-      let status = 0;
-      let headers: Record<string, string> = {};
-      let body_bytes = 0;
-      let done = false;
-      this.requestsSent++;
-      const stream = this.session.request({ ':method': 'GET', ':path': path });
-      const finish = (err: Error | null): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        if (err) reject(err);
-        else resolve({ t_write_ms, t_first_byte_ms, t_done_ms: nowMs(), status, body_bytes, headers });
-      };
-      const timer = setTimeout(() => {
-        finish(new Error(`timeout after ${timeout_ms} ms`));
-        stream.close(http2.constants.NGHTTP2_CANCEL);
-      }, timeout_ms);
-      stream.on('response', (h) => {
-        t_first_byte_ms = nowMs();
-        status = Number(h[':status'] ?? 0);
-        headers = {};
-        for (const [k, v] of Object.entries(h)) if (!k.startsWith(':') && v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
-      });
-      stream.on('data', (chunk: Buffer) => {
-        body_bytes += chunk.length;
-      });
-      stream.on('end', () => finish(null));
-      stream.on('error', (e: NodeJS.ErrnoException) => finish(new Error(e.code ?? e.message)));
-      stream.on('close', () => finish(new Error(`stream closed (code ${stream.rstCode ?? '?'})`)));
-      stream.end();
-    });
+    return this.conn.request(path, timeout_ms);
   }
-
   close(): void {
-    this.markClosed('closed by client');
-    this.session.close();
-  }
-
-  private markClosed(reason: string): void {
-    this.closedReason ??= reason;
+    this.conn.close();
   }
 }
 
