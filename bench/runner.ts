@@ -192,6 +192,23 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     const profileRecords: Array<Record<string, unknown>> = [];
     for (const p of plan) for (const s of p.scenarios) progress.plan(s.plannedUnits(options));
 
+    // What the endpoints themselves take on this path at 0 ms (kernel, TUN hops, Node's event loop): each
+    // profile's connect time minus this is what the link adds, the figure to hold against the configured RTT.
+    let endpointConnect_ms: number | null = null;
+    const firstPlan = plan[0];
+    if ((link.backend === 'tun' || link.backend === 'tc') && firstPlan) {
+      await link.configure({ ...firstPlan.profile.params, rtt_ms: 0, jitter_ms: 0, loss_pct: 0, rate_mbit: null });
+      const zero = await calibrate(agent, calibrationServer.target, link.params(), {
+        samples: 30,
+        timeout_ms: options.request_timeout_ms,
+        rtt_from: 'connect',
+        protocol: 'h1',
+        tls: null,
+      });
+      endpointConnect_ms = zero.connect?.median_ms ?? null;
+      meta.update({ endpoint_baseline: { what: 'TCP connect and small request through the same link at rtt 0', connect: zero.connect, request: zero.request } });
+    }
+
     for (const { profile, scenarios: profileScenarios } of plan) {
       if (abort.signal.aborted) break;
       await link.configure(profile.params);
@@ -220,6 +237,9 @@ export async function runBench(options: BenchOptions, progress = new Progress())
             error: s.error,
           }),
       );
+      if (endpointConnect_ms !== null && calibration.connect !== null) {
+        calibration.rtt_ms_link_added = calibration.connect.median_ms - endpointConnect_ms;
+      }
       for (const w of calibration.warnings) progress.log(`[${profile.name}] warning: ${w}`);
       progress.log(`[${profile.name}] ${describeCalibration(calibration)}`);
       const record: Record<string, unknown> = { name: profile.name, source: profile.source, key: profileKey(profile.params), configured: profile.params, calibration };
@@ -332,6 +352,7 @@ export function describeCalibration(c: Calibration): string {
   const f = (x: { median_ms: number; p99_ms: number; n: number } | null, what: string): string =>
     x === null ? `${what}: no samples` : `${what} median ${x.median_ms.toFixed(3)} ms, p99 ${x.p99_ms.toFixed(3)} ms (n=${x.n})`;
   const parts = [`configured RTT ${c.rtt_ms_configured} ms`, f(c.connect, 'TCP connect'), f(c.request, 'small request')];
+  if (c.rtt_ms_link_added != null) parts.push(`the link adds ${c.rtt_ms_link_added.toFixed(3)} ms (connect minus the endpoints' own time at 0 ms)`);
   if (c.goodput_mbit !== null) parts.push(`goodput ${c.goodput_mbit.toFixed(2)} Mbit/s of ${c.rate_mbit_configured} configured`);
   return parts.join('; ');
 }

@@ -33,6 +33,8 @@ export interface Calibration {
   rate_mbit_configured: number | null;
   /** What the scenarios use as "the RTT": the median connect time, or the request round trip (see rtt_from). */
   rtt_ms_calibrated: number | null;
+  /** Connect median minus the same path's connect at 0 ms RTT: what the link itself adds (packet links only). */
+  rtt_ms_link_added?: number | null;
   errors: number;
   warnings: string[];
 }
@@ -137,6 +139,7 @@ export async function calibrate(
     goodput_mbit,
     rate_mbit_configured: params.rate_mbit,
     rtt_ms_calibrated,
+    rtt_ms_link_added: null,
     errors,
     warnings,
   };
