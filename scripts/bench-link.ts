@@ -7,6 +7,7 @@
  * a JSON-line child that opens connections, measures them and reports; the tun tests use it too (LinkProbe).
  */
 import net from 'node:net';
+import { medianSorted, quantileSorted, sortAsc } from '../bench/stats.ts';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -330,17 +331,9 @@ export class LinkProbe {
 // ---------------------------------------------------------------------------------------------------------
 // The benchmark.
 
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i] as number;
-}
-
+/** Median of unsorted values (bench/stats.ts); NaN for none, which the printed lines show as such. */
 export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+  return values.length === 0 ? Number.NaN : medianSorted(sortAsc(values));
 }
 
 function cpuTicks(pid: number): number {
@@ -410,11 +403,12 @@ async function runBench(argv: string[]): Promise<void> {
       await link.releaseLateness(true);
       const ct = await probe!.connectTimes(60, 5);
       const s = [...ct.times_ms].sort((a, b) => a - b);
+      if (s.length === 0) throw new Error(`no TCP connect succeeded at ${rtt_ms} ms RTT (${ct.failures} failures)`);
       const late = await link.releaseLateness();
       console.log(
-        `connect @${rtt_ms} ms RTT: median ${median(s).toFixed(3)} ms, p99 ${quantile(s, 0.99).toFixed(3)} ms, min ${s[0]?.toFixed(3)}, max ${s[s.length - 1]?.toFixed(3)} (n=${s.length}, failures ${ct.failures}); delay-line release lateness p50 ${late.p50_us.toFixed(0)} µs, p99 ${late.p99_us.toFixed(0)} µs, max ${late.max_us.toFixed(0)} µs`,
+        `connect @${rtt_ms} ms RTT: median ${median(s).toFixed(3)} ms, p99 ${quantileSorted(s, 0.99).toFixed(3)} ms, min ${s[0]?.toFixed(3)}, max ${s[s.length - 1]?.toFixed(3)} (n=${s.length}, failures ${ct.failures}); delay-line release lateness p50 ${late.p50_us.toFixed(0)} µs, p99 ${late.p99_us.toFixed(0)} µs, max ${late.max_us.toFixed(0)} µs`,
       );
-      return { median: median(s), p99: quantile(s, 0.99), n: s.length, lateness: late };
+      return { median: median(s), p99: quantileSorted(s, 0.99), n: s.length, lateness: late };
     };
     results.connect_0ms = await connectStats(0);
     results.connect_50ms = await connectStats(50);

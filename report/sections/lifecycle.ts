@@ -3,6 +3,7 @@
  * Times in that file are scaled 1:time_scale; every figure states what it stands for.
  */
 import { existsSync } from 'node:fs';
+import { medianSorted, quantileSorted, sortAsc } from '../../bench/stats.ts';
 import { join } from 'node:path';
 import { readCsv } from '../../bench/results/csv-file.ts';
 import type { CsvRow, RunFolder } from '../load-run.ts';
@@ -18,17 +19,13 @@ export function loadLifecycleRows(run: Pick<RunFolder, 'dir'>): CsvRow[] {
 
 const num = (s: string | undefined): number | null => (s === undefined || s === '' || !Number.isFinite(Number(s)) ? null : Number(s));
 
+/** Median and type-7 quantile from bench/stats.ts, as everywhere else in the report; null for no samples. */
 function median(xs: readonly number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return xs.length === 0 ? null : medianSorted(sortAsc(xs));
 }
 
 function quantile(xs: readonly number[], q: number): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+  return xs.length === 0 ? null : quantileSorted(sortAsc(xs), q);
 }
 
 /** Wilson 95 % interval of a proportion k/n. */

@@ -71,9 +71,11 @@ test('lifecycle report: C8 rates and verdict', () => {
   const below = rates.find((r) => r.label === 'below');
   assert.ok(below);
   assert.equal(below.per_1000, 200);
-  // Failed gaps −40…−21: the 5th and 95th percentiles.
-  assert.equal(below.window_low_ms, -40);
-  assert.equal(below.window_high_ms, -22);
+  // Failed gaps −40…−21 (n = 20), type-7 quantiles as in bench/stats.ts, shown to 0.1 ms:
+  //   5 %: h = 19 × 0.05 = 0.95 → −40 + 0.95 = −39.05 → Math.round(−390.5) / 10 = −39
+  //  95 %: h = 19 × 0.95 = 18.05 → −22 + 0.05 = −21.95 → Math.round(−219.5) / 10 = −21.9
+  assert.equal(below.window_low_ms, -39);
+  assert.equal(below.window_high_ms, -21.9);
   const v = verdictC8(rates, 10);
   // The notes' advice (server a little below the LB) is what fails.
   assert.equal(v.kind, 'refuted');
