@@ -19,9 +19,15 @@ export interface Strategy {
   retry_once: boolean;
 }
 
-function ka(s: Strategy): string | null {
+/** The settings of a detection strategy, as the columns every C9/C10 trial row carries. */
+function strategyColumns(s: Strategy) {
   const k = s.spec.tcp_keepalive;
-  return k ? `${k.idle_s}/${k.intvl_s}/${k.probes}` : null;
+  return {
+    tcp_keepalive: k ? `${k.idle_s}/${k.intvl_s}/${k.probes}` : null,
+    tcp_user_timeout_ms: s.spec.tcp_user_timeout_ms ?? null,
+    h2_ping_ms: s.spec.h2_ping_interval_ms ?? null,
+    request_timeout_ms: s.request_timeout_ms,
+  };
 }
 
 // ---------------------------------------------------------------- C10
@@ -166,10 +172,7 @@ export async function runC10(p: PartContext): Promise<void> {
             next_ok: next[i]!.error === null,
             reused: r.reused,
             total_ms: r.total_ms,
-            tcp_keepalive: ka(s),
-            tcp_user_timeout_ms: s.spec.tcp_user_timeout_ms ?? null,
-            h2_ping_ms: s.spec.h2_ping_interval_ms ?? null,
-            request_timeout_ms: s.request_timeout_ms,
+            ...strategyColumns(s),
             stands_for: `send ${standsFor(C10_SEND_AFTER_MS)} after the fault; cap ${standsFor(C10_CAP_MS)}`,
             note: [d.how ? `learned by ${d.how}` : 'not learned within the cap', note].filter((x) => x !== null).join('; '),
           });
@@ -272,10 +275,7 @@ export async function runC9(p: PartContext): Promise<void> {
             next_ok: next.error === null,
             reused: r.reused,
             total_ms: r.total_ms,
-            tcp_keepalive: ka(s),
-            tcp_user_timeout_ms: s.spec.tcp_user_timeout_ms ?? null,
-            h2_ping_ms: s.spec.h2_ping_interval_ms ?? null,
-            request_timeout_ms: s.request_timeout_ms,
+            ...strategyColumns(s),
             stands_for: `T ${standsFor(C9_FLOW_IDLE_MS)}; idle ${standsFor(C9_IDLE_MS)}; cap ${standsFor(C9_CAP_MS)}`,
             note: d.how ? `learned by ${d.how}` : survived ? 'connection kept alive' : 'not learned within the cap',
           });
