@@ -8,31 +8,9 @@ import { h2LoadDriver } from '../../../bench/drivers/load/h2.ts';
 import { classifyError } from '../../../bench/drivers/load/engine.ts';
 import type { LoadOptions } from '../../../bench/drivers/load/types.ts';
 import { startServer } from '../../../servers/launch.ts';
+import { loadOpts, refusedPort } from '../../helpers/load.ts';
 
-function opts(over: Partial<LoadOptions>): LoadOptions {
-  return {
-    target: { host: '127.0.0.1', port: 1 },
-    protocol: 'h2',
-    path: '/bytes/100',
-    connections: 2,
-    per_connection: 2,
-    loop: 'closed',
-    rate_rps: null,
-    keep_alive: true,
-    duration_ms: 500,
-    max_requests: null,
-    timeout_ms: 2_000,
-    ...over,
-  };
-}
-
-async function refusedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+const opts = loadOpts;
 
 test('latency histogram: µs resolution, quantiles within 1 %, survives JSON and merges', () => {
   const h = new LatencyHistogram();
