@@ -11,6 +11,7 @@ import { readTcpSysctls } from './environment.ts';
 import { UserError, errorMessage } from './lib/errors.ts';
 import { Progress } from './lib/progress.ts';
 import { Teardown } from './lib/teardown.ts';
+import { extendHostAllowedCc, restoreHostAllowedCc } from '../netem/host-cc.ts';
 import { CsvAppender } from './results/csv-file.ts';
 import { MetaFile, gitCommit, machineInfo, packageVersions, type RunStatus } from './results/meta.ts';
 import { createRunDir, newRunDirName, pointLatest } from './results/run-dir.ts';
@@ -18,7 +19,7 @@ import { SAMPLE_COLUMNS, type SampleColumn, type SummaryRow } from './results/sc
 import { writeSummaryFile } from './results/summarize-run.ts';
 import { buildReport } from '../report/build.ts';
 import { getScenarios } from './scenarios/index.ts';
-import type { BenchOptions, RunningServer, Scenario, ScenarioContext } from './scenarios/types.ts';
+import { bySize, runSize, type BenchOptions, type RunSize, type RunningServer, type Scenario, type ScenarioContext } from './scenarios/types.ts';
 import { calibrate, type Calibration } from '../netem/calibrate.ts';
 import { cleanStale } from '../netem/cleanup.ts';
 import type { DirectionCounters, Link, LinkCounters, LinkParams, Profile } from '../netem/link.ts';
@@ -48,11 +49,11 @@ export interface ProfilePlan {
 }
 
 /** Which scenarios run on which profile: the given profiles for all, or each scenario's defaults (by RTT). */
-export function planProfiles(scenarios: readonly Scenario[], given: readonly Profile[] | null, quick = false): ProfilePlan[] {
+export function planProfiles(scenarios: readonly Scenario[], given: readonly Profile[] | null, size: RunSize = 'full'): ProfilePlan[] {
   if (given !== null) return given.map((profile) => ({ profile, scenarios: [...scenarios] }));
   const byName = new Map<string, ProfilePlan>();
   for (const s of scenarios) {
-    for (const name of quick ? (s.quickProfiles ?? s.defaultProfiles) : s.defaultProfiles) {
+    for (const name of s.profilesBySize?.[size] ?? s.defaultProfiles) {
       let entry = byName.get(name);
       if (!entry) byName.set(name, (entry = { profile: getProfile(name), scenarios: [] }));
       entry.scenarios.push(s);
@@ -75,7 +76,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     if (local.length) throw new UserError(`scenario ${local.join(', ')} cannot run against a remote target: it needs to control the server or the link; run it without --target`);
     if (options.profiles !== null) throw new UserError('a remote target cannot be given a profile: the network is what it is; drop --profile/--rtt/--loss');
   }
-  const plan = remote !== null ? [{ profile: remoteProfile(remote), scenarios }] : planProfiles(scenarios, options.profiles, options.quick);
+  const plan = remote !== null ? [{ profile: remoteProfile(remote), scenarios }] : planProfiles(scenarios, options.profiles, runSize(options));
   const runId = newRunId();
   const runDir = createRunDir(options.out, newRunDirName(runId));
   pointLatest(runDir);
@@ -145,6 +146,18 @@ export async function runBench(options: BenchOptions, progress = new Progress())
         await destroyNamespaces(namespaceNames(runId));
       });
     }
+    if ((options.allow_host_cc ?? []).length > 0 && remote === null) {
+      teardown.add('host congestion-control list', async () => {
+        const outcome = await restoreHostAllowedCc(runId);
+        if (outcome === 'restored') progress.log('restored the host net.ipv4.tcp_allowed_congestion_control');
+        if (outcome === 'changed-since') progress.log('host net.ipv4.tcp_allowed_congestion_control was changed by someone else during the run: left as it is');
+      });
+      const change = await extendHostAllowedCc(runId, options.allow_host_cc ?? []);
+      if (change !== null) {
+        progress.log(`--allow-host-cc: host net.ipv4.tcp_allowed_congestion_control changed from "${change.from}" to "${change.to}" for this run; it is restored at exit (after a SIGKILL: npm run clean)`);
+        meta.update({ host_settings_changed: [{ key: 'net.ipv4.tcp_allowed_congestion_control', from: change.from, to: change.to, restored_at_exit: true }] });
+      }
+    }
     const { link, why } =
       remote !== null
         ? { link: openRemoteLink(remote), why: `--target ${remote.url} (real network, no emulation)` }
@@ -190,6 +203,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
 
     const calibrationServer = await startScenarioServer(remote !== null ? { protocol: remote.protocol, tls: remote.tls } : { protocol: 'h1', tls: false }, teardown);
     const profileRecords: Array<Record<string, unknown>> = [];
+    const scenarioTimes: Array<{ profile: string; scenario: string; duration_s: number }> = [];
     for (const p of plan) for (const s of p.scenarios) progress.plan(s.plannedUnits(options));
 
     // What the endpoints themselves take on this path at 0 ms (kernel, TUN hops, Node's event loop): each
@@ -212,6 +226,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     for (const { profile, scenarios: profileScenarios } of plan) {
       if (abort.signal.aborted) break;
       await link.configure(profile.params);
+      const calibrationSamples = bySize(options, { quick: 10, standard: 30, full: 30 });
       const countersAtStart = await link.counters();
       progress.log(`[${profile.name}] calibrating the link (${profileKey(profile.params)})…`);
       const calibration = await calibrate(
@@ -219,7 +234,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
         calibrationServer.target,
         profile.params,
         {
-          samples: 30,
+          samples: calibrationSamples,
           timeout_ms: options.request_timeout_ms,
           rtt_from: link.backend === 'proxy' ? 'request' : 'connect',
           protocol: calibrationServer.handle.config.protocol,
@@ -255,9 +270,12 @@ export async function runBench(options: BenchOptions, progress = new Progress())
         const ctx = makeContext({ runId, runDir, options, profile, link, calibration, congestion_control, agent, progress, signal: abort.signal, samples, extraCsvs });
         ctx.startServer = (config) => startScenarioServer(config, scenarioTeardown);
         ctx.serves = serves;
+        const scenarioStart_ms = performance.now();
         try {
           await scenario.run(ctx);
         } finally {
+          scenarioTimes.push({ profile: profile.name, scenario: scenario.name, duration_s: Math.round(performance.now() - scenarioStart_ms) / 1000 });
+          meta.update({ scenario_durations_s: scenarioTimes });
           await agent.closeAll();
           const failures = await scenarioTeardown.run();
           for (const f of failures) progress.log(`cleanup: ${f}`);
@@ -292,10 +310,21 @@ export async function runBench(options: BenchOptions, progress = new Progress())
   meta.update({ status, ended_at: new Date().toISOString(), load_average_at_end: os.loadavg() });
   // The report reads only the files just written, exactly as `npm run report` would later.
   let report: RunOutcome['report'] = null;
+  // Everything measured is on disk and torn down; a signal now only loses the report, which is written
+  // through a temporary file and a rename, so no half page is left either.
+  const onReportSignal = (signal: NodeJS.Signals): void => {
+    progress.log(`${signal} while writing the report: the run's files are complete; build it with npm run report -- ${runDir}`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onReportSignal);
+  process.on('SIGTERM', onReportSignal);
   try {
     report = await buildReport(runDir);
   } catch (e) {
     progress.log(`warning: the report could not be built (${errorMessage(e)}); the run's files are complete — try npm run report -- ${runDir}`);
+  } finally {
+    process.off('SIGINT', onReportSignal);
+    process.off('SIGTERM', onReportSignal);
   }
   return { runDir: resolve(runDir), status, summary, report };
 }
@@ -365,6 +394,7 @@ function diffDirection(a: DirectionCounters, b: DirectionCounters): DirectionCou
     dropped_queue: b.dropped_queue - a.dropped_queue,
     dropped_idle: b.dropped_idle - a.dropped_idle,
     dropped_blackhole: b.dropped_blackhole - a.dropped_blackhole,
+    dropped_device: (b.dropped_device ?? 0) - (a.dropped_device ?? 0),
   };
   return { ...d, loss_pct_applied: d.packets > 0 ? (100 * d.dropped_loss) / d.packets : null };
 }

@@ -16,6 +16,7 @@ import {
   run,
   type OwnershipRecord,
 } from './topology.ts';
+import { restoreStaleHostCc } from './host-cc.ts';
 
 export const KAB_PREFIX = 'kab';
 
@@ -102,6 +103,10 @@ export async function cleanStale(opts: { log?: (line: string) => void } = {}): P
     log(`removed stale record ${RECORD_DIR}/${runId}.json`);
   }
   await removeStaleTempRecords();
+  for (const what of await restoreStaleHostCc(processAlive)) {
+    removed.push(what);
+    log(`restored ${what}`);
+  }
   if (failures.length > 0) throw new Error(`cleanup could not remove everything: ${failures.join('; ')}`);
   return { removed };
 }

@@ -34,6 +34,8 @@ export interface DirectionCounters {
   dropped_queue: number;
   dropped_idle: number;
   dropped_blackhole: number;
+  /** Dropped by the kernel before the emulator saw them (the TUN device's queue); 0 where not measured. */
+  dropped_device?: number;
 }
 
 export interface LinkCounters {

@@ -38,6 +38,19 @@ export interface ReleaseLateness {
 }
 
 /** null when the tun backend can be used here, else why not. */
+/** Above any window a sender can hold in flight with Linux's default tcp_wmem (4 MiB ≈ 2 900 segments). */
+export const TUN_TXQUEUELEN_PACKETS = 10_000;
+
+/** TX drops of a device in a namespace (the kernel's own queue, before the delay line reads it). */
+async function deviceTxDropped(ns: string, dev: string): Promise<number | undefined> {
+  try {
+    const parsed = JSON.parse(await run(['ip', '-j', '-s', '-n', ns, 'link', 'show', 'dev', dev])) as Array<{ stats64?: { tx?: { dropped?: number } } }>;
+    return parsed[0]?.stats64?.tx?.dropped;
+  } catch {
+    return undefined;
+  }
+}
+
 export function tunUnavailableReason(): string | null {
   if (process.getuid?.() !== 0) return 'not root (the tun link needs root or CAP_NET_ADMIN)';
   if (!existsSync('/dev/net/tun')) return '/dev/net/tun is missing (load the tun kernel module)';
@@ -54,6 +67,10 @@ async function setUpDevice(dev: string, ns: string, addr: string, mtu_bytes: num
   // The link carries IPv4 only; IPv6 would add router solicitations and MLD reports to the counters.
   await run(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${dev}.disable_ipv6=1`]).catch(() => undefined);
   await run(['ip', '-n', ns, 'link', 'set', 'dev', dev, 'mtu', String(mtu_bytes)]);
+  // The TUN queue sits between the sending socket and the delay line; at its default 500 packets a
+  // loss-free sender's burst (a warm reno window reaches ~1500 segments) overflows it before the delay line
+  // reads it: losses the emulated link never configured. The link's own queue is the delay line's.
+  await run(['ip', '-n', ns, 'link', 'set', 'dev', dev, 'txqueuelen', String(TUN_TXQUEUELEN_PACKETS)]);
   await run(['ip', '-n', ns, 'addr', 'add', `${addr}/${LINK_PREFIX_LEN}`, 'dev', dev]);
   await run(['ip', '-n', ns, 'link', 'set', 'dev', dev, 'up']);
 }
@@ -121,7 +138,11 @@ export async function openTunLink(opts: LinkOpenOptions): Promise<TunLink> {
       return (await call({ op: 'lateness', reset })).release_lateness as ReleaseLateness;
     },
     async counters(): Promise<LinkCounters | null> {
-      return (await call({ op: 'counters' })).counters as LinkCounters;
+      const c = (await call({ op: 'counters' })).counters as LinkCounters;
+      // up = client → server enters at the client's device; down at the server's.
+      c.up.dropped_device = await deviceTxDropped(ns.clientNs, ns.clientDev);
+      c.down.dropped_device = await deviceTxDropped(ns.serverNs, ns.serverDev);
+      return c;
     },
     close(): Promise<void> {
       closing ??= (async () => {

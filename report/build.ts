@@ -63,11 +63,14 @@ export async function buildReportDetailed(runDir: string, now = new Date()): Pro
         rendered = failedChart(errorMessage(e));
       }
       charts.set(id, rendered);
+      // Vega resolves through microtasks only; a macrotask turn lets a Ctrl-C during the report be handled.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       warnings.push(...rendered.warnings.map((w) => `${id}: ${w}`));
     }
   }
   const htmlPath = join(run.dir, 'report.html');
   const mdPath = join(run.dir, 'summary.md');
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const html = renderPage(model, charts, browserBundles());
   writeAtomic(htmlPath, html);
   writeAtomic(mdPath, renderSummaryMd(model, htmlPath));

@@ -51,6 +51,17 @@ export function verdictRows(sections: readonly SectionResult[]): VerdictRow[] {
       if (verdict.rule !== undefined) row.rule = verdict.rule;
       return row;
     }
+    if (section?.output && !verdict && section.output.verdicts.length > 0) {
+      // The section judges other claims of its scenario: this one's part was left out of the run.
+      return {
+        claim,
+        kind: 'not_run',
+        figure: `the ${section.scenario} scenario ran without this claim's part (--quick leaves out the slow ones)`,
+        command: benchCommand(claim),
+        sectionId: section.id,
+        scenarioAvailable,
+      };
+    }
     if (section?.output && !verdict) {
       return {
         claim,

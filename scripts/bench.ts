@@ -6,7 +6,7 @@ import { handshakeHeadline } from '../bench/headline.ts';
 import { UserError } from '../bench/lib/errors.ts';
 import { Progress } from '../bench/lib/progress.ts';
 import { scenarioNames, SCENARIOS } from '../bench/scenarios/index.ts';
-import type { BenchOptions } from '../bench/scenarios/types.ts';
+import type { BenchOptions, RunSize } from '../bench/scenarios/types.ts';
 import { listProfiles, parseProfiles } from '../netem/profiles.ts';
 import { LINK_BACKENDS, type LinkChoice } from '../netem/link.ts';
 import { linkAvailability } from '../netem/select.ts';
@@ -16,12 +16,20 @@ import { parseTarget } from '../bench/remote-target.ts';
 const HELP = `npm run bench -- [options]
 
 Measures what HTTP keep-alive, pipelining and HTTP/2 multiplexing save on an emulated link, and writes
-results/<run>/ (meta.json, samples.csv, calibration.csv, summary.csv); results/latest points at the newest.
+results/<run>/ (meta.json, samples.csv, calibration.csv, summary.csv, report.html); results/latest points at
+the newest. With no flags: every scenario (claims C1–C12) at the standard size, about 5 minutes on 2 cores.
+
+Sizes (one of):
+  (default)           standard: every claim, fewer samples and profiles than --full
+  --quick             a smoke run for CI, under a minute: every scenario, the fewest samples that still
+                      give each claim a figure; precision is low and the summary says so
+  --full              the whole matrix: every profile, size, congestion control and repetition (~1 h)
 
 Options:
-  --scenario <a,b>    scenarios to run (default: handshake). Known: ${scenarioNames().join(', ')}
-  --profile <a,b>     link profiles, each case runs on each (default: each scenario's own, e.g.
-                      handshake: lan,wan,intercontinental). --list shows them
+  --scenario <a,b>    scenarios to run (default: all; with --target: those that can run remotely).
+                      Known: ${scenarioNames().join(', ')}
+  --profile <a,b>     link profiles, each case runs on each (default: each scenario's own for the size;
+                      --list shows them)
   --link <backend>    auto | tc | tun | proxy | none (default: auto: tc, else tun, else proxy)
   --rtt <ms>          inline link: round-trip time added (overrides the one --profile, or makes a custom one)
   --jitter <ms>       per-direction delay variation (uniform ±ms, no reordering)
@@ -29,12 +37,14 @@ Options:
   --rate <rate>       bottleneck rate, e.g. 20mbit, 500kbit
   --queue <packets>   drop-tail queue at the bottleneck
   --mtu <bytes>       link MTU (default 1500)
-  --quick             fewer samples (CI smoke runs); precision is lower and the summary says so
-  --requests <n>      measured requests per case (default: adaptive, 30 to 300, until the 95 % CI of the
-                      median is narrower than 2 % of it or 0.5 ms)
+  --requests <n>      measured requests per case (default: by size; handshake is adaptive, until the 95 %
+                      CI of the median is narrower than 2 % of it or 0.5 ms: 5 / 10–30 / 30–300)
   --timeout-ms <ms>   per-request timeout (default 10000)
   --cc <name>         TCP congestion control in both namespaces (tun/tc links; one of the host's
-                      net.ipv4.tcp_allowed_congestion_control — the harness never changes that host list)
+                      net.ipv4.tcp_allowed_congestion_control — unchanged unless --allow-host-cc)
+  --allow-host-cc <a,b>  add these (available but not allowed, e.g. cubic) to the HOST's
+                      net.ipv4.tcp_allowed_congestion_control for this run, so namespaces may use them;
+                      the run says so, records it in meta.json and restores the list at exit
   --slow-start-after-idle 0|1   net.ipv4.tcp_slow_start_after_idle in both namespaces (tun/tc links)
   --out <dir>         results folder (default: results)
   --target <url>      measure a server elsewhere over the real network (no emulation): http[s]://host:port;
@@ -65,6 +75,15 @@ function parseSsai(v: string | undefined): 0 | 1 | null {
   return v === '1' ? 1 : 0;
 }
 
+function parseAllowHostCc(v: string | undefined, remote: boolean): string[] {
+  if (v === undefined) return [];
+  if (remote) throw new UserError('--allow-host-cc changes this host for emulated links; it does not go with --target');
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new UserError('--allow-host-cc needs congestion control names, e.g. cubic');
+  for (const cc of list) if (!/^[a-z0-9_]+$/.test(cc)) throw new UserError(`--allow-host-cc: not a congestion control name: "${cc}"`);
+  return list;
+}
+
 export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
   let parsed;
   try {
@@ -83,6 +102,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
         queue: { type: 'string' },
         mtu: { type: 'string' },
         quick: { type: 'boolean' },
+        full: { type: 'boolean' },
         requests: { type: 'string' },
         'timeout-ms': { type: 'string' },
         cc: { type: 'string' },
@@ -91,6 +111,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
         ca: { type: 'string' },
         servername: { type: 'string' },
         'slow-start-after-idle': { type: 'string' },
+        'allow-host-cc': { type: 'string' },
         out: { type: 'string' },
         list: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -112,7 +133,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
   const inline = { rtt: v.rtt, jitter: v.jitter, loss: v.loss, rate: v.rate, queue: v.queue, mtu: v.mtu };
   const hasInline = Object.values(inline).some((x) => x !== undefined);
   const profileSpec = v.profile ?? (hasInline ? '' : null);
-  const scenarios = (v.scenario ?? 'handshake').split(',').map((s) => s.trim()).filter(Boolean);
+  if (v.quick && v.full) throw new UserError('--quick and --full are two sizes: choose one');
+  const size: RunSize = v.quick ? 'quick' : v.full ? 'full' : 'standard';
+  const defaultScenarios = SCENARIOS.filter((s) => v.target === undefined || s.remoteCapable).map((s) => s.name);
+  const scenarios = v.scenario === undefined ? defaultScenarios : v.scenario.split(',').map((s) => s.trim()).filter(Boolean);
+  if (scenarios.length === 0) throw new UserError('--scenario is empty; known: ' + scenarioNames().join(', '));
   for (const s of scenarios) {
     if (!scenarioNames().includes(s)) throw new UserError(`unknown scenario "${s}"; known: ${scenarioNames().join(', ')}`);
   }
@@ -120,20 +145,26 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
     scenarios,
     profiles: profileSpec === null ? null : parseProfiles(profileSpec, inline),
     link,
-    quick: v.quick ?? false,
+    quick: size === 'quick',
+    size,
     requests: positiveInt('requests', v.requests, null),
     out: v.out ?? 'results',
     request_timeout_ms: positiveInt('timeout-ms', v['timeout-ms'], 10_000) ?? 10_000,
     target: v.target === undefined ? null : parseTarget(v.target, { protocol: v['target-protocol'], ca: v.ca, servername: v.servername }),
     congestion_control: parseCc(v.cc),
     slow_start_after_idle: parseSsai(v['slow-start-after-idle']),
+    allow_host_cc: parseAllowHostCc(v['allow-host-cc'], v.target !== undefined),
     argv,
   };
 }
 
 async function printList(): Promise<void> {
   const out: string[] = ['Scenarios:'];
-  for (const s of SCENARIOS) out.push(`  ${s.name.padEnd(12)} ${s.title}; default profiles: ${s.defaultProfiles.join(', ')}`);
+  for (const s of SCENARIOS) {
+    const bySize = (size: RunSize): string => (s.profilesBySize?.[size] ?? s.defaultProfiles).join(', ');
+    out.push(`  ${s.name.padEnd(12)} ${s.title}${s.remoteCapable ? ' [runs against --target]' : ''}`);
+    out.push(`  ${''.padEnd(12)} profiles: --quick ${bySize('quick')}; default ${bySize('standard')}; --full ${bySize('full')}`);
+  }
   out.push('', 'Profiles:');
   for (const p of listProfiles()) {
     const x = p.params;
@@ -161,7 +192,7 @@ runMain(async () => {
   const outcome = await runBench(opts, progress);
   const headline = handshakeHeadline(outcome.summary);
   if (headline) process.stdout.write(`\nhandshake: total time of a ${100} B request (ms)\n${headline}\n`);
-  if (opts.quick) process.stdout.write('\n--quick: fewer samples than the CI target needs; see ci_precise in summary.csv\n');
+  if (opts.quick) process.stdout.write('\n--quick: a smoke run, fewer samples than the CI target needs; see ci_precise in summary.csv\n');
   process.stdout.write(`\nrun folder: ${relative(process.cwd(), outcome.runDir) || outcome.runDir}\n`);
   if (outcome.report) {
     process.stdout.write(`report: ${relative(process.cwd(), outcome.report.htmlPath)} (${(outcome.report.bytes / 1024).toFixed(0)} KiB, built in ${outcome.report.ms.toFixed(0)} ms)\n`);

@@ -1,4 +1,7 @@
-/** Progress on stderr: scenario, case i/n, ETA. Rewrites one line on a TTY; prints a line every few seconds otherwise. */
+/**
+ * Progress on stderr: scenario, case, work unit i/n, ETA. Rewrites one line on a TTY; prints a line every few
+ * seconds otherwise. Never colours (so NO_COLOR holds trivially); TERM=dumb counts as no TTY.
+ */
 export class Progress {
   private readonly tty: boolean;
   private lastPrint_ms = 0;
@@ -29,7 +32,7 @@ export class Progress {
     const pct = this.total > 0 ? Math.min(100, (100 * this.done) / this.total) : 0;
     const elapsed_s = (now - (this.start_ms ?? now)) / 1000;
     const eta_s = this.done > 0 && this.total > this.done ? (elapsed_s * (this.total - this.done)) / this.done : 0;
-    const line = `${label}  ${pct.toFixed(0)}%  elapsed ${fmtDuration(elapsed_s)}  ETA ${fmtDuration(eta_s)}`;
+    const line = `${label}  ${Math.min(this.done, this.total)}/${this.total}  ${pct.toFixed(0)}%  elapsed ${fmtDuration(elapsed_s)}  ETA ${fmtDuration(eta_s)}`;
     if (this.tty) {
       this.stream.write(`\r\x1b[2K${line}`);
       this.lineOpen = true;

@@ -6,7 +6,7 @@
  */
 import type { LoadOptions, LoadResult } from '../drivers/load/types.ts';
 import { readNamespaceSysctls, setNamespaceSysctls } from '../../netem/topology.ts';
-import { caseKey, type RunningServer, type ScenarioContext } from './types.ts';
+import { caseKey, runSize, type RunSize, type RunningServer, type ScenarioContext } from './types.ts';
 import { costWriter, cpuTimeMs, readSocketCounts, sleep, type CostPart, type CostTags } from './cost-common.ts';
 
 export const CHURN_PATH = '/bytes/100';
@@ -24,19 +24,25 @@ export interface ChurnPlan {
   limits_connections: number;
 }
 
-export function churnPlan(quick: boolean): ChurnPlan {
-  return quick
-    ? {
-        rates_rps: [100, 400],
-        duration_ms: 3_000,
-        connections: 100,
-        port_rates_rps: [100, 400],
-        max_requests_per_socket: [0, 10],
-        keep_alive_timeout_ms: [50, 5_000],
-        limits_rate_rps: 200,
-        limits_connections: 20,
-      }
-    : {
+export function churnPlan(size: RunSize): ChurnPlan {
+  const standard: ChurnPlan = {
+    rates_rps: [100, 400],
+    duration_ms: 3_000,
+    connections: 100,
+    port_rates_rps: [100, 400],
+    max_requests_per_socket: [0, 10],
+    keep_alive_timeout_ms: [50, 5_000],
+    limits_rate_rps: 200,
+    limits_connections: 20,
+  };
+  switch (size) {
+    case 'quick':
+      // A smoke run: churn only (ports and limits are left out; see cost.ts).
+      return { ...standard, rates_rps: [400], duration_ms: 1_000, port_rates_rps: [], max_requests_per_socket: [], keep_alive_timeout_ms: [] };
+    case 'standard':
+      return standard;
+    case 'full':
+      return {
         rates_rps: [100, 300, 1_000, 2_000],
         duration_ms: 5_000,
         connections: 200,
@@ -46,6 +52,7 @@ export function churnPlan(quick: boolean): ChurnPlan {
         limits_rate_rps: 200,
         limits_connections: 20,
       };
+  }
 }
 
 type Write = ReturnType<typeof costWriter>;
@@ -127,7 +134,7 @@ async function measureLoad(ctx: ScenarioContext, write: Write, c: LoadCase): Pro
 
 export async function runChurn(ctx: ScenarioContext): Promise<void> {
   const write = costWriter(ctx);
-  const plan = churnPlan(ctx.options.quick);
+  const plan = churnPlan(runSize(ctx.options));
   const server = await ctx.startServer({ protocol: 'h1', keep_alive_timeout_ms: 60_000 });
   try {
     for (const [i, rate_rps] of plan.rates_rps.entries()) {
@@ -152,7 +159,7 @@ export async function runChurn(ctx: ScenarioContext): Promise<void> {
  */
 export async function runPorts(ctx: ScenarioContext): Promise<void> {
   const write = costWriter(ctx);
-  const plan = churnPlan(ctx.options.quick);
+  const plan = churnPlan(runSize(ctx.options));
   const ns = ctx.link.clientNetns;
   if (ns === null) {
     write({ part: 'ports', case_key: caseKey('cost', { part: 'ports' }, ctx.profile.name) }, 'skipped', 1, 'bool', 'the link has no client namespace: the port range is a host setting');
@@ -189,7 +196,7 @@ export async function runPorts(ctx: ScenarioContext): Promise<void> {
 /** Server limits as dimensions: maxRequestsPerSocket and keepAliveTimeout, at one fixed open-loop rate. */
 export async function runLimits(ctx: ScenarioContext): Promise<void> {
   const write = costWriter(ctx);
-  const plan = churnPlan(ctx.options.quick);
+  const plan = churnPlan(runSize(ctx.options));
   const cases: Array<{ mrps: number; kat: number }> = [
     ...plan.max_requests_per_socket.map((mrps) => ({ mrps, kat: 60_000 })),
     ...plan.keep_alive_timeout_ms.map((kat) => ({ mrps: 0, kat })),

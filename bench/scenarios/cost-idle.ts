@@ -8,7 +8,7 @@
  */
 import { summarize, sortAsc } from '../stats.ts';
 import type { ServerStats } from '../../servers/config.ts';
-import { caseKey, type RunningServer, type ScenarioContext } from './types.ts';
+import { caseKey, runSize, type RunSize, type RunningServer, type ScenarioContext } from './types.ts';
 import type { CrowdAgent } from './cost-agent.ts';
 import { costWriter, quantile, readSocketMemory, readSockstat, sleep, type CostTags } from './cost-common.ts';
 
@@ -18,12 +18,12 @@ export const ACTIVE_PATH = '/bytes/100';
 export const FD_LIMIT = 256;
 export const FD_LIMIT_CROWD = 320;
 
-export function idleCounts(quick: boolean): number[] {
-  return quick ? [0, 100, 1_000] : [0, 100, 1_000, 5_000, 10_000];
+export function idleCounts(size: RunSize): number[] {
+  return { quick: [500], standard: [0, 100, 1_000], full: [0, 100, 1_000, 5_000, 10_000] }[size];
 }
 
-export function activeProbes(quick: boolean): number {
-  return quick ? 20 : 50;
+export function activeProbes(size: RunSize): number {
+  return { quick: 10, standard: 20, full: 50 }[size];
 }
 
 type Write = ReturnType<typeof costWriter>;
@@ -39,7 +39,7 @@ async function activeLatency(
 ): Promise<{ values_ms: number[]; errors: number }> {
   const values_ms: number[] = [];
   let errors = 0;
-  const probes = activeProbes(ctx.options.quick);
+  const probes = activeProbes(runSize(ctx.options));
   for (let i = 0; i <= probes; i++) {
     if (ctx.signal.aborted) break;
     const warm = warmup || i === 0;
@@ -154,7 +154,7 @@ export async function idleCase(ctx: ScenarioContext, crowd: CrowdAgent, write: W
 
 export async function runIdle(ctx: ScenarioContext, crowd: CrowdAgent): Promise<void> {
   const write = costWriter(ctx);
-  for (const [i, n] of idleCounts(ctx.options.quick).entries()) {
+  for (const [i, n] of idleCounts(runSize(ctx.options)).entries()) {
     // Alternate which protocol goes first so drift hits both alike.
     const order: Array<'h1' | 'h2'> = i % 2 === 0 ? ['h1', 'h2'] : ['h2', 'h1'];
     for (const protocol of order) {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../lib/errors.ts';
-import { caseKey, type BenchOptions, type Scenario, type ScenarioContext } from './types.ts';
+import { caseKey, runSize, type BenchOptions, type Scenario, type ScenarioContext } from './types.ts';
 import { startCrowdAgent, type CrowdAgent } from './cost-agent.ts';
 import { activeProbes, idleCounts, runFdLimit, runIdle } from './cost-idle.ts';
 import { churnPlan, runChurn, runLimits, runPorts } from './cost-churn.ts';
@@ -45,7 +45,7 @@ async function withCrowdAgent(ctx: ScenarioContext, body: (crowd: CrowdAgent) =>
   try {
     const limit = nofileOf(crowd.pid);
     costWriter(ctx)({ part: 'env', case_key: caseKey('cost', { part: 'env' }, ctx.profile.name) }, 'crowd_agent_nofile', limit, 'fds');
-    const largest = Math.max(...idleCounts(ctx.options.quick));
+    const largest = Math.max(...idleCounts(runSize(ctx.options)));
     if (limit !== null && limit < largest + 100) throw new UserError(`cost: the crowd agent's file limit is ${limit}, below the ${largest} connections it must hold; raise the hard limit (ulimit -Hn)`);
     await body(crowd);
   } finally {
@@ -58,9 +58,12 @@ export const costScenario: Scenario = {
   title: 'The cost of connections: idle crowds, FD limits and churn (C6, C11)',
   claims: ['C6', 'C11'],
   defaultProfiles: ['lan', 'wan'],
+  // A smoke run measures the idle crowd and churn at rtt 0 on the same link (no profile of its own to set up).
+  profilesBySize: { quick: ['loopback'] },
   plannedUnits(options: BenchOptions) {
-    const plan = churnPlan(options.quick);
-    const idle = idleCounts(options.quick).length * 2 * (activeProbes(options.quick) + 1);
+    const size = runSize(options);
+    const plan = churnPlan(size);
+    const idle = idleCounts(size).length * 2 * (activeProbes(size) + 1);
     const fdlimit = 2 * 7;
     const churn = plan.rates_rps.length * 2;
     const ports = plan.port_rates_rps.length * 2;
@@ -75,12 +78,12 @@ export const costScenario: Scenario = {
         await runFdLimit(ctx, crowd);
       });
     } else {
-      const plan = churnPlan(ctx.options.quick);
+      const plan = churnPlan(runSize(ctx.options));
       // Only churn runs here: give back the ETA units of the parts skipped on this profile.
       ctx.progress.plan(-(costScenario.plannedUnits(ctx.options) - plan.rates_rps.length * 2));
     }
     await runChurn(ctx);
-    if (local && !ctx.signal.aborted) {
+    if (local && !ctx.signal.aborted && runSize(ctx.options) !== 'quick') {
       await runPorts(ctx);
       await runLimits(ctx);
     }

@@ -6,7 +6,7 @@ import { summarize, ciPrecise, samplesNeededForMedianCi, sortAsc } from '../stat
 import type { ProbeRequest } from '../drivers/probe.ts';
 import type { TlsVersion } from '../../servers/config.ts';
 import { ErrorStreak, MAX_CONSECUTIVE_ERRORS } from './error-streak.ts';
-import { caseKey, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext } from './types.ts';
+import { bySize, caseKey, runSize, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext } from './types.ts';
 
 export type Security = 'none' | 'tls12' | 'tls13';
 export type ConnMode = 'new' | 'server_close' | 'resumed' | 'reused';
@@ -39,15 +39,22 @@ export function handshakeCases(): HandshakeCase[] {
   return out;
 }
 
+/** A smoke run (--quick) measures only new vs reused, the pair C1 and C3 compare. */
+export function casesFor(options: Pick<BenchOptions, 'quick' | 'size'>): HandshakeCase[] {
+  const all = handshakeCases();
+  return runSize(options) === 'quick' ? all.filter((c) => c.conn_mode === 'new' || c.conn_mode === 'reused') : all;
+}
+
 export interface SamplingPlan {
   warmup: number;
   min: number;
   max: number;
 }
 
-export function samplingPlan(options: Pick<BenchOptions, 'quick' | 'requests'>): SamplingPlan {
-  if (options.requests !== null) return { warmup: options.quick ? 1 : 2, min: options.requests, max: options.requests };
-  return options.quick ? { warmup: 1, min: 10, max: 10 } : { warmup: 2, min: 30, max: 300 };
+export function samplingPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): SamplingPlan {
+  const warmup = bySize(options, { quick: 1, standard: 1, full: 2 });
+  if (options.requests !== null) return { warmup, min: options.requests, max: options.requests };
+  return bySize(options, { quick: { warmup, min: 3, max: 3 }, standard: { warmup, min: 10, max: 30 }, full: { warmup, min: 30, max: 300 } });
 }
 
 const TLS_VERSION: Record<Exclude<Security, 'none'>, TlsVersion> = { tls12: 'TLSv1.2', tls13: 'TLSv1.3' };
@@ -75,17 +82,17 @@ export const handshakeScenario: Scenario = {
   // C3 needs the saving at several distances; loopback (rtt 0 on the same link) measures the processing
   // each case costs when round trips are free, so the summary can split network from CPU.
   defaultProfiles: ['loopback', 'lan', 'wan', 'intercontinental'],
-  quickProfiles: ['loopback', 'wan'],
+  profilesBySize: { quick: ['loopback', 'wan'], standard: ['loopback', 'lan', 'wan'] },
   remoteCapable: true,
   plannedUnits(options) {
     const plan = samplingPlan(options);
-    return handshakeCases().length * (plan.warmup + plan.min);
+    return casesFor(options).length * (plan.warmup + plan.min);
   },
   async run(ctx: ScenarioContext) {
     // Against a remote target only the cases its one server can answer.
-    const cases = handshakeCases().filter((c) => ctx.serves?.({ protocol: c.protocol, tls: c.security !== 'none' }) ?? true);
+    const cases = casesFor(ctx.options).filter((c) => ctx.serves?.({ protocol: c.protocol, tls: c.security !== 'none' }) ?? true);
     const plan = samplingPlan(ctx.options);
-    // One server per protocol × cleartext/TLS, started one after another (each start costs a core for ~0.5 s).
+    // One server per protocol × cleartext/TLS.
     const servers = new Map<string, RunningServer>();
     const serverFor = async (c: HandshakeCase): Promise<RunningServer> => {
       const key = `${c.protocol}/${c.security === 'none' ? 'clear' : 'tls'}`;
@@ -116,6 +123,9 @@ export const handshakeScenario: Scenario = {
       errors: ErrorStreak;
     }
     const state: CaseState[] = [];
+    // Started together: each start is ~0.5 s of mostly one core, and there are two.
+    const firstOfEach = new Map(cases.map((c) => [`${c.protocol}/${c.security === 'none' ? 'clear' : 'tls'}`, c]));
+    await Promise.all([...firstOfEach.values()].map((c) => serverFor(c)));
     for (const [i, c] of cases.entries()) {
       state.push({
         c,

@@ -6,7 +6,7 @@
  */
 import { summarize } from '../stats.ts';
 import type { BatchItemResult, BatchRequest, BatchResult } from '../drivers/batch.ts';
-import { caseKey, type BenchOptions, type RunningServer, type ScenarioContext } from './types.ts';
+import { bySize, caseKey, type BenchOptions, type RunningServer, type ScenarioContext } from './types.ts';
 import { holMode, recordBatch, rotate, type HolMode, type HolModeName } from './hol-common.ts';
 
 export const APP_BATCH_SIZE = 10;
@@ -20,12 +20,12 @@ export interface AppPlan {
   solo_slow: number;
 }
 
-export function appPlan(options: Pick<BenchOptions, 'quick' | 'requests'>): AppPlan {
-  const reps = options.requests ?? (options.quick ? 6 : 15);
-  return { reps, solo_fast: options.quick ? 4 : 8, solo_slow: options.quick ? 2 : 4 };
+export function appPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): AppPlan {
+  const reps = options.requests ?? bySize(options, { quick: 1, standard: 6, full: 15 });
+  return bySize(options, { quick: { reps, solo_fast: 2, solo_slow: 1 }, standard: { reps, solo_fast: 4, solo_slow: 2 }, full: { reps, solo_fast: 8, solo_slow: 4 } });
 }
 
-export function appPlannedUnits(options: Pick<BenchOptions, 'quick' | 'requests'>): number {
+export function appPlannedUnits(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): number {
   const p = appPlan(options);
   return 2 * (p.solo_fast + p.solo_slow + 2) + (p.reps + 1) * APP_MODES.length * APP_BATCH_SIZE;
 }

@@ -5,7 +5,7 @@
  * latency counts from the intended send time. Closed-loop rows say so in `loop`.
  */
 import type { LoadOptions, LoadResult } from '../drivers/load/types.ts';
-import { caseKey, type BenchOptions, type RunningServer, type ScenarioContext } from './types.ts';
+import { bySize, caseKey, runSize, type BenchOptions, type RunningServer, type ScenarioContext } from './types.ts';
 
 export const LOAD_PATH_BYTES = 100;
 export const H1_TOTAL_CONCURRENCY = 16;
@@ -21,24 +21,30 @@ export interface LoadCase {
   rate_fraction: number | null;
 }
 
-export function loadCases(options: Pick<BenchOptions, 'quick'>): LoadCase[] {
-  const depths = options.quick ? [1, 4, 16] : [1, 2, 4, 8, 16];
-  const streams = options.quick ? [1, 10, 100] : [1, 4, 10, 25, 50, 100];
+export function loadCases(options: Pick<BenchOptions, 'quick' | 'size'>): LoadCase[] {
+  const depths = bySize(options, { quick: [16], standard: [1, 4, 16], full: [1, 2, 4, 8, 16] });
+  const streams = bySize(options, { quick: [100], standard: [1, 10, 100], full: [1, 4, 10, 25, 50, 100] });
   const out: LoadCase[] = [];
   for (const d of depths) out.push({ protocol: 'h1', loop: 'closed', keep_alive: true, connections: H1_TOTAL_CONCURRENCY / d, per_connection: d, rate_fraction: null });
-  out.push({ protocol: 'h1', loop: 'closed', keep_alive: false, connections: H1_TOTAL_CONCURRENCY, per_connection: 1, rate_fraction: null });
+  const smoke = runSize(options) === 'quick';
+  if (!smoke) out.push({ protocol: 'h1', loop: 'closed', keep_alive: false, connections: H1_TOTAL_CONCURRENCY, per_connection: 1, rate_fraction: null });
   for (const s of streams) out.push({ protocol: 'h2', loop: 'closed', keep_alive: true, connections: H2_TOTAL_CONCURRENCY / s, per_connection: s, rate_fraction: null });
+  if (smoke) {
+    // A smoke run keeps one open-loop case (its closed-loop twin is the 100-stream one above).
+    out.push({ protocol: 'h2', loop: 'open', keep_alive: true, connections: 1, per_connection: H2_TOTAL_CONCURRENCY, rate_fraction: 0.8 });
+    return out;
+  }
   out.push({ protocol: 'h2', loop: 'closed', keep_alive: false, connections: H1_TOTAL_CONCURRENCY, per_connection: 1, rate_fraction: null });
   out.push({ protocol: 'h1', loop: 'open', keep_alive: true, connections: H1_TOTAL_CONCURRENCY, per_connection: 1, rate_fraction: 0.8 });
   out.push({ protocol: 'h2', loop: 'open', keep_alive: true, connections: 1, per_connection: H2_TOTAL_CONCURRENCY, rate_fraction: 0.8 });
   return out;
 }
 
-export function loadDurationMs(options: Pick<BenchOptions, 'quick'>): number {
-  return options.quick ? 2_000 : 5_000;
+export function loadDurationMs(options: Pick<BenchOptions, 'quick' | 'size'>): number {
+  return bySize(options, { quick: 500, standard: 2_000, full: 5_000 });
 }
 
-export function loadPlannedUnits(options: Pick<BenchOptions, 'quick'>): number {
+export function loadPlannedUnits(options: Pick<BenchOptions, 'quick' | 'size'>): number {
   // Units here are seconds of load × 10, so a load case weighs like a few batches in the ETA.
   return loadCases(options).length * (loadDurationMs(options) / 100);
 }

@@ -6,7 +6,7 @@
  */
 import type { BatchRequest, BatchResult } from '../drivers/batch.ts';
 import { hostAllowedCongestionControls, readNamespaceSysctls, setNamespaceSysctls } from '../../netem/topology.ts';
-import { caseKey, type BenchOptions, type RunningServer, type ScenarioContext } from './types.ts';
+import { bySize, caseKey, type BenchOptions, type RunningServer, type ScenarioContext } from './types.ts';
 import { diff, holMode, recordBatch, retransSegs, rotate, type HolModeName } from './hol-common.ts';
 import { failedItem } from './hol-app.ts';
 
@@ -37,21 +37,26 @@ export const TRANSPORT_CASES: readonly TransportCase[] = [
 export const CC_CANDIDATES = ['bbr', 'cubic', 'reno'] as const;
 
 export interface TransportPlan {
+  cases: readonly TransportCase[];
   losses: number[];
   reps: number;
   /** Congestion controls to sweep; null = only the one in force. */
   ccs: string[] | null;
 }
 
-export function transportPlan(options: Pick<BenchOptions, 'quick' | 'requests'>): TransportPlan {
-  if (options.quick) return { losses: [0, 1, 5], reps: options.requests ?? 6, ccs: null };
-  return { losses: [...LOSS_SWEEP_PCT], reps: options.requests ?? 10, ccs: [...CC_CANDIDATES] };
+export function transportPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): TransportPlan {
+  return bySize(options, {
+    // A smoke run: the two modes C5 compares, fresh connections, lossless and lossy.
+    quick: { cases: TRANSPORT_CASES.filter((c) => c.conn === 'fresh' && c.mode !== 'h1_serial'), losses: [0, 2], reps: options.requests ?? 1, ccs: null },
+    standard: { cases: TRANSPORT_CASES, losses: [0, 1, 5], reps: options.requests ?? 6, ccs: null },
+    full: { cases: TRANSPORT_CASES, losses: [...LOSS_SWEEP_PCT], reps: options.requests ?? 10, ccs: [...CC_CANDIDATES] },
+  });
 }
 
-export function transportPlannedUnits(options: Pick<BenchOptions, 'quick' | 'requests'>): number {
+export function transportPlannedUnits(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): number {
   const p = transportPlan(options);
   const ccs = p.ccs === null ? 1 : p.ccs.filter((c) => allowedCcs().includes(c)).length || 1;
-  return (TRANSPORT_CASES.length + p.losses.length * ccs * p.reps * TRANSPORT_CASES.length) * PAGE_ITEMS;
+  return (p.cases.length + p.losses.length * ccs * p.reps * p.cases.length) * PAGE_ITEMS;
 }
 
 function allowedCcs(): string[] {
@@ -110,7 +115,7 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
       csv.append({
         ...emptyRow, loss_pct: null, congestion_control: c, mode: null, conn_start: null, protocol: null, connections: null, depth: null, batch_id: null, rep: null, warmup: null,
         page_ms: null, connect_ms_max: null, errors: null, retrans_segs_server: null, retrans_segs_client: null, dropped_loss_down: null, dropped_loss_up: null,
-        skipped: `${c} is not in the host's net.ipv4.tcp_allowed_congestion_control (${allowed.join(' ')}); the host is not changed`,
+        skipped: `${c} is not in the host's net.ipv4.tcp_allowed_congestion_control (${allowed.join(' ')}); run with --allow-host-cc ${c} to add it for the run`,
       });
     }
     if (ccs.length === 0) ccs = [ctx.congestion_control];
@@ -118,7 +123,7 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
   const ccKey = 'net.ipv4.tcp_congestion_control';
   const ccBefore = serverNs !== null ? (await readNamespaceSysctls(serverNs))[ccKey] ?? null : null;
   const items = pageItems();
-  const cases = TRANSPORT_CASES.map((c) => ({ ...c, m: holMode(c.mode, PAGE_ITEMS) }));
+  const cases = plan.cases.map((c) => ({ ...c, m: holMode(c.mode, PAGE_ITEMS) }));
   const counters = async (): Promise<{ server: number | null; client: number | null; down: number | null; up: number | null }> => {
     const c = await ctx.link.counters();
     return {

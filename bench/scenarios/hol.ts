@@ -15,6 +15,7 @@ export const holScenario: Scenario = {
   claims: ['C4', 'C5'],
   // wan is the reference; intercontinental is "a higher RTT" for the loss sweep.
   defaultProfiles: ['wan', 'intercontinental'],
+  profilesBySize: { quick: ['wan'], standard: ['wan'] },
   plannedUnits(options) {
     return appPlannedUnits(options) + transportPlannedUnits(options) + loadPlannedUnits(options);
   },

@@ -5,7 +5,7 @@
  */
 import { isResetLike, type LcResult } from '../drivers/lifecycle-ops.ts';
 import { startLb, type LbHandle } from '../../servers/launch-lb.ts';
-import { caseKey, type BenchOptions, type RunningServer } from './types.ts';
+import { bySize, caseKey, type BenchOptions, type RunningServer } from './types.ts';
 import { clientSpec, sampleFields, seededUniform, standsFor, type PartContext } from './lifecycle-common.ts';
 import type { Target } from '../drivers/target.ts';
 
@@ -34,10 +34,10 @@ export interface C8Plan {
   trials_per_lane: number;
 }
 
-export function c8Plan(options: Pick<BenchOptions, 'quick' | 'requests'>): C8Plan {
+export function c8Plan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): C8Plan {
   if (options.requests !== null) return { lanes: 20, trials_per_lane: Math.max(1, Math.ceil(options.requests / 20)) };
-  // 1 000 trials per case in a full run; --quick scales it down to 100 (the rate then has a wider interval).
-  return options.quick ? { lanes: 20, trials_per_lane: 5 } : { lanes: 50, trials_per_lane: 20 };
+  // 1 000 trials per case in a full run, 100 by default, 20 in a smoke run (the rate then has a wider interval).
+  return bySize(options, { quick: { lanes: 20, trials_per_lane: 1 }, standard: { lanes: 20, trials_per_lane: 5 }, full: { lanes: 50, trials_per_lane: 20 } });
 }
 
 export type C8Path = 'lb' | 'direct';
@@ -209,7 +209,7 @@ export async function runC8(p: PartContext): Promise<void> {
   }
 }
 
-export function c8Units(options: Pick<BenchOptions, 'quick' | 'requests'>): number {
+export function c8Units(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): number {
   const plan = c8Plan(options);
   return plan.lanes * plan.trials_per_lane * c8Cases().length;
 }

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { signalPid } from '../lib/child.ts';
 import { errorMessage } from '../lib/errors.ts';
 import type { LcClientSpec, LcResult, SocketEvent } from '../drivers/lifecycle-ops.ts';
-import { caseKey, type BenchOptions, type RunningServer } from './types.ts';
+import { bySize, caseKey, type BenchOptions, type RunningServer } from './types.ts';
 import { epochNow } from './lifecycle-agent.ts';
 import { clientSpec, sampleFields, sleep, standsFor, type PartContext } from './lifecycle-common.ts';
 
@@ -51,8 +51,8 @@ export const C10_CAP_MS = 8_000;
 const C10_IDLE_BEFORE_FAULT_MS = 500;
 const REBOOT_DOWN_MS = 1_500;
 
-export function c10Reps(options: Pick<BenchOptions, 'quick'>): number {
-  return options.quick ? 1 : 3;
+export function c10Reps(options: Pick<BenchOptions, 'quick' | 'size'>): number {
+  return bySize(options, { quick: 1, standard: 1, full: 3 });
 }
 
 /** When the client first learned, from socket events of pre-fault connections and the request's failure. */
@@ -221,8 +221,8 @@ export const C9_STRATEGIES: readonly Strategy[] = [
   { name: 'h2_ping', protocol: 'h2', spec: { h2_ping_interval_ms: 2_000, h2_ping_timeout_ms: 1_000 }, request_timeout_ms: null, retry_once: false },
 ];
 
-export function c9Reps(options: Pick<BenchOptions, 'quick'>): number {
-  return options.quick ? 1 : 3;
+export function c9Reps(options: Pick<BenchOptions, 'quick' | 'size'>): number {
+  return bySize(options, { quick: 1, standard: 1, full: 3 });
 }
 
 export function c9Key(s: Strategy, profile: string): string {

@@ -5,15 +5,15 @@
  */
 import { readNamespaceSysctls } from '../../netem/topology.ts';
 import { errorMessage } from '../lib/errors.ts';
-import { caseKey, type BenchOptions } from './types.ts';
+import { bySize, caseKey, type BenchOptions } from './types.ts';
 import { standsFor, type PartContext } from './lifecycle-common.ts';
 
 /** Node's default server keepAliveTimeout is 5 s; scaled 1:10 that is 0.5 s. */
 export const C7_SERVER_IDLE_MS = 500;
 const C7_WAIT_MS = 3_000;
 
-export function c7Reps(options: Pick<BenchOptions, 'quick'>): number {
-  return options.quick ? 2 : 5;
+export function c7Reps(options: Pick<BenchOptions, 'quick' | 'size'>): number {
+  return bySize(options, { quick: 1, standard: 2, full: 5 });
 }
 
 export function c7Key(profile: string): string {

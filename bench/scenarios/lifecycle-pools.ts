@@ -4,15 +4,15 @@
  * them (warm). Per request: time queued for a socket, TCP connect, total.
  */
 import { errorMessage } from '../lib/errors.ts';
-import { caseKey, type BenchOptions } from './types.ts';
+import { bySize, caseKey, type BenchOptions } from './types.ts';
 import { clientSpec, sampleFields, type PartContext } from './lifecycle-common.ts';
 
 export const C12_CONCURRENCY = 8;
 export const C12_MAX_SOCKETS = [2, 4, 8, 16] as const;
 const C12_ROUNDS = 3;
 
-export function c12Reps(options: Pick<BenchOptions, 'quick'>): number {
-  return options.quick ? 3 : 10;
+export function c12Reps(options: Pick<BenchOptions, 'quick' | 'size'>): number {
+  return bySize(options, { quick: 1, standard: 3, full: 10 });
 }
 
 export function c12Key(max_sockets: number, round: 'cold' | 'warm', profile: string): string {
@@ -87,6 +87,6 @@ export async function runC12(p: PartContext): Promise<void> {
   }
 }
 
-export function c12Units(options: Pick<BenchOptions, 'quick'>): number {
+export function c12Units(options: Pick<BenchOptions, 'quick' | 'size'>): number {
   return c12Reps(options) * C12_MAX_SOCKETS.length * C12_ROUNDS * C12_CONCURRENCY;
 }

@@ -8,13 +8,14 @@
 import { performance } from 'node:perf_hooks';
 import { readNamespaceSysctls, readRouteInitcwnd, setNamespaceSysctls, setRouteInitcwnd, hostAllowedCongestionControls } from '../../netem/topology.ts';
 import type { ProbeRequest, ProbeSample } from '../drivers/probe.ts';
-import { caseKey, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext } from './types.ts';
+import { bySize, caseKey, runSize, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext } from './types.ts';
 import { formatVariant, type ConnState } from './slowstart-model.ts';
 import { startTcpInfoSampler, type TcpInfoSampler } from './slowstart-tcpinfo.ts';
 import type { TimedTcpInfo } from './slowstart-sampler.ts';
 
 export const SIZES_FULL_BYTES = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304] as const;
-export const SIZES_QUICK_BYTES = [1024, 16384, 262144, 1048576] as const;
+export const SIZES_STANDARD_BYTES = [1024, 16384, 262144, 1048576] as const;
+export const SIZES_QUICK_BYTES = [1048576] as const;
 export const WARMUP_BYTES = 1048576;
 export const IW_SEGMENTS = [4, 10, 32] as const;
 export const IW_SIZE_BYTES = 102400;
@@ -28,22 +29,28 @@ const DEFAULT_IW = 10;
 
 export interface SlowstartPlan {
   sizes_bytes: number[];
+  h2_sizes_bytes: number[];
   idles_ms: number[];
   reps: number;
   ccs: string[];
   skipped: Array<{ cc: string; reason: string }>;
 }
 
-export function slowstartPlan(options: Pick<BenchOptions, 'quick' | 'requests'>, allowedCcs: readonly string[]): SlowstartPlan {
-  const ccs = CC_CANDIDATES.filter((cc) => allowedCcs.includes(cc));
-  const skipped = CC_CANDIDATES.filter((cc) => !allowedCcs.includes(cc)).map((cc) => ({
+export function slowstartPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>, allowedCcs: readonly string[]): SlowstartPlan {
+  const allowed = CC_CANDIDATES.filter((cc) => allowedCcs.includes(cc));
+  // A smoke run measures one: reno when allowed, whose idle restart (unlike bbr's) shows.
+  const ccs = runSize(options) === 'quick' ? (allowed.includes('reno') ? ['reno'] : allowed.slice(0, 1)) : allowed;
+  const skipped = CC_CANDIDATES.filter((cc) => !ccs.includes(cc)).map((cc) => ({
     cc,
-    reason: `not in the host's net.ipv4.tcp_allowed_congestion_control (${allowedCcs.join(' ')}); the harness never changes host settings`,
+    reason: allowedCcs.includes(cc)
+      ? '--quick measures one congestion control; run without --quick for every allowed one'
+      : `not in the host's net.ipv4.tcp_allowed_congestion_control (${allowedCcs.join(' ')}); run with --allow-host-cc ${cc} to add it for the run`,
   }));
   return {
-    sizes_bytes: [...(options.quick ? SIZES_QUICK_BYTES : SIZES_FULL_BYTES)],
-    idles_ms: options.quick ? [1000] : [1000, 5000],
-    reps: options.requests ?? (options.quick ? 2 : 4),
+    sizes_bytes: [...bySize<readonly number[]>(options, { quick: SIZES_QUICK_BYTES, standard: SIZES_STANDARD_BYTES, full: SIZES_FULL_BYTES })],
+    h2_sizes_bytes: bySize(options, { quick: [], standard: [...H2_SIZES_BYTES], full: [...H2_SIZES_BYTES] }),
+    idles_ms: bySize(options, { quick: [1000], standard: [1000], full: [1000, 5000] }),
+    reps: options.requests ?? bySize(options, { quick: 1, standard: 2, full: 4 }),
     ccs,
     skipped,
   };
@@ -52,7 +59,7 @@ export function slowstartPlan(options: Pick<BenchOptions, 'quick' | 'requests'>,
 /** Measured requests per profile (ETA): the warm-up request, sweep + IW + h2 per rep, plus the traces. */
 export function plannedRequests(plan: SlowstartPlan): number {
   const perCc = plan.sizes_bytes.length * (2 + 2 * plan.idles_ms.length) + IW_SEGMENTS.length;
-  const h2 = H2_WINDOWS_BYTES.length * H2_SIZES_BYTES.length * 2;
+  const h2 = H2_WINDOWS_BYTES.length * plan.h2_sizes_bytes.length * 2;
   return 1 + plan.reps * (plan.ccs.length * perCc + h2) + plan.ccs.length * 3;
 }
 
@@ -400,6 +407,7 @@ export const slowstartScenario: Scenario = {
   // wan is the done-when profile; intercontinental shows the same rounds at 3× the cost. Rate-limited
   // variants: `--profile wan --rate 100mbit`.
   defaultProfiles: ['wan', 'intercontinental'],
+  profilesBySize: { quick: ['wan'], standard: ['wan'] },
   plannedUnits(options) {
     return plannedRequests(slowstartPlan(options, hostAllowedCongestionControls()));
   },
@@ -434,7 +442,7 @@ export const slowstartScenario: Scenario = {
 
       // One warm-up request (JIT, server caches), recorded as such.
       await run.setGroup(firstCc, 1);
-      await run.cold({ part: 'size', protocol: 'h1', state: 'cold', idle_ms: 0, cc: firstCc, ssai: 1, iw: DEFAULT_IW, size_bytes: SIZES_QUICK_BYTES[0], h2_window_bytes: null }, true);
+      await run.cold({ part: 'size', protocol: 'h1', state: 'cold', idle_ms: 0, cc: firstCc, ssai: 1, iw: DEFAULT_IW, size_bytes: SIZES_STANDARD_BYTES[0], h2_window_bytes: null }, true);
 
       for (let round = 0; round < plan.reps && !ctx.signal.aborted; round++) {
         for (const g of rotate(groups, round)) {
@@ -454,7 +462,7 @@ export const slowstartScenario: Scenario = {
         }
         // HTTP/2 on a warm connection: Node's default 64 KiB window vs a 16 MiB one.
         await run.setGroup(firstCc, 1);
-        for (const size_bytes of rotate(H2_SIZES_BYTES, round)) {
+        for (const size_bytes of rotate(plan.h2_sizes_bytes, round)) {
           for (const h2_window_bytes of rotate(H2_WINDOWS_BYTES, round)) {
             for (const state of ['cold', 'warm'] as const) {
               if (ctx.signal.aborted) break;

@@ -9,6 +9,22 @@ import type { ServerHandle } from '../../servers/launch.ts';
 import type { Calibration } from '../../netem/calibrate.ts';
 import type { RemoteTarget } from '../../netem/remote.ts';
 
+/**
+ * How much of each scenario's matrix a run measures: quick (a CI smoke run, under a minute), standard (the
+ * default `npm run bench`, every claim in under 5 minutes on 2 cores), full (the whole matrix).
+ */
+export type RunSize = 'quick' | 'standard' | 'full';
+export const RUN_SIZES: readonly RunSize[] = ['quick', 'standard', 'full'];
+
+export function runSize(options: Pick<BenchOptions, 'quick' | 'size'>): RunSize {
+  return options.size ?? (options.quick ? 'quick' : 'full');
+}
+
+/** The value for this run's size. */
+export function bySize<T>(options: Pick<BenchOptions, 'quick' | 'size'>, values: Record<RunSize, T>): T {
+  return values[runSize(options)];
+}
+
 export interface BenchOptions {
   scenarios: string[];
   /** A server elsewhere (`--target`): no emulated link, only remote-capable scenarios. */
@@ -16,7 +32,10 @@ export interface BenchOptions {
   /** Profiles given on the command line; null = each scenario runs on its own default profiles. */
   profiles: Profile[] | null;
   link: LinkChoice;
+  /** size === 'quick' (kept as its own field: reports and compare read it from meta.json). */
   quick: boolean;
+  /** Absent in option objects from before sizes existed: then quick ? 'quick' : 'full'. */
+  size?: RunSize;
   /** Fixed number of measured requests per case; null = adaptive until the CI target is met. */
   requests: number | null;
   out: string;
@@ -25,6 +44,8 @@ export interface BenchOptions {
   congestion_control: string | null;
   /** net.ipv4.tcp_slow_start_after_idle to set in both namespaces (null = leave it). */
   slow_start_after_idle: 0 | 1 | null;
+  /** Congestion controls to add to the host's allowed list for this run (`--allow-host-cc`); restored at exit. */
+  allow_host_cc?: string[];
   argv: string[];
 }
 
@@ -82,8 +103,8 @@ export interface Scenario {
   defaultProfiles: string[];
   /** Runs against a remote target (`--target`): needs neither the server's process nor the link's controls. */
   remoteCapable?: boolean;
-  /** The same with --quick (a smoke run must stay short); absent = defaultProfiles. */
-  quickProfiles?: string[];
+  /** Profiles per run size; a size not listed uses defaultProfiles (the full matrix). */
+  profilesBySize?: Partial<Record<RunSize, string[]>>;
   /** Work units (requests) planned per profile, for the ETA. */
   plannedUnits(options: BenchOptions): number;
   run(ctx: ScenarioContext): Promise<void>;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli.ts';
 import { readCsv } from '../../bench/results/csv-file.ts';
-import { handshakeCases } from '../../bench/scenarios/handshake.ts';
+import { casesFor } from '../../bench/scenarios/handshake.ts';
 
 const BAD: Array<[string[], RegExp]> = [
   [['--scenario', 'nope'], /unknown scenario "nope"/],
@@ -18,6 +18,9 @@ const BAD: Array<[string[], RegExp]> = [
   [['--requests', '0'], /--requests must be a positive integer/],
   [['--timeout-ms', '1.5'], /--timeout-ms must be a positive integer/],
   [['--frobnicate'], /Unknown option '--frobnicate'/],
+  [['--quick', '--full'], /--quick and --full are two sizes: choose one/],
+  [['--allow-host-cc', 'cu bic'], /--allow-host-cc: not a congestion control name/],
+  [['--allow-host-cc', 'cubic', '--target', 'http://127.0.0.1:8080'], /does not go with --target/],
 ];
 
 for (const [args, message] of BAD) {
@@ -35,10 +38,10 @@ for (const [args, message] of BAD) {
 test('bench --help documents the options and exits 0', async () => {
   const r = await runCli('bench', ['--help'], 60_000);
   assert.equal(r.code, 0);
-  for (const flag of ['--scenario', '--profile', '--link', '--quick', '--requests', '--out']) assert.match(r.stdout, new RegExp(flag));
+  for (const flag of ['--scenario', '--profile', '--link', '--quick', '--full', '--requests', '--out', '--allow-host-cc']) assert.match(r.stdout, new RegExp(flag));
 });
 
-test('a quick handshake run on loopback writes meta.json, samples.csv and summary.csv', async (t) => {
+test('a quick handshake run on loopback (new vs reused only) writes meta.json, samples.csv and summary.csv', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'kab-run-'));
   t.after(() => rmSync(out, { recursive: true, force: true }));
   const requests = 3;
@@ -54,7 +57,7 @@ test('a quick handshake run on loopback writes meta.json, samples.csv and summar
   assert.ok(meta.machine.kernel && meta.machine.cpu_count > 0 && meta.congestion_control);
   assert.equal(meta.profiles[0].name, 'loopback');
 
-  const cases = handshakeCases();
+  const cases = casesFor({ quick: true });
   const samples = readCsv(join(runDir, 'samples.csv'));
   const measured = samples.filter((s) => s.warmup === '0');
   assert.equal(measured.length, cases.length * requests);

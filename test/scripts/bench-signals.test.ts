@@ -4,7 +4,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -89,3 +89,28 @@ test('SIGKILL mid-case: children exit on their own, `npm run clean` removes the 
   assert.ok(rows.length >= rowsAtSignal);
   assert.deepEqual(meta.status, { kind: 'running' }, 'a killed run cannot write its end; its meta says running');
 });
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test(`${signal} while the report is written: exits ${signal === 'SIGINT' ? 130 : 143}, the measured files are whole, no half report, npm run report rebuilds it`, async (t) => {
+    const out = mkdtempSync(join(tmpdir(), 'kab-sigrep-'));
+    t.after(() => rmSync(out, { recursive: true, force: true }));
+    const { child, done } = startCli('bench', ['--scenario', 'handshake', '--profile', 'loopback', '--link', 'none', '--requests', '10', '--quick', '--out', out]);
+    t.after(() => child.kill('SIGKILL'));
+    // summary.csv is the last file written before the report; the report takes hundreds of ms to render.
+    await waitFor('summary.csv', () => existsSync(join(out, 'latest', 'summary.csv')), 90_000);
+    child.kill(signal);
+    const r = await done;
+    const runDir = join(out, readlinkSync(join(out, 'latest')));
+    assert.equal(r.code, signal === 'SIGINT' ? 130 : 143, r.stderr);
+    assert.match(r.stderr, /while writing the report: the run's files are complete/);
+    assert.deepEqual(readdirSync(runDir).filter((f) => f.includes('.tmp')), [], 'no temporary report file is left');
+    assert.ok(!existsSync(join(runDir, 'report.html')));
+    const meta = JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as { status: { kind: string } };
+    assert.equal(meta.status.kind, 'completed');
+    const rows = readCsv(join(runDir, 'samples.csv'));
+    assert.ok(rows.length >= 10 * 5, `${rows.length} sample rows`);
+    const rebuilt = await runCli('report', [runDir], 120_000);
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    assert.ok(existsSync(join(runDir, 'report.html')));
+  });
+}

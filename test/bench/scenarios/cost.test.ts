@@ -144,7 +144,7 @@ test('cost on the tun link: idle crowd, FD limit, churn and ports; limits restor
     const samples: Array<Record<string, unknown>> = [];
     const ctx: ScenarioContext = {
       runId: 'test',
-      options: { scenarios: ['cost'], profiles: null, link: 'tun', quick: true, requests: null, out: dir, request_timeout_ms: 5_000, congestion_control: null, slow_start_after_idle: null, argv: [] } as unknown as BenchOptions,
+      options: { scenarios: ['cost'], profiles: null, link: 'tun', quick: false, size: 'standard', requests: null, out: dir, request_timeout_ms: 5_000, congestion_control: null, slow_start_after_idle: null, argv: [] } as unknown as BenchOptions,
       profile,
       link,
       calibration,

@@ -37,6 +37,7 @@ test('lifecycle: C8 cases, timing helpers and the plan', () => {
   assert.ok(lifecyclePlannedUnits({ quick: true, requests: null } as BenchOptions, ['c8']) < lifecyclePlannedUnits({ quick: false, requests: null } as BenchOptions, ['c8']));
   assert.deepEqual(selectedParts('c8, c10'), ['c8', 'c10']);
   assert.deepEqual(selectedParts(undefined), ['c7', 'c8', 'c9', 'c10', 'c12']);
+  assert.deepEqual(selectedParts(undefined, 'quick'), ['c7', 'c12'], 'a smoke run leaves out the parts that wait on scaled timeouts');
   const a = seededUniform(3);
   const b = seededUniform(3);
   const xs = Array.from({ length: 50 }, () => a(-10, 10));
@@ -105,7 +106,7 @@ test('lifecycle on the tun link: one short case of each part (C7, C8, C9, C10, C
   const samples: unknown[] = [];
   const ctx: ScenarioContext = {
     runId: 'test',
-    options: { scenarios: ['lifecycle'], profiles: null, link: 'tun', quick: true, requests: 60, out: dir, request_timeout_ms: 10_000, congestion_control: null, slow_start_after_idle: null, argv: [] },
+    options: { scenarios: ['lifecycle'], profiles: null, link: 'tun', quick: false, size: 'standard', requests: 60, out: dir, request_timeout_ms: 10_000, congestion_control: null, slow_start_after_idle: null, argv: [] },
     profile,
     link,
     calibration,

@@ -82,7 +82,7 @@ test('slowstart model from summary tags (CASE_MODELS entry)', () => {
 });
 
 test('slowstart plan: cubic skipped when the host does not allow it; groups and ETA', () => {
-  const plan = slowstartPlan({ quick: true, requests: null }, ['reno', 'bbr']);
+  const plan = slowstartPlan({ quick: false, size: 'standard', requests: null }, ['reno', 'bbr']);
   assert.deepEqual(plan.ccs, ['bbr', 'reno']);
   assert.deepEqual(plan.skipped.map((s) => s.cc), ['cubic']);
   assert.match(plan.skipped[0]?.reason ?? '', /tcp_allowed_congestion_control/);
@@ -91,8 +91,14 @@ test('slowstart plan: cubic skipped when the host does not allow it; groups and 
   const g0 = sweepGroup(plan, 'reno', 0);
   assert.equal(g1.length, plan.sizes_bytes.length * (2 + plan.idles_ms.length));
   assert.ok(g0.every((c) => c.state === 'idle' && c.ssai === 0), 'cold/warm are measured once per cc');
-  // quick: 1 warm-up + 2 reps × (2 cc × (4 sizes × 4 + 3 IW) + 8 h2) + 2 cc × 3 traces.
+  // standard: 1 warm-up + 2 reps × (2 cc × (4 sizes × 4 + 3 IW) + 8 h2) + 2 cc × 3 traces.
   assert.equal(plannedRequests(plan), 1 + 2 * (2 * (4 * 4 + 3) + 8) + 6);
+  // quick: reno only: 1 warm-up + 1 rep × (1 size × 4 + 3 IW, no h2) + 3 traces; full has 5 s idles too.
+  const quick = slowstartPlan({ quick: true, requests: null }, ['reno', 'bbr']);
+  assert.deepEqual(quick.ccs, ['reno']);
+  assert.match(quick.skipped.find((s) => s.cc === 'bbr')?.reason ?? '', /--quick measures one/);
+  assert.equal(plannedRequests(quick), 1 + 1 * (1 * 4 + 3) + 3);
+  assert.deepEqual(slowstartPlan({ quick: false, requests: null }, ['reno']).idles_ms, [1000, 5000]);
   assert.equal(slowstartPlan({ quick: true, requests: 5 }, ['reno']).reps, 5);
 });
 

@@ -1,0 +1,75 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { requirePrivileged } from '../helpers/privileged.ts';
+import {
+  ALLOWED_CC_PATH,
+  AVAILABLE_CC_PATH,
+  HOST_RECORD_DIR,
+  extendHostAllowedCc,
+  extendedAllowedList,
+  restoreHostAllowedCc,
+  restoreStaleHostCc,
+} from '../../netem/host-cc.ts';
+import { newRunId } from '../../netem/topology.ts';
+
+test('extendedAllowedList adds only what is missing, refuses what the kernel lacks', () => {
+  assert.deepEqual(extendedAllowedList(['reno', 'bbr'], ['reno', 'bbr', 'cubic'], ['cubic']), { list: ['reno', 'bbr', 'cubic'], added: ['cubic'] });
+  assert.equal(extendedAllowedList(['reno', 'bbr'], ['reno', 'bbr', 'cubic'], ['bbr']), null);
+  assert.deepEqual(extendedAllowedList(['reno'], ['reno', 'bbr', 'cubic'], ['cubic', 'cubic', 'bbr']), { list: ['reno', 'cubic', 'bbr'], added: ['cubic', 'bbr'] });
+  assert.throws(() => extendedAllowedList(['reno'], ['reno', 'cubic'], ['vegas']), /not available in this kernel/);
+  assert.throws(() => extendedAllowedList(['reno'], ['reno'], ['cu bic']), /not a congestion control name/);
+});
+
+function notAllowedButAvailable(): string | null {
+  const allowed = readFileSync(ALLOWED_CC_PATH, 'utf8').trim().split(/\s+/);
+  const available = readFileSync(AVAILABLE_CC_PATH, 'utf8').trim().split(/\s+/);
+  return available.find((cc) => !allowed.includes(cc)) ?? null;
+}
+
+/** Runs body with a congestion control to add; the host list is put back whatever the body does. */
+async function withHostList(t: TestContext, body: (cc: string, before: string) => Promise<void>): Promise<void> {
+  if (!requirePrivileged(t)) return;
+  const cc = notAllowedButAvailable();
+  if (cc === null) return t.skip('every available congestion control is already allowed on this host');
+  const before = readFileSync(ALLOWED_CC_PATH, 'utf8').trim();
+  try {
+    await body(cc, before);
+  } finally {
+    if (readFileSync(ALLOWED_CC_PATH, 'utf8').trim() !== before) writeFileSync(ALLOWED_CC_PATH, before);
+  }
+}
+
+test('the host list is extended for a run and put back exactly, at exit and after a SIGKILL', (t) =>
+  withHostList(t, async (cc, before) => {
+    const runId = newRunId();
+    const change = await extendHostAllowedCc(runId, [cc]);
+    assert.ok(change);
+    assert.equal(change.from, before);
+    assert.ok(readFileSync(ALLOWED_CC_PATH, 'utf8').trim().split(/\s+/).includes(cc));
+    assert.ok(existsSync(`${HOST_RECORD_DIR}/${runId}.json`), 'the original is on disk before the host changes');
+    assert.equal(await restoreHostAllowedCc(runId), 'restored');
+    assert.equal(readFileSync(ALLOWED_CC_PATH, 'utf8').trim(), before);
+    assert.ok(!existsSync(`${HOST_RECORD_DIR}/${runId}.json`));
+
+    // A killed run: its record names a pid that is gone; clean (restoreStaleHostCc) puts the list back.
+    const killed = newRunId();
+    await extendHostAllowedCc(killed, [cc]);
+    const recPath = `${HOST_RECORD_DIR}/${killed}.json`;
+    const rec = JSON.parse(readFileSync(recPath, 'utf8')) as { pid: number };
+    writeFileSync(recPath, JSON.stringify({ ...rec, pid: 2 ** 22 + 1 }));
+    const restored = await restoreStaleHostCc((pid) => pid === process.pid);
+    assert.equal(restored.length, 1);
+    assert.match(restored[0] ?? '', /restored/);
+    assert.equal(readFileSync(ALLOWED_CC_PATH, 'utf8').trim(), before);
+  }));
+
+test('a host list someone else changed during the run is left alone', (t) =>
+  withHostList(t, async (cc, before) => {
+    const runId = newRunId();
+    mkdirSync(HOST_RECORD_DIR, { recursive: true });
+    await extendHostAllowedCc(runId, [cc]);
+    writeFileSync(ALLOWED_CC_PATH, before); // the operator already put it back
+    assert.equal(await restoreHostAllowedCc(runId), 'changed-since');
+    assert.equal(readFileSync(ALLOWED_CC_PATH, 'utf8').trim(), before);
+  }));
