@@ -2,6 +2,9 @@
  * Everything the page and summary.md show, as plain data computed from the run folder alone (pure: no
  * rendering, no clock except the generation time passed in).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCsv } from '../bench/results/csv-file.ts';
 import { errorMessage } from '../bench/lib/errors.ts';
 import { environment, runStatus, type Environment, type RunStatusInfo } from './environment.ts';
 import type { RunFolder } from './load-run.ts';
@@ -82,6 +85,14 @@ function genericOutput(run: RunFolder, scenario: string): SectionOutput {
   return { claimSentence: '', verdicts: [], specs: [], tables: rows.length ? [table] : [], caveats: [] };
 }
 
+/** Why a scenario skipped itself, from its <scenario>-skipped.csv (e.g. slowstart on a link without packets). */
+function skipReason(dir: string, scenario: string): string | null {
+  const p = join(dir, `${scenario}-skipped.csv`);
+  if (!existsSync(p)) return null;
+  const row = readCsv(p).find((r) => r.what === 'link' && (r.reason ?? '') !== '');
+  return row ? `${row.reason} (this run's link: ${row.value})` : null;
+}
+
 function sectionId(scenario: string): string {
   return `scenario-${scenario.replace(/[^a-z0-9-]/gi, '-')}`;
 }
@@ -92,7 +103,14 @@ export function buildSections(run: RunFolder): SectionResult[] {
     const base = { id: sectionId(s.name), scenario: s.name };
     const hasRows = run.summary.some((r) => r.scenario === s.name) || run.samples.some((r) => r.scenario === s.name);
     if (!hasRows) {
-      return { ...base, title: section?.title ?? s.title, claims: section?.claims ?? s.claims, output: null, notice: `planned in this run but never measured: no samples of the ${s.name} scenario` };
+      const why = skipReason(run.dir, s.name);
+      return {
+        ...base,
+        title: section?.title ?? s.title,
+        claims: section?.claims ?? s.claims,
+        output: null,
+        notice: why !== null ? `not measured in this run: ${why}` : `planned in this run but never measured: no samples of the ${s.name} scenario`,
+      };
     }
     if (!section) {
       return {

@@ -11,9 +11,23 @@ import { costWriter, cpuTimeMs, readSocketCounts, sleep, type CostPart, type Cos
 
 export const CHURN_PATH = '/bytes/100';
 export const PORT_RANGE_NARROW = '61000 61127';
+/** Ports in the narrowed range (PORT_RANGE_NARROW, and every run's shifted copy of it). */
+export const PORT_RANGE_WIDTH = 128;
 const PORT_RANGE_KEY = 'net.ipv4.ip_local_port_range';
 
+/**
+ * The narrowed range for run `rep` (1-based) of the ports part: PORT_RANGE_NARROW shifted up by PORT_RANGE_WIDTH per
+ * run, so no run starts with the previous run's TIME_WAIT (60 s) in its range. Start and end keep their parity.
+ */
+export function portRangeForRep(rep: number): string {
+  const [lo, hi] = PORT_RANGE_NARROW.split(' ').map(Number) as [number, number];
+  const shift = (rep - 1) * PORT_RANGE_WIDTH;
+  return `${lo + shift} ${hi + shift}`;
+}
+
 export interface ChurnPlan {
+  /** Runs of every churn, ports and limits case, interleaved (run 1 of every case, then run 2, …). */
+  reps: number;
   rates_rps: number[];
   duration_ms: number;
   connections: number;
@@ -26,10 +40,12 @@ export interface ChurnPlan {
 
 export function churnPlan(size: RunSize): ChurnPlan {
   const standard: ChurnPlan = {
+    reps: 3,
     rates_rps: [100, 400],
-    duration_ms: 3_000,
+    // Short runs, repeated: the default suite's 5-minute budget; --full runs 5 s each.
+    duration_ms: 1_000,
     connections: 100,
-    port_rates_rps: [100, 400],
+    port_rates_rps: [400],
     max_requests_per_socket: [0, 10],
     keep_alive_timeout_ms: [50, 5_000],
     limits_rate_rps: 200,
@@ -38,11 +54,12 @@ export function churnPlan(size: RunSize): ChurnPlan {
   switch (size) {
     case 'quick':
       // A smoke run: churn only (ports and limits are left out; see cost.ts).
-      return { ...standard, rates_rps: [400], duration_ms: 1_000, port_rates_rps: [], max_requests_per_socket: [], keep_alive_timeout_ms: [] };
+      return { ...standard, reps: 1, rates_rps: [400], duration_ms: 1_000, port_rates_rps: [], max_requests_per_socket: [], keep_alive_timeout_ms: [] };
     case 'standard':
       return standard;
     case 'full':
       return {
+        reps: 5,
         rates_rps: [100, 300, 1_000, 2_000],
         duration_ms: 5_000,
         connections: 200,
@@ -60,6 +77,8 @@ type Write = ReturnType<typeof costWriter>;
 interface LoadCase {
   part: CostPart;
   key: string;
+  /** 1-based run of the case (the `rep` column of cost.csv). */
+  rep: number;
   tags: CostTags;
   server: RunningServer;
   keep_alive: boolean;
@@ -70,7 +89,7 @@ interface LoadCase {
 
 /** One open-loop load run with CPU, socket and server readings around it; every figure becomes a cost.csv row. */
 async function measureLoad(ctx: ScenarioContext, write: Write, c: LoadCase): Promise<LoadResult | null> {
-  const tags = { ...c.tags, part: c.part, case_key: c.key, keep_alive: c.keep_alive, rate_rps: c.rate_rps, connections: c.connections };
+  const tags = { ...c.tags, part: c.part, case_key: c.key, rep: c.rep, keep_alive: c.keep_alive, rate_rps: c.rate_rps, connections: c.connections };
   const serverPid = c.server.handle.ready.pid;
   const clientNs = ctx.link.clientNetns;
   const serverNs = ctx.link.serverNetns;
@@ -103,7 +122,7 @@ async function measureLoad(ctx: ScenarioContext, write: Write, c: LoadCase): Pro
   const sockClient = await readSocketCounts(clientNs);
   const sockServer = await readSocketCounts(serverNs);
   const statsAfter = await c.server.handle.stats();
-  ctx.progress.advance(1, `[${ctx.profile.name}] cost ${c.part} ka=${c.keep_alive} ${c.rate_rps} rps`);
+  ctx.progress.advance(1, `[${ctx.profile.name}] cost ${c.part} ka=${c.keep_alive} ${c.rate_rps} rps run ${c.rep}`);
   if (!res) return null;
   const us = (v: number | null): number | null => (v === null ? null : v / 1000);
   const perReq = (a: number | null, b: number | null): number | null =>
@@ -137,13 +156,17 @@ export async function runChurn(ctx: ScenarioContext): Promise<void> {
   const plan = churnPlan(runSize(ctx.options));
   const server = await ctx.startServer({ protocol: 'h1', keep_alive_timeout_ms: 60_000 });
   try {
-    for (const [i, rate_rps] of plan.rates_rps.entries()) {
-      const order = i % 2 === 0 ? [true, false] : [false, true];
-      for (const keep_alive of order) {
-        if (ctx.signal.aborted) return;
-        const key = caseKey('cost', { part: 'churn', protocol: 'h1', keep_alive: keep_alive ? 1 : 0, rate_rps }, ctx.profile.name);
-        await measureLoad(ctx, write, { part: 'churn', key, tags: { protocol: 'h1' }, server, keep_alive, rate_rps, connections: plan.connections, duration_ms: plan.duration_ms });
-        await sleep(500, ctx.signal);
+    // Interleaved: run 1 of every case, then run 2, …, so drift hits every case alike; the keep-alive / no-keep-alive
+    // order alternates between rates and between runs.
+    for (let rep = 1; rep <= plan.reps; rep++) {
+      for (const [i, rate_rps] of plan.rates_rps.entries()) {
+        const order = (i + rep - 1) % 2 === 0 ? [true, false] : [false, true];
+        for (const keep_alive of order) {
+          if (ctx.signal.aborted) return;
+          const key = caseKey('cost', { part: 'churn', protocol: 'h1', keep_alive: keep_alive ? 1 : 0, rate_rps }, ctx.profile.name);
+          await measureLoad(ctx, write, { part: 'churn', key, rep, tags: { protocol: 'h1' }, server, keep_alive, rate_rps, connections: plan.connections, duration_ms: plan.duration_ms });
+          await sleep(500, ctx.signal);
+        }
       }
     }
   } finally {
@@ -152,10 +175,12 @@ export async function runChurn(ctx: ScenarioContext): Promise<void> {
 }
 
 /**
- * Port exhaustion: the client namespace's ephemeral range narrowed to PORT_RANGE_NARROW (128 ports, above the
- * default range so no earlier TIME_WAIT sits in it). Keep-alive runs first at every rate: once no-keep-alive has
- * filled the range with TIME_WAIT, any new connection fails for 60 s. Whether it does depends on which side
- * closes first (that side keeps the TIME_WAIT): the rows record TIME_WAIT on both sides.
+ * Port exhaustion: the client namespace's ephemeral range narrowed to PORT_RANGE_WIDTH (128) ports, above the
+ * default range so no earlier TIME_WAIT sits in it. Keep-alive runs first at every rate, in every run: once
+ * no-keep-alive has filled the range with TIME_WAIT, any new connection fails for 60 s. Whether it does depends on
+ * which side closes first (that side keeps the TIME_WAIT): the rows record TIME_WAIT on both sides. The runs are
+ * interleaved like churn's, each in its own range (portRangeForRep), so a run does not inherit the previous run's
+ * TIME_WAIT; the `port_range` column holds the run's range.
  */
 export async function runPorts(ctx: ScenarioContext): Promise<void> {
   const write = costWriter(ctx);
@@ -170,21 +195,25 @@ export async function runPorts(ctx: ScenarioContext): Promise<void> {
   const server = await ctx.startServer({ protocol: 'h1', keep_alive_timeout_ms: 60_000 });
   const connections = 50;
   try {
-    await setNamespaceSysctls(ns, { [PORT_RANGE_KEY]: PORT_RANGE_NARROW });
-    for (const keep_alive of [true, false]) {
-      for (const rate_rps of plan.port_rates_rps) {
-        if (ctx.signal.aborted) return;
-        const key = caseKey('cost', { part: 'ports', protocol: 'h1', keep_alive: keep_alive ? 1 : 0, rate_rps, port_range: PORT_RANGE_NARROW.replace(' ', '-') }, ctx.profile.name);
-        await measureLoad(ctx, write, {
-          part: 'ports',
-          key,
-          tags: { protocol: 'h1', port_range: PORT_RANGE_NARROW.replace(' ', '-') },
-          server,
-          keep_alive,
-          rate_rps,
-          connections,
-          duration_ms: plan.duration_ms,
-        });
+    for (let rep = 1; rep <= plan.reps; rep++) {
+      const range = portRangeForRep(rep);
+      await setNamespaceSysctls(ns, { [PORT_RANGE_KEY]: range });
+      for (const keep_alive of [true, false]) {
+        for (const rate_rps of plan.port_rates_rps) {
+          if (ctx.signal.aborted) return;
+          const key = caseKey('cost', { part: 'ports', protocol: 'h1', keep_alive: keep_alive ? 1 : 0, rate_rps, ports: PORT_RANGE_WIDTH }, ctx.profile.name);
+          await measureLoad(ctx, write, {
+            part: 'ports',
+            key,
+            rep,
+            tags: { protocol: 'h1', port_range: range.replace(' ', '-') },
+            server,
+            keep_alive,
+            rate_rps,
+            connections,
+            duration_ms: plan.duration_ms,
+          });
+        }
       }
     }
   } finally {
@@ -193,7 +222,10 @@ export async function runPorts(ctx: ScenarioContext): Promise<void> {
   }
 }
 
-/** Server limits as dimensions: maxRequestsPerSocket and keepAliveTimeout, at one fixed open-loop rate. */
+/**
+ * Server limits as dimensions: maxRequestsPerSocket and keepAliveTimeout, at one fixed open-loop rate, on a fresh
+ * server per run. Runs interleaved like churn's; every other run takes the cases in reverse order.
+ */
 export async function runLimits(ctx: ScenarioContext): Promise<void> {
   const write = costWriter(ctx);
   const plan = churnPlan(runSize(ctx.options));
@@ -201,7 +233,8 @@ export async function runLimits(ctx: ScenarioContext): Promise<void> {
     ...plan.max_requests_per_socket.map((mrps) => ({ mrps, kat: 60_000 })),
     ...plan.keep_alive_timeout_ms.map((kat) => ({ mrps: 0, kat })),
   ];
-  for (const { mrps, kat } of cases) {
+  const runs = Array.from({ length: plan.reps }, (_, i) => (i % 2 === 0 ? cases : [...cases].reverse()).map((c) => ({ ...c, rep: i + 1 }))).flat();
+  for (const { mrps, kat, rep } of runs) {
     if (ctx.signal.aborted) return;
     const server = await ctx.startServer({ protocol: 'h1', keep_alive_timeout_ms: kat, max_requests_per_socket: mrps });
     try {
@@ -209,6 +242,7 @@ export async function runLimits(ctx: ScenarioContext): Promise<void> {
       await measureLoad(ctx, write, {
         part: 'limits',
         key,
+        rep,
         tags: { protocol: 'h1', max_requests_per_socket: mrps, keep_alive_timeout_ms: kat },
         server,
         keep_alive: true,

@@ -19,7 +19,7 @@ export const FD_LIMIT = 256;
 export const FD_LIMIT_CROWD = 320;
 
 export function idleCounts(size: RunSize): number[] {
-  return { quick: [500], standard: [0, 100, 1_000], full: [0, 100, 1_000, 5_000, 10_000] }[size];
+  return { quick: [500], standard: [0, 1_000], full: [0, 100, 1_000, 5_000, 10_000] }[size];
 }
 
 export function activeProbes(size: RunSize): number {

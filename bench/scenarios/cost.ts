@@ -59,15 +59,16 @@ export const costScenario: Scenario = {
   claims: ['C6', 'C11'],
   defaultProfiles: ['lan', 'wan'],
   // A smoke run measures the idle crowd and churn at rtt 0 on the same link (no profile of its own to set up).
-  profilesBySize: { quick: ['loopback'] },
+  profilesBySize: { quick: ['loopback'], standard: ['lan'] },
   plannedUnits(options: BenchOptions) {
     const size = runSize(options);
     const plan = churnPlan(size);
     const idle = idleCounts(size).length * 2 * (activeProbes(size) + 1);
     const fdlimit = 2 * 7;
-    const churn = plan.rates_rps.length * 2;
-    const ports = plan.port_rates_rps.length * 2;
-    const limits = plan.max_requests_per_socket.length + plan.keep_alive_timeout_ms.length;
+    // Every churn, ports and limits case runs plan.reps times (one ETA unit per run).
+    const churn = plan.rates_rps.length * 2 * plan.reps;
+    const ports = plan.port_rates_rps.length * 2 * plan.reps;
+    const limits = (plan.max_requests_per_socket.length + plan.keep_alive_timeout_ms.length) * plan.reps;
     return idle + fdlimit + churn + ports + limits;
   },
   async run(ctx: ScenarioContext) {
@@ -80,7 +81,7 @@ export const costScenario: Scenario = {
     } else {
       const plan = churnPlan(runSize(ctx.options));
       // Only churn runs here: give back the ETA units of the parts skipped on this profile.
-      ctx.progress.plan(-(costScenario.plannedUnits(ctx.options) - plan.rates_rps.length * 2));
+      ctx.progress.plan(-(costScenario.plannedUnits(ctx.options) - plan.rates_rps.length * 2 * plan.reps));
     }
     await runChurn(ctx);
     if (local && !ctx.signal.aborted && runSize(ctx.options) !== 'quick') {

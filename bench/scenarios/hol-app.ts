@@ -21,7 +21,7 @@ export interface AppPlan {
 }
 
 export function appPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): AppPlan {
-  const reps = options.requests ?? bySize(options, { quick: 1, standard: 6, full: 15 });
+  const reps = options.requests ?? bySize(options, { quick: 1, standard: 3, full: 15 });
   return bySize(options, { quick: { reps, solo_fast: 2, solo_slow: 1 }, standard: { reps, solo_fast: 4, solo_slow: 2 }, full: { reps, solo_fast: 8, solo_slow: 4 } });
 }
 

@@ -41,7 +41,7 @@ export function loadCases(options: Pick<BenchOptions, 'quick' | 'size'>): LoadCa
 }
 
 export function loadDurationMs(options: Pick<BenchOptions, 'quick' | 'size'>): number {
-  return bySize(options, { quick: 500, standard: 2_000, full: 5_000 });
+  return bySize(options, { quick: 500, standard: 1_000, full: 5_000 });
 }
 
 export function loadPlannedUnits(options: Pick<BenchOptions, 'quick' | 'size'>): number {

@@ -36,8 +36,8 @@ export interface C8Plan {
 
 export function c8Plan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): C8Plan {
   if (options.requests !== null) return { lanes: 20, trials_per_lane: Math.max(1, Math.ceil(options.requests / 20)) };
-  // 1 000 trials per case in a full run, 100 by default, 20 in a smoke run (the rate then has a wider interval).
-  return bySize(options, { quick: { lanes: 20, trials_per_lane: 1 }, standard: { lanes: 20, trials_per_lane: 5 }, full: { lanes: 50, trials_per_lane: 20 } });
+  // 1 000 trials per case in a full run, 40 by default, 20 in a smoke run (the rate then has a wider interval).
+  return bySize(options, { quick: { lanes: 20, trials_per_lane: 1 }, standard: { lanes: 20, trials_per_lane: 2 }, full: { lanes: 50, trials_per_lane: 20 } });
 }
 
 export type C8Path = 'lb' | 'direct';

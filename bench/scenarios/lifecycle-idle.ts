@@ -13,7 +13,7 @@ export const C7_SERVER_IDLE_MS = 500;
 const C7_WAIT_MS = 3_000;
 
 export function c7Reps(options: Pick<BenchOptions, 'quick' | 'size'>): number {
-  return bySize(options, { quick: 1, standard: 2, full: 5 });
+  return bySize(options, { quick: 1, standard: 1, full: 5 });
 }
 
 export function c7Key(profile: string): string {

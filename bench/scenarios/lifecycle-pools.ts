@@ -12,7 +12,7 @@ export const C12_MAX_SOCKETS = [2, 4, 8, 16] as const;
 const C12_ROUNDS = 3;
 
 export function c12Reps(options: Pick<BenchOptions, 'quick' | 'size'>): number {
-  return bySize(options, { quick: 1, standard: 3, full: 10 });
+  return bySize(options, { quick: 1, standard: 2, full: 10 });
 }
 
 export function c12Key(max_sockets: number, round: 'cold' | 'warm', profile: string): string {

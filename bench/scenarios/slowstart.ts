@@ -14,7 +14,7 @@ import { startTcpInfoSampler, type TcpInfoSampler } from './slowstart-tcpinfo.ts
 import type { TimedTcpInfo } from './slowstart-sampler.ts';
 
 export const SIZES_FULL_BYTES = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304] as const;
-export const SIZES_STANDARD_BYTES = [1024, 16384, 262144, 1048576] as const;
+export const SIZES_STANDARD_BYTES = [16384, 262144, 1048576] as const;
 export const SIZES_QUICK_BYTES = [1048576] as const;
 export const WARMUP_BYTES = 1048576;
 export const IW_SEGMENTS = [4, 10, 32] as const;
@@ -48,7 +48,7 @@ export function slowstartPlan(options: Pick<BenchOptions, 'quick' | 'size' | 're
   }));
   return {
     sizes_bytes: [...bySize<readonly number[]>(options, { quick: SIZES_QUICK_BYTES, standard: SIZES_STANDARD_BYTES, full: SIZES_FULL_BYTES })],
-    h2_sizes_bytes: bySize(options, { quick: [], standard: [...H2_SIZES_BYTES], full: [...H2_SIZES_BYTES] }),
+    h2_sizes_bytes: bySize(options, { quick: [], standard: [1048576], full: [...H2_SIZES_BYTES] }),
     idles_ms: bySize(options, { quick: [1000], standard: [1000], full: [1000, 5000] }),
     reps: options.requests ?? bySize(options, { quick: 1, standard: 2, full: 4 }),
     ccs,

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCsv } from '../../bench/results/csv-file.ts';
+import { medianSorted, sortAsc } from '../../bench/stats.ts';
 import type { CsvRow, RunFolder } from '../load-run.ts';
 import type { Cell, ChartSpec, ReportSection, SectionOutput, Table, Verdict } from './types.ts';
 
@@ -36,7 +37,6 @@ function tagOf(rows: readonly CsvRow[], case_key: string, tag: string): string {
 }
 
 const kb = (b: number | null): string => (b === null ? 'n/a' : `${(b / 1024).toFixed(1)} KiB`);
-const ms = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(2)} ms`);
 
 export interface IdlePoint {
   profile: string;
@@ -74,42 +74,144 @@ export function idlePoints(rows: readonly CsvRow[]): IdlePoint[] {
   });
 }
 
-export interface LoadPoint {
+/**
+ * The figures of one open-loop run (churn, ports, limits) as read from cost.csv; cpu_per_req_us is derived per run
+ * as client + server CPU per request (so its median is the median of the sums, not the sum of the medians).
+ */
+export const LOAD_METRICS = [
+  'throughput_rps',
+  'error_pct',
+  'latency_p50_ms',
+  'latency_p99_ms',
+  'client_cpu_per_req_us',
+  'server_cpu_per_req_us',
+  'cpu_per_req_us',
+  'server_conns_per_req',
+  'client_time_wait_delta',
+  'server_time_wait_delta',
+] as const;
+export type LoadMetric = (typeof LOAD_METRICS)[number];
+export type LoadFigures = Record<LoadMetric, number | null>;
+
+/** One run of a case: its `rep` ('' in runs written before cases were repeated) and its figures. */
+export interface LoadRun extends LoadFigures {
+  rep: string;
+}
+
+/** Median, min and max of one metric over the runs of a case that have a value; n = how many those are. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+/** The spread of the non-null values (null when there is none). */
+export function spreadOf(values: readonly (number | null)[]): Spread | null {
+  const sorted = sortAsc(values.filter((v): v is number => v !== null));
+  const min = sorted[0];
+  const max = sorted[sorted.length - 1];
+  if (min === undefined || max === undefined) return null;
+  return { median: medianSorted(sorted), min, max, n: sorted.length };
+}
+
+/** One case over its runs. The metric fields hold the median over runs; `spread` the median, min, max and n. */
+export interface LoadPoint extends LoadFigures {
   part: string;
   profile: string;
   keep_alive: boolean;
   rate_rps: number;
   max_requests_per_socket: string;
   keep_alive_timeout_ms: string;
-  throughput_rps: number | null;
-  error_pct: number | null;
-  latency_p50_ms: number | null;
-  latency_p99_ms: number | null;
-  client_cpu_per_req_us: number | null;
-  server_cpu_per_req_us: number | null;
-  server_conns_per_req: number | null;
-  client_time_wait_delta: number | null;
-  server_time_wait_delta: number | null;
+  /** Runs of the case in cost.csv, failed ones (no figures) included. */
+  n: number;
+  runs: LoadRun[];
+  spread: Record<LoadMetric, Spread | null>;
 }
 
+/** The runs of one case, grouped by the `rep` column, in rep order. */
+export function loadRuns(rows: readonly CsvRow[], case_key: string): LoadRun[] {
+  const byRep = new Map<string, CsvRow[]>();
+  for (const r of rows) {
+    if (r.case_key !== case_key) continue;
+    const rep = r.rep ?? '';
+    const list = byRep.get(rep) ?? [];
+    list.push(r);
+    byRep.set(rep, list);
+  }
+  const order = (rep: string): number => (rep === '' ? -Infinity : Number(rep));
+  return [...byRep.entries()]
+    .sort(([a], [b]) => order(a) - order(b) || a.localeCompare(b))
+    .map(([rep, mine]) => {
+      const client = metricOf(mine, case_key, 'client_cpu_per_req_us');
+      const server = metricOf(mine, case_key, 'server_cpu_per_req_us');
+      return {
+        rep,
+        throughput_rps: metricOf(mine, case_key, 'throughput_rps'),
+        error_pct: metricOf(mine, case_key, 'error_pct'),
+        latency_p50_ms: metricOf(mine, case_key, 'latency_p50_ms'),
+        latency_p99_ms: metricOf(mine, case_key, 'latency_p99_ms'),
+        client_cpu_per_req_us: client,
+        server_cpu_per_req_us: server,
+        cpu_per_req_us: client === null || server === null ? null : client + server,
+        server_conns_per_req: metricOf(mine, case_key, 'server_conns_per_req'),
+        client_time_wait_delta: metricOf(mine, case_key, 'client_time_wait_delta'),
+        server_time_wait_delta: metricOf(mine, case_key, 'server_time_wait_delta'),
+      };
+    });
+}
+
+/** Every case of a part, its runs aggregated: per metric the median over runs, with min, max and n in `spread`. */
 export function loadPoints(rows: readonly CsvRow[], part: 'churn' | 'ports' | 'limits'): LoadPoint[] {
-  return caseKeys(rows, part).map((k) => ({
-    part,
-    profile: tagOf(rows, k, 'profile'),
-    keep_alive: tagOf(rows, k, 'keep_alive') === '1',
-    rate_rps: Number(tagOf(rows, k, 'rate_rps')),
-    max_requests_per_socket: tagOf(rows, k, 'max_requests_per_socket'),
-    keep_alive_timeout_ms: tagOf(rows, k, 'keep_alive_timeout_ms'),
-    throughput_rps: metricOf(rows, k, 'throughput_rps'),
-    error_pct: metricOf(rows, k, 'error_pct'),
-    latency_p50_ms: metricOf(rows, k, 'latency_p50_ms'),
-    latency_p99_ms: metricOf(rows, k, 'latency_p99_ms'),
-    client_cpu_per_req_us: metricOf(rows, k, 'client_cpu_per_req_us'),
-    server_cpu_per_req_us: metricOf(rows, k, 'server_cpu_per_req_us'),
-    server_conns_per_req: metricOf(rows, k, 'server_conns_per_req'),
-    client_time_wait_delta: metricOf(rows, k, 'client_time_wait_delta'),
-    server_time_wait_delta: metricOf(rows, k, 'server_time_wait_delta'),
-  }));
+  return caseKeys(rows, part).map((k) => {
+    const runs = loadRuns(rows, k);
+    const spread = Object.fromEntries(LOAD_METRICS.map((m) => [m, spreadOf(runs.map((r) => r[m]))])) as Record<LoadMetric, Spread | null>;
+    const medians = Object.fromEntries(LOAD_METRICS.map((m) => [m, spread[m]?.median ?? null])) as LoadFigures;
+    return {
+      part,
+      profile: tagOf(rows, k, 'profile'),
+      keep_alive: tagOf(rows, k, 'keep_alive') === '1',
+      rate_rps: Number(tagOf(rows, k, 'rate_rps')),
+      max_requests_per_socket: tagOf(rows, k, 'max_requests_per_socket'),
+      keep_alive_timeout_ms: tagOf(rows, k, 'keep_alive_timeout_ms'),
+      ...medians,
+      n: runs.length,
+      runs,
+      spread,
+    };
+  });
+}
+
+/** "median [min–max]" with `digits` decimals; a single value alone; " (n k)" when fewer runs than the case's have it. */
+export function fmtSpread(s: Spread | null, digits: number, runs = s?.n ?? 0): string {
+  if (s === null) return 'n/a';
+  const f = (v: number): string => v.toFixed(digits);
+  const core = s.n === 1 ? f(s.median) : `${f(s.median)} [${f(s.min)}–${f(s.max)}]`;
+  return s.n < runs ? `${core} (n ${s.n})` : core;
+}
+
+/** "the median of 3 runs" (or "of 2–3 runs" when the cases differ; "one run" for single runs). */
+export function runsText(ns: readonly number[]): string {
+  if (ns.length === 0) return 'no run';
+  const lo = Math.min(...ns);
+  const hi = Math.max(...ns);
+  if (hi <= 1) return 'one run';
+  return lo === hi ? `the median of ${hi} runs` : `the median of ${lo}–${hi} runs`;
+}
+
+/** Runs of a churn pair (same rep) where each side is cheaper in CPU per request (client + server). */
+export function cpuWinsByRun(ka: LoadPoint, noka: LoadPoint): { ka_cheaper: number; noka_cheaper: number; runs: number } {
+  let ka_cheaper = 0;
+  let noka_cheaper = 0;
+  let runs = 0;
+  for (const a of ka.runs) {
+    const b = noka.runs.find((r) => r.rep === a.rep);
+    if (!b || a.cpu_per_req_us === null || b.cpu_per_req_us === null) continue;
+    runs++;
+    if (b.cpu_per_req_us > a.cpu_per_req_us) ka_cheaper++;
+    else if (b.cpu_per_req_us < a.cpu_per_req_us) noka_cheaper++;
+  }
+  return { ka_cheaper, noka_cheaper, runs };
 }
 
 export interface FdLimitCase {
@@ -206,28 +308,54 @@ function c11Verdict(churn: LoadPoint[], ports: LoadPoint[] = [], port_range = ''
     if (ka) pairs.push({ ka, noka });
   }
   if (pairs.length === 0) return { claim: 'C11', kind: 'not_run', figure: 'no churn pair (same rate with and without keep-alive) in this run', numbers: {} };
-  const cpu = (p: LoadPoint): number | null =>
-    p.client_cpu_per_req_us === null || p.server_cpu_per_req_us === null ? null : p.client_cpu_per_req_us + p.server_cpu_per_req_us;
+  // Per case the median over its runs of client + server CPU per request.
   const ratios = pairs.map(({ ka, noka }) => {
-    const a = cpu(ka);
-    const b = cpu(noka);
+    const a = ka.cpu_per_req_us;
+    const b = noka.cpu_per_req_us;
     return a && b ? b / a : null;
   });
+  const runCounts = pairs.flatMap(({ ka, noka }) => [ka, noka].map((p) => p.spread.cpu_per_req_us?.n ?? p.n)).filter((n) => n > 0);
+  const runs = runsText(runCounts);
+  // Runs that disagree on which side costs less CPU per request (same rep of both sides, run next to each other).
+  const split = pairs
+    .map(({ ka, noka }) => ({ noka, wins: cpuWinsByRun(ka, noka) }))
+    .filter(({ wins }) => wins.ka_cheaper > 0 && wins.noka_cheaper > 0);
   const worseEverywhere = pairs.every(({ ka, noka }, i) => (ratios[i] ?? 0) > 1 && (noka.latency_p50_ms ?? 0) >= (ka.latency_p50_ms ?? 0));
   const failing = pairs.filter(({ noka, ka }) => fellBehind(noka, ka)).map(({ noka }) => `${noka.rate_rps} rps on ${noka.profile}`);
   const kaFailing = pairs.filter(({ noka, ka }) => fellBehind(noka, ka) && fellBehind(ka, noka)).length;
   const valid = ratios.filter((r): r is number => r !== null);
-  const medianRatio = valid.length ? [...valid].sort((a, b) => a - b)[Math.floor(valid.length / 2)] ?? null : null;
+  const medianRatio = valid.length ? medianSorted(sortAsc(valid)) : null;
   const worst = pairs.reduce((w, p) => ((p.noka.latency_p50_ms ?? 0) - (p.ka.latency_p50_ms ?? 0) > (w.noka.latency_p50_ms ?? 0) - (w.ka.latency_p50_ms ?? 0) ? p : w));
   const pf = portFailure(ports);
   const portText = ports.length
     ? pf
-      ? `; with the client's ephemeral ports narrowed to ${port_range}, no-keep-alive failed ${pf.noka_error_pct.toFixed(1)} % of requests from ${pf.rate_rps} rps, keep-alive ${pf.ka_error_pct?.toFixed(1) ?? 'n/a'} %`
-      : `; with the client's ephemeral ports narrowed to ${port_range}, no-keep-alive did not fail at the rates tried`
+      ? `; with the client's ephemeral ports narrowed to ${port_range}, no-keep-alive failed ${pf.noka_error_pct.toFixed(1)} % of requests from ${pf.rate_rps} rps, keep-alive ${pf.ka_error_pct?.toFixed(1) ?? 'n/a'} % (${runsText(ports.map((p) => p.n))})`
+      : `; with the client's ephemeral ports narrowed to ${port_range}, no-keep-alive did not fail at the rates tried (${runsText(ports.map((p) => p.n))})`
     : '';
-  const figure = `without keep-alive each request cost ${medianRatio?.toFixed(2) ?? 'n/a'}× the CPU (client + server, median over ${pairs.length} rate×profile pairs); p50 ${ms(worst.noka.latency_p50_ms)} vs ${ms(worst.ka.latency_p50_ms)} at ${worst.noka.rate_rps} rps on ${worst.noka.profile}; no-keep-alive ${failing.length ? `fell behind (> 1 % errors or unsent, < 95 % of the rate, or p50 > 10× keep-alive's) at ${failing.join(', ')}` : 'kept up at every rate'}, keep-alive at ${kaFailing} of those${portText}`;
-  const numbers = { cpu_ratio_median: medianRatio, pairs: pairs.length, failing_rates: failing.length, port_failure_rate_rps: pf?.rate_rps ?? null };
-  const rule = 'refuted when turning keep-alive off costs more CPU per request and no less latency at every measured rate; "depends" otherwise';
+  const p50 = (p: LoadPoint): string => (p.spread.latency_p50_ms ? `${fmtSpread(p.spread.latency_p50_ms, 2)} ms` : 'n/a');
+  const figure = `without keep-alive each request cost ${medianRatio?.toFixed(2) ?? 'n/a'}× the CPU (client + server; ${runs} per case, then the median over ${pairs.length} rate×profile pairs); p50 ${p50(worst.noka)} vs ${p50(worst.ka)} at ${worst.noka.rate_rps} rps on ${worst.noka.profile}; no-keep-alive ${failing.length ? `fell behind (> 1 % errors or unsent, < 95 % of the rate, or p50 > 10× keep-alive's) at ${failing.join(', ')}` : 'kept up at every rate'}, keep-alive at ${kaFailing} of those${portText}`;
+  const numbers = {
+    cpu_ratio_median: medianRatio,
+    pairs: pairs.length,
+    runs_min: runCounts.length ? Math.min(...runCounts) : null,
+    runs_max: runCounts.length ? Math.max(...runCounts) : null,
+    pairs_runs_disagree: split.length,
+    failing_rates: failing.length,
+    port_failure_rate_rps: pf?.rate_rps ?? null,
+  };
+  const rule =
+    'on the medians over runs: refuted when turning keep-alive off costs more CPU per request and no less latency at every measured rate; "depends" otherwise, and whenever the runs of a rate disagree on which side costs less CPU per request';
+  if (split.length)
+    return {
+      claim: 'C11',
+      kind: 'depends',
+      figure,
+      reason: `the runs disagree on which side costs less CPU per request at ${split
+        .map(({ noka, wins }) => `${noka.rate_rps} rps on ${noka.profile} (keep-alive cheaper in ${wins.ka_cheaper}, no keep-alive in ${wins.noka_cheaper} of ${wins.runs} runs)`)
+        .join(', ')}`,
+      numbers,
+      rule,
+    };
   if (worseEverywhere)
     return {
       claim: 'C11',
@@ -323,26 +451,26 @@ function fdChart(fd: FdLimitCase[]): ChartSpec {
   };
 }
 
+/** A chart datum of one metric of one case: the median over runs, min and max, n. */
+function spreadDatum(s: Spread | null): { value: number | null; min: number | null; max: number | null; n: number } {
+  return { value: s?.median ?? null, min: s?.min ?? null, max: s?.max ?? null, n: s?.n ?? 0 };
+}
+
 function churnCharts(churn: LoadPoint[]): ChartSpec[] {
   const tag = (p: LoadPoint): string => (p.keep_alive ? 'keep-alive' : 'no keep-alive');
-  const long = churn.flatMap((p) => [
-    { profile: p.profile, rate_rps: p.rate_rps, mode: tag(p), what: 'achieved rps', value: p.throughput_rps },
-    { profile: p.profile, rate_rps: p.rate_rps, mode: tag(p), what: 'p50 latency (ms)', value: p.latency_p50_ms },
-    { profile: p.profile, rate_rps: p.rate_rps, mode: tag(p), what: 'p99 latency (ms)', value: p.latency_p99_ms },
-    {
-      profile: p.profile,
-      rate_rps: p.rate_rps,
-      mode: tag(p),
-      what: 'CPU per request, client + server (µs)',
-      value: p.client_cpu_per_req_us === null || p.server_cpu_per_req_us === null ? null : p.client_cpu_per_req_us + p.server_cpu_per_req_us,
-    },
-    { profile: p.profile, rate_rps: p.rate_rps, mode: tag(p), what: 'errors + unsent (%)', value: p.error_pct },
-  ]);
+  const whats: Array<[string, LoadMetric]> = [
+    ['achieved rps', 'throughput_rps'],
+    ['p50 latency (ms)', 'latency_p50_ms'],
+    ['p99 latency (ms)', 'latency_p99_ms'],
+    ['CPU per request, client + server (µs)', 'cpu_per_req_us'],
+    ['errors + unsent (%)', 'error_pct'],
+  ];
+  const long = churn.flatMap((p) => whats.map(([what, m]) => ({ profile: p.profile, rate_rps: p.rate_rps, mode: tag(p), what, ...spreadDatum(p.spread[m]) })));
   return [
     {
       id: 'cost-churn',
       title: 'C11: churn without keep-alive vs keep-alive at fixed request rates (open loop)',
-      caption: 'Each point is one run at a fixed arrival rate; latency counts from the intended send time, so a side that falls behind shows as queueing and unsent requests.',
+      caption: `Each point is ${runsText(churn.map((p) => p.n))} at a fixed arrival rate, the bar min–max over the runs; latency counts from the intended send time, so a side that falls behind shows as queueing and unsent requests.`,
       spec: {
         $schema: SCHEMA,
         data: { values: long },
@@ -354,13 +482,22 @@ function churnCharts(churn: LoadPoint[]): ChartSpec[] {
         spec: {
           width: 220,
           height: 120,
-          mark: { type: 'line', point: true },
           encoding: {
             x: { field: 'rate_rps', type: 'quantitative', title: 'target rate (rps)' },
-            y: { field: 'value', type: 'quantitative', title: null, axis: { format: ',.6~g' } },
             color: { field: 'mode', type: 'nominal', title: null },
-            tooltip: [{ field: 'mode' }, { field: 'rate_rps' }, { field: 'value', format: '.2f' }],
+            tooltip: [
+              { field: 'mode' },
+              { field: 'rate_rps' },
+              { field: 'value', title: 'median', format: '.2f' },
+              { field: 'min', format: '.2f' },
+              { field: 'max', format: '.2f' },
+              { field: 'n', title: 'runs' },
+            ],
           },
+          layer: [
+            { mark: { type: 'line', point: true }, encoding: { y: { field: 'value', type: 'quantitative', title: null, axis: { format: ',.6~g' } } } },
+            { mark: { type: 'rule' }, encoding: { y: { field: 'min', type: 'quantitative' }, y2: { field: 'max' } } },
+          ],
         },
       } as ChartSpec['spec'],
     },
@@ -372,31 +509,54 @@ function limitsChart(limits: LoadPoint[]): ChartSpec {
   return {
     id: 'cost-limits',
     title: 'Server limits: how often connections are recycled, and the tail',
-    caption: 'New connections per request (server accepts ÷ answers) and p99 latency at one fixed open-loop rate.',
+    caption: `New connections per request (server accepts ÷ answers) and p99 latency at one fixed open-loop rate: ${runsText(limits.map((p) => p.n))} per case, the line min–max over the runs.`,
     spec: {
       $schema: SCHEMA,
       data: {
         values: limits.flatMap((p) => [
-          { case: label(p), what: 'new connections per request', value: p.server_conns_per_req },
-          { case: label(p), what: 'p99 latency (ms)', value: p.latency_p99_ms },
+          { case: label(p), what: 'new connections per request', ...spreadDatum(p.spread.server_conns_per_req) },
+          { case: label(p), what: 'p99 latency (ms)', ...spreadDatum(p.spread.latency_p99_ms) },
         ]),
       },
       facet: { column: { field: 'what', type: 'nominal', title: null } },
       resolve: { scale: { x: 'independent' } },
       spec: {
         width: 200,
-        mark: 'bar',
         encoding: {
           y: { field: 'case', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } },
-          x: { field: 'value', type: 'quantitative', title: null },
-          tooltip: [{ field: 'case' }, { field: 'value', format: '.3f' }],
+          tooltip: [{ field: 'case' }, { field: 'value', title: 'median', format: '.3f' }, { field: 'min', format: '.3f' }, { field: 'max', format: '.3f' }, { field: 'n', title: 'runs' }],
         },
+        layer: [
+          { mark: 'bar', encoding: { x: { field: 'value', type: 'quantitative', title: null } } },
+          { mark: { type: 'rule', color: 'black' }, encoding: { x: { field: 'min', type: 'quantitative' }, x2: { field: 'max' } } },
+        ],
       },
     } as ChartSpec['spec'],
   };
 }
 
 const r1 = (v: number | null): Cell => (v === null ? null : Math.round(v * 10) / 10);
+
+/** The narrowed port range(s) of the ports part: one per run when each run had its own (`port_range` column). */
+export function portRangeText(rows: readonly CsvRow[]): string {
+  const byRep = new Map<string, string>();
+  for (const r of rows) if (r.part === 'ports' && r.port_range && !byRep.has(r.rep ?? '')) byRep.set(r.rep ?? '', r.port_range);
+  const ranges = [...new Set([...byRep.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([, v]) => v))];
+  if (ranges.length <= 1) return ranges[0] ?? '';
+  const m = /^(\d+)-(\d+)$/.exec(ranges[0] ?? '');
+  const width = m ? Number(m[2]) - Number(m[1]) + 1 : null;
+  return `${width === null ? '' : `of ${width} ports `}(one range per run: ${ranges.join(', ')})`;
+}
+
+/** What the spread of the churn, port and limit figures is: repetitions, interleaving, min–max over runs. */
+export function repsCaveat(points: readonly LoadPoint[]): string {
+  const ns = points.map((p) => p.n);
+  const lo = ns.length ? Math.min(...ns) : 0;
+  const hi = ns.length ? Math.max(...ns) : 0;
+  if (hi <= 1)
+    return 'Each churn, port and limit case is one open-loop run here (--quick, or a run from before repetitions): no spread; p99 figures of single runs on a busy machine move by several ×.';
+  return `Each churn, port and limit case ran ${lo === hi ? hi : `${lo}–${hi}`} times (open loop, bounded duration), interleaved: run 1 of every case, then run 2, …, keep-alive and no keep-alive alternating in order (ports: keep-alive first in every run, each run in its own port range). Figures are the median over runs with [min–max] over runs and n = runs, not a confidence interval; p99 of single runs on a busy machine moves by several ×.`;
+}
 
 export function buildCostSection(rows: readonly CsvRow[]): SectionOutput {
   const idle = idlePoints(rows);
@@ -463,12 +623,20 @@ export function buildCostSection(rows: readonly CsvRow[]): SectionOutput {
     });
   }
   if (churn.length) specs.push(...churnCharts(churn));
+  // Per metric the median over the case's runs with [min–max] (n in its own column; "(n k)" where fewer runs have it).
+  const sp = (p: LoadPoint, m: LoadMetric, digits: number): Cell => {
+    const s = p.spread[m];
+    if (s === null) return null;
+    // A single run stays a number; several give "median [min–max]".
+    return p.n <= 1 ? Math.round(s.median * 10 ** digits) / 10 ** digits : fmtSpread(s, digits, p.n);
+  };
   const loadTable = (title: string, pts: LoadPoint[], extra: 'none' | 'limits'): Table => ({
-    title,
+    title: pts.some((p) => p.n > 1) ? `${title}: median [min–max] over runs` : title,
     columns: [
       { label: 'profile' },
       ...(extra === 'limits' ? [{ label: 'maxRequestsPerSocket' }, { label: 'keepAliveTimeout', unit: 'ms' }] : [{ label: 'keep-alive' }]),
       { label: 'target', unit: 'rps', numeric: true },
+      { label: 'n', numeric: true },
       { label: 'achieved', unit: 'rps', numeric: true },
       { label: 'errors + unsent', unit: '%', numeric: true },
       { label: 'p50', unit: 'ms', numeric: true },
@@ -483,22 +651,21 @@ export function buildCostSection(rows: readonly CsvRow[]): SectionOutput {
       p.profile,
       ...(extra === 'limits' ? [p.max_requests_per_socket || '0', p.keep_alive_timeout_ms] : [p.keep_alive ? 'yes' : 'no']),
       p.rate_rps,
-      p.throughput_rps,
-      r1(p.error_pct),
-      p.latency_p50_ms,
-      p.latency_p99_ms,
-      r1(p.client_cpu_per_req_us),
-      r1(p.server_cpu_per_req_us),
-      p.server_conns_per_req,
-      p.client_time_wait_delta,
-      p.server_time_wait_delta,
+      p.n,
+      sp(p, 'throughput_rps', 1),
+      sp(p, 'error_pct', 1),
+      sp(p, 'latency_p50_ms', 2),
+      sp(p, 'latency_p99_ms', 2),
+      sp(p, 'client_cpu_per_req_us', 1),
+      sp(p, 'server_cpu_per_req_us', 1),
+      sp(p, 'server_conns_per_req', 3),
+      sp(p, 'client_time_wait_delta', 0),
+      sp(p, 'server_time_wait_delta', 0),
     ]),
   });
   if (churn.length) tables.push(loadTable('Churn with and without keep-alive (C11)', churn, 'none'));
-  if (ports.length) {
-    const range = rows.find((r) => r.part === 'ports')?.port_range ?? '';
-    tables.push(loadTable(`Narrowed client ip_local_port_range ${range} (C11)`, ports, 'none'));
-  }
+  const portRange = portRangeText(rows);
+  if (ports.length) tables.push(loadTable(`Narrowed client ip_local_port_range ${portRange} (C11)`, ports, 'none'));
   if (limits.length) {
     specs.push(limitsChart(limits));
     tables.push(loadTable('Server limits (maxRequestsPerSocket, keepAliveTimeout)', limits, 'limits'));
@@ -507,7 +674,7 @@ export function buildCostSection(rows: readonly CsvRow[]): SectionOutput {
   return {
     claimSentence:
       'Idle keep-alive connections cost the server file descriptors and memory (C6); turning keep-alive off for short, high-churn traffic trades that for handshakes, CPU, TIME_WAIT and ports (C11).',
-    verdicts: [c6Verdict(idle, fd), c11Verdict(churn, ports, rows.find((r) => r.part === 'ports')?.port_range ?? '')],
+    verdicts: [c6Verdict(idle, fd), c11Verdict(churn, ports, portRange)],
     specs,
     tables,
     caveats: [
@@ -516,7 +683,7 @@ export function buildCostSection(rows: readonly CsvRow[]): SectionOutput {
       'The client holds the idle crowd in a separate agent process' + (nofile ? ` (RLIMIT_NOFILE ${nofile}: root here cannot raise the hard limit, Node raises the soft one to it)` : '') + '.',
       'TIME_WAIT counts are deltas over one run; TIME_WAIT lasts 60 s, so a run can still see sockets of the run before it. The side that closes first keeps it: with Connection: close the server usually closes first.',
       'The load driver counts errors as timeouts, resets and other: the narrowed-port-range failures are "other" (connect errors) and their errno is not recorded. A side experiment on the same link (128 ports, Connection: close) gave EADDRNOTAVAIL with all 128 ports in client TIME_WAIT when the client closed right after the response, and no failure at all when it waited for the server\'s FIN: who closes first decides whether the client runs out of ports.',
-      'Each churn, port and limit case is one open-loop run (no repetitions, no CI): p99 figures of single runs on a busy machine move by several ×.',
+      repsCaveat([...churn, ...ports, ...limits]),
       'Server and client share a 2-core machine: CPU per request and the rate where a mode falls behind are figures of this machine under its load at the time. CPU per request is (utime + stime over the run) ÷ answers, so each process\'s fixed background work weighs more at low rates.',
     ],
   };

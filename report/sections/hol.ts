@@ -559,7 +559,7 @@ export function buildHol(run: RunFolder): SectionOutput {
     'HTTP/2 uses browser-sized flow-control windows (15 MB session, 6 MB stream, as Chrome); with node\'s 64 KiB defaults h2 would be flow-control-bound, not TCP-bound.',
     'Loss rates are applied by the link within the run; samples.csv\'s loss_pct_configured shows the profile\'s own value — the loss of a case is in its variant and case key.',
   ];
-  for (const s of pageRows.filter((r) => (r.skipped ?? '') !== '')) caveats.push(`${s.congestion_control} skipped: ${s.skipped}`);
+  for (const s of pageRows.filter((r) => (r.skipped ?? '') !== '')) caveats.push(`${(s.loss_pct ?? '') !== '' ? `loss ${s.loss_pct} %` : s.congestion_control} skipped: ${s.skipped}`);
   if (loadRows.some((r) => r.loop === 'closed')) caveats.push('Closed-loop load rows (loop = closed) hide queueing (coordinated omission); the open-loop rows measure from the intended send time at 80 % of the closed-loop throughput of the same shape.');
   const errs = app.reduce((a, f) => a + f.errors, 0);
   if (errs) caveats.push(`${errs} application-level requests failed (errors are in hol-app.csv).`);
