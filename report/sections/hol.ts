@@ -561,6 +561,11 @@ export function buildHol(run: RunFolder): SectionOutput {
   ];
   for (const s of pageRows.filter((r) => (r.skipped ?? '') !== '')) caveats.push(`${(s.loss_pct ?? '') !== '' ? `loss ${s.loss_pct} %` : s.congestion_control} skipped: ${s.skipped}`);
   if (loadRows.some((r) => r.loop === 'closed')) caveats.push('Closed-loop load rows (loop = closed) hide queueing (coordinated omission); the open-loop rows measure from the intended send time at 80 % of the closed-loop throughput of the same shape.');
+  if (appRows.some((r) => r.congestion_control === 'bbr' && r.mode === 'h2_streams')) {
+    caveats.push(
+      'Under bbr the server paces each connection at its bandwidth estimate, which for a connection that has only carried 1 KB answers is low: the nine fast h2 responses on one connection leave spread over ~10 ms, so some arrive later than 1.1 × alone — pacing, not head-of-line blocking (six h1 connections get six pacing budgets). With --cc reno (no pacing without the fq qdisc) every h2 fast response arrives within 1.1 × alone (measured here: +2.7 to +3.3 ms).',
+    );
+  }
   const errs = app.reduce((a, f) => a + f.errors, 0);
   if (errs) caveats.push(`${errs} application-level requests failed (errors are in hol-app.csv).`);
   return {
