@@ -140,7 +140,7 @@ export function verdictC8(rates: readonly C8Rate[], scale: number): Verdict {
 
 // ---------------------------------------------------------------- C7
 
-export function verdictC7(rows: readonly CsvRow[], scale: number): { verdict: Verdict; table: Table } {
+export function verdictC7(rows: readonly CsvRow[], scale: number, linkBackend = ''): { verdict: Verdict; table: Table } {
   const rs = rows.filter((r) => r.part === 'c7' && r.outcome !== 'error');
   const closes = rs.map((r) => num(r.idle_ms)).filter((x): x is number => x !== null);
   const y = num(rs[0]?.y_ms);
@@ -156,6 +156,10 @@ export function verdictC7(rows: readonly CsvRow[], scale: number): { verdict: Ve
     rows: rs.map((r) => [r.trial ?? '', num(r.y_ms), num(r.idle_ms), r.outcome ?? '', num(r.detect_ms), r.tcp_keepalive ?? '']),
   };
   if (close === null || !Number.isFinite(kaTime)) {
+    if (linkBackend === 'proxy' || linkBackend === 'none') {
+      // The proxy keeps its own client-side connection open when the server closes upstream: no FIN reaches the client.
+      return { verdict: { claim: 'C7', kind: 'not_run', figure: `the ${linkBackend} link hides the server's close from the client; needs the tun or tc link (root)`, numbers: {}, rule }, table };
+    }
     return { verdict: { claim: 'C7', kind: 'depends', reason: 'no server close measured', figure: 'no figure', numbers: {}, rule }, table };
   }
   const figure =
@@ -430,10 +434,10 @@ function chartsFor(rows: readonly CsvRow[], rates: readonly C8Rate[], c10: reado
   return specs;
 }
 
-export function buildLifecycle(rows: readonly CsvRow[], scale: number): SectionOutput {
+export function buildLifecycle(rows: readonly CsvRow[], scale: number, linkBackend = ''): SectionOutput {
   const verdicts: Verdict[] = [];
   const tables: Table[] = [];
-  const c7 = verdictC7(rows, scale);
+  const c7 = verdictC7(rows, scale, linkBackend);
   if (rows.some((r) => r.part === 'c7')) {
     verdicts.push(c7.verdict);
     tables.push(c7.table);
@@ -492,6 +496,7 @@ export const lifecycleSection: ReportSection = {
   build(run) {
     const rows = loadLifecycleRows(run);
     const scale = num(rows[0]?.time_scale) ?? 10;
-    return buildLifecycle(rows, scale);
+    const link = (run.meta.link ?? {}) as { backend?: unknown };
+    return buildLifecycle(rows, scale, typeof link.backend === 'string' ? link.backend : '');
   },
 };

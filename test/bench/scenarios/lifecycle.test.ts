@@ -20,7 +20,7 @@ import { detection, runC10, runC9 } from '../../../bench/scenarios/lifecycle-fau
 import { runC7 } from '../../../bench/scenarios/lifecycle-idle.ts';
 import { runC12 } from '../../../bench/scenarios/lifecycle-pools.ts';
 import { lifecyclePlannedUnits, selectedParts } from '../../../bench/scenarios/lifecycle.ts';
-import { buildLifecycle, c8Rates, verdictC8, wilson } from '../../../report/sections/lifecycle.ts';
+import { buildLifecycle, c8Rates, verdictC7, verdictC8, wilson } from '../../../report/sections/lifecycle.ts';
 import { isResetLike } from '../../../bench/drivers/lifecycle-ops.ts';
 import type { CsvRow } from '../../../report/load-run.ts';
 
@@ -172,4 +172,11 @@ test('lifecycle on the tun link: one short case of each part (C7, C8, C9, C10, C
   // The window is about one RTT before Y; timer lag of a busy 2-core machine (either process) blurs its edges.
   for (const r of failed) assert.ok(Math.abs(Number(r.gap_ms)) < RTT_MS + 50, `failed gap ${r.gap_ms} ms is near the race window`);
   assert.ok(samples.length >= c8.length);
+});
+
+test('C7 without a measured close: "not run" on the proxy link (it hides the FIN), "depends" on a packet link', () => {
+  const proxy = verdictC7([], 10, 'proxy').verdict;
+  assert.equal(proxy.kind, 'not_run');
+  assert.match(proxy.figure, /proxy link hides the server's close/);
+  assert.equal(verdictC7([], 10, 'tun').verdict.kind, 'depends');
 });
