@@ -147,3 +147,12 @@ test('C3 refuted when the saving does not grow although the RTT does', () => {
   assert.equal(v.kind, 'refuted');
   assert.match(v.figure, /saving goes from 5\.00 ms/);
 });
+
+test('C1 on the proxy link counts only profiles from 10 ms RTT: a 1 ms profile that saves nothing does not refute it', () => {
+  const onProxy = (figs: Figure[]): Figure[] => figs.map((f) => ({ ...f, link_backend: 'proxy' }));
+  const lanNothing = [fig('lan', 1, 'h1', 'none', 'new', 1.3, 2, 0.05), fig('lan', 1, 'h1', 'none', 'reused', 1.3, 1, 0.05)];
+  assert.equal(verdictC1(handshakeSavings([...lanNothing, ...pair('wan', 50)])).kind, 'refuted', 'on a packet link the lan case counts');
+  const v = verdictC1(handshakeSavings(onProxy([...lanNothing, ...pair('wan', 50)])));
+  assert.equal(v.kind, 'confirmed');
+  assert.equal(v.numbers.cases, 2, 'the two wan cases');
+});
