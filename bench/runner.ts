@@ -147,15 +147,21 @@ export async function runBench(options: BenchOptions, progress = new Progress())
       });
     }
     if ((options.allow_host_cc ?? []).length > 0 && remote === null) {
+      let extending: Promise<unknown> = Promise.resolve();
+      // Registered first and awaiting the extension: a signal while the list is being changed still restores it.
       teardown.add('host congestion-control list', async () => {
+        await extending.catch(() => undefined);
         const outcome = await restoreHostAllowedCc(runId);
         if (outcome === 'restored') progress.log('restored the host net.ipv4.tcp_allowed_congestion_control');
-        if (outcome === 'changed-since') progress.log('host net.ipv4.tcp_allowed_congestion_control was changed by someone else during the run: left as it is');
+        meta.update({ host_settings_restored: outcome });
       });
-      const change = await extendHostAllowedCc(runId, options.allow_host_cc ?? []);
+      meta.update({ host_settings_changed: [{ key: 'net.ipv4.tcp_allowed_congestion_control', wanted: options.allow_host_cc, restore: 'at exit; after a SIGKILL by npm run clean or the next run' }] });
+      const pending = extendHostAllowedCc(runId, options.allow_host_cc ?? []);
+      extending = pending;
+      const change = await pending;
       if (change !== null) {
         progress.log(`--allow-host-cc: host net.ipv4.tcp_allowed_congestion_control changed from "${change.from}" to "${change.to}" for this run; it is restored at exit (after a SIGKILL: npm run clean)`);
-        meta.update({ host_settings_changed: [{ key: 'net.ipv4.tcp_allowed_congestion_control', from: change.from, to: change.to, restored_at_exit: true }] });
+        meta.update({ host_settings_changed: [{ key: 'net.ipv4.tcp_allowed_congestion_control', from: change.from, to: change.to, restore: 'at exit; after a SIGKILL by npm run clean or the next run' }] });
       }
     }
     const { link, why } =
@@ -296,14 +302,16 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     status = { kind: 'errored', error: errorMessage(e) };
     meta.update({ status, ended_at: new Date().toISOString() });
     const failures = await teardown.run();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     for (const f of failures) progress.log(`cleanup: ${f}`);
     progress.finish();
     throw e;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
+  // The signal handlers stay installed through the teardown: a Ctrl-C now must still let it finish.
   const failures = await teardown.run();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   for (const f of failures) progress.log(`cleanup: ${f}`);
   progress.finish();
   const summary = writeSummaryFile(join(runDir, 'samples.csv'), join(runDir, 'summary.csv'));

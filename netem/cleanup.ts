@@ -66,6 +66,17 @@ export function processAlive(pid: number, startTicks: number | null): boolean {
 
 export async function cleanStale(opts: { log?: (line: string) => void } = {}): Promise<{ removed: string[] }> {
   const log = opts.log ?? (() => undefined);
+  const removed: string[] = [];
+  const failures: string[] = [];
+  // The host setting first, on its own: nothing below may keep it from being put back.
+  try {
+    for (const what of await restoreStaleHostCc(processAlive)) {
+      removed.push(what);
+      log(`restored ${what}`);
+    }
+  } catch (e) {
+    failures.push(`host congestion-control list: ${(e as Error).message}`);
+  }
   // Objects first, records second: a run writes its record before it creates anything, so every object
   // in these lists already has its record on disk when the records are read.
   const netns = await listNetns();
@@ -73,8 +84,6 @@ export async function cleanStale(opts: { log?: (line: string) => void } = {}): P
   const records = await readOwnershipRecords();
   const plan = planCleanup({ records, netns, links, isAlive: processAlive });
 
-  const removed: string[] = [];
-  const failures: string[] = [];
   for (const ns of plan.netns) {
     try {
       if (await deleteNetns(ns)) {
@@ -103,10 +112,6 @@ export async function cleanStale(opts: { log?: (line: string) => void } = {}): P
     log(`removed stale record ${RECORD_DIR}/${runId}.json`);
   }
   await removeStaleTempRecords();
-  for (const what of await restoreStaleHostCc(processAlive)) {
-    removed.push(what);
-    log(`restored ${what}`);
-  }
   if (failures.length > 0) throw new Error(`cleanup could not remove everything: ${failures.join('; ')}`);
   return { removed };
 }

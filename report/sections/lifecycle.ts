@@ -156,9 +156,9 @@ export function verdictC7(rows: readonly CsvRow[], scale: number, linkBackend = 
     rows: rs.map((r) => [r.trial ?? '', num(r.y_ms), num(r.idle_ms), r.outcome ?? '', num(r.detect_ms), r.tcp_keepalive ?? '']),
   };
   if (close === null || !Number.isFinite(kaTime)) {
-    if (linkBackend === 'proxy' || linkBackend === 'none') {
+    if (linkBackend === 'proxy') {
       // The proxy keeps its own client-side connection open when the server closes upstream: no FIN reaches the client.
-      return { verdict: { claim: 'C7', kind: 'not_run', figure: `the ${linkBackend} link hides the server's close from the client; needs the tun or tc link (root)`, numbers: {}, rule }, table };
+      return { verdict: { claim: 'C7', kind: 'not_run', figure: "the proxy link hides the server's close from the client; needs the tun or tc link (root)", numbers: {}, rule }, table };
     }
     return { verdict: { claim: 'C7', kind: 'depends', reason: 'no server close measured', figure: 'no figure', numbers: {}, rule }, table };
   }

@@ -8,6 +8,7 @@ import {
   HOST_RECORD_DIR,
   extendHostAllowedCc,
   extendedAllowedList,
+  listAfterLeaving,
   restoreHostAllowedCc,
   restoreStaleHostCc,
 } from '../../netem/host-cc.ts';
@@ -47,10 +48,11 @@ test('the host list is extended for a run and put back exactly, at exit and afte
     assert.ok(change);
     assert.equal(change.from, before);
     assert.ok(readFileSync(ALLOWED_CC_PATH, 'utf8').trim().split(/\s+/).includes(cc));
-    assert.ok(existsSync(`${HOST_RECORD_DIR}/${runId}.json`), 'the original is on disk before the host changes');
+    assert.ok(existsSync(`${HOST_RECORD_DIR}/${runId}.json`), 'the run is on record before the host changes');
     assert.equal(await restoreHostAllowedCc(runId), 'restored');
     assert.equal(readFileSync(ALLOWED_CC_PATH, 'utf8').trim(), before);
     assert.ok(!existsSync(`${HOST_RECORD_DIR}/${runId}.json`));
+    assert.ok(!existsSync(`${HOST_RECORD_DIR}/original.json`), 'the last run out removes the original');
 
     // A killed run: its record names a pid that is gone; clean (restoreStaleHostCc) puts the list back.
     const killed = newRunId();
@@ -64,12 +66,29 @@ test('the host list is extended for a run and put back exactly, at exit and afte
     assert.equal(readFileSync(ALLOWED_CC_PATH, 'utf8').trim(), before);
   }));
 
-test('a host list someone else changed during the run is left alone', (t) =>
+test('two runs that need the same addition: the first to leave keeps it for the other, the last restores the host', (t) =>
+  withHostList(t, async (cc, before) => {
+    const a = newRunId();
+    const b = newRunId();
+    assert.ok(await extendHostAllowedCc(a, [cc]));
+    assert.equal(await extendHostAllowedCc(b, [cc]), null, 'already allowed: nothing to add, but b is on record');
+    assert.equal(await restoreHostAllowedCc(a), 'unchanged');
+    assert.ok(readFileSync(ALLOWED_CC_PATH, 'utf8').trim().split(/\s+/).includes(cc), 'b still needs it');
+    assert.equal(await restoreHostAllowedCc(b), 'restored');
+    assert.equal(readFileSync(ALLOWED_CC_PATH, 'utf8').trim(), before);
+  }));
+
+test('a host list the operator already put back is left alone', (t) =>
   withHostList(t, async (cc, before) => {
     const runId = newRunId();
     mkdirSync(HOST_RECORD_DIR, { recursive: true });
     await extendHostAllowedCc(runId, [cc]);
-    writeFileSync(ALLOWED_CC_PATH, before); // the operator already put it back
-    assert.equal(await restoreHostAllowedCc(runId), 'changed-since');
+    writeFileSync(ALLOWED_CC_PATH, before);
+    assert.equal(await restoreHostAllowedCc(runId), 'unchanged');
     assert.equal(readFileSync(ALLOWED_CC_PATH, 'utf8').trim(), before);
   }));
+
+test('listAfterLeaving keeps the original and what other runs need', () => {
+  assert.deepEqual(listAfterLeaving(['reno', 'bbr', 'cubic', 'htcp'], ['reno', 'bbr'], new Set(['htcp'])), ['reno', 'bbr', 'htcp']);
+  assert.deepEqual(listAfterLeaving(['reno'], ['reno', 'bbr'], new Set()), ['reno'], 'never adds back what someone else removed');
+});

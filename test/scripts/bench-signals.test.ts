@@ -4,7 +4,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -114,3 +114,27 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     assert.ok(existsSync(join(runDir, 'report.html')));
   });
 }
+
+test('SIGINT mid-case of a run with --allow-host-cc: the host congestion-control list is put back', async (t) => {
+  if (!requirePrivileged(t)) return;
+  const path = '/proc/sys/net/ipv4/tcp_allowed_congestion_control';
+  const before = readFileSync(path, 'utf8').trim();
+  const available = readFileSync('/proc/sys/net/ipv4/tcp_available_congestion_control', 'utf8').trim().split(/\s+/);
+  const cc = available.find((x) => !before.split(/\s+/).includes(x));
+  if (cc === undefined) return t.skip('every available congestion control is already allowed on this host');
+  t.after(() => {
+    if (readFileSync(path, 'utf8').trim() !== before) writeFileSync(path, before);
+  });
+  const out = mkdtempSync(join(tmpdir(), 'kab-sighcc-'));
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const { child, done } = startCli('bench', ['--scenario', 'handshake', '--profile', 'lan', '--link', 'tun', '--requests', '400', '--allow-host-cc', cc, '--out', out]);
+  t.after(() => child.kill('SIGKILL'));
+  await waitFor('the run folder', () => existsSync(join(out, 'latest', 'meta.json')), 30_000);
+  const runDir = join(out, readlinkSync(join(out, 'latest')));
+  await waitFor('10 samples', () => measuredRows(runDir) >= 10, 90_000);
+  assert.ok(readFileSync(path, 'utf8').trim().split(/\s+/).includes(cc), 'extended during the run');
+  child.kill('SIGINT');
+  const r = await done;
+  assert.equal(r.code, 130, r.stderr);
+  assert.equal(readFileSync(path, 'utf8').trim(), before);
+});
