@@ -7,6 +7,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import type { Target } from './target.ts';
 import { errorMessage } from '../lib/errors.ts';
+import { H1ResponseParser } from './h1-parser.ts';
 
 export interface IdleOpenRequest {
   crowd_key: string;
@@ -105,8 +106,7 @@ function openH1(q: IdleOpenRequest, onPeerClose: () => void): Promise<{ outcome:
     const socket = net.connect({ host: q.target.host, port: q.target.port });
     const member: Member = { alive: false, destroy: () => socket.destroy() };
     let settled = false;
-    let buf = '';
-    let needed = -1;
+    let status = 0;
     const finish = (outcome: string): void => {
       if (settled) return;
       settled = true;
@@ -124,16 +124,17 @@ function openH1(q: IdleOpenRequest, onPeerClose: () => void): Promise<{ outcome:
     const timer = setTimeout(() => finish('timeout'), q.timeout_ms);
     socket.setNoDelay(true);
     socket.once('connect', () => socket.write(`GET ${q.path} HTTP/1.1\r\nHost: ${q.target.host}\r\n\r\n`));
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      buf += chunk;
-      if (needed < 0) {
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const m = /content-length:\s*(\d+)/i.exec(buf.slice(0, end));
-        needed = end + 4 + Number(m?.[1] ?? 0);
+    const parser = new H1ResponseParser({
+      onHead: (head) => (status = head.status),
+      onBody: () => undefined,
+      onComplete: () => finish(status >= 200 && status < 300 ? 'ok' : 'non_2xx'),
+    });
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        parser.feed(chunk);
+      } catch {
+        finish('bad_response');
       }
-      if (buf.length >= needed) finish(/^HTTP\/1\.1 2/.test(buf) ? 'ok' : 'non_2xx');
     });
     socket.on('error', (e) => finish(errCode(e)));
     socket.on('close', () => {
