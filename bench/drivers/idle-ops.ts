@@ -97,31 +97,60 @@ function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException | undefined)?.code ?? errorMessage(e).slice(0, 40);
 }
 
-function openOne(q: IdleOpenRequest, onPeerClose: () => void): Promise<{ outcome: string; member: Member | null }> {
+type OpenOutcome = { outcome: string; member: Member | null };
+
+function openOne(q: IdleOpenRequest, onPeerClose: () => void): Promise<OpenOutcome> {
   return q.protocol === 'h1' ? openH1(q, onPeerClose) : openH2(q, onPeerClose);
 }
 
-function openH1(q: IdleOpenRequest, onPeerClose: () => void): Promise<{ outcome: string; member: Member | null }> {
+/**
+ * The one-shot outcome of opening a crowd member: 'ok' keeps it (alive), anything else (or the timeout) drops
+ * it; `closed` reports a kept member's peer close once and settles an open still in progress as 'eof'.
+ */
+function memberOutcome(
+  member: Member,
+  timeout_ms: number,
+  onPeerClose: () => void,
+  resolve: (r: OpenOutcome) => void,
+  hooks: { keep(): void; drop(): void },
+): { finish(outcome: string): void; closed(): void } {
+  let settled = false;
+  const finish = (outcome: string): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    if (outcome === 'ok') {
+      member.alive = true;
+      hooks.keep();
+      resolve({ outcome, member });
+    } else {
+      hooks.drop();
+      resolve({ outcome, member: null });
+    }
+  };
+  const timer = setTimeout(() => finish('timeout'), timeout_ms);
+  const closed = (): void => {
+    if (member.alive) {
+      member.alive = false;
+      onPeerClose();
+    }
+    finish('eof');
+  };
+  return { finish, closed };
+}
+
+function openH1(q: IdleOpenRequest, onPeerClose: () => void): Promise<OpenOutcome> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: q.target.host, port: q.target.port });
     const member: Member = { alive: false, destroy: () => socket.destroy() };
-    let settled = false;
     let status = 0;
-    const finish = (outcome: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (outcome === 'ok') {
-        member.alive = true;
+    const { finish, closed } = memberOutcome(member, q.timeout_ms, onPeerClose, resolve, {
+      keep: () => {
         socket.removeAllListeners('data');
         socket.resume();
-        resolve({ outcome, member });
-      } else {
-        socket.destroy();
-        resolve({ outcome, member: null });
-      }
-    };
-    const timer = setTimeout(() => finish('timeout'), q.timeout_ms);
+      },
+      drop: () => socket.destroy(),
+    });
     socket.setNoDelay(true);
     socket.once('connect', () => socket.write(`GET ${q.path} HTTP/1.1\r\nHost: ${q.target.host}\r\n\r\n`));
     const parser = new H1ResponseParser({
@@ -137,13 +166,7 @@ function openH1(q: IdleOpenRequest, onPeerClose: () => void): Promise<{ outcome:
       }
     });
     socket.on('error', (e) => finish(errCode(e)));
-    socket.on('close', () => {
-      if (member.alive) {
-        member.alive = false;
-        onPeerClose();
-      }
-      finish('eof');
-    });
+    socket.on('close', closed);
     // Once idle, a later local destroy() must not count as a peer close.
     member.destroy = () => {
       member.alive = false;
@@ -152,7 +175,7 @@ function openH1(q: IdleOpenRequest, onPeerClose: () => void): Promise<{ outcome:
   });
 }
 
-function openH2(q: IdleOpenRequest, onPeerClose: () => void): Promise<{ outcome: string; member: Member | null }> {
+function openH2(q: IdleOpenRequest, onPeerClose: () => void): Promise<OpenOutcome> {
   return new Promise((resolve) => {
     const session = http2.connect(`http://${q.target.host}:${q.target.port}`);
     const member: Member = {
@@ -162,28 +185,12 @@ function openH2(q: IdleOpenRequest, onPeerClose: () => void): Promise<{ outcome:
         session.destroy();
       },
     };
-    let settled = false;
-    const finish = (outcome: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (outcome === 'ok') {
-        member.alive = true;
-        resolve({ outcome, member });
-      } else {
-        session.destroy();
-        resolve({ outcome, member: null });
-      }
-    };
-    const timer = setTimeout(() => finish('timeout'), q.timeout_ms);
-    session.on('error', (e) => finish(errCode(e)));
-    session.on('close', () => {
-      if (member.alive) {
-        member.alive = false;
-        onPeerClose();
-      }
-      finish('eof');
+    const { finish, closed } = memberOutcome(member, q.timeout_ms, onPeerClose, resolve, {
+      keep: () => undefined,
+      drop: () => session.destroy(),
     });
+    session.on('error', (e) => finish(errCode(e)));
+    session.on('close', closed);
     const req = session.request({ ':path': q.path });
     req.on('error', (e) => finish(errCode(e)));
     let status = 0;
