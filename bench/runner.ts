@@ -19,7 +19,7 @@ import { SAMPLE_COLUMNS, type SampleColumn, type SummaryRow } from './results/sc
 import { writeSummaryFile } from './results/summarize-run.ts';
 import { buildReport } from '../report/build.ts';
 import { getScenarios } from './scenarios/index.ts';
-import { bySize, runSize, type BenchOptions, type RunSize, type RunningServer, type Scenario, type ScenarioContext } from './scenarios/types.ts';
+import { bySize, scenarioProfiles, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext, type SizeName } from './scenarios/types.ts';
 import { calibrate, type Calibration } from '../netem/calibrate.ts';
 import { cleanStale } from '../netem/cleanup.ts';
 import type { DirectionCounters, Link, LinkCounters, LinkParams, Profile } from '../netem/link.ts';
@@ -49,11 +49,11 @@ export interface ProfilePlan {
 }
 
 /** Which scenarios run on which profile: the given profiles for all, or each scenario's defaults (by RTT). */
-export function planProfiles(scenarios: readonly Scenario[], given: readonly Profile[] | null, size: RunSize = 'full'): ProfilePlan[] {
+export function planProfiles(scenarios: readonly Scenario[], given: readonly Profile[] | null, size: SizeName = 'full'): ProfilePlan[] {
   if (given !== null) return given.map((profile) => ({ profile, scenarios: [...scenarios] }));
   const byName = new Map<string, ProfilePlan>();
   for (const s of scenarios) {
-    for (const name of s.profilesBySize?.[size] ?? s.defaultProfiles) {
+    for (const name of scenarioProfiles(s, size)) {
       let entry = byName.get(name);
       if (!entry) byName.set(name, (entry = { profile: getProfile(name), scenarios: [] }));
       entry.scenarios.push(s);
@@ -76,7 +76,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     if (local.length) throw new UserError(`scenario ${local.join(', ')} cannot run against a remote target: it needs to control the server or the link; run it without --target`);
     if (options.profiles !== null) throw new UserError('a remote target cannot be given a profile: the network is what it is; drop --profile/--rtt/--loss');
   }
-  const plan = remote !== null ? [{ profile: remoteProfile(remote), scenarios }] : planProfiles(scenarios, options.profiles, runSize(options));
+  const plan = remote !== null ? [{ profile: remoteProfile(remote), scenarios }] : planProfiles(scenarios, options.profiles, options.size ?? (options.quick ? 'quick' : 'full'));
   const runId = newRunId();
   const runDir = createRunDir(options.out, newRunDirName(runId));
   pointLatest(runDir);
@@ -210,7 +210,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     const calibrationServer = await startScenarioServer(remote !== null ? { protocol: remote.protocol, tls: remote.tls } : { protocol: 'h1', tls: false }, teardown);
     const profileRecords: Array<Record<string, unknown>> = [];
     const scenarioTimes: Array<{ profile: string; scenario: string; duration_s: number }> = [];
-    for (const p of plan) for (const s of p.scenarios) progress.plan(s.plannedUnits(options));
+    for (const p of plan) for (const s of p.scenarios) progress.plan(s.plannedUnits(options, p.profile));
 
     // What the endpoints themselves take on this path at 0 ms (kernel, TUN hops, Node's event loop): each
     // profile's connect time minus this is what the link adds, the figure to hold against the configured RTT.

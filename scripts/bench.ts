@@ -6,7 +6,7 @@ import { handshakeHeadline } from '../bench/headline.ts';
 import { UserError } from '../bench/lib/errors.ts';
 import { Progress } from '../bench/lib/progress.ts';
 import { scenarioNames, SCENARIOS } from '../bench/scenarios/index.ts';
-import type { BenchOptions, RunSize } from '../bench/scenarios/types.ts';
+import { scenarioProfiles, type BenchOptions, type SizeName } from '../bench/scenarios/types.ts';
 import { listProfiles, parseProfiles } from '../netem/profiles.ts';
 import { LINK_BACKENDS, type LinkChoice } from '../netem/link.ts';
 import { linkAvailability } from '../netem/select.ts';
@@ -23,6 +23,10 @@ Sizes (one of):
   (default)           standard: every claim, fewer samples and profiles than --full
   --quick             a smoke run for CI, under a minute: every scenario, the fewest samples that still
                       give each claim a figure; precision is low and the summary says so
+  --ci                a fixed sampling plan with the power to gate a comparison in CI (npm run compare):
+                      by default the handshake scenario at lan and wan, 300 / 30 requests per case, about
+                      2 minutes; it catches a change of 10 % or more of every handshake case (other
+                      scenarios given with --scenario run their standard matrix)
   --full              the whole matrix: every profile, size, congestion control and repetition (~1 h)
 
 Options:
@@ -103,6 +107,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
         mtu: { type: 'string' },
         quick: { type: 'boolean' },
         full: { type: 'boolean' },
+        ci: { type: 'boolean' },
         requests: { type: 'string' },
         'timeout-ms': { type: 'string' },
         cc: { type: 'string' },
@@ -133,9 +138,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
   const inline = { rtt: v.rtt, jitter: v.jitter, loss: v.loss, rate: v.rate, queue: v.queue, mtu: v.mtu };
   const hasInline = Object.values(inline).some((x) => x !== undefined);
   const profileSpec = v.profile ?? (hasInline ? '' : null);
-  if (v.quick && v.full) throw new UserError('--quick and --full are two sizes: choose one');
-  const size: RunSize = v.quick ? 'quick' : v.full ? 'full' : 'standard';
-  const defaultScenarios = SCENARIOS.filter((s) => v.target === undefined || s.remoteCapable).map((s) => s.name);
+  const sizes = (['quick', 'ci', 'full'] as const).filter((f) => v[f]);
+  if (sizes.length > 1) throw new UserError(`${sizes.map((f) => `--${f}`).join(' and ')} are different sizes: choose one`);
+  const size: SizeName = sizes[0] ?? 'standard';
+  const defaultScenarios = SCENARIOS.filter((s) => (v.target === undefined || s.remoteCapable) && (size !== 'ci' || s.ciPlan)).map((s) => s.name);
   const scenarios = v.scenario === undefined ? defaultScenarios : v.scenario.split(',').map((s) => s.trim()).filter(Boolean);
   if (scenarios.length === 0) throw new UserError('--scenario is empty; known: ' + scenarioNames().join(', '));
   for (const s of scenarios) {
@@ -161,9 +167,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
 async function printList(): Promise<void> {
   const out: string[] = ['Scenarios:'];
   for (const s of SCENARIOS) {
-    const bySize = (size: RunSize): string => (s.profilesBySize?.[size] ?? s.defaultProfiles).join(', ');
-    out.push(`  ${s.name.padEnd(12)} ${s.title}${s.remoteCapable ? ' [runs against --target]' : ''}`);
-    out.push(`  ${''.padEnd(12)} profiles: --quick ${bySize('quick')}; default ${bySize('standard')}; --full ${bySize('full')}`);
+    const bySize = (size: SizeName): string => scenarioProfiles(s, size).join(', ');
+    out.push(`  ${s.name.padEnd(12)} ${s.title}${s.remoteCapable ? ' [runs against --target]' : ''}${s.ciPlan ? ' [--ci]' : ''}`);
+    out.push(`  ${''.padEnd(12)} profiles: --quick ${bySize('quick')}; --ci ${bySize('ci')}; default ${bySize('standard')}; --full ${bySize('full')}`);
   }
   out.push('', 'Profiles:');
   for (const p of listProfiles()) {
@@ -193,6 +199,7 @@ runMain(async () => {
   const headline = handshakeHeadline(outcome.summary);
   if (headline) process.stdout.write(`\nhandshake: total time of a ${100} B request (ms)\n${headline}\n`);
   if (opts.quick) process.stdout.write('\n--quick: a smoke run, fewer samples than the CI target needs; see ci_precise in summary.csv\n');
+  if (opts.size === 'ci') process.stdout.write('\n--ci: gate a change with `npm run compare -- <base run> <head run>` (it prints what these samples can catch)\n');
   process.stdout.write(`\nrun folder: ${relative(process.cwd(), outcome.runDir) || outcome.runDir}\n`);
   if (outcome.report) {
     process.stdout.write(`report: ${relative(process.cwd(), outcome.report.htmlPath)} (${(outcome.report.bytes / 1024).toFixed(0)} KiB, built in ${outcome.report.ms.toFixed(0)} ms)\n`);

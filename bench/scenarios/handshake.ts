@@ -5,6 +5,7 @@
 import { summarize, ciPrecise, samplesNeededForMedianCi, sortAsc } from '../stats.ts';
 import type { ProbeRequest } from '../drivers/probe.ts';
 import type { TlsVersion } from '../../servers/config.ts';
+import type { Profile } from '../../netem/link.ts';
 import { ErrorStreak, MAX_CONSECUTIVE_ERRORS } from './error-streak.ts';
 import { bySize, caseKey, runSize, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext } from './types.ts';
 
@@ -51,9 +52,27 @@ export interface SamplingPlan {
   max: number;
 }
 
-export function samplingPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): SamplingPlan {
+/**
+ * `--ci`: a fixed n per case, decided up front (no stopping when the CI looks narrow: a comparison's
+ * power is computed for the n it has). Enough for compare to catch a 10 % change of every case at
+ * threshold 5 % on this project's 2-core machines: a 1 ms path needs ~300 requests (its spread is tens of
+ * percent of its median), a 50 ms path ~30; see the README for the measured figures.
+ */
+export const CI_REQUESTS_NEAR = 300;
+export const CI_REQUESTS_FAR = 30;
+export const CI_FAR_FROM_RTT_MS = 20;
+
+export function ciRequests(rtt_ms: number): number {
+  return rtt_ms < CI_FAR_FROM_RTT_MS ? CI_REQUESTS_NEAR : CI_REQUESTS_FAR;
+}
+
+export function samplingPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>, profile?: Pick<Profile, 'params'>): SamplingPlan {
   const warmup = bySize(options, { quick: 1, standard: 1, full: 2 });
   if (options.requests !== null) return { warmup, min: options.requests, max: options.requests };
+  if (options.size === 'ci') {
+    const n = ciRequests(profile?.params.rtt_ms ?? 0);
+    return { warmup, min: n, max: n };
+  }
   return bySize(options, { quick: { warmup, min: 3, max: 3 }, standard: { warmup, min: 10, max: 30 }, full: { warmup, min: 30, max: 300 } });
 }
 
@@ -82,16 +101,17 @@ export const handshakeScenario: Scenario = {
   // C3 needs the saving at several distances; loopback (rtt 0 on the same link) measures the processing
   // each case costs when round trips are free, so the summary can split network from CPU.
   defaultProfiles: ['loopback', 'lan', 'wan', 'intercontinental'],
-  profilesBySize: { quick: ['loopback', 'wan'], standard: ['loopback', 'lan', 'wan'] },
+  profilesBySize: { quick: ['loopback', 'wan'], ci: ['lan', 'wan'], standard: ['loopback', 'lan', 'wan'] },
   remoteCapable: true,
-  plannedUnits(options) {
-    const plan = samplingPlan(options);
+  ciPlan: true,
+  plannedUnits(options, profile) {
+    const plan = samplingPlan(options, profile);
     return casesFor(options).length * (plan.warmup + plan.min);
   },
   async run(ctx: ScenarioContext) {
     // Against a remote target only the cases its one server can answer.
     const cases = casesFor(ctx.options).filter((c) => ctx.serves?.({ protocol: c.protocol, tls: c.security !== 'none' }) ?? true);
-    const plan = samplingPlan(ctx.options);
+    const plan = samplingPlan(ctx.options, ctx.profile);
     // One server per protocol × cleartext/TLS.
     const servers = new Map<string, RunningServer>();
     const serverFor = async (c: HandshakeCase): Promise<RunningServer> => {

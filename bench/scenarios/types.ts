@@ -10,14 +10,28 @@ import type { Calibration } from '../../netem/calibrate.ts';
 import type { RemoteTarget } from '../../netem/remote.ts';
 
 /**
- * How much of each scenario's matrix a run measures: quick (a CI smoke run, under a minute), standard (the
+ * How much of each scenario's matrix a run measures: quick (a smoke run, under a minute), standard (the
  * default `npm run bench`, every claim in under 5 minutes on 2 cores), full (the whole matrix).
  */
 export type RunSize = 'quick' | 'standard' | 'full';
 export const RUN_SIZES: readonly RunSize[] = ['quick', 'standard', 'full'];
 
+/**
+ * The size a user asks for: one of the matrix sizes, or `ci` — a fixed sampling plan with the power to gate a
+ * comparison (scenarios that have one say so with `ciPlan`; the others run their standard matrix).
+ */
+export type SizeName = RunSize | 'ci';
+export const SIZE_NAMES: readonly SizeName[] = ['quick', 'ci', 'standard', 'full'];
+
+/** The matrix a scenario measures at this run's size (`ci` measures the standard matrix unless a scenario plans it). */
 export function runSize(options: Pick<BenchOptions, 'quick' | 'size'>): RunSize {
-  return options.size ?? (options.quick ? 'quick' : 'full');
+  const size = options.size ?? (options.quick ? 'quick' : 'full');
+  return size === 'ci' ? 'standard' : size;
+}
+
+/** The profiles a scenario runs on at a size when --profile is not given. */
+export function scenarioProfiles(s: Pick<Scenario, 'profilesBySize' | 'defaultProfiles'>, size: SizeName): string[] {
+  return s.profilesBySize?.[size] ?? (size === 'ci' ? s.profilesBySize?.standard : undefined) ?? s.defaultProfiles;
 }
 
 /** The value for this run's size. */
@@ -35,7 +49,7 @@ export interface BenchOptions {
   /** size === 'quick' (kept as its own field: reports and compare read it from meta.json). */
   quick: boolean;
   /** Absent in option objects from before sizes existed: then quick ? 'quick' : 'full'. */
-  size?: RunSize;
+  size?: SizeName;
   /** Fixed number of measured requests per case; null = adaptive until the CI target is met. */
   requests: number | null;
   out: string;
@@ -103,10 +117,12 @@ export interface Scenario {
   defaultProfiles: string[];
   /** Runs against a remote target (`--target`): needs neither the server's process nor the link's controls. */
   remoteCapable?: boolean;
-  /** Profiles per run size; a size not listed uses defaultProfiles (the full matrix). */
-  profilesBySize?: Partial<Record<RunSize, string[]>>;
-  /** Work units (requests) planned per profile, for the ETA. */
-  plannedUnits(options: BenchOptions): number;
+  /** Profiles per run size; a size not listed uses defaultProfiles (the full matrix; ci: the standard's). */
+  profilesBySize?: Partial<Record<SizeName, string[]>>;
+  /** Has a sampling plan made for `--ci` (fixed n with the power to gate a comparison); `--ci` runs these by default. */
+  ciPlan?: boolean;
+  /** Work units (requests) planned on a profile, for the ETA. */
+  plannedUnits(options: BenchOptions, profile?: Profile): number;
   run(ctx: ScenarioContext): Promise<void>;
 }
 

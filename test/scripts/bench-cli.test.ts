@@ -18,7 +18,8 @@ const BAD: Array<[string[], RegExp]> = [
   [['--requests', '0'], /--requests must be a positive integer/],
   [['--timeout-ms', '1.5'], /--timeout-ms must be a positive integer/],
   [['--frobnicate'], /Unknown option '--frobnicate'/],
-  [['--quick', '--full'], /--quick and --full are two sizes: choose one/],
+  [['--quick', '--full'], /--quick and --full are different sizes: choose one/],
+  [['--ci', '--quick'], /--quick and --ci are different sizes: choose one/],
   [['--allow-host-cc', 'cu bic'], /--allow-host-cc: not a congestion control name/],
   [['--allow-host-cc', 'cubic', '--target', 'http://127.0.0.1:8080'], /does not go with --target/],
 ];
