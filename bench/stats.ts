@@ -531,6 +531,36 @@ export interface HodgesLehmannResult {
  * distribution, the CI is [D(k), D(mn+1−k)] with coverage 1 − 2·P(U ≤ k−1). The U distribution is
  * exact (no-tie null) when both sizes ≤ EXACT_U_MAX_N, else normal with continuity correction.
  */
+export interface MosesRank {
+  /** Rank k of the lower CI end D(k); the upper end is D(mn+1−k). Below 1: no CI at this confidence. */
+  k: number;
+  confidence_achieved: number;
+  method: 'exact' | 'normal';
+}
+
+/**
+ * The rank k of the Moses CI for samples of m and n: the largest k with P(U ≤ k−1) ≤ (1 − confidence)/2 under
+ * the null U distribution — exact (no ties) when both sizes ≤ EXACT_U_MAX_N, else normal with continuity
+ * correction. It depends only on m, n and the confidence, so callers testing many samples of one size reuse it.
+ */
+export function mosesRank(m: number, n: number, confidence = 0.95): MosesRank {
+  requireConfidence(confidence);
+  const mn = m * n;
+  const tail = (1 - confidence) / 2;
+  if (m <= EXACT_U_MAX_N && n <= EXACT_U_MAX_N) {
+    const counts = uDistributionCounts(m, n);
+    let total = 0;
+    for (const c of counts) total += c;
+    let k = 0;
+    let cum = 0;
+    while (k <= mn && (cum + (counts[k] ?? 0)) / total <= tail) cum += counts[k++] ?? 0;
+    return { k, confidence_achieved: 1 - (2 * cum) / total, method: 'exact' };
+  }
+  const sigma = Math.sqrt((mn * (m + n + 1)) / 12);
+  const k = Math.floor(mn / 2 - normalQuantile(1 - tail) * sigma + 0.5);
+  return { k, confidence_achieved: 1 - 2 * normalCdf((k - 0.5 - mn / 2) / sigma), method: 'normal' };
+}
+
 export function hodgesLehmann(base: readonly number[], head: readonly number[], confidence = 0.95): HodgesLehmannResult {
   requireNonEmpty(base, 'hodgesLehmann: base');
   requireNonEmpty(head, 'hodgesLehmann: head');
@@ -544,32 +574,13 @@ export function hodgesLehmann(base: readonly number[], head: readonly number[], 
     mn % 2 === 1
       ? kthPairwiseDifferenceSorted(h, b, (mn + 1) / 2)
       : (kthPairwiseDifferenceSorted(h, b, mn / 2) + kthPairwiseDifferenceSorted(h, b, mn / 2 + 1)) / 2;
-  const tail = (1 - confidence) / 2;
-  let k: number;
-  let achieved: number;
-  let method: HodgesLehmannResult['method'];
-  if (m <= EXACT_U_MAX_N && n <= EXACT_U_MAX_N) {
-    method = 'exact';
-    const counts = uDistributionCounts(m, n);
-    let total = 0;
-    for (const c of counts) total += c;
-    // Largest k with P(U ≤ k−1) ≤ tail.
-    k = 0;
-    let cum = 0;
-    while (k <= mn && (cum + (counts[k] ?? 0)) / total <= tail) cum += counts[k++] ?? 0;
-    achieved = 1 - (2 * cum) / total;
-  } else {
-    method = 'normal';
-    const sigma = Math.sqrt((mn * (m + n + 1)) / 12);
-    k = Math.floor(mn / 2 - normalQuantile(1 - tail) * sigma + 0.5);
-    achieved = 1 - 2 * normalCdf((k - 0.5 - mn / 2) / sigma);
-  }
+  const { k, confidence_achieved, method } = mosesRank(m, n, confidence);
   if (k < 1 || k > mn + 1 - k) return { shift, low: null, high: null, confidence_achieved: null, method };
   return {
     shift,
     low: kthPairwiseDifferenceSorted(h, b, k),
     high: kthPairwiseDifferenceSorted(h, b, mn + 1 - k),
-    confidence_achieved: achieved,
+    confidence_achieved,
     method,
   };
 }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { parseRoute, writePayload } from './routes.ts';
-import { ServerCounters, certFor, parseServerConfig, reportStartupFailure, serveAsChild } from './process.ts';
+import { ServerCounters, certFor, closeEveryResponse, parseServerConfig, reportStartupFailure, serveAsChild } from './process.ts';
 import { ConnectionIds } from './conn-ids.ts';
 
 async function main(): Promise<void> {
@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const counters = new ServerCounters();
   const ids = new ConnectionIds();
   const sockets = new Set<Socket>();
+  const closeAlways = closeEveryResponse();
 
   const handler: http.RequestListener = (req, res) => {
     const route = parseRoute(req.url ?? '/');
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
         'x-kab-conn': conn.conn_id,
         'x-kab-conn-seq': conn.seq,
       };
-      if (route.close) headers.connection = 'close';
+      if (route.close || closeAlways) headers.connection = 'close';
       res.writeHead(200, headers);
       counters.requests_served++;
       writePayload(res, route.size_bytes);

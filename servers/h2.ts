@@ -2,7 +2,7 @@
 import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { parseRoute, writePayload } from './routes.ts';
-import { ServerCounters, certFor, parseServerConfig, reportStartupFailure, serveAsChild } from './process.ts';
+import { ServerCounters, certFor, closeEveryResponse, parseServerConfig, reportStartupFailure, serveAsChild } from './process.ts';
 import { ConnectionIds } from './conn-ids.ts';
 
 async function main(): Promise<void> {
@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   const counters = new ServerCounters();
   const ids = new ConnectionIds();
   const sessions = new Set<http2.Http2Session>();
+  const closeAlways = closeEveryResponse();
 
   const settings: http2.Settings = { maxConcurrentStreams: config.max_concurrent_streams };
   const server = cert
@@ -57,6 +58,9 @@ async function main(): Promise<void> {
       writePayload(stream, route.size_bytes);
     };
     stream.on('error', () => undefined);
+    // stream.session is gone once the stream has closed: hold the session now.
+    const session = stream.session;
+    if (closeAlways) stream.once('close', () => session?.close());
     if (route.delay_ms > 0) setTimeout(respond, route.delay_ms);
     else respond();
   });

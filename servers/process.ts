@@ -82,6 +82,15 @@ function openFdCount(): number {
   }
 }
 
+/**
+ * KAB_SERVER_CLOSE_EVERY_RESPONSE=1 makes the h1 and h2 servers close every connection after one response
+ * (h1: `Connection: close`; h2: GOAWAY once the stream ends) — a server change that breaks connection reuse,
+ * for checking that a compare gate catches one.
+ */
+export function closeEveryResponse(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.KAB_SERVER_CLOSE_EVERY_RESPONSE === '1';
+}
+
 export function parseServerConfig(argv: readonly string[]): ServerConfig {
   const raw = argv[2];
   const given = raw ? (JSON.parse(raw) as Partial<ServerConfig>) : {};

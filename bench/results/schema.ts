@@ -46,6 +46,7 @@ export const SAMPLE_COLUMNS = {
   server_conn_id: 'connection id the server reported (x-kab-conn)',
   server_conn_seq: 'request number on that connection as the server counted it',
   error: 'why the request failed (timeout, ECONNRESET, HTTP 502, …); empty on success',
+  failure_is_outcome: '1 when a failure of this request is what its case measures (502s behind the LB, a NAT drop, a crash, the FD limit), not a fault of the run; compare\'s failure gate leaves such cases out',
   started_at: 'wall-clock time the request started (ISO 8601)',
 } as const;
 

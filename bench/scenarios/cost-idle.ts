@@ -194,6 +194,7 @@ export async function runFdLimit(ctx: ScenarioContext, crowd: CrowdAgent): Promi
         size_bytes: 100,
         connections: FD_LIMIT_CROWD,
         variant: `part=fdlimit;phase=${phase}`,
+        failure_is_outcome: true,
         rep,
         warmup: false,
         ...sample,

@@ -184,6 +184,7 @@ export async function runC8(p: PartContext): Promise<void> {
                 note: c.label,
               });
               ctx.record({
+                failure_is_outcome: true,
                 scenario: 'lifecycle',
                 case_key: key,
                 protocol: 'h1',

@@ -177,6 +177,7 @@ export async function runC10(p: PartContext): Promise<void> {
             note: [d.how ? `learned by ${d.how}` : 'not learned within the cap', note].filter((x) => x !== null).join('; '),
           });
           ctx.record({
+            failure_is_outcome: true,
             scenario: 'lifecycle',
             case_key: key,
             protocol: s.protocol,
@@ -280,6 +281,7 @@ export async function runC9(p: PartContext): Promise<void> {
             note: d.how ? `learned by ${d.how}` : survived ? 'connection kept alive' : 'not learned within the cap',
           });
           ctx.record({
+            failure_is_outcome: true,
             scenario: 'lifecycle',
             case_key: c9Key(s, ctx.profile.name),
             protocol: s.protocol,

@@ -57,6 +57,7 @@ export async function runC12(p: PartContext): Promise<void> {
                 note: `round ${round}; request ${i + 1} of ${C12_CONCURRENCY}; ${conns} connections used`,
               });
               ctx.record({
+                failure_is_outcome: true,
                 scenario: 'lifecycle',
                 case_key: ck,
                 protocol: 'h1',

@@ -15,11 +15,18 @@ function dirs(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
 }
 
-export function parseThreshold(v: string): number {
+/** Failed requests a case may add in head, in percentage points of its requests, before the gate fails. */
+export const DEFAULT_FAILURE_TOLERANCE_PCT = 1;
+
+function parsePct(flag: string, v: string, example: string): number {
   const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*%?\s*$/.exec(v);
   const n = m?.[1] === undefined ? NaN : Number(m[1]);
-  if (!(n >= 0 && n < 100)) throw new UserError(`--threshold must be a percentage from 0 to 100, e.g. 5% (got "${v}")`);
+  if (!(n >= 0 && n < 100)) throw new UserError(`${flag} must be a percentage from 0 to 100, e.g. ${example} (got "${v}")`);
   return n;
+}
+
+export function parseThreshold(v: string): number {
+  return parsePct('--threshold', v, '5%');
 }
 
 export function parseAlpha(v: string): number {
@@ -53,6 +60,9 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
         alpha: { type: 'string' },
         out: { type: 'string' },
         'force-comparable': { type: 'boolean' },
+        'allow-not-comparable': { type: 'boolean' },
+        'allow-underpowered': { type: 'boolean' },
+        'failure-tolerance': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -83,6 +93,9 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
       alpha: v.alpha === undefined ? 0.05 : parseAlpha(v.alpha),
       metrics: v.metric === undefined ? ['ttfb_ms', 'total_ms'] : parseMetrics(v.metric),
       force_comparable: v['force-comparable'] ?? false,
+      allow_not_comparable: v['allow-not-comparable'] ?? false,
+      allow_underpowered: v['allow-underpowered'] ?? false,
+      failure_tolerance_pct: v['failure-tolerance'] === undefined ? DEFAULT_FAILURE_TOLERANCE_PCT : parsePct('--failure-tolerance', v['failure-tolerance'], '1%'),
     },
   };
 }

@@ -207,6 +207,18 @@ const EMBED = `
 })();
 `;
 
+const GATE_TEXT = { pass: 'pass (exit 0)', fail: 'fail (exit 1)', underpowered: 'underpowered (exit 2)' } as const;
+
+/** The gate's verdict and its reasons, as compare.md has them. */
+function gateHtml(res: CompareResult): string {
+  const g = res.gate;
+  const rows = g.findings
+    .map((f) => `<tr><td>${escapeHtml(f.rule.replace(/_/g, ' '))}</td><td>${f.blocking ? 'yes' : 'no'}</td><td><code>${escapeHtml(f.subject)}</code></td><td>${escapeHtml(f.figure)}</td></tr>`)
+    .join('');
+  const table = rows === '' ? '' : `<table><thead><tr><th>reason</th><th>fails the gate</th><th>concerns</th><th>figure</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<h2>Gate: ${escapeHtml(GATE_TEXT[g.verdict])}</h2>\n${table}`;
+}
+
 export function renderHtml(res: CompareResult, bundles: string[] | null = vegaBundles()): string {
   const ids = (runs: CompareResult['base_runs']): string => runs.map((r) => r.run_id).join(', ');
   const count = (v: MetricComparison['verdict']): number => res.rows.filter((r) => r.verdict === v).length;
@@ -234,6 +246,7 @@ export function renderHtml(res: CompareResult, bundles: string[] | null = vegaBu
 <h1>keepalive-bench compare</h1>
 <p>Base <code>${escapeHtml(ids(res.base_runs))}</code> vs head <code>${escapeHtml(ids(res.head_runs))}</code>.
 <span class="muted">Threshold ±${escapeHtml(String(o.threshold_pct))} %, α = ${escapeHtml(String(o.alpha))}, unit of replication: ${res.unit === 'request' ? 'the request (one run per side)' : 'the run (run medians)'}.</span></p>
+${gateHtml(res)}
 <p class="counts"><span>${count('regressed')} regressed</span><span>${count('improved')} improved</span><span>${count('no_change')} no change</span><span>${count('not_comparable')} not comparable</span></p>
 ${charts}
 <h2>All comparisons</h2>

@@ -3,8 +3,9 @@
  * improvements, then a count of unchanged, then what could not be compared and why, then the method.
  */
 import { formatDeltaMs, formatMs, formatP, formatPct } from './format.ts';
+import { DRIFT_LIMIT } from './comparability.ts';
 import { minReachableP } from './test.ts';
-import type { CompareResult, MetricComparison, NotComparableCase, RunInfo } from './types.ts';
+import type { CompareResult, Gate, GateFinding, MetricComparison, NotComparableCase, RunInfo } from './types.ts';
 
 const MAX_LISTED = 10;
 
@@ -17,7 +18,7 @@ function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 function runsLine(label: string, runs: readonly RunInfo[]): string {
-  const parts = runs.map((r) => `${code(r.run_id)} (${r.link_backend || 'link ?'}; ${r.profiles.join(', ')}${r.quick ? '; --quick' : ''})`);
+  const parts = runs.map((r) => `${code(r.run_id)} (${r.link_backend || 'link ?'}; ${r.profiles.join(', ')}${r.size !== '' && r.size !== 'standard' ? `; --${r.size}` : ''}${r.status === 'completed' ? '' : `; ${r.status}`})`);
   return `**${label}** ${parts.join(', ')}`;
 }
 
@@ -73,8 +74,8 @@ function methodText(res: CompareResult): string[] {
     out.push(
       `Unit of replication: **the request**. One run per side, so each measured request (warm-ups and failures ` +
         `excluded) is one sample. That captures only the noise within a run, not what differs between two runs ` +
-        `(machine load, another boot); the link RTT each run saw while measuring is therefore checked, and runs ` +
-        `whose RTTs differ by more than the threshold are not comparable. Then ${rule} To cover run-to-run noise ` +
+        `(machine load, another boot). The link each run saw while measuring (the median TCP connect of its new ` +
+        `connections per profile) is that witness: ${o.force_comparable ? 'with --force-comparable the samples are compared raw' : "the head's samples are divided by the ratio of the two runs' link RTTs before the test (the drift, in compare.csv's link_drift_pct)"}, and a drift beyond ${DRIFT_LIMIT} × the threshold makes the runs not comparable. Then ${rule} To cover run-to-run noise ` +
         `in the test itself, repeat the runs and pass several per side (\`--base a,b,c --head d,e,f\`): the unit is ` +
         `then the run.`,
     );
@@ -103,10 +104,15 @@ function methodText(res: CompareResult): string[] {
       );
     }
   }
-  out.push('', `Full table: compare.csv (p- and q-values); chart: compare.html.`);
-  if ([...res.base_runs, ...res.head_runs].some((r) => r.quick)) {
-    out.push('', 'Runs made with `--quick` have few samples per case: wide CIs, so only large changes can be called.');
-  }
+  const p = res.gate.power;
+  out.push(
+    '',
+    `Power: for each comparison, the smallest change it catches with ≥ 90 % probability was found by resampling the base's ` +
+      `own samples and applying this rule (at the level a change in that case alone needs after the correction). ` +
+      `Median over the ${plural(p.tested, 'comparison')}: ${p.median_detectable_pct === null ? 'none catchable' : formatPct(p.median_detectable_pct).replace('+', '')} ` +
+      `with a median of ${p.median_n} samples per side; ${p.weak} cannot catch ${p.required_pct} % (twice the threshold).`,
+  );
+  out.push('', `Full table: compare.csv (p- and q-values, detectable change); machine-readable: compare.json; chart: compare.html.`);
   return out;
 }
 
@@ -116,6 +122,53 @@ function largestFirst(rows: readonly MetricComparison[]): MetricComparison[] {
   for (const r of rows) size.set(r.key, Math.max(size.get(r.key) ?? 0, Math.abs(r.change_pct ?? Infinity)));
   const caseOrder = [...size].sort((a, b) => b[1] - a[1]).map(([k]) => k);
   return caseOrder.flatMap((k) => rows.filter((r) => r.key === k));
+}
+
+const GATE_RULE_LABEL: Record<GateFinding['rule'], string> = {
+  run_status: 'run did not complete',
+  lost_cases: 'cases lost',
+  failures: 'more failures',
+  regression: 'regression',
+  not_comparable: 'not comparable',
+  nothing_compared: 'nothing compared',
+  underpowered: 'underpowered',
+};
+
+const GATE_HEADLINE: Record<Gate['verdict'], string> = {
+  pass: '✅ **pass** (exit 0)',
+  fail: '❌ **fail** (exit 1)',
+  underpowered: '⚠️ **underpowered** (exit 2): these samples cannot tell "no change" from a change twice the threshold',
+};
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** The gate's verdict and one row per reason, with the figure behind it. */
+export function gateSection(gate: Gate, o: CompareResult['options']): string[] {
+  const out = [`### Gate: ${GATE_HEADLINE[gate.verdict]}`, ''];
+  if (gate.findings.length === 0) {
+    out.push(`Nothing failed: every run completed, no case was lost, failed more or regressed, all were comparable, and the samples catch ${gate.power.required_pct} % (median detectable change ${gate.power.median_detectable_pct === null ? '—' : formatPct(gate.power.median_detectable_pct).replace('+', '')}).`);
+  } else {
+    out.push('| reason | fails the gate | concerns | figure |', '|---|---|---|---|');
+    for (const f of gate.findings) out.push(`| ${GATE_RULE_LABEL[f.rule]} | ${f.blocking ? 'yes' : 'no'} | ${code(f.subject)} | ${cell(f.figure)} |`);
+  }
+  out.push(
+    '',
+    `Rules: a run that did not complete, a case the head lost, a case whose head failed more than ${o.failure_tolerance_pct} % of its ` +
+      `requests beyond its base's (cases that measure failures on purpose excepted), a regression, or a case not comparable` +
+      `${o.allow_not_comparable ? ' (allowed here by --allow-not-comparable)' : ''} fail the gate; a compare whose samples cannot catch twice ` +
+      `the threshold in most comparisons is underpowered${o.allow_underpowered ? ' (allowed here by --allow-underpowered)' : ''}.`,
+  );
+  return out;
+}
+
+/** A stored baseline may come from another machine: say so (the drift correction covers speed, not everything). */
+function machineLines(res: CompareResult): string[] {
+  const b = [...new Set(res.base_runs.map((r) => r.machine).filter((m) => m !== ''))];
+  const h = [...new Set(res.head_runs.map((r) => r.machine).filter((m) => m !== ''))];
+  if (b.length === 0 || h.length === 0 || (b.length === 1 && h.length === 1 && b[0] === h[0])) return [];
+  return [`Machines differ: ${b.join('; ')} (base) vs ${h.join('; ')} (head).`];
 }
 
 export function renderMarkdown(res: CompareResult): string {
@@ -130,8 +183,11 @@ export function renderMarkdown(res: CompareResult): string {
     `${runsLine('Base', res.base_runs)}  `,
     `${runsLine('Head', res.head_runs)}  `,
     `Threshold ±${o.threshold_pct} %, α = ${o.alpha}, metrics ${o.metrics.join(', ')}.`,
+    ...machineLines(res),
     '',
     `**${regressed.length} regressed · ${improved.length} improved · ${unchanged.length} no change · ${incomparable.length} not comparable** (case × metric)`,
+    '',
+    ...gateSection(res.gate, o),
     '',
     `### Regressions (${regressed.length})`,
     '',
@@ -165,7 +221,7 @@ export function renderMarkdown(res: CompareResult): string {
   const oneSided = new Set(res.not_comparable.filter((c) => c.reasons.some((x) => x.rule === 'only_in_base' || x.rule === 'only_in_head')).map((c) => c.key));
   const failing = [...new Map(res.rows.filter((r) => !oneSided.has(r.key) && r.errors_head > r.errors_base).map((r) => [r.key, r])).values()];
   if (failing.length > 0) {
-    out.push('', '### More failed requests in head', '');
+    out.push('', '### Failed requests, base → head', '');
     for (const r of failing) out.push(`- ${code(r.key)}: ${r.errors_base} (base) → ${r.errors_head} (head) failed`);
   }
   const renamed = res.profile_pairs.filter((p) => p.base !== p.head);

@@ -1,9 +1,10 @@
-/** Writes compare.md, compare.csv and compare.html into one folder. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+/** Writes compare.md, compare.csv, compare.json and compare.html into one folder, each whole or not at all. */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../bench/lib/errors.ts';
 import { renderCsv } from './csv.ts';
 import { renderHtml } from './html.ts';
+import { renderErrorJson, renderJson } from './json.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { CompareResult } from './types.ts';
 
@@ -11,21 +12,53 @@ export interface CompareOutputs {
   markdown: string;
   mdPath: string;
   csvPath: string;
+  jsonPath: string;
   htmlPath: string;
 }
 
-export function writeCompareOutputs(res: CompareResult, outDir: string): CompareOutputs {
+function makeDir(outDir: string): void {
   try {
     mkdirSync(outDir, { recursive: true });
   } catch (e) {
     throw new UserError(`cannot create the output folder ${outDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+}
+
+/** A reader (CI's summary step) sees the old file or the new one, never half of one. */
+function writeWhole(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+export function writeCompareOutputs(res: CompareResult, outDir: string): CompareOutputs {
+  makeDir(outDir);
   const markdown = renderMarkdown(res);
-  const mdPath = join(outDir, 'compare.md');
-  const csvPath = join(outDir, 'compare.csv');
-  const htmlPath = join(outDir, 'compare.html');
-  writeFileSync(mdPath, markdown);
-  writeFileSync(csvPath, renderCsv(res));
-  writeFileSync(htmlPath, renderHtml(res));
-  return { markdown, mdPath, csvPath, htmlPath };
+  const paths = {
+    mdPath: join(outDir, 'compare.md'),
+    csvPath: join(outDir, 'compare.csv'),
+    jsonPath: join(outDir, 'compare.json'),
+    htmlPath: join(outDir, 'compare.html'),
+  };
+  writeWhole(paths.csvPath, renderCsv(res));
+  writeWhole(paths.jsonPath, renderJson(res));
+  writeWhole(paths.htmlPath, renderHtml(res));
+  // Last: a summary step that finds compare.md finds the rest.
+  writeWhole(paths.mdPath, markdown);
+  return { markdown, ...paths };
+}
+
+/**
+ * A compare that could not run (a run folder missing or unreadable) still leaves its reason where CI looks:
+ * compare.md and compare.json say "error, exit 2" and why. Stale compare.csv/html from an earlier compare in
+ * the same folder would contradict them, so they are not left behind.
+ */
+export function writeCompareError(message: string, outDir: string): void {
+  makeDir(outDir);
+  writeWhole(join(outDir, 'compare.json'), renderErrorJson(message));
+  writeWhole(
+    join(outDir, 'compare.md'),
+    `## keepalive-bench compare\n\n### Gate: ⛔ **error** (exit 2): the comparison could not run\n\n${message}\n`,
+  );
+  for (const f of ['compare.csv', 'compare.html']) rmSync(join(outDir, f), { force: true });
 }

@@ -66,9 +66,6 @@ export function runCases(run: RunFolder, metrics: readonly string[]): RunCases {
   const metaCc = typeof run.meta.congestion_control === 'string' ? run.meta.congestion_control : '';
   const cases = new Map<string, CaseRun>();
   const profiles: string[] = [];
-  if (run.samples.length === 0) {
-    throw new UserError(`${run.dir} has no samples (samples.csv missing or empty): nothing to compare`);
-  }
   const samplesPath = `${run.dir}/samples.csv`;
   run.samples.forEach((r, i) => {
     const key = r.case_key ?? '';
@@ -98,12 +95,16 @@ export function runCases(run: RunFolder, metrics: readonly string[]): RunCases {
         rtt_in_run_n: 0,
         rows: [],
         errors: 0,
+        first_error: '',
+        failure_is_outcome: false,
       };
       cases.set(key, c);
     }
+    if (r.failure_is_outcome === '1') c.failure_is_outcome = true;
     if (r.warmup === '1') return;
-    if ((r.error ?? '') !== '') c.errors++;
-    else c.rows.push(r);
+    if ((r.error ?? '') !== '') {
+      if (c.errors++ === 0) c.first_error = r.error ?? '';
+    } else c.rows.push(r);
   });
   // load-run.ts fills columns an older run lacks with empty cells; a metric that no successful request has a
   // value for is a column this run does not have (or a broken file), not a measurement.
@@ -132,6 +133,10 @@ export function runCases(run: RunFolder, metrics: readonly string[]): RunCases {
   const ordered = [...facts.keys()].filter((p) => profiles.includes(p));
   for (const p of profiles) if (!ordered.includes(p)) ordered.push(p);
   const options = obj(run.meta.options);
+  const status = obj(run.meta.status);
+  const m = obj(run.meta.machine);
+  const machine = m ? [m.kernel, m.cpu_model, typeof m.cpu_count === 'number' ? `${m.cpu_count} CPUs` : null].filter((x) => typeof x === 'string' && x !== '').join(', ') : '';
+  const detail = status?.error ?? status?.signal;
   return {
     info: {
       run_id: runId,
@@ -139,6 +144,10 @@ export function runCases(run: RunFolder, metrics: readonly string[]): RunCases {
       link_backend: metaBackend || [...new Set([...cases.values()].map((c) => c.link_backend))].join(','),
       profiles: ordered,
       quick: options?.quick === true,
+      size: typeof options?.size === 'string' ? options.size : options?.quick === true ? 'quick' : '',
+      status: typeof status?.kind === 'string' ? status.kind : 'unknown',
+      status_detail: typeof detail === 'string' ? detail : '',
+      machine,
     },
     profiles: ordered,
     profile_facts: facts,

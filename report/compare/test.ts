@@ -119,11 +119,13 @@ export function compareCaseMetric(
   metric: string,
   unit: ReplicationUnit,
   notComparable: string | null,
+  drift: number | null = null,
 ): MetricComparison {
   const base = sideValues(c.base, metric, unit);
-  const head = sideValues(c.head, metric, unit);
+  const rawHead = sideValues(c.head, metric, unit);
+  const head = drift === null ? rawHead : rawHead.map((v) => v / drift);
   const bi = interval(base, unit);
-  const hi = interval(head, unit);
+  const hi = interval(rawHead, unit);
   const row: MetricComparison = {
     key: c.key,
     scenario: c.scenario,
@@ -134,7 +136,7 @@ export function compareCaseMetric(
     errors_base: c.base.reduce((a, r) => a + r.errors, 0),
     errors_head: c.head.reduce((a, r) => a + r.errors, 0),
     base_median: base.length > 0 ? medianSorted(sortAsc(base)) : null,
-    head_median: head.length > 0 ? medianSorted(sortAsc(head)) : null,
+    head_median: rawHead.length > 0 ? medianSorted(sortAsc(rawHead)) : null,
     base_low: bi.low,
     base_high: bi.high,
     head_low: hi.low,
@@ -148,6 +150,8 @@ export function compareCaseMetric(
     p_value: null,
     p_adjusted: null,
     test_method: null,
+    detectable_change_pct: null,
+    link_drift_pct: drift === null ? null : (drift - 1) * 100,
     verdict: 'not_comparable',
     reason: 'incomparable',
     why: notComparable ?? '',
@@ -194,6 +198,7 @@ export function assignVerdicts(rows: MetricComparison[], s: TestSettings): void 
       test_method: r.test_method ?? 'normal',
     };
     Object.assign(r, { p_adjusted: pAdj }, verdictOf(st, pAdj, s, tested.length));
+    if (r.link_drift_pct !== null && Math.abs(r.link_drift_pct) >= 0.05) r.why += ` (head corrected for link drift ${formatPct(r.link_drift_pct)})`;
   });
 }
 

@@ -11,6 +11,12 @@ export interface CompareOptions {
   metrics: string[];
   /** Compare even when links/profiles/calibration/congestion control differ (cases in one run only still can't be). */
   force_comparable: boolean;
+  /** Not-comparable cases are listed but do not fail the gate (a case the head lost still does). */
+  allow_not_comparable: boolean;
+  /** A compare whose samples cannot catch twice the threshold passes instead of exiting 2. */
+  allow_underpowered: boolean;
+  /** How much more often (percentage points of its requests) a case may fail in head than in base. */
+  failure_tolerance_pct: number;
 }
 
 /** The unit of replication: requests of one run per side, or one median per run when runs were repeated. */
@@ -37,6 +43,10 @@ export interface CaseRun {
   rows: Record<string, string>[];
   /** Measured requests that failed. */
   errors: number;
+  /** The first failed request's error, e.g. "timeout" (empty when none failed). */
+  first_error: string;
+  /** The case measures failures on purpose (samples.csv failure_is_outcome): its errors are results, not faults. */
+  failure_is_outcome: boolean;
 }
 
 export interface JoinedCase {
@@ -106,6 +116,16 @@ export interface MetricComparison {
   /** Benjamini–Hochberg q over every test of the compare: the p that decides significance. */
   p_adjusted: number | null;
   test_method: 'exact' | 'normal' | null;
+  /**
+   * Smallest change (% of the base median) this test catches with ≥ 90 % probability with the samples at hand,
+   * for a change in this case alone; null when the row was not tested or no change can be caught.
+   */
+  detectable_change_pct: number | null;
+  /**
+   * One run per side: how much slower (+) the head's link was than the base's while they measured (in-run
+   * connect times), %; the head's samples were divided by (1 + this/100) before the test. null: no correction.
+   */
+  link_drift_pct: number | null;
   verdict: Verdict;
   /** The branch of the rule that gave the verdict. */
   reason: VerdictReason;
@@ -128,6 +148,71 @@ export interface RunInfo {
   link_backend: string;
   profiles: string[];
   quick: boolean;
+  /** The run size (quick, ci, standard, full) as meta.json records it; '' for runs before sizes. */
+  size: string;
+  /** meta.status.kind: completed, running (killed, or still going), errored, aborted; 'unknown' when absent. */
+  status: string;
+  /** The error or signal that ended a run that did not complete. */
+  status_detail: string;
+  /** Where it ran: kernel, CPU model and count (from meta.machine), '' when not recorded. */
+  machine: string;
+}
+
+/** Requests and failures of one joined case, per side (the failure gate's figures). */
+export interface CaseFailures {
+  key: string;
+  scenario: string;
+  in_base: boolean;
+  in_head: boolean;
+  requests_base: number;
+  errors_base: number;
+  requests_head: number;
+  errors_head: number;
+  /** The head's first error message, for the figure ("" when none). */
+  first_error_head: string;
+  failure_is_outcome: boolean;
+}
+
+export interface LostCase {
+  key: string;
+  missing_from: string[];
+}
+
+export type GateRule = 'run_status' | 'lost_cases' | 'failures' | 'regression' | 'not_comparable' | 'nothing_compared' | 'underpowered';
+
+/** One reason the gate gave, with the figure behind it. */
+export interface GateFinding {
+  rule: GateRule;
+  /** Counts toward the exit code (false: listed, but allowed by a flag). */
+  blocking: boolean;
+  /** What it concerns: a case key, a run id, or a summary like "20 cases". */
+  subject: string;
+  /** The figure behind it, in words. */
+  figure: string;
+}
+
+export interface PowerSummary {
+  /** Tested case × metric rows. */
+  tested: number;
+  /** Of those, rows that cannot catch twice the threshold. */
+  weak: number;
+  /** Median samples per side per row. */
+  median_n: number;
+  /** Median smallest detectable change over the tested rows, %; null when most cannot catch any. */
+  median_detectable_pct: number | null;
+  /** Twice the threshold: the change every gate must be able to catch. */
+  required_pct: number;
+  underpowered: boolean;
+  /** What to do about it, one line. */
+  advice: string;
+}
+
+export interface Gate {
+  /** pass: exit 0; fail: exit 1 (a blocking finding); underpowered: exit 2 (no blocking finding, but no power). */
+  verdict: 'pass' | 'fail' | 'underpowered';
+  exit_code: 0 | 1 | 2;
+  findings: GateFinding[];
+  power: PowerSummary;
 }
 
 export interface NotComparableCase {
@@ -148,4 +233,9 @@ export interface CompareResult {
   forced: NotComparableCase[];
   /** Unit run: smallest two-sided p-value the rank test can give with these run counts (null for unit request). */
   min_p_reachable: number | null;
+  /** Requests and failures per joined case. */
+  case_failures: CaseFailures[];
+  /** Cases a base run has that some head run lacks, with those head runs' ids. */
+  lost_cases: LostCase[];
+  gate: Gate;
 }

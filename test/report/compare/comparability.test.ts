@@ -55,29 +55,51 @@ test('rule: different congestion control', () => {
   assert.deepEqual(r?.map((x) => [x.rule, x.detail]), [['congestion_control', 'congestion control: bbr (base) vs reno (head)']]);
 });
 
-test('rule: calibrated RTT beyond the threshold AND outside each other’s CI', () => {
+test('rule: calibrated RTT beyond 3 × the threshold AND outside each other’s CI', () => {
   // +20 %, CIs [1.0, 1.2] and [1.25, 1.4] do not overlap → not comparable
   assert.deepEqual(rules([one({ run_id: 'b', rtt: 1.1, rtt_ci: [1.0, 1.2] })], [one({ run_id: 'h', rtt: 1.32, rtt_ci: [1.25, 1.4] })]), ['calibrated_rtt']);
   // +20 % but the CIs overlap (a noisy sub-ms calibration) → comparable
   assert.deepEqual(rules([one({ run_id: 'b', rtt: 1.1, rtt_ci: [0.9, 1.4] })], [one({ run_id: 'h', rtt: 1.32, rtt_ci: [1.0, 1.5] })]), []);
-  // +3 %, within the 5 % threshold, disjoint CIs → comparable
-  assert.deepEqual(rules([one({ run_id: 'b', rtt: 1.0, rtt_ci: [0.99, 1.01] })], [one({ run_id: 'h', rtt: 1.03, rtt_ci: [1.02, 1.04] })]), []);
-  // no CI recorded: the threshold alone decides
-  assert.deepEqual(rules([one({ run_id: 'b', rtt: 1.0, rtt_ci: null })], [one({ run_id: 'h', rtt: 1.1, rtt_ci: null })]), ['calibrated_rtt']);
+  // +10 %, beyond the threshold but within 3 × it, disjoint CIs → a drift, comparable (the in-run RTT corrects it)
+  assert.deepEqual(rules([one({ run_id: 'b', rtt: 1.0, rtt_ci: [0.99, 1.01] })], [one({ run_id: 'h', rtt: 1.1, rtt_ci: [1.09, 1.11] })]), []);
+  // no CI recorded: the limit alone decides
+  assert.deepEqual(rules([one({ run_id: 'b', rtt: 1.0, rtt_ci: null })], [one({ run_id: 'h', rtt: 1.2, rtt_ci: null })]), ['calibrated_rtt']);
   // a larger threshold lets the same difference through
-  assert.deepEqual(rules([one({ run_id: 'b', rtt: 1.0, rtt_ci: null })], [one({ run_id: 'h', rtt: 1.1, rtt_ci: null })], 'request', 15), []);
+  assert.deepEqual(rules([one({ run_id: 'b', rtt: 1.0, rtt_ci: null })], [one({ run_id: 'h', rtt: 1.2, rtt_ci: null })], 'request', 7), []);
   // not recorded: the rule cannot judge
   assert.deepEqual(rules([one({ run_id: 'b', rtt: null })], [one({ run_id: 'h', rtt: 2 })]), []);
 });
 
-test('rule: the link RTT during the runs (connects of new connections) beyond the threshold', () => {
+test('rule: the link RTT during the runs beyond 3 × the threshold; a smaller drift is corrected, not refused', () => {
   const [r] = reasons([one({ run_id: 'b', connect_ms: 2 })], [one({ run_id: 'h', connect_ms: 2.4 })]);
   assert.deepEqual(r?.map((x) => x.rule), ['in_run_rtt']);
-  assert.match(r?.[0]?.detail ?? '', /2\.000 ms \(base\) vs 2\.400 ms \(head\) \(\+20\.0 %, beyond ±5 %\)/);
-  assert.deepEqual(rules([one({ run_id: 'b', connect_ms: 2 })], [one({ run_id: 'h', connect_ms: 2.08 })]), []);
+  assert.match(r?.[0]?.detail ?? '', /2\.000 ms \(base\) vs 2\.400 ms \(head\) \(\+20\.0 %, beyond the ±15 % \(3 × the threshold\) a drift correction is trusted for\)/);
+  assert.deepEqual(rules([one({ run_id: 'b', connect_ms: 2 })], [one({ run_id: 'h', connect_ms: 2.2 })]), []);
   // too few connects to judge a run by
   const few = spread(10, 1, MIN_IN_RUN_CONNECTS - 2);
   assert.deepEqual(rules([one({ run_id: 'b', connect_ms: 2, cases: [{ mode: 'new', values: few }] })], [one({ run_id: 'h', connect_ms: 3, cases: [{ mode: 'new', values: few }] })]), []);
+});
+
+test('link drift: one run per side, the head is divided by the ratio of the in-run RTTs before the test', () => {
+  const o: CompareOptions = { ...OPTS, metrics: ['total_ms'] };
+  const values = spread(10, 0.2, 200);
+  // The whole head run is 8 % slower, link included (a busier machine): corrected, no change.
+  const base = fakeRun({ run_id: 'b', connect_ms: 2, cases: [{ mode: 'new', values }] });
+  const slowMachine = fakeRun({ run_id: 'h', connect_ms: 2.16, cases: [{ mode: 'new', values: values.map((v) => v * 1.08) }] });
+  const drifted = compareRuns([base], [slowMachine], o);
+  assert.equal(drifted.rows[0]?.verdict, 'no_change');
+  assert.ok(Math.abs((drifted.rows[0]?.link_drift_pct ?? 0) - 8) < 1e-9);
+  assert.ok(Math.abs((drifted.rows[0]?.change_pct ?? 1) - 0) < 0.5, `change ${drifted.rows[0]?.change_pct}`);
+  assert.match(drifted.rows[0]?.why ?? '', /head corrected for link drift \+8\.0 %/);
+  // the head median is shown as measured
+  assert.ok(Math.abs((drifted.rows[0]?.head_median ?? 0) - 10.1 * 1.08) < 0.01);
+  // The link steady, the case 8 % slower: a regression.
+  const slowCode = fakeRun({ run_id: 'h2', connect_ms: 2, cases: [{ mode: 'new', values: values.map((v) => v * 1.08) }] });
+  assert.equal(compareRuns([base], [slowCode], o).rows[0]?.verdict, 'regressed');
+  // --force-comparable compares the raw samples: the 8 % is there
+  const forced = compareRuns([base], [slowMachine], { ...o, force_comparable: true });
+  assert.equal(forced.rows[0]?.link_drift_pct, null);
+  assert.equal(forced.rows[0]?.verdict, 'regressed');
 });
 
 test('rule: with several runs per side the in-run RTT must differ significantly beyond the threshold', () => {
@@ -91,7 +113,7 @@ test('rule: with several runs per side the in-run RTT must differ significantly 
   );
 });
 
-const OPTS: CompareOptions = { threshold_pct: 5, alpha: 0.05, metrics: ['total_ms'], force_comparable: false };
+const OPTS: CompareOptions = { threshold_pct: 5, alpha: 0.05, metrics: ['total_ms'], force_comparable: false, allow_not_comparable: false, allow_underpowered: false, failure_tolerance_pct: 1 };
 
 test('--force-comparable compares despite forceable differences and lists them; one-sided cases stay out', () => {
   const base = fakeRun({ run_id: 'b', cases: [{ mode: 'new', values: VALUES }, { mode: 'resumed', values: VALUES }] });

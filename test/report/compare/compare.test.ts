@@ -6,7 +6,7 @@ import { renderMarkdown } from '../../../report/compare/markdown.ts';
 import type { CompareOptions } from '../../../report/compare/types.ts';
 import { fakeRun, spread } from './fake-run.ts';
 
-const OPTS: CompareOptions = { threshold_pct: 5, alpha: 0.05, metrics: ['ttfb_ms', 'total_ms'], force_comparable: false };
+const OPTS: CompareOptions = { threshold_pct: 5, alpha: 0.05, metrics: ['ttfb_ms', 'total_ms'], force_comparable: false, allow_not_comparable: false, allow_underpowered: false, failure_tolerance_pct: 1 };
 
 test('unit of replication: requests with one run per side, runs otherwise', () => {
   assert.equal(replicationUnit(1, 1), 'request');
@@ -42,7 +42,11 @@ test('several runs: each run median is one sample, so many requests of few runs 
   assert.equal(total?.n_head, 3);
   assert.equal(total?.verdict, 'no_change');
   assert.ok(Math.abs((res.min_p_reachable ?? 0) - 0.1) < 1e-12);
-  assert.equal(exitCodeOf(res), 0);
+  // …so it cannot say "no change" either: underpowered, exit 2, unless allowed
+  assert.equal(res.gate.verdict, 'underpowered');
+  assert.equal(total?.detectable_change_pct, null);
+  assert.equal(exitCodeOf(res), 2);
+  assert.equal(exitCodeOf(compareRuns(runs('b', 10), runs('h', 12), { ...OPTS, allow_underpowered: true })), 0);
 });
 
 test('several runs: enough consistent runs call the regression', () => {
@@ -60,14 +64,15 @@ test('a metric without successful samples on one side is not comparable, not "no
   const res = compareRuns([base], [head], OPTS);
   assert.deepEqual(res.rows.map((r) => [r.verdict, r.reason]), [['not_comparable', 'no_samples'], ['not_comparable', 'no_samples']]);
   assert.match(res.rows[0]?.why ?? '', /no successful ttfb_ms samples in head \(10 failed\)/);
-  assert.match(renderMarkdown(res), /### More failed requests in head\n\n- `handshake\/protocol=h1\/security=none\/conn_mode=new\/size_bytes=100\/profile=lan`: 0 \(base\) → 10 \(head\) failed/);
+  assert.match(renderMarkdown(res), /### Failed requests, base → head\n\n- `handshake\/protocol=h1\/security=none\/conn_mode=new\/size_bytes=100\/profile=lan`: 0 \(base\) → 10 \(head\) failed/);
+  assert.equal(exitCodeOf(res), 1);
 });
 
 test('bad input: the same run twice, a run without samples, a non-numeric metric cell', () => {
   const a = fakeRun({ run_id: 'same', cases: [{ mode: 'new', values: [1, 2, 3] }] });
   assert.throws(() => compareRuns([a], [a], OPTS), (e) => e instanceof UserError && /run same is given twice/.test(e.message));
   const empty = { ...fakeRun({ run_id: 'e', cases: [] }), samples: [] };
-  assert.throws(() => compareRuns([empty], [a], OPTS), (e) => e instanceof UserError && /has no samples/.test(e.message));
+  assert.throws(() => compareRuns([empty], [a], OPTS), (e) => e instanceof UserError && /has no samples .*nothing to compare against/.test(e.message));
   const bad = fakeRun({ run_id: 'bad', cases: [{ mode: 'new', values: [1, 2, 3] }] });
   const row = bad.samples[2];
   assert.ok(row);

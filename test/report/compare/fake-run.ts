@@ -23,6 +23,10 @@ export interface FakeRunOptions {
   /** connect_ms of every measured request (all are new connections). */
   connect_ms?: number;
   cases: FakeCase[];
+  /** meta.status.kind (default completed); null = not recorded. */
+  status?: string | null;
+  /** Rows marked failure_is_outcome (a case that measures failures on purpose). */
+  failure_is_outcome?: boolean;
 }
 
 export const LAN_KEY = 'rtt=1ms;jitter=0ms;loss=0%;rate=inf;queue=default;mtu=1500';
@@ -52,6 +56,7 @@ export function fakeRun(o: FakeRunOptions): RunFolder {
       conn_mode: c.mode,
       size_bytes: '100',
       new_connection: '1',
+      failure_is_outcome: o.failure_is_outcome ? '1' : '',
     };
     samples.push({ ...base, warmup: '1', error: '', connect_ms: '50', ttfb_ms: '999', total_ms: '999' });
     for (const v of c.values) {
@@ -66,6 +71,7 @@ export function fakeRun(o: FakeRunOptions): RunFolder {
     dir: `/fake/${o.run_id}`,
     meta: {
       run_id: o.run_id,
+      ...(o.status === null ? {} : { status: { kind: o.status ?? 'completed' } }),
       options: { quick: false },
       link: { backend },
       congestion_control: cc,

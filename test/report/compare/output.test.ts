@@ -12,7 +12,7 @@ import type { CompareOptions } from '../../../report/compare/types.ts';
 import { fakeRun, spread } from './fake-run.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
-const OPTS: CompareOptions = { threshold_pct: 5, alpha: 0.05, metrics: ['ttfb_ms', 'total_ms'], force_comparable: false };
+const OPTS: CompareOptions = { threshold_pct: 5, alpha: 0.05, metrics: ['ttfb_ms', 'total_ms'], force_comparable: false, allow_not_comparable: false, allow_underpowered: false, failure_tolerance_pct: 1 };
 
 function fixtureResult() {
   const base = loadRun(`${FIXTURES}compare-base`, { writeMissingSummary: false });

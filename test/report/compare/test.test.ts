@@ -115,6 +115,8 @@ function testedRow(p: number): MetricComparison {
     p_value: p,
     p_adjusted: null,
     test_method: 'exact',
+    detectable_change_pct: null,
+    link_drift_pct: null,
     verdict: 'no_change',
     reason: 'not_significant',
     why: '',

@@ -1,0 +1,176 @@
+/**
+ * The gate: compare's exit code, and every reason for it as a finding of its own. It fails closed — a head
+ * that did not complete, lost cases, failed where base did not, regressed, or could not be compared fails
+ * (exit 1); a comparison without the power to catch twice the threshold cannot say "no change" (exit 2);
+ * only what is left passes. Pure over the compared result.
+ */
+import { medianSorted, sortAsc } from '../../bench/stats.ts';
+import { formatPct } from './format.ts';
+import type { CaseFailures, CompareOptions, Gate, GateFinding, LostCase, MetricComparison, NotComparableCase, PowerSummary, RunInfo } from './types.ts';
+
+/** At most this many findings of one rule are listed one by one; the rest are counted in one more row. */
+export const MAX_FINDINGS_PER_RULE = 20;
+
+function pct(errors: number, requests: number): number {
+  return requests > 0 ? (errors / requests) * 100 : 0;
+}
+
+function pctText(v: number): string {
+  return `${(Math.round(v * 10) / 10).toFixed(1)} %`;
+}
+
+function statusFindings(side: 'base' | 'head', runs: readonly RunInfo[]): GateFinding[] {
+  return runs
+    .filter((r) => r.status !== 'completed')
+    .map((r) => {
+      const what =
+        r.status === 'running'
+          ? 'still "running" in meta.json: killed, or not finished'
+          : `ended ${r.status}${r.status_detail === '' ? '' : `: ${r.status_detail}`}`;
+      return { rule: 'run_status', blocking: true, subject: `${side} run ${r.run_id}`, figure: `${what}; only completed runs can pass` };
+    });
+}
+
+/**
+ * A case fails the failure rule when its head lost more requests than its base did, by more than the tolerance
+ * in percentage points of its requests. Cases that measure failures on purpose are left out, and so are cases
+ * in one side only (the lost-case rule has those).
+ */
+export function failureFindings(cases: readonly CaseFailures[], tolerance_pct: number): GateFinding[] {
+  const out: GateFinding[] = [];
+  for (const c of cases) {
+    if (!c.in_base || !c.in_head || c.failure_is_outcome || c.errors_head <= c.errors_base) continue;
+    const head = pct(c.errors_head, c.requests_head);
+    const base = pct(c.errors_base, c.requests_base);
+    if (!(head - base > tolerance_pct)) continue;
+    out.push({
+      rule: 'failures',
+      blocking: true,
+      subject: c.key,
+      figure:
+        `${c.errors_head} of ${c.requests_head} requests failed in head (${pctText(head)}) vs ${c.errors_base} of ` +
+        `${c.requests_base} in base (${pctText(base)}): +${pctText(head - base)}, tolerance ${pctText(tolerance_pct)}` +
+        (c.first_error_head === '' ? '' : `; first: ${c.first_error_head.length > 80 ? `${c.first_error_head.slice(0, 77)}…` : c.first_error_head}`),
+    });
+  }
+  return out;
+}
+
+function regressionFindings(rows: readonly MetricComparison[]): GateFinding[] {
+  return rows
+    .filter((r) => r.verdict === 'regressed')
+    .sort((a, b) => (b.change_pct ?? 0) - (a.change_pct ?? 0))
+    .map((r) => ({
+      rule: 'regression',
+      blocking: true,
+      subject: `${r.key} ${r.metric}`,
+      figure:
+        `${formatPct(r.change_pct ?? 0)} [95 % CI ${formatPct(r.change_low_pct ?? 0)}, ${formatPct(r.change_high_pct ?? 0)}] ` +
+        `(n = ${r.n_base} / ${r.n_head}); ${r.why}`,
+    }));
+}
+
+/** One finding per distinct not-comparable reason (a lost case is the lost-case rule's, not this one's). */
+function incomparableFindings(cases: readonly NotComparableCase[], allowed: boolean): GateFinding[] {
+  const groups = new Map<string, string[]>();
+  for (const c of cases) {
+    for (const r of c.reasons) {
+      if (r.rule === 'only_in_base') continue;
+      let keys = groups.get(r.detail);
+      if (!keys) groups.set(r.detail, (keys = []));
+      keys.push(c.key);
+    }
+  }
+  return [...groups].map(([detail, keys]) => ({
+    rule: 'not_comparable',
+    blocking: !allowed,
+    subject: keys.length === 1 ? (keys[0] ?? '') : `${keys.length} cases`,
+    figure: `${detail}${allowed ? ' (allowed by --allow-not-comparable)' : ''}`,
+  }));
+}
+
+/** Rows that were tested and can catch twice the threshold; what the rest need, in one line. */
+export function powerSummary(rows: readonly MetricComparison[], o: Pick<CompareOptions, 'threshold_pct'>, runsPerSide: number): PowerSummary {
+  const tested = rows.filter((r) => r.p_value !== null);
+  const required = 2 * o.threshold_pct;
+  const weak = tested.filter((r) => r.detectable_change_pct === null || r.detectable_change_pct > required);
+  const ns = tested.map((r) => Math.min(r.n_base, r.n_head));
+  const median_n = ns.length > 0 ? medianSorted(sortAsc(ns)) : 0;
+  // Unknown (no change catchable) counts as infinitely large, so the median is null when most are unknown.
+  const dets = tested.map((r) => r.detectable_change_pct ?? Infinity);
+  const medDet = dets.length > 0 ? medianSorted(sortAsc(dets)) : Infinity;
+  const underpowered = tested.length > 0 && weak.length * 2 > tested.length;
+  const unit = tested[0]?.unit ?? 'request';
+  const advice =
+    unit === 'run'
+      ? `give more runs per side (each run's median is one sample; ${runsPerSide} per side is not enough), or one run per side made with --ci`
+      : 'measure both sides with `npm run bench -- --ci` (its plan has the power), or more requests per case (--requests)';
+  return {
+    tested: tested.length,
+    weak: weak.length,
+    median_n,
+    median_detectable_pct: Number.isFinite(medDet) ? medDet : null,
+    required_pct: required,
+    underpowered,
+    advice,
+  };
+}
+
+export interface GateInput {
+  options: CompareOptions;
+  base_runs: readonly RunInfo[];
+  head_runs: readonly RunInfo[];
+  rows: readonly MetricComparison[];
+  not_comparable: readonly NotComparableCase[];
+  case_failures: readonly CaseFailures[];
+  lost_cases: readonly LostCase[];
+}
+
+function capped(findings: GateFinding[]): GateFinding[] {
+  if (findings.length <= MAX_FINDINGS_PER_RULE) return findings;
+  const first = findings[0];
+  const rest = findings.length - MAX_FINDINGS_PER_RULE;
+  if (!first) return findings;
+  return [
+    ...findings.slice(0, MAX_FINDINGS_PER_RULE),
+    { rule: first.rule, blocking: first.blocking, subject: `… and ${rest} more`, figure: 'see compare.csv / compare.json' },
+  ];
+}
+
+export function gateOf(g: GateInput): Gate {
+  const o = g.options;
+  const lost = g.lost_cases.map((l) => l.key);
+  const findings: GateFinding[] = [...statusFindings('base', g.base_runs), ...statusFindings('head', g.head_runs)];
+  if (lost.length > 0) {
+    const shown = lost.slice(0, 5).join(', ');
+    const runs = [...new Set(g.lost_cases.flatMap((l) => l.missing_from))];
+    const from = g.head_runs.length > 1 ? ` (head run${runs.length === 1 ? '' : 's'} ${runs.join(', ')})` : '';
+    findings.push({
+      rule: 'lost_cases',
+      blocking: true,
+      subject: `${lost.length} case${lost.length === 1 ? '' : 's'}`,
+      figure: `in base, missing from head${from}: ${shown}${lost.length > 5 ? ` … and ${lost.length - 5} more` : ''}`,
+    });
+  }
+  findings.push(...capped(failureFindings(g.case_failures, o.failure_tolerance_pct)));
+  findings.push(...capped(regressionFindings(g.rows)));
+  findings.push(...incomparableFindings(g.not_comparable, o.allow_not_comparable));
+  const power = powerSummary(g.rows, o, Math.min(g.base_runs.length, g.head_runs.length));
+  if (power.tested === 0) {
+    findings.push({ rule: 'nothing_compared', blocking: true, subject: 'all cases', figure: 'no case × metric could be tested, so nothing can be called unchanged' });
+  }
+  const failed = findings.some((f) => f.blocking);
+  if (power.underpowered) {
+    const det = power.median_detectable_pct === null ? 'no change at all' : `changes ≥ ${formatPct(power.median_detectable_pct).replace('+', '')}`;
+    findings.push({
+      rule: 'underpowered',
+      blocking: !o.allow_underpowered && !failed,
+      subject: `${power.weak} of ${power.tested} comparisons`,
+      figure:
+        `underpowered: ${power.median_n} samples per case catch ${det} (median), not the ${power.required_pct} % (twice the threshold) a gate must; ` +
+        `${power.advice}${o.allow_underpowered ? ' (allowed by --allow-underpowered)' : ''}`,
+    });
+  }
+  const verdict: Gate['verdict'] = failed ? 'fail' : power.underpowered && !o.allow_underpowered ? 'underpowered' : 'pass';
+  return { verdict, exit_code: verdict === 'fail' ? 1 : verdict === 'underpowered' ? 2 : 0, findings, power };
+}
