@@ -45,7 +45,7 @@ export interface LinkCounters {
   down: DirectionCounters;
 }
 
-/** Live controls that fault scenarios need (tun backend only). */
+/** Live controls that fault scenarios need (tun: the delay line; tc: iptables and conntrack). */
 export interface LinkControls {
   /** A NAT/firewall that forgets a TCP flow idle longer than ms and drops its packets from then on; null = off. */
   setFlowIdleTimeout(ms: number | null): Promise<void>;

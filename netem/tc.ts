@@ -10,7 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
-import type { Link, LinkOpenOptions, LinkParams } from './link.ts';
+import { emptyDirectionCounters, type DirectionCounters, type Link, type LinkCounters, type LinkOpenOptions, type LinkParams } from './link.ts';
+import { openConntrackControls, type ConntrackControls } from './conntrack-controls.ts';
 import { UserError } from '../bench/lib/errors.ts';
 import { inNetns } from './exec.ts';
 import {
@@ -107,6 +108,37 @@ async function probeNetem(): Promise<string | null> {
   }
 }
 
+interface QdiscStats {
+  kind?: string;
+  drops?: number;
+}
+
+interface LinkStats {
+  stats64?: { tx?: { packets?: number; bytes?: number; dropped?: number } };
+}
+
+/**
+ * One direction's counters from the kernel: packets and bytes the device sent, netem's drops (its random
+ * loss; its limit is never reached, see NETEM_LIMIT_PACKETS), tbf's (the bottleneck queue), the device's own.
+ */
+export function directionCounters(qdiscJson: string, linkJson: string): DirectionCounters {
+  const c = emptyDirectionCounters();
+  for (const q of JSON.parse(qdiscJson) as QdiscStats[]) {
+    if (q.kind === 'netem') c.dropped_loss += q.drops ?? 0;
+    if (q.kind === 'tbf') c.dropped_queue += q.drops ?? 0;
+  }
+  const tx = (JSON.parse(linkJson) as LinkStats[])[0]?.stats64?.tx;
+  c.packets = tx?.packets ?? 0;
+  c.bytes = tx?.bytes ?? 0;
+  c.dropped_device = tx?.dropped ?? 0;
+  return c;
+}
+
+async function sideCounters(ns: string, dev: string): Promise<DirectionCounters> {
+  const [q, l] = await Promise.all([run(['tc', '-n', ns, '-s', '-j', 'qdisc', 'show', 'dev', dev]), run(['ip', '-n', ns, '-s', '-j', 'link', 'show', 'dev', dev])]);
+  return directionCounters(q, l);
+}
+
 async function applyTc(ns: string, cmds: string[][]): Promise<void> {
   for (const argv of cmds) await run(inNetns(ns, argv));
 }
@@ -135,6 +167,15 @@ export async function openTcLink(opts: LinkOpenOptions): Promise<Link> {
     await destroyNamespaces(n).catch(() => undefined);
     throw e;
   }
+  // A NAT that forgets idle flows and a vanished host, from iptables and conntrack (see conntrack-controls.ts); a
+  // kernel or host without them leaves the link without controls, and the scenarios that need them say so.
+  let controls: ConntrackControls | null = null;
+  let controlsMissing: string | null = null;
+  try {
+    controls = await openConntrackControls(n.serverNs, n.serverDev);
+  } catch (e) {
+    controlsMissing = (e as Error).message.split('\n')[0] ?? 'iptables unavailable';
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -143,7 +184,9 @@ export async function openTcLink(opts: LinkOpenOptions): Promise<Link> {
     serverNetns: n.serverNs,
     serverListenHost: n.serverAddr,
     get caveats(): readonly string[] {
-      return current.jitter_ms > 0 ? ['netem jitter reorders packets (the tun backend does not)'] : [];
+      const out = current.jitter_ms > 0 ? ['netem jitter reorders packets (the tun backend does not)'] : [];
+      if (controlsMissing !== null) out.push(`no flow-idle or blackhole controls (${controlsMissing})`);
+      return out;
     },
     params: () => ({ ...current }),
     async configure(params: LinkParams): Promise<void> {
@@ -156,8 +199,18 @@ export async function openTcLink(opts: LinkOpenOptions): Promise<Link> {
       current = { ...params };
     },
     clientTarget: async (serverPort: number) => ({ host: n.serverAddr, port: serverPort }),
-    controls: null,
-    counters: async () => null,
+    controls,
+    async counters(): Promise<LinkCounters | null> {
+      const [up, down] = await Promise.all([sideCounters(n.clientNs, n.clientDev), sideCounters(n.serverNs, n.serverDev)]);
+      if (controls) {
+        const d = await controls.drops();
+        up.dropped_idle = d.idle_up;
+        up.dropped_blackhole = d.blackhole_up;
+        down.dropped_idle = d.idle_down;
+        down.dropped_blackhole = d.blackhole_down;
+      }
+      return { up, down };
+    },
     close(): Promise<void> {
       closing ??= destroyNamespaces(n);
       return closing;

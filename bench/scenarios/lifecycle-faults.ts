@@ -1,6 +1,6 @@
 /**
  * C9 (NAT idle drop) and C10 (crash detection): idle kept-alive connections meet a fault the harness injects
- * itself — the tun link's flow idle timeout or blackhole, SIGKILL to its own server processes — and each
+ * itself — the link's flow idle timeout or blackhole (tun: the delay line; tc: iptables and conntrack), SIGKILL to its own server processes — and each
  * strategy's client reports when it learned and whether the request that found out, and the next one, succeeded.
  */
 import { execa } from 'execa';
@@ -94,7 +94,7 @@ export async function runC10(p: PartContext): Promise<void> {
       if (ctx.signal.aborted) return;
       if (fault !== 'process_killed' && !controls) {
         for (const s of C10_STRATEGIES) {
-          p.row({ part: 'c10', case_key: c10Key(s, fault, ctx.profile.name), strategy: s.name, fault, trial: rep, outcome: 'skipped', note: `the ${ctx.link.backend} link has no blackhole control (use --link tun)` });
+          p.row({ part: 'c10', case_key: c10Key(s, fault, ctx.profile.name), strategy: s.name, fault, trial: rep, outcome: 'skipped', note: `skipped: needs a link with a blackhole control (tun, or tc with iptables and conntrack); the ${ctx.link.backend} link has none` });
         }
         continue;
       }
@@ -236,7 +236,7 @@ export async function runC9(p: PartContext): Promise<void> {
   const reps = c9Reps(ctx.options);
   if (!controls) {
     for (const s of C9_STRATEGIES) {
-      p.row({ part: 'c9', case_key: c9Key(s, ctx.profile.name), strategy: s.name, fault: 'nat_idle_drop', outcome: 'skipped', note: `the ${ctx.link.backend} link has no flow idle timeout (use --link tun)` });
+      p.row({ part: 'c9', case_key: c9Key(s, ctx.profile.name), strategy: s.name, fault: 'nat_idle_drop', outcome: 'skipped', note: `skipped: needs a link with a flow idle timeout (tun, or tc with iptables and conntrack); the ${ctx.link.backend} link has none` });
     }
     return;
   }

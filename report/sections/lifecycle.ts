@@ -228,7 +228,7 @@ export function verdictC9(figs: readonly StrategyFigure[]): Verdict {
   const ping = g('h2_ping');
   const ut = g('tcp_user_timeout');
   if (!none || !ka || !ping || none.outcomes.startsWith('skipped')) {
-    return { claim: 'C9', kind: 'depends', reason: 'needs the tun link (flow idle timeout control)', figure: 'not measured on this link', numbers: {}, rule };
+    return { claim: 'C9', kind: 'depends', reason: 'needs a link with a flow idle timeout (tun, or tc with iptables and conntrack)', figure: 'not measured on this link', numbers: {}, rule };
   }
   const survived = (f: StrategyFigure): number => Number(/survived (\d+)/.exec(f.outcomes)?.[1] ?? 0);
   const figure =

@@ -7,39 +7,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { requirePrivileged } from '../helpers/privileged.ts';
+import { alive, leftovers, measuredRows, waitFor } from '../helpers/run-state.ts';
 import { runCli, startCli } from '../helpers/run-cli.ts';
 import { readCsv } from '../../bench/results/csv-file.ts';
-
-function leftovers(runId: string): string[] {
-  const ns = execFileSync('ip', ['netns', 'list']).toString().split('\n').filter((l) => l.includes(`kab-${runId}`));
-  const links = execFileSync('ip', ['-o', 'link']).toString().split('\n').filter((l) => l.includes(`kab${runId}`));
-  const procs = execFileSync('ps', ['-eo', 'pid=,args=']).toString().split('\n').filter((l) => l.includes(`kab${runId}`));
-  return [...ns, ...links, ...procs];
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(what: string, cond: () => boolean, timeout_ms: number): Promise<void> {
-  const until = Date.now() + timeout_ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function measuredRows(runDir: string): number {
-  const p = join(runDir, 'samples.csv');
-  return existsSync(p) ? readFileSync(p, 'utf8').split('\n').length - 2 : 0;
-}
 
 async function interruptedRun(t: TestContext, signal: NodeJS.Signals, when: 'setup' | 'mid-case') {
   const out = mkdtempSync(join(tmpdir(), 'kab-sig-'));

@@ -1,0 +1,42 @@
+/** What a run left on this machine, and waiting for a run to get somewhere: shared by the signal and live-link tests. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Namespaces, links and processes whose names carry this run's id. */
+export function leftovers(runId: string): string[] {
+  const ns = execFileSync('ip', ['netns', 'list']).toString().split('\n').filter((l) => l.includes(`kab-${runId}`));
+  const links = execFileSync('ip', ['-o', 'link']).toString().split('\n').filter((l) => l.includes(`kab${runId}`));
+  const procs = execFileSync('ps', ['-eo', 'pid=,args=']).toString().split('\n').filter((l) => l.includes(`kab${runId}`));
+  return [...ns, ...links, ...procs];
+}
+
+/** Every namespace, link and qdisc of the harness on this machine (any run). */
+export function allKabObjects(): string[] {
+  const ns = execFileSync('ip', ['netns', 'list']).toString().split('\n').filter((l) => /^kab/.test(l));
+  const links = execFileSync('ip', ['-o', 'link']).toString().split('\n').filter((l) => /^\d+: kab/.test(l));
+  return [...ns, ...links];
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitFor(what: string, cond: () => boolean, timeout_ms: number): Promise<void> {
+  const until = Date.now() + timeout_ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Measured rows in a run folder's samples.csv so far (0 before it exists). */
+export function measuredRows(runDir: string): number {
+  const p = join(runDir, 'samples.csv');
+  return existsSync(p) ? readFileSync(p, 'utf8').split('\n').length - 2 : 0;
+}
