@@ -1,4 +1,4 @@
-import type { SummaryRow } from './results/schema.ts';
+import type { SummaryRow } from '../lib/schema.ts';
 
 function n(v: string | number | null | undefined): number | null {
   if (v === null || v === undefined || v === '') return null;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UserError } from './lib/errors.ts';
+import { UserError } from '../lib/errors.ts';
 import type { RemoteTarget } from '../netem/remote.ts';
 import { CERT_SERVERNAME } from '../servers/tls-cert.ts';
 

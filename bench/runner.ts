@@ -8,25 +8,24 @@ import { fileURLToPath } from 'node:url';
 import { startAgent, type Agent } from './drivers/agent-client.ts';
 import type { ClientTls } from './drivers/target.ts';
 import { readTcpSysctls } from './environment.ts';
-import { UserError, errorMessage } from './lib/errors.ts';
-import { Progress } from './lib/progress.ts';
-import { Teardown } from './lib/teardown.ts';
+import { UserError, errorMessage } from '../lib/errors.ts';
+import { Progress } from '../lib/progress.ts';
+import { Teardown } from '../lib/teardown.ts';
 import { extendHostAllowedCc, restoreHostAllowedCc } from '../netem/host-cc.ts';
-import { CsvAppender } from './results/csv-file.ts';
+import { CsvAppender } from '../lib/csv-file.ts';
 import { MetaFile, gitCommit, machineInfo, packageVersions, type RunStatus } from './results/meta.ts';
 import { createRunDir, newRunDirName, pointLatest } from './results/run-dir.ts';
-import { SAMPLE_COLUMNS, type SampleColumn, type SummaryRow } from './results/schema.ts';
+import { SAMPLE_COLUMNS, type SampleColumn, type SummaryRow } from '../lib/schema.ts';
 import { writeSummaryFile } from './results/summarize-run.ts';
-import { buildReport } from '../report/build.ts';
 import { getScenarios } from './scenarios/index.ts';
 import { bySize, scenarioProfiles, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext, type SizeName } from './scenarios/types.ts';
-import { calibrate, type Calibration } from '../netem/calibrate.ts';
+import { calibrate, type Calibration } from './drivers/calibrate.ts';
 import { cleanStale } from '../netem/cleanup.ts';
 import type { DirectionCounters, Link, LinkCounters, LinkParams, Profile } from '../netem/link.ts';
 import { addsNothing, getProfile, profileKey } from '../netem/profiles.ts';
 import { openLink } from '../netem/select.ts';
 import { destroyNamespaces, namespaceNames, newRunId, readRouteInitcwnd, setNamespaceSysctls } from '../netem/topology.ts';
-import { liveChildHandles } from './lib/child.ts';
+import { liveChildHandles } from '../lib/child.ts';
 import { openRemoteLink, remoteProfile, type RemoteTarget } from '../netem/remote.ts';
 import { DEFAULT_SERVER_CONFIG } from '../servers/config.ts';
 import { CERT_SERVERNAME } from '../servers/tls-cert.ts';
@@ -39,7 +38,6 @@ export interface RunOutcome {
   runDir: string;
   status: RunStatus;
   summary: SummaryRow[];
-  report: { htmlPath: string; mdPath: string; bytes: number; ms: number } | null;
 }
 
 /** The link is opened for the most demanding profile so that `auto` never picks a backend a later profile cannot use. */
@@ -316,25 +314,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
   progress.finish();
   const summary = writeSummaryFile(join(runDir, 'samples.csv'), join(runDir, 'summary.csv'));
   meta.update({ status, ended_at: new Date().toISOString(), load_average_at_end: os.loadavg() });
-  // The report reads only the files just written, exactly as `npm run report` would later.
-  let report: RunOutcome['report'] = null;
-  // Everything measured is on disk and torn down; a signal now only loses the report, which is written
-  // through a temporary file and a rename, so no half page is left either.
-  const onReportSignal = (signal: NodeJS.Signals): void => {
-    progress.log(`${signal} while writing the report: the run's files are complete; build it with npm run report -- ${runDir}`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.on('SIGINT', onReportSignal);
-  process.on('SIGTERM', onReportSignal);
-  try {
-    report = await buildReport(runDir);
-  } catch (e) {
-    progress.log(`warning: the report could not be built (${errorMessage(e)}); the run's files are complete — try npm run report -- ${runDir}`);
-  } finally {
-    process.off('SIGINT', onReportSignal);
-    process.off('SIGTERM', onReportSignal);
-  }
-  return { runDir: resolve(runDir), status, summary, report };
+  return { runDir: resolve(runDir), status, summary };
 }
 
 function makeContext(args: {

@@ -17,7 +17,7 @@
  */
 import { execa } from 'execa';
 import type { LinkControls } from './link.ts';
-import { inNetns } from './exec.ts';
+import { inNetns } from '../lib/exec.ts';
 import { run, setNamespaceSysctls } from './topology.ts';
 
 export const CHAIN_IN = 'KAB_IN';

@@ -10,7 +10,7 @@
  * file, so concurrent runs cannot undo each other. Records are written before the host is changed.
  */
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync, mkdirSync, readdirSync } from 'node:fs';
-import { UserError } from '../bench/lib/errors.ts';
+import { UserError } from '../lib/errors.ts';
 import { RECORD_DIR, processStartTicks } from './topology.ts';
 
 export const ALLOWED_CC_PATH = '/proc/sys/net/ipv4/tcp_allowed_congestion_control';

@@ -1,5 +1,5 @@
 /** The `none` link: plain loopback, nothing emulated. */
-import { UserError } from '../bench/lib/errors.ts';
+import { UserError } from '../lib/errors.ts';
 import type { Link, LinkOpenOptions, LinkParams } from './link.ts';
 import { validateLinkParams } from './profiles.ts';
 

@@ -1,5 +1,5 @@
 /** Named link profiles, inline link flags (`--rtt 80 --loss 0.5 ...`) and their validation. */
-import { UserError } from '../bench/lib/errors.ts';
+import { UserError } from '../lib/errors.ts';
 import type { LinkParams, Profile } from './link.ts';
 
 /** Inline link flags as they come from the command line (strings) or from code (numbers). */

@@ -1,6 +1,6 @@
 /**
  * The proxy link's child process: TCP listeners on 127.0.0.1 that forward to servers on 127.0.0.1 and delay the
- * bytes in each direction (see proxy.ts). argv[2] = JSON LinkParams. Protocol (JSON lines, bench/lib/child.ts):
+ * bytes in each direction (see proxy.ts). argv[2] = JSON LinkParams. Protocol (JSON lines, lib/child.ts):
  *   → {id, op:'listen', upstream_port}   ← {id, port}
  *   → {id, op:'configure', params}       ← {id, ok:true}
  *   → {id, op:'stats'}                   ← {id, up, down, timer}
@@ -10,7 +10,7 @@
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import { emitJsonLine } from '../bench/lib/child.ts';
+import { emitJsonLine } from '../lib/child.ts';
 import type { LinkParams } from './link.ts';
 
 const NS_PER_MS = 1_000_000;

@@ -4,8 +4,8 @@
  * a connection's first bytes. It cannot show slow start or loss recovery, and refuses packet loss.
  */
 import { fileURLToPath } from 'node:url';
-import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../bench/lib/child.ts';
-import { UserError } from '../bench/lib/errors.ts';
+import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../lib/child.ts';
+import { UserError } from '../lib/errors.ts';
 import { emptyDirectionCounters, type Link, type LinkCounters, type LinkOpenOptions, type LinkParams } from './link.ts';
 import { validateLinkParams } from './profiles.ts';
 

@@ -2,7 +2,7 @@
  * The "link" of a run against a server elsewhere (`--target`): no emulation, the real network path. The
  * calibration measures that path and records it like any other link.
  */
-import { UserError } from '../bench/lib/errors.ts';
+import { UserError } from '../lib/errors.ts';
 import { addsNothing } from './profiles.ts';
 import type { Link, LinkParams, Profile } from './link.ts';
 import type { TlsVersion } from '../servers/config.ts';

@@ -1,5 +1,5 @@
 /** Chooses and opens the link backend (`--link auto|tc|tun|proxy|none`) and says why. */
-import { UserError, errorMessage } from '../bench/lib/errors.ts';
+import { UserError, errorMessage } from '../lib/errors.ts';
 import { LINK_BACKENDS, type Link, type LinkBackendName, type LinkChoice, type LinkOpenOptions } from './link.ts';
 import { openNoneLink } from './none.ts';
 import { addsNothing, validateLinkParams } from './profiles.ts';

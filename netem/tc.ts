@@ -12,8 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { emptyDirectionCounters, type DirectionCounters, type Link, type LinkCounters, type LinkOpenOptions, type LinkParams } from './link.ts';
 import { openConntrackControls, type ConntrackControls } from './conntrack-controls.ts';
-import { UserError } from '../bench/lib/errors.ts';
-import { inNetns } from './exec.ts';
+import { UserError } from '../lib/errors.ts';
+import { inNetns } from '../lib/exec.ts';
 import {
   LINK_PREFIX_LEN,
   createNamespaces,

@@ -6,8 +6,8 @@ import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { UserError } from '../bench/lib/errors.ts';
-import { signalPid } from '../bench/lib/child.ts';
+import { UserError } from '../lib/errors.ts';
+import { signalPid } from '../lib/child.ts';
 
 export const RECORD_DIR = '/run/kab';
 export const CLIENT_ADDR = '198.18.0.1';

@@ -13,7 +13,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { pathToFileURL } from 'node:url';
 import type { DirectionCounters, LinkCounters, LinkParams } from './link.ts';
 import { emptyDirectionCounters } from './link.ts';
-import { emitJsonLine } from '../bench/lib/child.ts';
+import { emitJsonLine } from '../lib/child.ts';
 import { EAGAIN, EINTR, POLLERR, POLLHUP, POLLIN, POLLNVAL, Poller, openTun, setRealtimePriority, readPacket, setTimerSlack, strerror, writePacket } from './tun-device.ts';
 
 /** Bottleneck queue when LinkParams.queue_packets is null: Linux's default txqueuelen (and netem's default limit). */

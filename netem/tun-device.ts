@@ -6,7 +6,7 @@
  * opened it dies, however it dies. That is the cleanup guarantee for devices.
  */
 import koffi from 'koffi';
-import { UserError } from '../bench/lib/errors.ts';
+import { UserError } from '../lib/errors.ts';
 
 const O_RDWR = 0o2;
 const O_NONBLOCK = 0o4000;

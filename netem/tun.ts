@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Link, LinkCounters, LinkOpenOptions, LinkParams } from './link.ts';
-import { UserError } from '../bench/lib/errors.ts';
-import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../bench/lib/child.ts';
+import { UserError } from '../lib/errors.ts';
+import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../lib/child.ts';
 import { LINK_PREFIX_LEN, createNamespaces, destroyNamespaces, run, type Namespaces } from './topology.ts';
 import { paramsProblem } from './tun-delay-line.ts';
 

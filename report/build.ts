@@ -4,7 +4,7 @@
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, errorMessage } from '../bench/lib/errors.ts';
+import { UserError, errorMessage } from '../lib/errors.ts';
 import { browserBundles } from './assets.ts';
 import { renderChart, type RenderedChart } from './charts.ts';
 import { renderPage } from './html.ts';

@@ -4,9 +4,9 @@
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../bench/lib/errors.ts';
-import { readCsv } from '../bench/results/csv-file.ts';
-import { SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../bench/results/schema.ts';
+import { UserError } from '../lib/errors.ts';
+import { readCsv } from '../lib/csv-file.ts';
+import { SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../lib/schema.ts';
 import { writeSummaryFile } from '../bench/results/summarize-run.ts';
 
 export type CsvRow = Record<string, string>;

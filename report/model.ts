@@ -4,8 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCsv } from '../bench/results/csv-file.ts';
-import { errorMessage } from '../bench/lib/errors.ts';
+import { readCsv } from '../lib/csv-file.ts';
+import { errorMessage } from '../lib/errors.ts';
 import { environment, runStatus, type Environment, type RunStatusInfo } from './environment.ts';
 import type { RunFolder } from './load-run.ts';
 import { fmtCi, round4 } from './format.ts';

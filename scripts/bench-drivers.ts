@@ -15,8 +15,8 @@ import { h1LoadDriver } from '../bench/drivers/load/h1.ts';
 import { h2LoadDriver } from '../bench/drivers/load/h2.ts';
 import { h2RawLoadDriver } from '../bench/drivers/load/h2-raw.ts';
 import type { LoadDriver, LoadOptions } from '../bench/drivers/load/types.ts';
-import { medianSorted, sortAsc } from '../bench/stats.ts';
-import { UserError } from '../bench/lib/errors.ts';
+import { medianSorted, sortAsc } from '../lib/stats.ts';
+import { UserError } from '../lib/errors.ts';
 import { runMain } from './cli.ts';
 import { parseH2loadRps, parseWrkRps } from '../bench/drivers/load/reference-output.ts';
 

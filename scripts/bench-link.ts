@@ -7,13 +7,13 @@
  * a JSON-line child that opens connections, measures them and reports; the tun tests use it too (LinkProbe).
  */
 import net from 'node:net';
-import { medianSorted, quantileSorted, sortAsc } from '../bench/stats.ts';
+import { medianSorted, quantileSorted, sortAsc } from '../lib/stats.ts';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { emitJsonLine, spawnJsonChild, tsEntryArgv, type ChildHandle } from '../bench/lib/child.ts';
-import { inNetns } from '../netem/exec.ts';
+import { emitJsonLine, spawnJsonChild, tsEntryArgv, type ChildHandle } from '../lib/child.ts';
+import { inNetns } from '../lib/exec.ts';
 import type { Link, LinkParams } from '../netem/link.ts';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -331,7 +331,7 @@ export class LinkProbe {
 // ---------------------------------------------------------------------------------------------------------
 // The benchmark.
 
-/** Median of unsorted values (bench/stats.ts); NaN for none, which the printed lines show as such. */
+/** Median of unsorted values (lib/stats.ts); NaN for none, which the printed lines show as such. */
 export function median(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : medianSorted(sortAsc(values));
 }

@@ -2,9 +2,11 @@
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
 import { runBench } from '../bench/runner.ts';
+import { buildReport } from '../report/build.ts';
+import { errorMessage } from '../lib/errors.ts';
 import { handshakeHeadline } from '../bench/headline.ts';
-import { UserError } from '../bench/lib/errors.ts';
-import { Progress } from '../bench/lib/progress.ts';
+import { UserError } from '../lib/errors.ts';
+import { Progress } from '../lib/progress.ts';
 import { scenarioNames, SCENARIOS } from '../bench/scenarios/index.ts';
 import { scenarioProfiles, type BenchOptions, type SizeName } from '../bench/scenarios/types.ts';
 import { listProfiles, parseProfiles } from '../netem/profiles.ts';
@@ -184,6 +186,29 @@ async function printList(): Promise<void> {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+/**
+ * The report of a finished run, from its files alone (as `npm run report` would build it later). Everything
+ * measured is on disk and torn down by now: a signal only loses the report, which is written through a
+ * temporary file and a rename, so no half page is left either; a report that fails is a warning, not a failed run.
+ */
+async function buildRunReport(runDir: string, progress: Progress): Promise<Awaited<ReturnType<typeof buildReport>> | null> {
+  const onReportSignal = (signal: NodeJS.Signals): void => {
+    progress.log(`${signal} while writing the report: the run's files are complete; build it with npm run report -- ${runDir}`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onReportSignal);
+  process.on('SIGTERM', onReportSignal);
+  try {
+    return await buildReport(runDir);
+  } catch (e) {
+    progress.log(`warning: the report could not be built (${errorMessage(e)}); the run's files are complete — try npm run report -- ${runDir}`);
+    return null;
+  } finally {
+    process.off('SIGINT', onReportSignal);
+    process.off('SIGTERM', onReportSignal);
+  }
+}
+
 runMain(async () => {
   const opts = parseBenchArgs(process.argv.slice(2));
   if (opts === 'help') {
@@ -196,13 +221,14 @@ runMain(async () => {
   }
   const progress = new Progress();
   const outcome = await runBench(opts, progress);
+  const report = await buildRunReport(outcome.runDir, progress);
   const headline = handshakeHeadline(outcome.summary);
   if (headline) process.stdout.write(`\nhandshake: total time of a ${100} B request (ms)\n${headline}\n`);
   if (opts.quick) process.stdout.write('\n--quick: a smoke run, fewer samples than the CI target needs; see ci_precise in summary.csv\n');
   if (opts.size === 'ci') process.stdout.write('\n--ci: gate a change with `npm run compare -- <base run> <head run>` (it prints what these samples can catch)\n');
   process.stdout.write(`\nrun folder: ${relative(process.cwd(), outcome.runDir) || outcome.runDir}\n`);
-  if (outcome.report) {
-    process.stdout.write(`report: ${relative(process.cwd(), outcome.report.htmlPath)} (${(outcome.report.bytes / 1024).toFixed(0)} KiB, built in ${outcome.report.ms.toFixed(0)} ms)\n`);
+  if (report) {
+    process.stdout.write(`report: ${relative(process.cwd(), report.htmlPath)} (${(report.bytes / 1024).toFixed(0)} KiB, built in ${report.ms.toFixed(0)} ms)\n`);
   }
   return 0;
 });

@@ -1,7 +1,7 @@
 /** `npm run clean` — removes what a killed run left: kab namespaces, links and processes of dead runs. */
 import { parseArgs } from 'node:util';
 import { cleanStale } from '../netem/cleanup.ts';
-import { UserError } from '../bench/lib/errors.ts';
+import { UserError } from '../lib/errors.ts';
 import { runMain } from './cli.ts';
 
 const HELP = `npm run clean

@@ -1,4 +1,4 @@
-import { isUserError, errorMessage } from '../bench/lib/errors.ts';
+import { isUserError, errorMessage } from '../lib/errors.ts';
 
 /**
  * Runs an entry point: a UserError ends with its one line and exit code 2; anything else is a bug and

@@ -1,7 +1,7 @@
 /** `npm run compare` — did head get faster or slower than base, and may it pass? Markdown on stdout, compare.{md,csv,json,html}. */
 import { basename, relative } from 'node:path';
-import { isUserError } from '../bench/lib/errors.ts';
-import { SUMMARY_METRICS } from '../bench/results/summarize-run.ts';
+import { isUserError } from '../lib/errors.ts';
+import { SUMMARY_METRICS } from '../lib/schema.ts';
 import { loadRun } from '../report/load-run.ts';
 import { DEFAULT_FAILURE_TOLERANCE_PCT, parseCompareArgs } from '../report/compare/args.ts';
 import { compareRuns, exitCodeOf } from '../report/compare/compare.ts';

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UserError } from '../bench/lib/errors.ts';
+import { UserError } from '../lib/errors.ts';
 import { buildReportDetailed } from '../report/build.ts';
 import { fmtBytes } from '../report/format.ts';
 import { VERDICT_LABEL } from '../report/verdicts.ts';

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UserError } from '../bench/lib/errors.ts';
+import { UserError } from '../lib/errors.ts';
 import { startServer } from '../servers/launch.ts';
 import { CERT_SERVERNAME } from '../servers/tls-cert.ts';
 import { runMain } from './cli.ts';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../bench/lib/child.ts';
-import { inNetns } from '../netem/exec.ts';
+import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../lib/child.ts';
+import { inNetns } from '../lib/exec.ts';
 import { DEFAULT_LB_CONFIG, type LbConfig, type LbReady, type LbStats } from './lb.ts';
 
 export interface LbHandle {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../bench/lib/child.ts';
-import { inNetns } from '../netem/exec.ts';
+import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../lib/child.ts';
+import { inNetns } from '../lib/exec.ts';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig, type ServerReady, type ServerStats } from './config.ts';
 
 export interface ServerHandle {

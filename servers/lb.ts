@@ -11,8 +11,8 @@ import type { Socket } from 'node:net';
 import { answerStatsOnStdin } from './process.ts';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emitJsonLine } from '../bench/lib/child.ts';
-import { errorMessage } from '../bench/lib/errors.ts';
+import { emitJsonLine } from '../lib/child.ts';
+import { errorMessage } from '../lib/errors.ts';
 
 export interface LbConfig {
   host: string;

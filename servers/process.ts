@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import type { Server as NetServer, Socket } from 'node:net';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig, type ServerReady, type ServerStats } from './config.ts';
 import { generateSelfSignedCert, type CertPair } from './tls-cert.ts';
-import { emitJsonLine } from '../bench/lib/child.ts';
+import { emitJsonLine } from '../lib/child.ts';
 
 const LOOP_DELAY_RESOLUTION_MS = 10;
 

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { spawnJsonChild, tsEntryArgv } from '../lib/child.ts';
-import { inNetns } from '../../netem/exec.ts';
+import { spawnJsonChild, tsEntryArgv } from '../../lib/child.ts';
+import { inNetns } from '../../lib/exec.ts';
 import type { ProbeRequest, ProbeSample } from './probe.ts';
 import type { BatchRequest, BatchResult } from './batch.ts';
 import type { LoadOptions, LoadResult } from './load/types.ts';

@@ -3,8 +3,8 @@
  * namespace), holds connections and answers JSON-line requests from the harness. Exits when stdin closes.
  */
 import { createInterface } from 'node:readline';
-import { emitJsonLine } from '../lib/child.ts';
-import { errorMessage } from '../lib/errors.ts';
+import { emitJsonLine } from '../../lib/child.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import { Prober, type ProbeRequest } from './probe.ts';
 import { BatchRunner, type BatchRequest } from './batch.ts';
 import { loadDriverFor } from './load/index.ts';

@@ -10,7 +10,7 @@ import { H1Connection } from './h1-connection.ts';
 import { H2Connection, type H2ClientSettings } from './h2-connection.ts';
 import { openSocket } from './socket-open.ts';
 import type { ClientTls, Target } from './target.ts';
-import { errorMessage } from '../lib/errors.ts';
+import { errorMessage } from '../../lib/errors.ts';
 
 export interface BatchItem {
   path: string;

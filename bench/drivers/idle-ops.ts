@@ -6,7 +6,7 @@
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { Target } from './target.ts';
-import { errorMessage } from '../lib/errors.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import { H1ResponseParser } from './h1-parser.ts';
 
 export interface IdleOpenRequest {

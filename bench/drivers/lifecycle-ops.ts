@@ -12,7 +12,7 @@ import net from 'node:net';
 import koffi from 'koffi';
 import { roundUs } from './clock.ts';
 import type { Target } from './target.ts';
-import { errorMessage } from '../lib/errors.ts';
+import { errorMessage } from '../../lib/errors.ts';
 
 export function epochMs(): number {
   return performance.timeOrigin + performance.now();

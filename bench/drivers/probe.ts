@@ -4,7 +4,7 @@ import { H2Connection, type H2ClientSettings } from './h2-connection.ts';
 import { openSocket } from './socket-open.ts';
 import type { ClientTls, ConnectTimings, Target } from './target.ts';
 import type { ExchangeResult } from './exchange.ts';
-import { errorMessage } from '../lib/errors.ts';
+import { errorMessage } from '../../lib/errors.ts';
 
 export type HttpProtocol = 'h1' | 'h2';
 

@@ -1,6 +1,6 @@
 import { accessSync, constants, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync, statfsSync } from 'node:fs';
 import { dirname, join, resolve, basename } from 'node:path';
-import { UserError } from '../lib/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 
 /** Minimum free space in the results folder before a run starts (samples of a long run are a few MB). */
 const MIN_FREE_BYTES = 50 * 1024 * 1024;

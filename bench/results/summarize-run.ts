@@ -1,13 +1,12 @@
-import { summarize, ciPrecise } from '../stats.ts';
-import { modelRequest, type ConnectionKind, type Security } from '../model.ts';
-import { SUMMARY_COLUMNS, type SummaryRow } from './schema.ts';
-import { rttDeviates } from '../../netem/calibrate.ts';
-import { readCsv, writeCsv } from './csv-file.ts';
+import { summarize, ciPrecise } from '../../lib/stats.ts';
+import { modelRequest, type ConnectionKind, type Security } from '../../lib/model.ts';
+import { SUMMARY_COLUMNS, SUMMARY_METRICS, type SummaryMetric, type SummaryRow } from '../../lib/schema.ts';
+export { SUMMARY_METRICS, type SummaryMetric } from '../../lib/schema.ts';
+import { rttDeviates } from '../drivers/calibrate.ts';
+import { readCsv, writeCsv } from '../../lib/csv-file.ts';
 import { slowstartCaseModel } from '../scenarios/slowstart-model.ts';
 import { holCaseModel } from '../scenarios/hol-app.ts';
 
-export const SUMMARY_METRICS = ['total_ms', 'ttfb_ms', 'connect_ms', 'tls_ms'] as const;
-export type SummaryMetric = (typeof SUMMARY_METRICS)[number];
 
 const CARRIED = [
   'run_id',

@@ -5,8 +5,8 @@
  * limit, so the process is started under `prlimit --nofile=N:N` (root may raise it).
  */
 import { fileURLToPath } from 'node:url';
-import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../lib/child.ts';
-import { inNetns } from '../../netem/exec.ts';
+import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../../lib/child.ts';
+import { inNetns } from '../../lib/exec.ts';
 import type { IdleOpenRequest, IdleOpenResult, IdleStatusResult } from '../drivers/idle-ops.ts';
 
 const ENTRY = fileURLToPath(new URL('../drivers/agent.ts', import.meta.url));

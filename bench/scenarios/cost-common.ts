@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { inNetns } from '../../netem/exec.ts';
+import { inNetns } from '../../lib/exec.ts';
 import type { ScenarioContext } from './types.ts';
 
 export const COST_COLUMNS = [

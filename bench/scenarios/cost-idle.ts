@@ -6,7 +6,7 @@
  * Each (N, protocol) case gets a fresh server so the memory a previous crowd left in the heap does not hide
  * the next one's growth.
  */
-import { summarize, sortAsc } from '../stats.ts';
+import { summarize, sortAsc } from '../../lib/stats.ts';
 import type { ServerStats } from '../../servers/config.ts';
 import { caseKey, runSize, type RunSize, type RunningServer, type ScenarioContext } from './types.ts';
 import type { CrowdAgent } from './cost-agent.ts';

@@ -4,7 +4,7 @@
  * limit parts run on short-RTT profiles (what they measure is server- and kernel-side); churn runs on every profile.
  */
 import { readFileSync } from 'node:fs';
-import { UserError } from '../lib/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 import { caseKey, runSize, type BenchOptions, type Scenario, type ScenarioContext } from './types.ts';
 import { startCrowdAgent, type CrowdAgent } from './cost-agent.ts';
 import { activeProbes, idleCounts, runFdLimit, runIdle } from './cost-idle.ts';

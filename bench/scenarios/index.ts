@@ -1,4 +1,4 @@
-import { UserError } from '../lib/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 import { handshakeScenario } from './handshake.ts';
 import { holScenario } from './hol.ts';
 import { lifecycleScenario } from './lifecycle.ts';

@@ -4,8 +4,8 @@
  * and timers apart from the shared probe agent.
  */
 import { fileURLToPath } from 'node:url';
-import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../lib/child.ts';
-import { inNetns } from '../../netem/exec.ts';
+import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../../lib/child.ts';
+import { inNetns } from '../../lib/exec.ts';
 import type { IdleCloseRequest, IdleCloseResult, LcClientSpec, LcRequest, LcResult, SocketEvent } from '../drivers/lifecycle-ops.ts';
 
 const ENTRY = fileURLToPath(new URL('../drivers/agent.ts', import.meta.url));

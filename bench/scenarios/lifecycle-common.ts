@@ -1,6 +1,6 @@
 /** What the parts of the lifecycle scenario share: time scaling, the lifecycle.csv columns, client specs. */
 import type { LcClientSpec, LcResult } from '../drivers/lifecycle-ops.ts';
-import type { CsvAppender } from '../results/csv-file.ts';
+import type { CsvAppender } from '../../lib/csv-file.ts';
 import type { Target } from '../drivers/target.ts';
 import type { LifecycleAgent } from './lifecycle-agent.ts';
 import type { ScenarioContext } from './types.ts';

@@ -4,8 +4,8 @@
  * strategy's client reports when it learned and whether the request that found out, and the next one, succeeded.
  */
 import { execa } from 'execa';
-import { signalPid } from '../lib/child.ts';
-import { errorMessage } from '../lib/errors.ts';
+import { signalPid } from '../../lib/child.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import type { LcClientSpec, LcResult, SocketEvent } from '../drivers/lifecycle-ops.ts';
 import { bySize, caseKey, type BenchOptions, type RunningServer } from './types.ts';
 import { epochNow } from './lifecycle-agent.ts';

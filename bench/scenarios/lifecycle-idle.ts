@@ -4,7 +4,7 @@
  * writes on the closed connection gets back.
  */
 import { readNamespaceSysctls } from '../../netem/topology.ts';
-import { errorMessage } from '../lib/errors.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import { bySize, caseKey, type BenchOptions } from './types.ts';
 import { standsFor, type PartContext } from './lifecycle-common.ts';
 

@@ -3,7 +3,7 @@
  * `concurrency` requests at once; the first round of a pool opens its connections (cold), later rounds reuse
  * them (warm). Per request: time queued for a socket, TCP connect, total.
  */
-import { errorMessage } from '../lib/errors.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import { bySize, caseKey, type BenchOptions } from './types.ts';
 import { clientSpec, sampleFields, type PartContext } from './lifecycle-common.ts';
 

@@ -1,6 +1,6 @@
 /**
  * The slow-start scenario's model (pure): which congestion window a response starts with in each connection
- * state, and the request latency bench/model.ts predicts from it. Also the CASE_MODELS entry of the summary.
+ * state, and the request latency lib/model.ts predicts from it. Also the CASE_MODELS entry of the summary.
  *
  * - cold: a new connection, window = initcwnd.
  * - warm: reused right after a warm-up transfer of W bytes; slow start without loss grows cwnd by one
@@ -11,8 +11,8 @@
  *   without their own cong_control hook: BBR keeps its window (tcp_slow_start_after_idle_check returns early),
  *   so for bbr the setting changes nothing.
  */
-import { modelRequest, segmentsFor, DEFAULT_MSS_BYTES, type RequestModel } from '../model.ts';
-import type { SummaryMetric } from '../results/summarize-run.ts';
+import { modelRequest, segmentsFor, DEFAULT_MSS_BYTES, type RequestModel } from '../../lib/model.ts';
+import type { SummaryMetric } from '../../lib/schema.ts';
 
 export type ConnState = 'cold' | 'warm' | 'idle';
 

@@ -9,8 +9,8 @@ import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { emitJsonLine } from '../lib/child.ts';
-import { errorMessage } from '../lib/errors.ts';
+import { emitJsonLine } from '../../lib/child.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import { parseProcNetTcp, parseSsTcpInfo, type SsTcpInfo } from './slowstart-ss.ts';
 
 export interface SamplerStart {

@@ -1,7 +1,7 @@
 /** The harness's handle on the TCP_INFO sampler child (slowstart-sampler.ts) and the choice of the traced socket. */
 import { fileURLToPath } from 'node:url';
-import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../lib/child.ts';
-import { inNetns } from '../../netem/exec.ts';
+import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../../lib/child.ts';
+import { inNetns } from '../../lib/exec.ts';
 import type { SamplerStart, TimedTcpInfo } from './slowstart-sampler.ts';
 
 const ENTRY = fileURLToPath(new URL('./slowstart-sampler.ts', import.meta.url));

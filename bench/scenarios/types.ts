@@ -1,12 +1,12 @@
 import type { Agent } from '../drivers/agent-client.ts';
 import type { ClientTls, Target } from '../drivers/target.ts';
-import type { Progress } from '../lib/progress.ts';
-import type { SampleRow } from '../results/schema.ts';
-import type { CsvAppender } from '../results/csv-file.ts';
+import type { Progress } from '../../lib/progress.ts';
+import type { SampleRow } from '../../lib/schema.ts';
+import type { CsvAppender } from '../../lib/csv-file.ts';
 import type { Link, LinkChoice, Profile } from '../../netem/link.ts';
 import type { ServerConfig, TlsVersion } from '../../servers/config.ts';
 import type { ServerHandle } from '../../servers/launch.ts';
-import type { Calibration } from '../../netem/calibrate.ts';
+import type { Calibration } from '../drivers/calibrate.ts';
 import type { RemoteTarget } from '../../netem/remote.ts';
 
 /**

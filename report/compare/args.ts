@@ -1,7 +1,7 @@
 /** Command-line arguments of `npm run compare` (parsing only; scripts/compare.ts runs it). */
 import { parseArgs } from 'node:util';
-import { UserError } from '../../bench/lib/errors.ts';
-import { SUMMARY_METRICS } from '../../bench/results/summarize-run.ts';
+import { UserError } from '../../lib/errors.ts';
+import { SUMMARY_METRICS } from '../../lib/schema.ts';
 import type { CompareOptions } from './types.ts';
 
 export interface CompareArgs {

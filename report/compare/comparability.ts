@@ -14,7 +14,7 @@
  * A head whose change slows the TCP handshake itself (not the HTTP exchange) is therefore corrected as link
  * drift, and beyond the limit not comparable rather than regressed: the listing says what moved.
  */
-import { medianSorted, sortAsc } from '../../bench/stats.ts';
+import { medianSorted, sortAsc } from '../../lib/stats.ts';
 import { formatMs, formatPct } from './format.ts';
 import { testShift } from './test.ts';
 import type { CaseRun, Incomparability, JoinedCase, ReplicationUnit } from './types.ts';

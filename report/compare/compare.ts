@@ -1,5 +1,5 @@
 /** Compares base run(s) with head run(s): join, comparability, one test per case × metric. Pure over loaded runs. */
-import { UserError } from '../../bench/lib/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 import type { RunFolder } from '../load-run.ts';
 import { incomparabilities, linkDrift } from './comparability.ts';
 import { joinCases } from './join.ts';

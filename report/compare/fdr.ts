@@ -1,5 +1,5 @@
 /**
- * Benjamini–Hochberg adjusted p-values (q-values); not in bench/stats.ts, so added here. A compare makes one
+ * Benjamini–Hochberg adjusted p-values (q-values); not in lib/stats.ts, so added here. A compare makes one
  * test per case × metric — 32 for the handshake scenario on one profile — and CI fails on any single flag.
  * When nothing changed (an A/A comparison: every null hypothesis true) the chance that any q is below α is at
  * most α, as with a family-wise correction; when a change moves many cases at once (a longer RTT, a slower

@@ -4,7 +4,7 @@
  * (exit 1); a comparison without the power to catch twice the threshold cannot say "no change" (exit 2);
  * only what is left passes. Pure over the compared result.
  */
-import { medianSorted, sortAsc } from '../../bench/stats.ts';
+import { medianSorted, sortAsc } from '../../lib/stats.ts';
 import { formatPct } from './format.ts';
 import type { CaseFailures, CompareOptions, Gate, GateFinding, LostCase, MetricComparison, NotComparableCase, PowerSummary, RunInfo } from './types.ts';
 

@@ -1,7 +1,7 @@
 /** Writes compare.md, compare.csv, compare.json and compare.html into one folder, each whole or not at all. */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../bench/lib/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 import { renderCsv } from './csv.ts';
 import { renderHtml } from './html.ts';
 import { renderErrorJson, renderJson } from './json.ts';

@@ -1,6 +1,6 @@
 /** What compare needs from one loaded run folder: its cases (measured requests by case key) and profile facts. */
-import { UserError } from '../../bench/lib/errors.ts';
-import { medianSorted, sortAsc } from '../../bench/stats.ts';
+import { UserError } from '../../lib/errors.ts';
+import { medianSorted, sortAsc } from '../../lib/stats.ts';
 import type { RunFolder } from '../load-run.ts';
 import type { CaseRun, RunInfo } from './types.ts';
 

@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCsv } from '../../bench/results/csv-file.ts';
-import { medianSorted, sortAsc } from '../../bench/stats.ts';
+import { readCsv } from '../../lib/csv-file.ts';
+import { medianSorted, sortAsc } from '../../lib/stats.ts';
 import type { CsvRow, RunFolder } from '../load-run.ts';
 import type { Cell, ChartSpec, ReportSection, SectionOutput, Table, Verdict } from './types.ts';
 

@@ -3,9 +3,9 @@
  * Times in that file are scaled 1:time_scale; every figure states what it stands for.
  */
 import { existsSync } from 'node:fs';
-import { medianSorted, quantileSorted, sortAsc } from '../../bench/stats.ts';
+import { medianSorted, quantileSorted, sortAsc } from '../../lib/stats.ts';
 import { join } from 'node:path';
-import { readCsv } from '../../bench/results/csv-file.ts';
+import { readCsv } from '../../lib/csv-file.ts';
 import type { CsvRow, RunFolder } from '../load-run.ts';
 import { fmtMs, round4 } from '../format.ts';
 import type { Cell, ChartSpec, ReportSection, SectionOutput, Table, Verdict } from './types.ts';
@@ -19,7 +19,7 @@ export function loadLifecycleRows(run: Pick<RunFolder, 'dir'>): CsvRow[] {
 
 const num = (s: string | undefined): number | null => (s === undefined || s === '' || !Number.isFinite(Number(s)) ? null : Number(s));
 
-/** Median and type-7 quantile from bench/stats.ts, as everywhere else in the report; null for no samples. */
+/** Median and type-7 quantile from lib/stats.ts, as everywhere else in the report; null for no samples. */
 function median(xs: readonly number[]): number | null {
   return xs.length === 0 ? null : medianSorted(sortAsc(xs));
 }

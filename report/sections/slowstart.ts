@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCsv } from '../../bench/results/csv-file.ts';
+import { readCsv } from '../../lib/csv-file.ts';
 import { IDLE_RESTART_EXEMPT_CC, parseVariant } from '../../bench/scenarios/slowstart-model.ts';
 import type { CsvRow, RunFolder } from '../load-run.ts';
 import { fmtBytes, fmtRtt, round4 } from '../format.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserError } from '../../bench/lib/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 import type { LinkParams } from '../../netem/link.ts';
 import {
   getProfile,

@@ -5,8 +5,8 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { createInterface } from 'node:readline';
-import { tsEntryArgv } from '../../bench/lib/child.ts';
-import { UserError } from '../../bench/lib/errors.ts';
+import { tsEntryArgv } from '../../lib/child.ts';
+import { UserError } from '../../lib/errors.ts';
 import type { LinkParams } from '../../netem/link.ts';
 import { openProxyLink, type ProxyLink } from '../../netem/proxy.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserError } from '../../bench/lib/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 import type { Link, LinkBackendName, LinkOpenOptions, LinkParams } from '../../netem/link.ts';
 import { getProfile } from '../../netem/profiles.ts';
 import { chooseAuto, linkAvailability, openLink, type LinkProbes, type SelectDeps } from '../../netem/select.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import type { LinkParams } from '../../netem/link.ts';
-import { UserError } from '../../bench/lib/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 import { tcCommands, tcNetemUnavailableReason, tcReconfigureCommands } from '../../netem/tc.ts';
 import { deleteNetns, listLinks, listNetns, newRunId, removeOwnershipRecord, run, writeOwnershipRecord } from '../../netem/topology.ts';
 import { listProfiles } from '../../netem/profiles.ts';

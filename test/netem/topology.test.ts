@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { requirePrivileged } from '../helpers/privileged.ts';
-import { UserError } from '../../bench/lib/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 import {
   createNamespaces,
   destroyNamespaces,

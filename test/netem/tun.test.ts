@@ -6,11 +6,11 @@ import type { LinkParams } from '../../netem/link.ts';
 import { DelayLineCore, handleControl, type Direction } from '../../netem/tun-delay-line.ts';
 import { openTunLink, tunUnavailableReason, type TunLink } from '../../netem/tun.ts';
 import { listLinks, listNetns, newRunId, recordPath, removeOwnershipRecord, run, writeOwnershipRecord } from '../../netem/topology.ts';
-import { tsEntryArgv } from '../../bench/lib/child.ts';
+import { tsEntryArgv } from '../../lib/child.ts';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
-import { UserError } from '../../bench/lib/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 import { requirePrivileged } from '../helpers/privileged.ts';
 import { LinkProbe, median } from '../../scripts/bench-link.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRun } from '../../report/load-run.ts';
-import { isUserError } from '../../bench/lib/errors.ts';
+import { isUserError } from '../../lib/errors.ts';
 import { copyFixture } from './fixture-copy.ts';
 
 /** Removes one column from a CSV written by the bench (no quoted commas in the columns we drop). */

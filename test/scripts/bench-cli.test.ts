@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync, existsSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli.ts';
-import { readCsv } from '../../bench/results/csv-file.ts';
+import { readCsv } from '../../lib/csv-file.ts';
 import { casesFor } from '../../bench/scenarios/handshake.ts';
 
 const BAD: Array<[string[], RegExp]> = [

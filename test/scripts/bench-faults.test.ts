@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { requirePrivileged } from '../helpers/privileged.ts';
 import { REPO, runCli, startCli } from '../helpers/run-cli.ts';
-import { readCsv } from '../../bench/results/csv-file.ts';
+import { readCsv } from '../../lib/csv-file.ts';
 
 function leftovers(runId: string): string[] {
   const ns = execFileSync('ip', ['netns', 'list']).toString().split('\n').filter((l) => l.includes(`kab-${runId}`));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { requirePrivileged } from '../helpers/privileged.ts';
 import { alive, leftovers, measuredRows, waitFor } from '../helpers/run-state.ts';
 import { runCli, startCli } from '../helpers/run-cli.ts';
-import { readCsv } from '../../bench/results/csv-file.ts';
+import { readCsv } from '../../lib/csv-file.ts';
 
 async function interruptedRun(t: TestContext, signal: NodeJS.Signals, when: 'setup' | 'mid-case') {
   const out = mkdtempSync(join(tmpdir(), 'kab-sig-'));

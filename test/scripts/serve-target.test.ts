@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, startCli } from '../helpers/run-cli.ts';
-import { readCsv } from '../../bench/results/csv-file.ts';
+import { readCsv } from '../../lib/csv-file.ts';
 
 test('serve + bench --target: the handshake cases the remote server can answer, over the real path', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kab-remote-'));

@@ -5,7 +5,7 @@
  * when it was due. Both stop at duration_ms or max_requests, then wait at most timeout_ms for what is in flight.
  */
 import { nowMs } from '../clock.ts';
-import { errorMessage } from '../../lib/errors.ts';
+import { errorMessage } from '../../../lib/errors.ts';
 import { LatencyHistogram } from './histogram.ts';
 import { validateLoadOptions, type LoadOptions, type LoadResult } from './types.ts';
 

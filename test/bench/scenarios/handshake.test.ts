@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirePrivileged } from '../../helpers/privileged.ts';
 import { runCli } from '../../helpers/run-cli.ts';
-import { readCsv } from '../../../bench/results/csv-file.ts';
+import { readCsv } from '../../../lib/csv-file.ts';
 import { handshakeCases } from '../../../bench/scenarios/handshake.ts';
 
 test('handshake cases: every protocol × security with new/reused, resumption only with TLS, Connection: close only on h1', () => {

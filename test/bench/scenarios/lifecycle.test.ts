@@ -7,11 +7,11 @@ import { requirePrivileged } from '../../helpers/privileged.ts';
 import { openTunLink } from '../../../netem/tun.ts';
 import { newRunId } from '../../../netem/topology.ts';
 import { startServer } from '../../../servers/launch.ts';
-import { CsvAppender, readCsv } from '../../../bench/results/csv-file.ts';
-import { Progress } from '../../../bench/lib/progress.ts';
+import { CsvAppender, readCsv } from '../../../lib/csv-file.ts';
+import { Progress } from '../../../lib/progress.ts';
 import type { Agent } from '../../../bench/drivers/agent-client.ts';
 import type { BenchOptions, RunningServer, ScenarioContext } from '../../../bench/scenarios/types.ts';
-import type { Calibration } from '../../../netem/calibrate.ts';
+import type { Calibration } from '../../../bench/drivers/calibrate.ts';
 import type { Profile } from '../../../netem/link.ts';
 import { startLifecycleAgent } from '../../../bench/scenarios/lifecycle-agent.ts';
 import { LIFECYCLE_COLUMNS, makePartContext, seededUniform, type LifecycleColumn } from '../../../bench/scenarios/lifecycle-common.ts';
@@ -72,7 +72,7 @@ test('lifecycle report: C8 rates and verdict', () => {
   const below = rates.find((r) => r.label === 'below');
   assert.ok(below);
   assert.equal(below.per_1000, 200);
-  // Failed gaps −40…−21 (n = 20), type-7 quantiles as in bench/stats.ts, shown to 0.1 ms:
+  // Failed gaps −40…−21 (n = 20), type-7 quantiles as in lib/stats.ts, shown to 0.1 ms:
   //   5 %: h = 19 × 0.05 = 0.95 → −40 + 0.95 = −39.05 → Math.round(−390.5) / 10 = −39
   //  95 %: h = 19 × 0.95 = 18.05 → −22 + 0.05 = −21.95 → Math.round(−219.5) / 10 = −21.9
   assert.equal(below.window_low_ms, -39);

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { tsEntryArgv } from '../../../bench/lib/child.ts';
+import { tsEntryArgv } from '../../../lib/child.ts';
 import { requirePrivileged } from '../../helpers/privileged.ts';
 import { startAgent } from '../../../bench/drivers/agent-client.ts';
 import type { ProbeRequest } from '../../../bench/drivers/probe.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserError } from '../../../bench/lib/errors.ts';
+import { UserError } from '../../../lib/errors.ts';
 import { compareRuns, exitCodeOf, replicationUnit } from '../../../report/compare/compare.ts';
 import { renderMarkdown } from '../../../report/compare/markdown.ts';
 import type { CompareOptions } from '../../../report/compare/types.ts';

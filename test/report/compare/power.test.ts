@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mulberry32, normalQuantile } from '../../../bench/stats.ts';
+import { mulberry32, normalQuantile } from '../../../lib/stats.ts';
 import { minDetectableChangePct, seedOf } from '../../../report/compare/power.ts';
 import { testShift } from '../../../report/compare/test.ts';
 

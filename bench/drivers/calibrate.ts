@@ -3,11 +3,11 @@
  * trip), a small request's round trip on a kept-alive connection, and for rate-limited profiles the goodput of
  * a bulk transfer. Configured and measured values are recorded side by side.
  */
-import type { Agent } from '../bench/drivers/agent-client.ts';
-import type { ProbeRequest } from '../bench/drivers/probe.ts';
-import type { ClientTls, Target } from '../bench/drivers/target.ts';
-import { summarize, type OkSummary } from '../bench/stats.ts';
-import type { LinkParams } from './link.ts';
+import type { Agent } from './agent-client.ts';
+import type { ProbeRequest } from './probe.ts';
+import type { ClientTls, Target } from './target.ts';
+import { summarize, type OkSummary } from '../../lib/stats.ts';
+import type { LinkParams } from '../../netem/link.ts';
 
 export interface CalibrationSample {
   kind: 'connect' | 'request' | 'bulk';

@@ -53,6 +53,10 @@ export const SAMPLE_COLUMNS = {
 export type SampleColumn = keyof typeof SAMPLE_COLUMNS;
 export type SampleRow = Record<SampleColumn, string | number | boolean | null>;
 
+/** The sample columns summary.csv summarises, one row each per case. */
+export const SUMMARY_METRICS = ['total_ms', 'ttfb_ms', 'connect_ms', 'tls_ms'] as const;
+export type SummaryMetric = (typeof SUMMARY_METRICS)[number];
+
 export const SUMMARY_COLUMNS = {
   run_id: 'id of the run',
   scenario: 'scenario name',

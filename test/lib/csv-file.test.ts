@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CsvAppender, readCsv, writeCsv } from '../../../bench/results/csv-file.ts';
+import { CsvAppender, readCsv, writeCsv } from '../../lib/csv-file.ts';
 
 test('CsvAppender writes the header once and each row at once, quoting what needs it', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kab-csv-'));

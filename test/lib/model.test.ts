@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expectedSaving, modelRequest, segmentsFor, slowStartRounds } from '../../bench/model.ts';
-import type { ConnectionKind, RequestModelInput, Security } from '../../bench/model.ts';
+import { expectedSaving, modelRequest, segmentsFor, slowStartRounds } from '../../lib/model.ts';
+import type { ConnectionKind, RequestModelInput, Security } from '../../lib/model.ts';
 
 function close(actual: number, expected: number, tol = 1e-9): void {
   assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected} ± ${tol}, got ${actual}`);

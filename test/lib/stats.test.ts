@@ -22,8 +22,8 @@ import {
   sortAsc,
   summarize,
   uDistributionCounts,
-} from '../../bench/stats.ts';
-import type { Summary } from '../../bench/stats.ts';
+} from '../../lib/stats.ts';
+import type { Summary } from '../../lib/stats.ts';
 
 function close(actual: number | null | undefined, expected: number, tol = 1e-9): void {
   assert.ok(actual !== null && actual !== undefined, `expected ${expected}, got ${actual}`);
