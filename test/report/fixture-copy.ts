@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 
-export const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
+export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 /** A fresh copy of test/fixtures/<name>, removed when the test ends (pass or fail). */
 export function copyFixture(t: TestContext, name: string): string {

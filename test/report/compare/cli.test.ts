@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../helpers/run-cli.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const BASE = join(FIXTURES, 'compare-base');
 const HEAD = join(FIXTURES, 'compare-head');
 

@@ -11,7 +11,7 @@ import { renderMarkdown } from '../../../report/compare/markdown.ts';
 import type { CompareOptions } from '../../../report/compare/types.ts';
 import { fakeRun, spread } from './fake-run.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const OPTS: CompareOptions = { threshold_pct: 5, alpha: 0.05, metrics: ['ttfb_ms', 'total_ms'], force_comparable: false, allow_not_comparable: false, allow_underpowered: false, failure_tolerance_pct: 1 };
 
 function fixtureResult() {
