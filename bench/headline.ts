@@ -1,10 +1,7 @@
 import type { SummaryRow } from '../lib/schema.ts';
+import { numberOrNull } from '../lib/numbers.ts';
 
-function n(v: string | number | null | undefined): number | null {
-  if (v === null || v === undefined || v === '') return null;
-  const x = Number(v);
-  return Number.isFinite(x) ? x : null;
-}
+const n = numberOrNull;
 
 function fmtMs(v: number | null, digits = 3): string {
   return v === null ? '—' : `${v.toFixed(digits)} ms`;

@@ -9,6 +9,7 @@ import { startAgent, type Agent } from './drivers/agent-client.ts';
 import type { ClientTls } from './drivers/target.ts';
 import { readTcpSysctls } from './environment.ts';
 import { UserError, errorMessage } from '../lib/errors.ts';
+import { claimSignals } from '../lib/signals.ts';
 import { Progress } from '../lib/progress.ts';
 import { Teardown } from '../lib/teardown.ts';
 import { extendHostAllowedCc, restoreHostAllowedCc } from '../netem/host-cc.ts';
@@ -123,8 +124,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const releaseSignals = claimSignals(onSignal);
 
   try {
     if (process.getuid?.() === 0) {
@@ -300,16 +300,15 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     status = { kind: 'errored', error: errorMessage(e) };
     meta.update({ status, ended_at: new Date().toISOString() });
     const failures = await teardown.run();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    releaseSignals();
     for (const f of failures) progress.log(`cleanup: ${f}`);
     progress.finish();
     throw e;
   }
   // The signal handlers stay installed through the teardown: a Ctrl-C now must still let it finish.
   const failures = await teardown.run();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  // From here a signal goes to the caller's handler (the report phase), claimed before this run began.
+  releaseSignals();
   for (const f of failures) progress.log(`cleanup: ${f}`);
   progress.finish();
   const summary = writeSummaryFile(join(runDir, 'samples.csv'), join(runDir, 'summary.csv'));

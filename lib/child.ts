@@ -2,15 +2,40 @@ import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
 
 /**
- * A long-lived child process of the harness (server, link, client agent) that announces itself with one
- * JSON line on stdout and may then answer JSON-line requests on stdin. Spawned with an argument array
- * (never a shell string), ended by pid.
+ * The JSON-line protocol between the harness and its long-lived children (servers, the LB, links, agents):
+ * - the child announces itself with one line `{"ready": true, "pid": …, …}` on stdout, or `{"error": …}` and
+ *   exits when it cannot start;
+ * - the parent sends requests `{"id": n, "op": …, …}` on stdin, one per line;
+ * - the child answers each with `{"id": n, "ok": true, …}` or `{"id": n, "ok": false, "error": …}`, in any
+ *   order; other stdout lines are events;
+ * - EOF on the child's stdin means the harness is gone (even after a SIGKILL): the child exits.
+ * spawnJsonChild / ChildHandle is the parent side, serveJsonLines the child side (the tun delay line's
+ * synchronous loop reads its own stdin but speaks the same messages).
+ */
+export interface RpcRequest {
+  id: number;
+  op: string;
+  [key: string]: unknown;
+}
+
+export type RpcReply = { id: number | undefined; ok: true; [key: string]: unknown } | { id: number | undefined; ok: false; error: string };
+
+export interface RpcReady {
+  ready: true;
+  pid: number;
+}
+
+/**
+ * A long-lived child process of the harness (server, link, client agent) that speaks the protocol above.
+ * Spawned with an argument array (never a shell string), ended by pid.
  */
 export interface ChildHandle<Ready> {
   readonly pid: number;
   readonly ready: Ready;
   /** Sends one JSON request and resolves with the next JSON reply carrying the same `id`. */
   request<Reply = unknown>(body: Record<string, unknown>, timeout_ms?: number): Promise<Reply>;
+  /** request(), and a reply with ok !== true becomes an Error "<label>: <error>". */
+  call<Reply = Record<string, unknown>>(body: Record<string, unknown> & { op: string }, timeout_ms?: number): Promise<Reply>;
   /** Lines of stdout after the ready line that are not replies (events). */
   onEvent(listener: (event: Record<string, unknown>) => void): void;
   /** True until the process has exited. */
@@ -152,6 +177,11 @@ export async function spawnJsonChild<Ready extends object>(
     onEvent(listener) {
       eventListeners.push(listener);
     },
+    async call<Reply>(body: Record<string, unknown> & { op: string }, timeout_ms = 60_000): Promise<Reply> {
+      const reply = await handle.request<{ ok?: unknown; error?: unknown }>(body, timeout_ms);
+      if (reply.ok !== true) throw new Error(`${opts.label}: ${typeof reply.error === 'string' ? reply.error : `${body.op} failed`}`);
+      return reply as Reply;
+    },
     request<Reply>(body: Record<string, unknown>, timeout_ms = 60_000): Promise<Reply> {
       if (exitedFlag) return Promise.reject(new Error(`${opts.label} is not running`));
       const id = nextId++;
@@ -195,6 +225,46 @@ export function signalPid(pid: number, signal: NodeJS.Signals): void {
 /** Writes one JSON line to stdout (the child side of the protocol). */
 export function emitJsonLine(msg: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export interface ServeOptions {
+  /** Called on stdin EOF, the harness gone or done (default: exit 0). */
+  onEof?: () => void;
+  /** Extra fields of the ready line (default: none beyond ready and pid); null = announce nothing. */
+  ready?: Record<string, unknown> | null;
+}
+
+/**
+ * The child side: answers each request line on stdin with handle()'s result as `{id, ok: true, …result}`, or
+ * `{id, ok: false, error}` when it throws (or the line is not a request); announces itself ready.
+ */
+export function serveJsonLines<Req extends object = RpcRequest>(
+  handle: (msg: Req) => Promise<Record<string, unknown>> | Record<string, unknown>,
+  opts: ServeOptions = {},
+): void {
+  const rl = createInterface({ input: process.stdin });
+  rl.on('line', (line) => {
+    let msg: Req;
+    try {
+      msg = JSON.parse(line) as Req;
+    } catch {
+      return;
+    }
+    const id = (msg as { id?: unknown }).id;
+    const replyId = typeof id === 'number' ? id : undefined;
+    Promise.resolve()
+      .then(() => handle(msg))
+      .then(
+        (reply) => emitJsonLine({ ...reply, id: replyId, ok: true }),
+        (e: unknown) => emitJsonLine({ id: replyId, ok: false, error: errorText(e) }),
+      );
+  });
+  rl.on('close', opts.onEof ?? (() => process.exit(0)));
+  if (opts.ready !== null) emitJsonLine({ ready: true, pid: process.pid, ...(opts.ready ?? {}) });
 }
 
 /** argv that runs a TypeScript entry point of this repo in a fresh Node process (one process: no tsx wrapper). */

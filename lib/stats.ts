@@ -56,6 +56,11 @@ export function medianSorted(sorted: readonly number[]): number {
   return quantileSorted(sorted, 0.5);
 }
 
+/** Quantile q (type 7) of unsorted values; null for none. */
+export function quantileOf(values: readonly number[], q: number): number | null {
+  return values.length === 0 ? null : quantileSorted(sortAsc(values), q);
+}
+
 export function mean(values: readonly number[]): number {
   requireNonEmpty(values, 'mean');
   let sum = 0;

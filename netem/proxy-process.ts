@@ -8,9 +8,8 @@
  * polling (for comparing their precision and CPU cost).
  */
 import net from 'node:net';
-import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import { emitJsonLine } from '../lib/child.ts';
+import { emitJsonLine, serveJsonLines } from '../lib/child.ts';
 import type { LinkParams } from './link.ts';
 
 const NS_PER_MS = 1_000_000;
@@ -387,7 +386,7 @@ async function handle(msg: Record<string, unknown>): Promise<Record<string, unkn
     }
     case 'configure':
       params = checkParams(msg.params);
-      return { ok: true };
+      return {};
     case 'stats':
       return { up: { ...totals.up }, down: { ...totals.down }, timer: sched.stats(), connections: conns.size };
     default:
@@ -402,21 +401,5 @@ try {
   process.exit(1);
 }
 
-const rl = createInterface({ input: process.stdin });
-rl.on('line', (line) => {
-  let msg: Record<string, unknown>;
-  try {
-    msg = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return;
-  }
-  const id = msg.id;
-  handle(msg).then(
-    (reply) => emitJsonLine({ id, ...reply }),
-    (e: unknown) => emitJsonLine({ id, error: e instanceof Error ? e.message : String(e) }),
-  );
-});
-// The parent is gone (or done with us): leave nothing behind.
-rl.on('close', () => process.exit(0));
-
-emitJsonLine({ ready: true, pid: process.pid });
+// Stdin EOF (the parent is gone, or done with us) ends the process: nothing is left behind.
+serveJsonLines(handle);

@@ -4,7 +4,7 @@
  * a connection's first bytes. It cannot show slow start or loss recovery, and refuses packet loss.
  */
 import { fileURLToPath } from 'node:url';
-import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../lib/child.ts';
+import { spawnJsonChild, tsEntryArgv } from '../lib/child.ts';
 import { UserError } from '../lib/errors.ts';
 import { emptyDirectionCounters, type Link, type LinkCounters, type LinkOpenOptions, type LinkParams } from './link.ts';
 import { validateLinkParams } from './profiles.ts';
@@ -45,18 +45,13 @@ function checkProxyParams(p: LinkParams): void {
   }
 }
 
-async function ask<T extends { error?: string }>(child: ChildHandle<object>, body: Record<string, unknown>): Promise<T> {
-  const reply = await child.request<T>(body, 10_000);
-  if (typeof reply.error === 'string') throw new Error(`proxy link: ${reply.error}`);
-  return reply;
-}
 
 export async function openProxyLink(opts: LinkOpenOptions): Promise<ProxyLink> {
   checkProxyParams(opts.params);
   let current: LinkParams = { ...opts.params };
   const child = await spawnJsonChild<{ ready: true; pid: number }>(
     tsEntryArgv(PROXY_PROCESS, [JSON.stringify(current)]),
-    { label: `proxy link ${opts.runId}` },
+    { label: 'proxy link' },
   );
   const targets = new Map<number, Promise<{ host: string; port: number }>>();
   let closed = false;
@@ -76,14 +71,14 @@ export async function openProxyLink(opts: LinkOpenOptions): Promise<ProxyLink> {
     async configure(params: LinkParams): Promise<void> {
       live();
       checkProxyParams(params);
-      await ask(child, { op: 'configure', params });
+      await child.call({ op: 'configure', params }, 10_000);
       current = { ...params };
     },
     async clientTarget(serverPort: number): Promise<{ host: string; port: number }> {
       live();
       let t = targets.get(serverPort);
       if (!t) {
-        t = ask<{ port: number; error?: string }>(child, { op: 'listen', upstream_port: serverPort }).then((r) => ({
+        t = child.call<{ port: number }>({ op: 'listen', upstream_port: serverPort }, 10_000).then((r) => ({
           host: '127.0.0.1',
           port: r.port,
         }));
@@ -95,7 +90,7 @@ export async function openProxyLink(opts: LinkOpenOptions): Promise<ProxyLink> {
     /** Bytes per direction; `packets` counts the chunks the proxy wrote (not IP packets). */
     async counters(): Promise<LinkCounters | null> {
       live();
-      const s = await ask<StatsReply>(child, { op: 'stats' });
+      const s = await child.call<StatsReply>({ op: 'stats' }, 10_000);
       return {
         up: { ...emptyDirectionCounters(), packets: s.up.chunks, bytes: s.up.bytes },
         down: { ...emptyDirectionCounters(), packets: s.down.chunks, bytes: s.down.bytes },
@@ -103,7 +98,7 @@ export async function openProxyLink(opts: LinkOpenOptions): Promise<ProxyLink> {
     },
     async timerStats(): Promise<ProxyTimerStats> {
       live();
-      return (await ask<StatsReply>(child, { op: 'stats' })).timer;
+      return (await child.call<StatsReply>({ op: 'stats' }, 10_000)).timer;
     },
     async close(): Promise<void> {
       closed = true;

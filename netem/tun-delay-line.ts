@@ -13,7 +13,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { pathToFileURL } from 'node:url';
 import type { DirectionCounters, LinkCounters, LinkParams } from './link.ts';
 import { emptyDirectionCounters } from './link.ts';
-import { emitJsonLine } from '../lib/child.ts';
+import { emitJsonLine, type RpcReply } from '../lib/child.ts';
 import { EAGAIN, EINTR, POLLERR, POLLHUP, POLLIN, POLLNVAL, Poller, openTun, setRealtimePriority, readPacket, setTimerSlack, strerror, writePacket } from './tun-device.ts';
 
 /** Bottleneck queue when LinkParams.queue_packets is null: Linux's default txqueuelen (and netem's default limit). */
@@ -278,10 +278,9 @@ export class DelayLineCore {
 // ---------------------------------------------------------------------------------------------------------
 // The process: device setup, the loop, the control protocol.
 
-type Reply = Record<string, unknown>;
-
-export function handleControl(core: DelayLineCore, msg: Record<string, unknown>): Reply {
-  const id = msg.id;
+/** The control protocol is lib/child.ts's (requests in, {id, ok, …} replies out), read by this file's own loop. */
+export function handleControl(core: DelayLineCore, msg: Record<string, unknown>): RpcReply {
+  const id = typeof msg.id === 'number' ? msg.id : undefined;
   switch (msg.op) {
     case 'configure': {
       const params = msg.params as LinkParams;
@@ -418,7 +417,7 @@ function main(args: string[]): void {
         try {
           msg = JSON.parse(line) as Record<string, unknown>;
         } catch {
-          emitJsonLine({ ok: false, error: `not JSON: ${line.slice(0, 80)}` });
+          emitJsonLine({ id: undefined, ok: false, error: `not JSON: ${line.slice(0, 80)}` } satisfies RpcReply);
           continue;
         }
         emitJsonLine(handleControl(core, msg));

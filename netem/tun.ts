@@ -97,11 +97,7 @@ export async function openTunLink(opts: LinkOpenOptions): Promise<TunLink> {
   }
   const delayLine = child;
 
-  const call = async (body: Record<string, unknown>): Promise<Record<string, unknown>> => {
-    const reply = await delayLine.request<Record<string, unknown>>(body, CONTROL_TIMEOUT_MS);
-    if (reply.ok !== true) throw new Error(`tun delay line refused ${String(body.op)}: ${String(reply.error)}`);
-    return reply;
-  };
+  const call = (body: Record<string, unknown> & { op: string }): Promise<Record<string, unknown>> => delayLine.call(body, CONTROL_TIMEOUT_MS);
 
   let closing: Promise<void> | undefined;
   return {

@@ -3,11 +3,9 @@
  */
 import type { CsvRow } from './load-run.ts';
 
-export function num(s: string | undefined): number | null {
-  if (s === undefined || s.trim() === '') return null;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : null;
-}
+import { numberOrNull } from '../lib/numbers.ts';
+
+export const num = numberOrNull;
 
 /** One summary.csv row: a case × metric. Figures in ms unless the name says otherwise. */
 export interface Figure {

@@ -10,11 +10,11 @@ import net from 'node:net';
 import { medianSorted, quantileSorted, sortAsc } from '../lib/stats.ts';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { emitJsonLine, spawnJsonChild, tsEntryArgv, type ChildHandle } from '../lib/child.ts';
+import { serveJsonLines, spawnJsonChild, tsEntryArgv, type ChildHandle } from '../lib/child.ts';
 import { inNetns } from '../lib/exec.ts';
 import type { Link, LinkParams } from '../netem/link.ts';
+import { sleep } from '../lib/sleep.ts';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -36,7 +36,6 @@ function str(msg: Msg, key: string): string {
   return v;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Resolves with the connect time in ms, or null when the connection failed or did not complete in time. */
 function connectOnce(host: string, port: number, timeout_ms: number, keep = false): Promise<{ ms: number | null; socket: net.Socket | null }> {
@@ -141,14 +140,14 @@ async function runAgent(bindHost: string): Promise<void> {
       const size_bytes = Math.min(num(m, 'size_bytes'), 10 ** 11);
       const timeout_ms = num(m, 'timeout_ms', 60_000);
       const { socket } = await connectOnce(str(m, 'host'), num(m, 'port'), 10_000, true);
-      if (!socket) return { ok: false, error: 'connect failed' };
-      return await new Promise<Msg>((resolve) => {
+      if (!socket) throw new Error('connect failed');
+      return await new Promise<Msg>((resolve, reject) => {
         let bytes = 0;
         let first = 0;
         const t0 = performance.now();
         const timer = setTimeout(() => {
           socket.destroy();
-          resolve({ ok: false, error: `timed out after ${timeout_ms} ms with ${bytes} bytes` });
+          reject(new Error(`timed out after ${timeout_ms} ms with ${bytes} bytes`));
         }, timeout_ms);
         socket.on('data', (d: Buffer) => {
           if (bytes === 0) first = performance.now();
@@ -169,7 +168,7 @@ async function runAgent(bindHost: string): Promise<void> {
         });
         socket.once('error', (e) => {
           clearTimeout(timer);
-          resolve({ ok: false, error: e.message });
+          reject(e);
         });
         socket.write(`B${String(size_bytes).padStart(12, '0')}`);
       });
@@ -197,7 +196,7 @@ async function runAgent(bindHost: string): Promise<void> {
     },
     async open(m) {
       const { socket } = await connectOnce(str(m, 'host'), num(m, 'port'), num(m, 'timeout_ms', 5_000), true);
-      if (!socket) return { ok: false, error: 'connect failed' };
+      if (!socket) throw new Error('connect failed');
       const id = nextConn++;
       const c = { socket, received: 0 };
       socket.on('data', (d: Buffer) => (c.received += d.length));
@@ -208,7 +207,7 @@ async function runAgent(bindHost: string): Promise<void> {
     },
     async echo(m) {
       const c = conns.get(num(m, 'conn'));
-      if (!c) return { ok: false, error: 'no such connection' };
+      if (!c) throw new Error('no such connection');
       const want = c.received + 1;
       const t0 = performance.now();
       c.socket.write('x');
@@ -224,24 +223,10 @@ async function runAgent(bindHost: string): Promise<void> {
     },
   };
 
-  const rl = createInterface({ input: process.stdin });
-  rl.on('line', (line) => {
-    let msg: Msg;
-    try {
-      msg = JSON.parse(line) as Msg;
-    } catch {
-      return;
-    }
+  serveJsonLines((msg: Msg) => {
     const op = ops[String(msg.op)];
-    const reply = op ? op(msg) : Promise.reject(new Error(`unknown op ${String(msg.op)}`));
-    reply.then(
-      (r) => emitJsonLine({ ok: true, ...r, id: msg.id }),
-      (e: unknown) => emitJsonLine({ id: msg.id, ok: false, error: (e as Error).message }),
-    );
+    return op ? op(msg) : Promise.reject(new Error(`unknown op ${String(msg.op)}`));
   });
-  // Stdin EOF: the harness is gone or done.
-  rl.on('close', () => process.exit(0));
-  emitJsonLine({ ready: true, pid: process.pid });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -256,10 +241,8 @@ async function startAgent(ns: string | null, bindHost: string, label: string): P
   });
 }
 
-async function ask(agent: Agent, body: Msg, timeout_ms = 120_000): Promise<Msg> {
-  const r = await agent.request<Msg>(body, timeout_ms);
-  if (r.ok !== true) throw new Error(`probe agent: ${String(body.op)} failed: ${String(r.error)}`);
-  return r;
+function ask(agent: Agent, body: Msg & { op: string }, timeout_ms = 120_000): Promise<Msg> {
+  return agent.call<Msg>(body, timeout_ms);
 }
 
 export class LinkProbe {

@@ -1,9 +1,10 @@
 /** `npm run bench` — measure, write results/<run>/, print the headline. */
 import { parseArgs } from 'node:util';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { runBench } from '../bench/runner.ts';
 import { buildReport } from '../report/build.ts';
 import { errorMessage } from '../lib/errors.ts';
+import { claimSignals } from '../lib/signals.ts';
 import { handshakeHeadline } from '../bench/headline.ts';
 import { UserError } from '../lib/errors.ts';
 import { Progress } from '../lib/progress.ts';
@@ -187,25 +188,15 @@ async function printList(): Promise<void> {
 }
 
 /**
- * The report of a finished run, from its files alone (as `npm run report` would build it later). Everything
- * measured is on disk and torn down by now: a signal only loses the report, which is written through a
- * temporary file and a rename, so no half page is left either; a report that fails is a warning, not a failed run.
+ * The report of a finished run, from its files alone (as `npm run report` would build it later); a report that
+ * fails is a warning, not a failed run.
  */
 async function buildRunReport(runDir: string, progress: Progress): Promise<Awaited<ReturnType<typeof buildReport>> | null> {
-  const onReportSignal = (signal: NodeJS.Signals): void => {
-    progress.log(`${signal} while writing the report: the run's files are complete; build it with npm run report -- ${runDir}`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.on('SIGINT', onReportSignal);
-  process.on('SIGTERM', onReportSignal);
   try {
     return await buildReport(runDir);
   } catch (e) {
     progress.log(`warning: the report could not be built (${errorMessage(e)}); the run's files are complete — try npm run report -- ${runDir}`);
     return null;
-  } finally {
-    process.off('SIGINT', onReportSignal);
-    process.off('SIGTERM', onReportSignal);
   }
 }
 
@@ -220,8 +211,22 @@ runMain(async () => {
     return 0;
   }
   const progress = new Progress();
-  const outcome = await runBench(opts, progress);
-  const report = await buildRunReport(outcome.runDir, progress);
+  // Claimed before the run, under the runner's own handler: once the run has torn down and released it, a
+  // signal only loses the report (written through a temporary file and a rename: no half page is left).
+  let runDir: string | null = null;
+  const releaseSignals = claimSignals((signal) => {
+    progress.log(`${signal} while writing the report: the run's files are complete; build it with npm run report -- ${runDir ?? join(opts.out, 'latest')}`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+  let outcome: Awaited<ReturnType<typeof runBench>>;
+  let report: Awaited<ReturnType<typeof buildRunReport>>;
+  try {
+    outcome = await runBench(opts, progress);
+    runDir = outcome.runDir;
+    report = await buildRunReport(outcome.runDir, progress);
+  } finally {
+    releaseSignals();
+  }
   const headline = handshakeHeadline(outcome.summary);
   if (headline) process.stdout.write(`\nhandshake: total time of a ${100} B request (ms)\n${headline}\n`);
   if (opts.quick) process.stdout.write('\n--quick: a smoke run, fewer samples than the CI target needs; see ci_precise in summary.csv\n');

@@ -20,6 +20,7 @@ import { openLink } from '../netem/select.ts';
 import { newRunId } from '../netem/topology.ts';
 import { LinkProbe } from './bench-link.ts';
 import { runMain } from './cli.ts';
+import { numberOrNull } from '../lib/numbers.ts';
 
 export const PARITY_BACKENDS = ['tun', 'tc'] as const;
 export type ParityBackend = (typeof PARITY_BACKENDS)[number];
@@ -42,11 +43,7 @@ export interface BackendFigures {
 
 type Row = Record<string, string>;
 
-function num(v: string | undefined): number | null {
-  if (v === undefined || v.trim() === '') return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-}
+const num = numberOrNull;
 
 /** Keep-alive's saving in RTTs per protocol+security from a handshake run's summary rows. Pure. */
 export function savingsInRtt(summary: readonly Row[]): { rtt_ms: number | null; saving_rtt: Record<string, number | null> } {

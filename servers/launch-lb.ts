@@ -27,7 +27,7 @@ export async function startLb(partial: Partial<LbConfig>, netns: string | null =
     pid: child.pid,
     alive: () => child.alive(),
     async stats() {
-      const reply = await child.request<{ ok: boolean; stats: LbStats }>({ op: 'stats' }, 10_000);
+      const reply = await child.call<{ stats: LbStats }>({ op: 'stats' }, 10_000);
       return reply.stats;
     },
     stop: () => child.stop(),

@@ -53,7 +53,7 @@ export async function startServer(
     netns,
     alive: () => child.alive(),
     async stats() {
-      const reply = await child.request<{ ok: boolean; stats: ServerStats }>({ op: 'stats' }, 10_000);
+      const reply = await child.call<{ stats: ServerStats }>({ op: 'stats' }, 10_000);
       return reply.stats;
     },
     stop: () => child.stop(),

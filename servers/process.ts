@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { createInterface } from 'node:readline';
 import type { Server as NetServer, Socket } from 'node:net';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig, type ServerReady, type ServerStats } from './config.ts';
 import { generateSelfSignedCert, type CertPair } from './tls-cert.ts';
-import { emitJsonLine } from '../lib/child.ts';
+import { emitJsonLine, serveJsonLines } from '../lib/child.ts';
 
 const LOOP_DELAY_RESOLUTION_MS = 10;
 
@@ -150,18 +149,13 @@ export async function serveAsChild(
  * (the harness is gone, even after a SIGKILL) shuts the server down.
  */
 export function answerStatsOnStdin(stats: () => unknown, shutdown: () => void): void {
-  const rl = createInterface({ input: process.stdin });
-  rl.on('line', (line) => {
-    let msg: { id?: number; op?: string };
-    try {
-      msg = JSON.parse(line) as { id?: number; op?: string };
-    } catch {
-      return;
-    }
-    if (msg.op === 'stats') emitJsonLine({ id: msg.id, ok: true, stats: stats() });
-    else emitJsonLine({ id: msg.id, ok: false, error: `unknown op ${String(msg.op)}` });
-  });
-  rl.on('close', shutdown);
+  serveJsonLines(
+    (msg: { op?: unknown }) => {
+      if (msg.op !== 'stats') throw new Error(`unknown op ${String(msg.op)}`);
+      return { stats: stats() };
+    },
+    { onEof: shutdown, ready: null },
+  );
 }
 
 export function reportStartupFailure(e: unknown): never {

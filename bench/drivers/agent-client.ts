@@ -24,11 +24,7 @@ export async function startAgent(netns: string | null): Promise<Agent> {
   const child = await spawnJsonChild<{ ready: true; pid: number }>(inNetns(netns, tsEntryArgv(ENTRY)), {
     label: 'client agent',
   });
-  const call = async <T>(body: Record<string, unknown>, timeout_ms: number): Promise<T> => {
-    const reply = await child.request<{ ok: boolean; error?: string } & T>(body, timeout_ms);
-    if (!reply.ok) throw new Error(`client agent: ${reply.error ?? 'failed'}`);
-    return reply;
-  };
+  const call = <T>(body: Record<string, unknown> & { op: string }, timeout_ms: number): Promise<T> => child.call<T>(body, timeout_ms);
   return {
     pid: child.pid,
     async probe(req) {

@@ -2,9 +2,7 @@
  * The client agent: a child process that runs where the measuring client must be (inside the client network
  * namespace), holds connections and answers JSON-line requests from the harness. Exits when stdin closes.
  */
-import { createInterface } from 'node:readline';
-import { emitJsonLine } from '../../lib/child.ts';
-import { errorMessage } from '../../lib/errors.ts';
+import { serveJsonLines } from '../../lib/child.ts';
 import { Prober, type ProbeRequest } from './probe.ts';
 import { BatchRunner, type BatchRequest } from './batch.ts';
 import { loadDriverFor } from './load/index.ts';
@@ -44,24 +42,12 @@ async function handle(msg: AgentRequest): Promise<Record<string, unknown>> {
   }
 }
 
-const rl = createInterface({ input: process.stdin });
-rl.on('line', (line) => {
-  let msg: AgentRequest;
-  try {
-    msg = JSON.parse(line) as AgentRequest;
-  } catch {
-    return;
-  }
-  (isLifecycleOp(msg) ? handleLifecycleOp(lifecycle, msg) : isIdleOp(msg) ? handleIdleOp(crowds, msg) : handle(msg)).then(
-    (reply) => emitJsonLine({ id: msg.id, ok: true, ...reply }),
-    (e: unknown) => emitJsonLine({ id: msg.id, ok: false, error: errorMessage(e) }),
-  );
-});
-rl.on('close', () => {
-  prober.closeAll();
-  batcher.closeAll();
-  process.exit(0);
-});
 process.once('SIGTERM', () => process.exit(0));
 process.once('SIGINT', () => process.exit(0));
-emitJsonLine({ ready: true, pid: process.pid });
+serveJsonLines<AgentRequest>((msg) => (isLifecycleOp(msg) ? handleLifecycleOp(lifecycle, msg) : isIdleOp(msg) ? handleIdleOp(crowds, msg) : handle(msg)), {
+  onEof: () => {
+    prober.closeAll();
+    batcher.closeAll();
+    process.exit(0);
+  },
+});

@@ -6,6 +6,7 @@ import { rttDeviates } from '../drivers/calibrate.ts';
 import { readCsv, writeCsv } from '../../lib/csv-file.ts';
 import { slowstartCaseModel } from '../scenarios/slowstart-model.ts';
 import { holCaseModel } from '../scenarios/hol-app.ts';
+import { numberOrNull } from '../../lib/numbers.ts';
 
 
 const CARRIED = [
@@ -30,11 +31,7 @@ function r4(v: number | null | undefined): number | null {
   return v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 1e4) / 1e4;
 }
 
-function num(s: string | undefined): number | null {
-  if (s === undefined || s === '') return null;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : null;
-}
+const num = numberOrNull;
 
 const CONNECTION_KIND: Record<string, ConnectionKind> = { new: 'new', server_close: 'new', resumed: 'resumed', reused: 'reused' };
 

@@ -24,11 +24,7 @@ export async function startCrowdAgent(netns: string | null, nofile_limit: number
     inNetns(netns, ['prlimit', `--nofile=${nofile_limit}:${nofile_limit}`, '--', ...tsEntryArgv(ENTRY)]),
     { label: 'crowd agent' },
   );
-  const call = async <T>(body: Record<string, unknown>, timeout_ms: number): Promise<T> => {
-    const reply = await child.request<{ ok: boolean; error?: string } & T>(body, timeout_ms);
-    if (!reply.ok) throw new Error(`crowd agent: ${reply.error ?? 'failed'}`);
-    return reply;
-  };
+  const call = <T>(body: Record<string, unknown> & { op: string }, timeout_ms: number): Promise<T> => child.call<T>(body, timeout_ms);
   return {
     pid: child.ready.pid,
     open: async (q) => (await call<{ result: IdleOpenResult }>({ op: 'idle_open', ...q }, q.total_timeout_ms + q.timeout_ms + 10_000)).result,

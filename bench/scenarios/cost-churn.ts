@@ -7,7 +7,8 @@
 import type { LoadOptions, LoadResult } from '../drivers/load/types.ts';
 import { readNamespaceSysctls, setNamespaceSysctls } from '../../netem/topology.ts';
 import { caseKey, runSize, type RunSize, type RunningServer, type ScenarioContext } from './types.ts';
-import { costWriter, cpuTimeMs, readSocketCounts, sleep, type CostPart, type CostTags } from './cost-common.ts';
+import { costWriter, cpuTimeMs, readSocketCounts, type CostPart, type CostTags } from './cost-common.ts';
+import { sleep } from '../../lib/sleep.ts';
 
 export const CHURN_PATH = '/bytes/100';
 export const PORT_RANGE_NARROW = '61000 61127';

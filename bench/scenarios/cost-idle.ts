@@ -6,11 +6,12 @@
  * Each (N, protocol) case gets a fresh server so the memory a previous crowd left in the heap does not hide
  * the next one's growth.
  */
-import { summarize, sortAsc } from '../../lib/stats.ts';
+import { quantileOf, summarize } from '../../lib/stats.ts';
 import type { ServerStats } from '../../servers/config.ts';
 import { caseKey, runSize, type RunSize, type RunningServer, type ScenarioContext } from './types.ts';
 import type { CrowdAgent } from './cost-agent.ts';
-import { costWriter, quantile, readSocketMemory, readSockstat, sleep, type CostTags } from './cost-common.ts';
+import { costWriter, readSocketMemory, readSockstat, type CostTags } from './cost-common.ts';
+import { sleep } from '../../lib/sleep.ts';
 
 export const IDLE_KEEP_ALIVE_MS = 600_000;
 export const CROWD_PATH = '/bytes/16';
@@ -134,9 +135,8 @@ export async function idleCase(ctx: ScenarioContext, crowd: CrowdAgent, write: W
     write(tags, 'tcp_mem_delta_bytes', (sockAfter.tcp_mem_pages - sockBefore.tcp_mem_pages) * 4096, 'bytes', 'host-wide TCP memory (sockstat mem pages, not per namespace)');
     write(tags, 'server_sock_alloc_bytes', memAfter.alloc_bytes, 'bytes', 'ss -tm skmem r+t+f+w+o+bl, server namespace');
     write(tags, 'sock_mem_per_conn_bytes', per(memAfter.alloc_bytes - memBefore.alloc_bytes), 'bytes', 'ss -tm skmem, server namespace');
-    const sorted = sortAsc(active.values_ms);
-    write(tags, 'active_p50_ms', quantile(sorted, 0.5), 'ms');
-    write(tags, 'active_p99_ms', quantile(sorted, 0.99), 'ms');
+    write(tags, 'active_p50_ms', quantileOf(active.values_ms, 0.5), 'ms');
+    write(tags, 'active_p99_ms', quantileOf(active.values_ms, 0.99), 'ms');
     write(tags, 'active_mean_ms', (() => {
       const s = summarize(active.values_ms);
       return s.kind === 'ok' ? s.mean : null;

@@ -31,11 +31,7 @@ export async function startLifecycleAgent(netns: string | null): Promise<Lifecyc
   const child: ChildHandle<{ ready: true; pid: number }> = await spawnJsonChild(inNetns(netns, tsEntryArgv(ENTRY)), {
     label: 'lifecycle agent',
   });
-  const call = async <T>(body: Record<string, unknown>, timeout_ms: number): Promise<T> => {
-    const reply = await child.request<{ ok: boolean; error?: string } & T>(body, timeout_ms);
-    if (!reply.ok) throw new Error(`lifecycle agent: ${reply.error ?? 'failed'}`);
-    return reply;
-  };
+  const call = <T>(body: Record<string, unknown> & { op: string }, timeout_ms: number): Promise<T> => child.call<T>(body, timeout_ms);
   const margin = (r: LcRequest): number => (r.delay_ms ?? 0) + r.cap_ms * (r.retry_once_on_reset ? 2 : 1) + 10_000;
   return {
     pid: child.pid,

@@ -94,17 +94,6 @@ export function clientSpec(client_key: string, target: Target, over: Partial<LcC
   };
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** Uniform draw in [lo, hi] from a seeded generator (mulberry32), so runs draw the same gaps. */
 export function seededUniform(seed: number): (lo: number, hi: number) => number {

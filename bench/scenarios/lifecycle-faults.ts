@@ -9,7 +9,8 @@ import { errorMessage } from '../../lib/errors.ts';
 import type { LcClientSpec, LcResult, SocketEvent } from '../drivers/lifecycle-ops.ts';
 import { bySize, caseKey, type BenchOptions, type RunningServer } from './types.ts';
 import { epochNow } from './lifecycle-agent.ts';
-import { clientSpec, sampleFields, sleep, standsFor, type PartContext } from './lifecycle-common.ts';
+import { clientSpec, sampleFields, standsFor, type PartContext } from './lifecycle-common.ts';
+import { sleep } from '../../lib/sleep.ts';
 
 export interface Strategy {
   name: string;

@@ -13,6 +13,7 @@
  */
 import { modelRequest, segmentsFor, DEFAULT_MSS_BYTES, type RequestModel } from '../../lib/model.ts';
 import type { SummaryMetric } from '../../lib/schema.ts';
+import { numberOrNull } from '../../lib/numbers.ts';
 
 export type ConnState = 'cold' | 'warm' | 'idle';
 
@@ -126,11 +127,7 @@ export function formatVariant(v: Record<string, string | number>): string {
     .join(';');
 }
 
-function num(s: string | undefined): number | null {
-  if (s === undefined || s === '') return null;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : null;
-}
+const num = numberOrNull;
 
 /** The case a sample/summary row describes, from its variant and size; null when it is not a model case. */
 export function caseFromTags(tags: Record<string, string>): SlowstartCase | null {

@@ -8,8 +8,7 @@
 import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
-import { emitJsonLine } from '../../lib/child.ts';
+import { serveJsonLines } from '../../lib/child.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { parseProcNetTcp, parseSsTcpInfo, type SsTcpInfo } from './slowstart-ss.ts';
 
@@ -120,19 +119,5 @@ async function handle(msg: SamplerRequest): Promise<Record<string, unknown>> {
   }
 }
 
-const rl = createInterface({ input: process.stdin });
-rl.on('line', (line) => {
-  let msg: SamplerRequest;
-  try {
-    msg = JSON.parse(line) as SamplerRequest;
-  } catch {
-    return;
-  }
-  handle(msg).then(
-    (reply) => emitJsonLine({ id: msg.id, ok: true, ...reply }),
-    (e: unknown) => emitJsonLine({ id: msg.id, ok: false, error: errorMessage(e) }),
-  );
-});
-rl.on('close', () => process.exit(0));
 process.once('SIGTERM', () => process.exit(0));
-emitJsonLine({ ready: true, pid: process.pid });
+serveJsonLines<SamplerRequest>(handle);

@@ -31,11 +31,7 @@ export async function startTcpInfoSampler(netns: string | null): Promise<TcpInfo
     await Promise.all(children.map((c) => c.stop()));
     throw e;
   }
-  const call = async <R>(child: ChildHandle<unknown>, body: Record<string, unknown>, timeout_ms: number): Promise<R> => {
-    const reply = await child.request<{ ok: boolean; error?: string } & R>(body, timeout_ms);
-    if (!reply.ok) throw new Error(`tcp_info sampler: ${reply.error ?? 'failed'}`);
-    return reply;
-  };
+  const call = <R>(child: ChildHandle<unknown>, body: Record<string, unknown> & { op: string }, timeout_ms: number): Promise<R> => child.call<R>(body, timeout_ms);
   return {
     pid: children[0]?.pid ?? 0,
     async trace(port, fn, opts = {}) {

@@ -12,6 +12,7 @@ import { bySize, caseKey, runSize, type BenchOptions, type RunningServer, type S
 import { formatVariant, type ConnState } from './slowstart-model.ts';
 import { startTcpInfoSampler, type TcpInfoSampler } from './slowstart-tcpinfo.ts';
 import type { TimedTcpInfo } from './slowstart-sampler.ts';
+import { sleep } from '../../lib/sleep.ts';
 
 export const SIZES_FULL_BYTES = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304] as const;
 export const SIZES_STANDARD_BYTES = [16384, 262144, 1048576] as const;
@@ -147,18 +148,6 @@ const TCPINFO_COLUMNS = [
 ] as const;
 const SKIP_COLUMNS = ['run_id', 'profile', 'what', 'value', 'reason'] as const;
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 class SlowstartRun {
   private connSeq = 0;

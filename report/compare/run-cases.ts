@@ -3,6 +3,7 @@ import { UserError } from '../../lib/errors.ts';
 import { medianSorted, sortAsc } from '../../lib/stats.ts';
 import type { RunFolder } from '../load-run.ts';
 import type { CaseRun, RunInfo } from './types.ts';
+import { numberOrNull } from '../../lib/numbers.ts';
 
 export interface ProfileFacts {
   name: string;
@@ -27,11 +28,7 @@ function finite(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-function numCell(s: string | undefined): number | null {
-  if (s === undefined || s.trim() === '') return null;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : null;
-}
+const numCell = numberOrNull;
 
 /** meta.profiles[] → facts by profile name; tolerant of runs that recorded less. */
 export function profileFactsOf(meta: Record<string, unknown>): Map<string, ProfileFacts> {

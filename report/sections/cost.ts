@@ -9,6 +9,7 @@ import { readCsv } from '../../lib/csv-file.ts';
 import { medianSorted, sortAsc } from '../../lib/stats.ts';
 import type { CsvRow, RunFolder } from '../load-run.ts';
 import type { Cell, ChartSpec, ReportSection, SectionOutput, Table, Verdict } from './types.ts';
+import { numberOrNull } from '../../lib/numbers.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** Below this kernel TCP memory per idle connection, idle sockets are said to hold no buffer memory. */
@@ -19,7 +20,7 @@ export function loadCostRows(run: Pick<RunFolder, 'dir'>): CsvRow[] {
   return existsSync(path) ? readCsv(path, ['part', 'case_key', 'metric', 'value']) : [];
 }
 
-const num = (s: string | undefined): number | null => (s === undefined || s === '' || !Number.isFinite(Number(s)) ? null : Number(s));
+const num = numberOrNull;
 
 /** The value of one metric of one case (the last row when repeated). */
 function metricOf(rows: readonly CsvRow[], case_key: string, metric: string): number | null {

@@ -3,12 +3,13 @@
  * Times in that file are scaled 1:time_scale; every figure states what it stands for.
  */
 import { existsSync } from 'node:fs';
-import { medianSorted, quantileSorted, sortAsc } from '../../lib/stats.ts';
+import { quantileOf } from '../../lib/stats.ts';
 import { join } from 'node:path';
 import { readCsv } from '../../lib/csv-file.ts';
 import type { CsvRow, RunFolder } from '../load-run.ts';
 import { fmtMs, round4 } from '../format.ts';
 import type { Cell, ChartSpec, ReportSection, SectionOutput, Table, Verdict } from './types.ts';
+import { numberOrNull } from '../../lib/numbers.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -17,16 +18,10 @@ export function loadLifecycleRows(run: Pick<RunFolder, 'dir'>): CsvRow[] {
   return existsSync(path) ? readCsv(path, ['part', 'case_key', 'outcome']) : [];
 }
 
-const num = (s: string | undefined): number | null => (s === undefined || s === '' || !Number.isFinite(Number(s)) ? null : Number(s));
+const num = numberOrNull;
 
-/** Median and type-7 quantile from lib/stats.ts, as everywhere else in the report; null for no samples. */
-function median(xs: readonly number[]): number | null {
-  return xs.length === 0 ? null : medianSorted(sortAsc(xs));
-}
-
-function quantile(xs: readonly number[], q: number): number | null {
-  return xs.length === 0 ? null : quantileSorted(sortAsc(xs), q);
-}
+const median = (xs: readonly number[]): number | null => quantileOf(xs, 0.5);
+const quantile = quantileOf;
 
 /** Wilson 95 % interval of a proportion k/n. */
 export function wilson(k: number, n: number): { low: number; high: number } {

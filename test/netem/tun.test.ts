@@ -187,13 +187,13 @@ test('delay line control protocol validates requests', () => {
   assert.equal(handleControl(core, { id: 4, op: 'idle_timeout', ms: null }).ok, true);
   assert.equal(handleControl(core, { id: 5, op: 'blackhole', on: 'yes' }).ok, false);
   assert.equal(handleControl(core, { id: 6, op: 'nope' }).ok, false);
-  const c = handleControl(core, { id: 7, op: 'counters' });
+  const c = handleControl(core, { id: 7, op: 'counters' }) as Record<string, unknown>;
   assert.deepEqual(Object.keys(c.counters as object), ['up', 'down']);
   core.arrive('up', Buffer.alloc(1), 1, 0);
   core.release(20, () => undefined);
-  const l = handleControl(core, { id: 8, op: 'lateness', reset: true });
+  const l = handleControl(core, { id: 8, op: 'lateness', reset: true }) as Record<string, unknown>;
   assert.deepEqual(l.release_lateness, { samples: 1, p50_us: 5000, p99_us: 5000, max_us: 5000 });
-  assert.equal((handleControl(core, { id: 9, op: 'lateness' }).release_lateness as { samples: number }).samples, 0);
+  assert.equal(((handleControl(core, { id: 9, op: 'lateness' }) as Record<string, unknown>).release_lateness as { samples: number }).samples, 0);
   // configure took effect: a packet now waits 15 ms.
   core.arrive('up', Buffer.alloc(1), 1, 0);
   assert.equal(core.nextDue_ms(), 15);
