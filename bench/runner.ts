@@ -25,7 +25,7 @@ import { cleanStale } from '../netem/cleanup.ts';
 import type { DirectionCounters, Link, LinkCounters, LinkParams, Profile } from '../netem/link.ts';
 import { addsNothing, getProfile, profileKey } from '../netem/profiles.ts';
 import { openLink } from '../netem/select.ts';
-import { destroyNamespaces, namespaceNames, newRunId, readRouteInitcwnd, setNamespaceSysctls } from '../netem/topology.ts';
+import { destroyNamespaces, namespaceNames, newRunId } from '../netem/topology.ts';
 import { liveChildHandles } from '../lib/child.ts';
 import { openRemoteLink, remoteProfile, type RemoteTarget } from '../netem/remote.ts';
 import { DEFAULT_SERVER_CONFIG } from '../servers/config.ts';
@@ -183,7 +183,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
       client: await readTcpSysctls(link.clientNetns),
       server: await readTcpSysctls(link.serverNetns),
     };
-    const routes = link.serverNetns ? { server: await readRouteInitcwnd(link.serverNetns), client: link.clientNetns ? await readRouteInitcwnd(link.clientNetns) : [] } : null;
+    const routes = link.tuning ? { server: await link.tuning.readRoutes('server'), client: await link.tuning.readRoutes('client') } : null;
     const congestion_control = sysctls.server['net.ipv4.tcp_congestion_control'] ?? 'unknown';
     meta.update({ link: { backend: link.backend, why, caveats: link.caveats }, sysctls, routes, congestion_control });
 
@@ -214,7 +214,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     // profile's connect time minus this is what the link adds, the figure to hold against the configured RTT.
     let endpointConnect_ms: number | null = null;
     const firstPlan = plan[0];
-    if ((link.backend === 'tun' || link.backend === 'tc') && firstPlan) {
+    if (link.capabilities.real_packets && link.capabilities.configurable && firstPlan) {
       await link.configure({ ...firstPlan.profile.params, rtt_ms: 0, jitter_ms: 0, loss_pct: 0, rate_mbit: null });
       const zero = await calibrate(agent, calibrationServer.target, link.params(), {
         samples: 30,
@@ -240,7 +240,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
         {
           samples: calibrationSamples,
           timeout_ms: options.request_timeout_ms,
-          rtt_from: link.backend === 'proxy' ? 'request' : 'connect',
+          rtt_from: link.capabilities.connect_crosses_link ? 'connect' : 'request',
           protocol: calibrationServer.handle.config.protocol,
           tls: calibrationServer.clientTls('TLSv1.3'),
         },
@@ -396,10 +396,10 @@ async function applyTcpSettings(link: Link, options: BenchOptions): Promise<void
   if (options.congestion_control !== null) values['net.ipv4.tcp_congestion_control'] = options.congestion_control;
   if (options.slow_start_after_idle !== null) values['net.ipv4.tcp_slow_start_after_idle'] = String(options.slow_start_after_idle);
   if (Object.keys(values).length === 0) return;
-  if (link.clientNetns === null || link.serverNetns === null) {
+  if (link.tuning === null) {
     throw new UserError(`--cc and --slow-start-after-idle set namespace sysctls, and the ${link.backend} link has no namespaces: use --link tun or tc (root)`);
   }
-  for (const ns of [link.clientNetns, link.serverNetns]) await setNamespaceSysctls(ns, values);
+  for (const side of ['client', 'server'] as const) await link.tuning.setSysctls(side, values);
 }
 
 /**

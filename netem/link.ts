@@ -53,6 +53,38 @@ export interface LinkControls {
   setBlackhole(on: boolean): Promise<void>;
 }
 
+/** What a link can do, for scenarios to ask instead of testing its backend's name. */
+export interface LinkCapabilities {
+  /** Kernel TCP on both ends, through packets the link carries: handshakes, slow start, loss recovery are real. */
+  real_packets: boolean;
+  /** Drops packets at random (loss_pct > 0). */
+  drops_packets: boolean;
+  /** Its delay, loss and rate are the harness's to set (every emulated link; not a remote path). */
+  configurable: boolean;
+  /** A TCP connect crosses the link, so its time is one round trip of it (not on the proxy link, which accepts locally). */
+  connect_crosses_link: boolean;
+}
+
+export type LinkSide = 'client' | 'server';
+
+/** initcwnd/initrwnd of one route (null = kernel default, 10 segments). */
+export interface RouteWindows {
+  dst: string;
+  dev: string;
+  initcwnd: number | null;
+  initrwnd: number | null;
+}
+
+/** Per-run TCP settings of each side, in that side's own network namespace. */
+export interface LinkTuning {
+  readSysctls(side: LinkSide, extraKeys?: readonly string[]): Promise<Record<string, string>>;
+  setSysctls(side: LinkSide, values: Record<string, string>): Promise<void>;
+  /** The side's routes through the link (loopback and unaddressed routes left out). */
+  readRoutes(side: LinkSide): Promise<RouteWindows[]>;
+  /** Sets (null: clears) initcwnd/initrwnd on every route through the link on that side. */
+  setInitcwnd(side: LinkSide, initcwnd: number | null, initrwnd: number | null): Promise<void>;
+}
+
 /** 'remote': no emulation — a server elsewhere, over the real network (`--target`). */
 export type RunLinkBackend = LinkBackendName | 'remote';
 
@@ -72,8 +104,11 @@ export interface Link {
   configure(params: LinkParams): Promise<void>;
   /** Address and port the client must connect to in order to reach a server listening on serverPort. */
   clientTarget(serverPort: number): Promise<{ host: string; port: number }>;
-  /** null when the backend has no live controls. */
+  readonly capabilities: LinkCapabilities;
+  /** Flow idle timeout and blackhole; null when the backend has no live controls. */
   readonly controls: LinkControls | null;
+  /** Per-side sysctls and routes; null when the link has no namespaces of its own. */
+  readonly tuning: LinkTuning | null;
   /** Packet counters where the backend has them, else null. */
   counters(): Promise<LinkCounters | null>;
   /** Removes every process and kernel object of this link. Idempotent; safe on every exit path. */

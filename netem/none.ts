@@ -27,7 +27,9 @@ export async function openNoneLink(opts: LinkOpenOptions): Promise<Link> {
     serverNetns: null,
     serverListenHost: '127.0.0.1',
     caveats: ['none link: plain loopback — no delay, loopback MTU (64 KiB) instead of mtu_bytes'],
+    capabilities: { real_packets: false, drops_packets: false, configurable: true, connect_crosses_link: true },
     controls: null,
+    tuning: null,
     params: () => ({ ...current }),
     async configure(params: LinkParams): Promise<void> {
       checkNoneParams(params);

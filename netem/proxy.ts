@@ -65,7 +65,9 @@ export async function openProxyLink(opts: LinkOpenOptions): Promise<ProxyLink> {
     serverNetns: null,
     serverListenHost: '127.0.0.1',
     caveats: PROXY_CAVEATS,
+    capabilities: { real_packets: false, drops_packets: false, configurable: true, connect_crosses_link: false },
     controls: null,
+    tuning: null,
     pid: child.pid,
     params: () => ({ ...current }),
     async configure(params: LinkParams): Promise<void> {

@@ -45,7 +45,10 @@ export function openRemoteLink(target: RemoteTarget): Link {
     async clientTarget() {
       return { host: target.host, port: target.port };
     },
+    // A real network: real TCP, and whatever loss it has, but nothing the harness can set.
+    capabilities: { real_packets: true, drops_packets: false, configurable: false, connect_crosses_link: true },
     controls: null,
+    tuning: null,
     async counters() {
       return null;
     },

@@ -18,6 +18,7 @@ import {
   LINK_PREFIX_LEN,
   createNamespaces,
   deleteNetns,
+  namespaceTuning,
   destroyNamespaces,
   removeOwnershipRecord,
   run,
@@ -199,7 +200,9 @@ export async function openTcLink(opts: LinkOpenOptions): Promise<Link> {
       current = { ...params };
     },
     clientTarget: async (serverPort: number) => ({ host: n.serverAddr, port: serverPort }),
+    capabilities: { real_packets: true, drops_packets: true, configurable: true, connect_crosses_link: true },
     controls,
+    tuning: namespaceTuning(n),
     async counters(): Promise<LinkCounters | null> {
       const [up, down] = await Promise.all([sideCounters(n.clientNs, n.clientDev), sideCounters(n.serverNs, n.serverDev)]);
       if (controls) {

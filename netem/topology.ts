@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { UserError } from '../lib/errors.ts';
 import { signalPid } from '../lib/child.ts';
+import type { LinkSide, LinkTuning, RouteWindows } from './link.ts';
 
 export const RECORD_DIR = '/run/kab';
 export const CLIENT_ADDR = '198.18.0.1';
@@ -311,12 +312,6 @@ export async function setNamespaceSysctls(ns: string, values: Record<string, str
   await run(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', ...args]);
 }
 
-export interface RouteWindows {
-  dst: string;
-  dev: string;
-  initcwnd: number | null;
-  initrwnd: number | null;
-}
 
 interface IpRouteJson {
   dst?: string;
@@ -372,4 +367,18 @@ export async function setRouteInitcwnd(
     if (initrwnd !== null) argv.push('initrwnd', String(initrwnd));
     await run(argv);
   }
+}
+
+/** The tuning of a two-namespace link (tun, tc): each side's sysctls and its routes through the link device. */
+export function namespaceTuning(n: Pick<Namespaces, 'clientNs' | 'serverNs' | 'clientDev' | 'serverDev'>): LinkTuning {
+  const ns = (side: LinkSide): string => (side === 'client' ? n.clientNs : n.serverNs);
+  const linkRoutes = async (side: LinkSide): Promise<RouteWindows[]> => (await readRouteInitcwnd(ns(side))).filter((r) => r.dev !== '' && r.dev !== 'lo' && r.dst !== '');
+  return {
+    readSysctls: (side, extraKeys = []) => readNamespaceSysctls(ns(side), extraKeys),
+    setSysctls: (side, values) => setNamespaceSysctls(ns(side), values),
+    readRoutes: linkRoutes,
+    async setInitcwnd(side, initcwnd, initrwnd) {
+      for (const dev of new Set((await linkRoutes(side)).map((r) => r.dev))) await setRouteInitcwnd(ns(side), dev, initcwnd, initrwnd);
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Link, LinkCounters, LinkOpenOptions, LinkParams } from './link.ts';
 import { UserError } from '../lib/errors.ts';
 import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../lib/child.ts';
-import { LINK_PREFIX_LEN, createNamespaces, destroyNamespaces, run, type Namespaces } from './topology.ts';
+import { LINK_PREFIX_LEN, createNamespaces, destroyNamespaces, namespaceTuning, run, type Namespaces } from './topology.ts';
 import { paramsProblem } from './tun-delay-line.ts';
 
 const DELAY_LINE_PATH = fileURLToPath(new URL('./tun-delay-line.ts', import.meta.url));
@@ -121,6 +121,8 @@ export async function openTunLink(opts: LinkOpenOptions): Promise<TunLink> {
       current = { ...params };
     },
     clientTarget: async (serverPort: number) => ({ host: ns.serverAddr, port: serverPort }),
+    capabilities: { real_packets: true, drops_packets: true, configurable: true, connect_crosses_link: true },
+    tuning: namespaceTuning(ns),
     controls: {
       async setFlowIdleTimeout(ms: number | null): Promise<void> {
         if (ms !== null && !(Number.isFinite(ms) && ms >= 0)) throw new UserError(`flow idle timeout must be ≥ 0 ms, got ${ms}`);

@@ -31,6 +31,8 @@ export interface BackendFigures {
   rtt_ms: number | null;
   /** Keep-alive's saving (new − reused median) in calibrated RTTs, by "protocol+security". */
   saving_rtt: Record<string, number | null>;
+  /** The same saving in ms (independent of the calibration, which a busy CPU moves under the tun link). */
+  saving_ms: Record<string, number | null>;
   /** Rounds (median / calibrated RTT) of a cold 1 MiB response, and the congestion control it ran on (null: not run). */
   cold_1mib_rtts: number | null;
   slowstart_cc: string | null;
@@ -45,10 +47,11 @@ type Row = Record<string, string>;
 
 const num = numberOrNull;
 
-/** Keep-alive's saving in RTTs per protocol+security from a handshake run's summary rows. Pure. */
-export function savingsInRtt(summary: readonly Row[]): { rtt_ms: number | null; saving_rtt: Record<string, number | null> } {
+/** Keep-alive's saving in ms and in RTTs per protocol+security from a handshake run's summary rows. Pure. */
+export function savingsInRtt(summary: readonly Row[]): { rtt_ms: number | null; saving_rtt: Record<string, number | null>; saving_ms: Record<string, number | null> } {
   const rows = summary.filter((r) => r.scenario === 'handshake' && r.metric === 'total_ms');
   const out: Record<string, number | null> = {};
+  const ms: Record<string, number | null> = {};
   let rtt: number | null = null;
   for (const fresh of rows.filter((r) => r.conn_mode === 'new')) {
     const reused = rows.find((r) => r.conn_mode === 'reused' && r.protocol === fresh.protocol && r.security === fresh.security && r.profile === fresh.profile);
@@ -56,9 +59,10 @@ export function savingsInRtt(summary: readonly Row[]): { rtt_ms: number | null; 
     const a = num(fresh.median);
     const b = num(reused?.median);
     rtt = num(fresh.rtt_ms_calibrated) ?? rtt;
+    ms[name] = a !== null && b !== null ? a - b : null;
     out[name] = a !== null && b !== null && rtt !== null && rtt > 0 ? (a - b) / rtt : null;
   }
-  return { rtt_ms: rtt, saving_rtt: out };
+  return { rtt_ms: rtt, saving_rtt: out, saving_ms: ms };
 }
 
 /** The cold 1 MiB case of a slowstart run: its rounds (median / calibrated RTT) and congestion control. Pure. */
@@ -109,7 +113,7 @@ export async function measureParity(o: ParityOptions): Promise<BackendFigures[]>
   const log = (l: string): void => o.log?.(`${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s  ${l}`);
   const parts = o.parts ?? PARITY_PARTS;
   for (const backend of PARITY_BACKENDS) {
-    let hs: ReturnType<typeof savingsInRtt> = { rtt_ms: null, saving_rtt: {} };
+    let hs: ReturnType<typeof savingsInRtt> = { rtt_ms: null, saving_rtt: {}, saving_ms: {} };
     let ss: ReturnType<typeof coldRounds> = { rtts: null, cc: null };
     let loss: BackendFigures['loss'] = null;
     if (parts.includes('handshake')) {
@@ -124,7 +128,7 @@ export async function measureParity(o: ParityOptions): Promise<BackendFigures[]>
       log(`[${backend}] 5 % loss over ${o.datagrams} datagrams…`);
       loss = await measuredLoss(backend, o.datagrams, 5);
     }
-    figures.push({ backend, rtt_ms: hs.rtt_ms, saving_rtt: hs.saving_rtt, cold_1mib_rtts: ss.rtts, slowstart_cc: ss.cc, loss });
+    figures.push({ backend, rtt_ms: hs.rtt_ms, saving_rtt: hs.saving_rtt, saving_ms: hs.saving_ms, cold_1mib_rtts: ss.rtts, slowstart_cc: ss.cc, loss });
   }
   log('done');
   return figures;
@@ -143,7 +147,9 @@ export function parityTable(f: readonly BackendFigures[]): string {
   for (const k of Object.keys(tun?.saving_rtt ?? {})) {
     const a = tun?.saving_rtt[k] ?? null;
     const b = tc?.saving_rtt[k] ?? null;
-    rows.push([`keep-alive saving, ${k}`, `${fmt(a)} RTT`, `${fmt(b)} RTT`, diffPct(a, b)]);
+    const am = tun?.saving_ms[k] ?? null;
+    const bm = tc?.saving_ms[k] ?? null;
+    rows.push([`keep-alive saving, ${k}`, `${fmt(a)} RTT = ${fmt(am, 1)} ms`, `${fmt(b)} RTT = ${fmt(bm, 1)} ms`, diffPct(am, bm)]);
   }
   rows.push([
     `cold 1 MiB (${tun?.slowstart_cc ?? '?'} / ${tc?.slowstart_cc ?? '?'})`,

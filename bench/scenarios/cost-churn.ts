@@ -5,7 +5,6 @@
  * keepAliveTimeout) as dimensions.
  */
 import type { LoadOptions, LoadResult } from '../drivers/load/types.ts';
-import { readNamespaceSysctls, setNamespaceSysctls } from '../../netem/topology.ts';
 import { caseKey, runSize, type RunSize, type RunningServer, type ScenarioContext } from './types.ts';
 import { costWriter, cpuTimeMs, readSocketCounts, type CostPart, type CostTags } from './cost-common.ts';
 import { sleep } from '../../lib/sleep.ts';
@@ -186,19 +185,19 @@ export async function runChurn(ctx: ScenarioContext): Promise<void> {
 export async function runPorts(ctx: ScenarioContext): Promise<void> {
   const write = costWriter(ctx);
   const plan = churnPlan(runSize(ctx.options));
-  const ns = ctx.link.clientNetns;
-  if (ns === null) {
-    write({ part: 'ports', case_key: caseKey('cost', { part: 'ports' }, ctx.profile.name) }, 'skipped', 1, 'bool', 'the link has no client namespace: the port range is a host setting');
+  const tuning = ctx.link.tuning;
+  if (tuning === null) {
+    write({ part: 'ports', case_key: caseKey('cost', { part: 'ports' }, ctx.profile.name) }, 'skipped', 1, 'bool', 'needs a link with namespaces of its own (tun or tc): the port range is a host setting otherwise');
     return;
   }
-  const original = (await readNamespaceSysctls(ns))[PORT_RANGE_KEY];
-  if (original === undefined) throw new Error(`could not read ${PORT_RANGE_KEY} in ${ns}`);
+  const original = (await tuning.readSysctls('client'))[PORT_RANGE_KEY];
+  if (original === undefined) throw new Error(`could not read ${PORT_RANGE_KEY} in the client namespace`);
   const server = await ctx.startServer({ protocol: 'h1', keep_alive_timeout_ms: 60_000 });
   const connections = 50;
   try {
     for (let rep = 1; rep <= plan.reps; rep++) {
       const range = portRangeForRep(rep);
-      await setNamespaceSysctls(ns, { [PORT_RANGE_KEY]: range });
+      await tuning.setSysctls('client', { [PORT_RANGE_KEY]: range });
       for (const keep_alive of [true, false]) {
         for (const rate_rps of plan.port_rates_rps) {
           if (ctx.signal.aborted) return;
@@ -218,7 +217,7 @@ export async function runPorts(ctx: ScenarioContext): Promise<void> {
       }
     }
   } finally {
-    await setNamespaceSysctls(ns, { [PORT_RANGE_KEY]: original });
+    await tuning.setSysctls('client', { [PORT_RANGE_KEY]: original });
     await server.handle.stop();
   }
 }

@@ -5,7 +5,7 @@
  * out so that only the transport differs; the connects are part of the page time, as on a first visit.
  */
 import type { BatchRequest, BatchResult } from '../drivers/batch.ts';
-import { hostAllowedCongestionControls, readNamespaceSysctls, setNamespaceSysctls } from '../../netem/topology.ts';
+import { hostAllowedCongestionControls } from '../../netem/topology.ts';
 import { bySize, caseKey, type BenchOptions, type RunningServer, type ScenarioContext } from './types.ts';
 import { diff, holMode, recordBatch, retransSegs, rotate, type HolModeName } from './hol-common.ts';
 import { failedItem } from './hol-app.ts';
@@ -104,13 +104,13 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
   const plan = transportPlan(ctx.options);
   const csv = ctx.csv('hol-pages', PAGE_CSV_COLUMNS);
   const profile = ctx.profile.name;
-  const serverNs = ctx.link.serverNetns;
+  const tuning = ctx.link.tuning;
   const base = ctx.link.params();
   const emptyRow = { profile, rtt_ms_configured: base.rtt_ms, rtt_ms_calibrated: ctx.calibration.rtt_ms_calibrated };
 
   const allowed = allowedCcs();
   let ccs: string[] = [ctx.congestion_control];
-  if (plan.ccs !== null && serverNs !== null) {
+  if (plan.ccs !== null && tuning !== null) {
     ccs = plan.ccs.filter((c) => allowed.includes(c));
     for (const c of plan.ccs.filter((x) => !allowed.includes(x))) {
       csv.append({
@@ -122,7 +122,7 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
     if (ccs.length === 0) ccs = [ctx.congestion_control];
   }
   const ccKey = 'net.ipv4.tcp_congestion_control';
-  const ccBefore = serverNs !== null ? (await readNamespaceSysctls(serverNs))[ccKey] ?? null : null;
+  const ccBefore = tuning !== null ? (await tuning.readSysctls('server'))[ccKey] ?? null : null;
   const items = pageItems();
   const cases = plan.cases.map((c) => ({ ...c, m: holMode(c.mode, PAGE_ITEMS) }));
   const counters = async (): Promise<{ server: number | null; client: number | null; down: number | null; up: number | null }> => {
@@ -135,14 +135,14 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
     };
   };
 
-  // Without packets of its own (proxy, none) the link cannot drop any: the lossless pages still run.
-  const canLose = ctx.link.backend === 'tun' || ctx.link.backend === 'tc';
+  // A link that cannot drop packets (proxy, none, a remote path) still runs the lossless pages.
+  const canLose = ctx.link.capabilities.drops_packets;
   const losses = canLose ? plan.losses : plan.losses.filter((l) => l === 0);
   for (const loss_pct of plan.losses.filter((l) => !losses.includes(l))) {
     csv.append({
       ...emptyRow, loss_pct, congestion_control: ctx.congestion_control, mode: null, conn_start: null, protocol: null, connections: null, depth: null, batch_id: null, rep: null, warmup: null,
       page_ms: null, connect_ms_max: null, errors: null, retrans_segs_server: null, retrans_segs_client: null, dropped_loss_down: null, dropped_loss_up: null,
-      skipped: `the ${ctx.link.backend} link cannot drop packets; loss needs --link tun or tc (root)`,
+      skipped: `needs a link that drops packets (tun or tc, root); the ${ctx.link.backend} link cannot`,
     });
   }
   if (losses.length < plan.losses.length) ctx.progress.log(`[${profile}] hol: loss ${plan.losses.filter((l) => !losses.includes(l)).join(', ')} % skipped: the ${ctx.link.backend} link cannot drop packets`);
@@ -150,7 +150,7 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
   let batchNo = 0;
   try {
     for (const cc of ccs) {
-      if (serverNs !== null && cc !== ccBefore) await setNamespaceSysctls(serverNs, { [ccKey]: cc });
+      if (tuning !== null && cc !== ccBefore) await tuning.setSysctls('server', { [ccKey]: cc });
       for (const [li, loss_pct] of losses.entries()) {
         await ctx.link.configure({ ...base, loss_pct });
         // One page per mode before the first measured ones (JIT, server warm-up); kept as warm-up rows.
@@ -222,6 +222,6 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
     }
   } finally {
     await ctx.link.configure(base);
-    if (serverNs !== null && ccBefore !== null) await setNamespaceSysctls(serverNs, { [ccKey]: ccBefore });
+    if (tuning !== null && ccBefore !== null) await tuning.setSysctls('server', { [ccKey]: ccBefore });
   }
 }

@@ -95,7 +95,7 @@ export async function runC10(p: PartContext): Promise<void> {
       if (ctx.signal.aborted) return;
       if (fault !== 'process_killed' && !controls) {
         for (const s of C10_STRATEGIES) {
-          p.row({ part: 'c10', case_key: c10Key(s, fault, ctx.profile.name), strategy: s.name, fault, trial: rep, outcome: 'skipped', note: `skipped: needs a link with a blackhole control (tun, or tc with iptables and conntrack); the ${ctx.link.backend} link has none` });
+          p.row({ part: 'c10', case_key: c10Key(s, fault, ctx.profile.name), strategy: s.name, fault, trial: rep, outcome: 'skipped', note: `needs a link with a blackhole control (tun, or tc with iptables and conntrack); the ${ctx.link.backend} link has none` });
         }
         continue;
       }
@@ -237,7 +237,7 @@ export async function runC9(p: PartContext): Promise<void> {
   const reps = c9Reps(ctx.options);
   if (!controls) {
     for (const s of C9_STRATEGIES) {
-      p.row({ part: 'c9', case_key: c9Key(s, ctx.profile.name), strategy: s.name, fault: 'nat_idle_drop', outcome: 'skipped', note: `skipped: needs a link with a flow idle timeout (tun, or tc with iptables and conntrack); the ${ctx.link.backend} link has none` });
+      p.row({ part: 'c9', case_key: c9Key(s, ctx.profile.name), strategy: s.name, fault: 'nat_idle_drop', outcome: 'skipped', note: `needs a link with a flow idle timeout (tun, or tc with iptables and conntrack); the ${ctx.link.backend} link has none` });
     }
     return;
   }

@@ -3,7 +3,6 @@
  * probe. Records both (the measured close and the keepalive sysctls of both namespaces), and what a client that
  * writes on the closed connection gets back.
  */
-import { readNamespaceSysctls } from '../../netem/topology.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { bySize, caseKey, type BenchOptions } from './types.ts';
 import { standsFor, type PartContext } from './lifecycle-common.ts';
@@ -24,13 +23,14 @@ const KA_KEYS = ['net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_keepalive_intvl', 
 
 export async function runC7(p: PartContext): Promise<void> {
   const { ctx, agent } = p;
-  const ka = async (ns: string | null): Promise<string> => {
-    if (ns === null) return 'unknown (no namespace)';
-    const s = await readNamespaceSysctls(ns);
+  const tuning = ctx.link.tuning;
+  const ka = async (side: 'client' | 'server'): Promise<string> => {
+    if (tuning === null) return 'unknown (no namespace)';
+    const s = await tuning.readSysctls(side);
     return KA_KEYS.map((k) => s[k] ?? '?').join('/');
   };
-  const kaClient = await ka(ctx.link.clientNetns);
-  const kaServer = await ka(ctx.link.serverNetns);
+  const kaClient = await ka('client');
+  const kaServer = await ka('server');
   const server = await ctx.startServer({ protocol: 'h1', keep_alive_timeout_ms: C7_SERVER_IDLE_MS });
   try {
     for (let rep = 1; rep <= c7Reps(ctx.options); rep++) {

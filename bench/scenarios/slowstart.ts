@@ -6,7 +6,8 @@
  * flow-control window; and the server socket's cwnd seen from the kernel (tcpinfo.csv).
  */
 import { performance } from 'node:perf_hooks';
-import { readNamespaceSysctls, readRouteInitcwnd, setNamespaceSysctls, setRouteInitcwnd, hostAllowedCongestionControls } from '../../netem/topology.ts';
+import { hostAllowedCongestionControls } from '../../netem/topology.ts';
+import type { LinkTuning } from '../../netem/link.ts';
 import type { ProbeRequest, ProbeSample } from '../drivers/probe.ts';
 import { bySize, caseKey, runSize, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext } from './types.ts';
 import { formatVariant, type ConnState } from './slowstart-model.ts';
@@ -174,13 +175,9 @@ class SlowstartRun {
   }
 
   async setGroup(cc: string, ssai: 0 | 1): Promise<void> {
-    await setNamespaceSysctls(this.serverNs(), { [SYSCTL_CC]: cc, [SYSCTL_SSAI]: String(ssai) });
-  }
-
-  serverNs(): string {
-    const ns = this.ctx.link.serverNetns;
-    if (ns === null) throw new Error('slowstart needs a link with a server namespace');
-    return ns;
+    const tuning = this.ctx.link.tuning;
+    if (tuning === null) throw new Error('slowstart needs a link with per-run sysctls');
+    await tuning.setSysctls('server', { [SYSCTL_CC]: cc, [SYSCTL_SSAI]: String(ssai) });
   }
 
   private probe(c: SweepCase, conn_key: string, connection: 'new' | 'reuse', size_bytes: number, close_after: boolean): ProbeRequest {
@@ -367,26 +364,21 @@ function emptyInfo(): Record<(typeof TCPINFO_COLUMNS)[number] & string, null> {
 }
 
 /** Restores what the scenario changes in the server namespace: cc, slow start after idle, route initcwnd. */
-export async function snapshotServerNs(ns: string): Promise<() => Promise<void>> {
-  const sysctls = await readNamespaceSysctls(ns);
+/** Saves the server side's congestion control, slow start after idle and route windows; returns their restore. */
+export async function snapshotServerTuning(tuning: LinkTuning): Promise<() => Promise<void>> {
+  const sysctls = await tuning.readSysctls('server');
   const saved: Record<string, string> = {};
   for (const k of [SYSCTL_CC, SYSCTL_SSAI]) {
     const v = sysctls[k];
     if (v !== undefined) saved[k] = v;
   }
-  const routes = (await readRouteInitcwnd(ns)).filter((r) => r.dev !== '' && r.dev !== 'lo' && r.dst !== '');
+  const [route] = await tuning.readRoutes('server');
   return async () => {
     const errors: string[] = [];
-    await setNamespaceSysctls(ns, saved).catch((e: Error) => errors.push(e.message));
-    const devs = new Map(routes.map((r) => [r.dev, r]));
-    for (const [dev, r] of devs) await setRouteInitcwnd(ns, dev, r.initcwnd, r.initrwnd).catch((e: Error) => errors.push(e.message));
+    await tuning.setSysctls('server', saved).catch((e: Error) => errors.push(e.message));
+    if (route) await tuning.setInitcwnd('server', route.initcwnd, route.initrwnd).catch((e: Error) => errors.push(e.message));
     if (errors.length) throw new Error(`slowstart: could not restore the server namespace: ${errors.join('; ')}`);
   };
-}
-
-export async function setServerInitcwnd(ns: string, iw: number | null): Promise<void> {
-  const devs = new Set((await readRouteInitcwnd(ns)).filter((r) => r.dev !== '' && r.dev !== 'lo' && r.dst !== '').map((r) => r.dev));
-  for (const dev of devs) await setRouteInitcwnd(ns, dev, iw, null);
 }
 
 export const slowstartScenario: Scenario = {
@@ -402,7 +394,8 @@ export const slowstartScenario: Scenario = {
   },
   async run(ctx: ScenarioContext) {
     const ns = ctx.link.serverNetns;
-    if (ns === null || ctx.link.backend === 'proxy' || ctx.link.backend === 'none') {
+    const tuning = ctx.link.tuning;
+    if (ns === null || tuning === null || !ctx.link.capabilities.real_packets) {
       ctx.progress.log(`[${ctx.profile.name}] slowstart: needs a packet link with namespaces (tun or tc), got ${ctx.link.backend}: skipped`);
       ctx.csv('slowstart-skipped', SKIP_COLUMNS).append({
         run_id: ctx.runId,
@@ -414,7 +407,7 @@ export const slowstartScenario: Scenario = {
       return;
     }
     const plan = slowstartPlan(ctx.options, hostAllowedCongestionControls());
-    const restore = await snapshotServerNs(ns);
+    const restore = await snapshotServerTuning(tuning);
     let sampler: TcpInfoSampler | null = null;
     try {
       // Idle gaps up to 5 s must not hit the server's keep-alive timeout (Node's default is 5 s).
@@ -444,10 +437,10 @@ export const slowstartScenario: Scenario = {
           await run.setGroup(cc, 1);
           for (const iw of rotate(IW_SEGMENTS, round)) {
             if (ctx.signal.aborted) break;
-            await setServerInitcwnd(ns, iw);
+            await tuning.setInitcwnd('server', iw, null);
             await run.cold({ part: 'iw', protocol: 'h1', state: 'cold', idle_ms: 0, cc, ssai: 1, iw, size_bytes: IW_SIZE_BYTES, h2_window_bytes: null });
           }
-          await setServerInitcwnd(ns, null);
+          await tuning.setInitcwnd('server', null, null);
         }
         // HTTP/2 on a warm connection: Node's default 64 KiB window vs a 16 MiB one.
         await run.setGroup(firstCc, 1);

@@ -26,7 +26,7 @@ import {
 import { parseProcNetTcp, parseSsTcpInfo } from '../../../bench/scenarios/slowstart-ss.ts';
 import { busiestSocket, startTcpInfoSampler } from '../../../bench/scenarios/slowstart-tcpinfo.ts';
 import type { TimedTcpInfo } from '../../../bench/scenarios/slowstart-sampler.ts';
-import { keyOf, plannedRequests, setServerInitcwnd, slowstartPlan, snapshotServerNs, sweepGroup, variantOf, WARMUP_BYTES } from '../../../bench/scenarios/slowstart.ts';
+import { keyOf, plannedRequests, slowstartPlan, snapshotServerTuning, sweepGroup, variantOf, WARMUP_BYTES } from '../../../bench/scenarios/slowstart.ts';
 import { c2Findings, c2Verdict, doneChecks, doneWhenRows, h2WindowLimitedRounds, slowstartFigures, tracePoints } from '../../../report/sections/slowstart.ts';
 
 const cold1M: SlowstartCase = { state: 'cold', idle_ms: 0, cc: 'reno', ssai: 1, initcwnd_segments: 10, size_bytes: 1048576, warmup_bytes: WARMUP_BYTES };
@@ -213,9 +213,11 @@ test('slowstart on the tun link: cold needs the model’s rounds, warm ~1, idle 
   const link = await openTunLink({ runId: newRunId(), params: { rtt_ms: RTT_MS, jitter_ms: 0, loss_pct: 0, rate_mbit: null, queue_packets: null, mtu_bytes: 1500 } });
   t.after(() => link.close());
   const ns = link.serverNetns;
-  assert.ok(ns);
+  const tuning = link.tuning;
+  assert.ok(ns && tuning);
+  assert.deepEqual(link.capabilities, { real_packets: true, drops_packets: true, configurable: true, connect_crosses_link: true });
   // No t.after for it: the namespace (and what was changed in it) goes with the link.
-  const restore = await snapshotServerNs(ns);
+  const restore = await snapshotServerTuning(tuning);
   const agent = await startAgent(link.clientNetns);
   t.after(() => agent.stop());
   const server = await startServer({ protocol: 'h1', host: link.serverListenHost, keep_alive_timeout_ms: 30_000 }, ns);
@@ -288,8 +290,9 @@ test('slowstart on the tun link: cold needs the model’s rounds, warm ~1, idle 
   assert.ok(idle0Rounds <= 2.5, `ssai=0 behaves as warm, got ${idle0Rounds.toFixed(2)}`);
 
   // initcwnd on the server route is set, then restored by the snapshot.
-  await setServerInitcwnd(ns, 32);
+  await tuning.setInitcwnd('server', 32, null);
   assert.ok((await readRouteInitcwnd(ns)).some((r) => r.initcwnd === 32));
+  assert.ok((await tuning.readRoutes('server')).every((r) => r.initcwnd === 32 && r.dev !== 'lo'));
   await restore();
   assert.ok((await readRouteInitcwnd(ns)).every((r) => r.initcwnd === null));
   assert.equal((await readNamespaceSysctls(ns))['net.ipv4.tcp_slow_start_after_idle'], '1');

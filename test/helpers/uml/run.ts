@@ -126,20 +126,26 @@ export async function runInUml(argv: readonly string[], opts: UmlRunOptions = {}
       return all;
     };
     const poll = setInterval(flush, 250);
+    // A test process that exits (or fails) before the kernel ends must not leave it running: kill its group.
+    const killGroup = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    process.once('exit', killGroup);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      killGroup();
     }, opts.timeout_ms ?? 600_000);
     await new Promise<void>((resolve) => child.on('exit', () => resolve()));
     clearTimeout(timer);
     clearInterval(poll);
+    process.off('exit', killGroup);
     // The kernel's helper processes share its group: none may outlive it.
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    killGroup();
     const output = flush();
     const rcPath = join(work, 'rc');
     const code = existsSync(rcPath) ? Number(readFileSync(rcPath, 'utf8').trim()) : null;

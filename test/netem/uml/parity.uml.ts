@@ -14,18 +14,21 @@ import { measureParity, parityTable } from '../../../scripts/link-parity.ts';
  * Slow start is left out here to keep the user-mode tests under their time budget (a slowstart run costs ~90 s
  * per backend there); `scripts/link-parity.ts` measures it, and the README has its figures.
  */
-test('tun and tc agree: keep-alive saving per protocol within 0.15 RTT, loss within 4 σ', async (t) => {
+test('tun and tc agree: keep-alive saving per protocol within 0.15 × the RTT in ms, loss within 4 σ', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'kab-parity-'));
   t.after(() => rmSync(out, { recursive: true, force: true }));
   const figures = await measureParity({ parts: ['handshake', 'loss'], requests: 10, datagrams: 20_000, out });
   for (const line of parityTable(figures).split('\n')) t.diagnostic(line);
   const [tun, tc] = ['tun', 'tc'].map((b) => figures.find((f) => f.backend === b));
   assert.ok(tun && tc);
-  for (const [k, a] of Object.entries(tun.saving_rtt)) {
-    const b = tc.saving_rtt[k];
+  // In ms, not RTTs: a saving in RTTs divides by a calibration taken at another moment, which a busy CPU moves
+  // under the userspace delay line (53.2 ms once for tun against tc's 50.8 ms, while the savings in ms agreed
+  // within 2 %). Medians of 10 under one CPU: TLS cases wobble by a few ms.
+  const tolerance_ms = 0.15 * 50;
+  for (const [k, a] of Object.entries(tun.saving_ms)) {
+    const b = tc.saving_ms[k];
     assert.ok(a !== null && b !== null && b !== undefined, k);
-    // Medians of 10 under one CPU: TLS cases wobble by a few ms (0.13 RTT once at n = 5); the script's 20 agree within 1 %.
-    assert.ok(Math.abs(a - b) <= 0.15, `${k}: tun ${a} vs tc ${b} RTT`);
+    assert.ok(Math.abs(a - b) <= tolerance_ms, `${k}: tun ${a} ms vs tc ${b} ms`);
   }
   assert.ok((tc.saving_rtt.h1 ?? 0) >= 0.9 && (tc.saving_rtt.h1 ?? 0) <= 1.2, `h1 saving ${tc.saving_rtt.h1} RTT`);
   for (const f of [tun, tc]) {
