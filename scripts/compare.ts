@@ -1,6 +1,6 @@
 /** `npm run compare` — did head get faster or slower than base, and may it pass? Markdown on stdout, compare.{md,csv,json,html}. */
 import { basename, relative } from 'node:path';
-import { isUserError } from '../lib/errors.ts';
+import { UserError, errorMessage, isUserError } from '../lib/errors.ts';
 import { SUMMARY_METRICS } from '../lib/schema.ts';
 import { loadRun } from '../report/load-run.ts';
 import { DEFAULT_FAILURE_TOLERANCE_PCT, parseCompareArgs } from '../report/compare/args.ts';
@@ -73,13 +73,16 @@ runMain(async () => {
     process.stderr.write(`gate: ${g.verdict} (exit ${g.exit_code})${g.findings.filter((f) => f.blocking).map((f) => `\n  ${f.rule}: ${f.subject}: ${f.figure}`).join('')}\n`);
     return exitCodeOf(result);
   } catch (e) {
-    if (isUserError(e) && args.out !== null) {
+    // Whatever stopped it (a bad run folder, an unreadable file, a full disk, a bug), the compare did not
+    // happen: exit 2, never 1 (a gate finding), and leave the reason where CI looks for the verdict.
+    const message = errorMessage(e);
+    if (args.out !== null) {
       try {
-        writeCompareError(e.message, args.out);
+        writeCompareError(message, args.out);
       } catch {
         // the error line on stderr still says why; an unwritable --out must not hide it
       }
     }
-    throw e;
+    throw isUserError(e) ? e : new UserError(`compare could not run: ${message}`);
   }
 });

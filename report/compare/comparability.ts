@@ -113,21 +113,27 @@ export interface RuleSettings {
   unit: ReplicationUnit;
 }
 
-function inRunRtts(runs: readonly CaseRun[]): number[] | null {
-  if (runs.length === 0 || !runs.every((r) => r.rtt_ms_in_run !== null && r.rtt_in_run_n >= MIN_IN_RUN_CONNECTS)) return null;
+/**
+ * Connects a run needs before its in-run RTT corrects the other side: the ratio of two medians of n connects
+ * with a ~20 % spread has a standard error near 20 %·√(π/2n)·√2 — 4 % at 20 connects, under 2 % from 100.
+ */
+export const MIN_DRIFT_CONNECTS = 100;
+
+function inRunRtts(runs: readonly CaseRun[], min = MIN_IN_RUN_CONNECTS): number[] | null {
+  if (runs.length === 0 || !runs.every((r) => r.rtt_ms_in_run !== null && r.rtt_in_run_n >= min)) return null;
   return runs.map((r) => r.rtt_ms_in_run ?? 0);
 }
 
 /**
  * One run per side: how much slower (> 1) or faster the head's link was while it measured, as the ratio of
  * the two runs' in-run RTTs (median TCP connect of every new connection on the profile — a round trip through
- * the link and both kernels that the server's HTTP code does not take part in); null when either run had too
- * few connects to tell. On a shared or busy machine the userspace delay line and both event loops get less
+ * the link and both kernels that the server's HTTP code does not take part in); null when either run had fewer
+ * than MIN_DRIFT_CONNECTS connects on the profile. On a shared or busy machine the userspace delay line and both event loops get less
  * CPU and every case moves with the link; the head's samples are divided by this ratio before the test.
  */
 export function linkDrift(base: readonly CaseRun[], head: readonly CaseRun[]): number | null {
-  const b = inRunRtts(base);
-  const h = inRunRtts(head);
+  const b = inRunRtts(base, MIN_DRIFT_CONNECTS);
+  const h = inRunRtts(head, MIN_DRIFT_CONNECTS);
   if (!b || !h || b.length !== 1 || h.length !== 1) return null;
   const [rb] = b;
   const [rh] = h;

@@ -101,7 +101,8 @@ function caseFailures(c: JoinedCase): CaseFailures {
     requests_head: sum(c.head, (r) => r.rows.length + r.errors),
     errors_head: sum(c.head, (r) => r.errors),
     first_error_head: c.head.find((r) => r.first_error !== '')?.first_error ?? '',
-    failure_is_outcome: [...c.base, ...c.head].some((r) => r.failure_is_outcome),
+    // The base defines what the case measures: a head cannot exempt itself from the failure rule.
+    failure_is_outcome: c.base.length > 0 && c.base.every((r) => r.failure_is_outcome),
   };
 }
 

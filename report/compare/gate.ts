@@ -32,14 +32,15 @@ function statusFindings(side: 'base' | 'head', runs: readonly RunInfo[]): GateFi
 }
 
 /**
- * A case fails the failure rule when its head lost more requests than its base did, by more than the tolerance
- * in percentage points of its requests. Cases that measure failures on purpose are left out, and so are cases
+ * A case fails the failure rule when the share of its head's requests that failed exceeds its base's share by
+ * more than the tolerance, in percentage points (shares, not counts: the sides may have measured different
+ * numbers of requests). Cases that measure failures on purpose are left out, and so are cases
  * in one side only (the lost-case rule has those).
  */
 export function failureFindings(cases: readonly CaseFailures[], tolerance_pct: number): GateFinding[] {
   const out: GateFinding[] = [];
   for (const c of cases) {
-    if (!c.in_base || !c.in_head || c.failure_is_outcome || c.errors_head <= c.errors_base) continue;
+    if (!c.in_base || !c.in_head || c.failure_is_outcome || c.errors_head === 0) continue;
     const head = pct(c.errors_head, c.requests_head);
     const base = pct(c.errors_base, c.requests_base);
     if (!(head - base > tolerance_pct)) continue;
@@ -70,22 +71,46 @@ function regressionFindings(rows: readonly MetricComparison[]): GateFinding[] {
     }));
 }
 
-/** One finding per distinct not-comparable reason (a lost case is the lost-case rule's, not this one's). */
-function incomparableFindings(cases: readonly NotComparableCase[], allowed: boolean): GateFinding[] {
+/**
+ * One finding per distinct not-comparable reason: the case-level ones (a lost case is the lost-case rule's),
+ * and rows that could not be tested because one side has no samples of the metric (every head request a
+ * warm-up or a failure, say) — a comparison that did not happen is not a comparison that passed.
+ */
+function incomparableFindings(cases: readonly NotComparableCase[], rows: readonly MetricComparison[], allowed: boolean): GateFinding[] {
   const groups = new Map<string, string[]>();
-  for (const c of cases) {
-    for (const r of c.reasons) {
-      if (r.rule === 'only_in_base') continue;
-      let keys = groups.get(r.detail);
-      if (!keys) groups.set(r.detail, (keys = []));
-      keys.push(c.key);
-    }
-  }
+  const add = (detail: string, key: string): void => {
+    let keys = groups.get(detail);
+    if (!keys) groups.set(detail, (keys = []));
+    if (!keys.includes(key)) keys.push(key);
+  };
+  for (const c of cases) for (const r of c.reasons) if (r.rule !== 'only_in_base') add(r.detail, c.key);
+  for (const r of rows) if (r.reason === 'no_samples') add(r.why, `${r.key} ${r.metric}`);
   return [...groups].map(([detail, keys]) => ({
     rule: 'not_comparable',
     blocking: !allowed,
     subject: keys.length === 1 ? (keys[0] ?? '') : `${keys.length} cases`,
     figure: `${detail}${allowed ? ' (allowed by --allow-not-comparable)' : ''}`,
+  }));
+}
+
+/**
+ * A drift beyond the threshold was corrected, not refused; it is listed (not blocking) because the correction
+ * assumes the link, not the head, moved: a head that burns CPU also slows the userspace delay line.
+ */
+function driftFindings(rows: readonly MetricComparison[], threshold_pct: number): GateFinding[] {
+  const byDrift = new Map<string, string[]>();
+  for (const r of rows) {
+    if (r.link_drift_pct === null || !(Math.abs(r.link_drift_pct) > threshold_pct)) continue;
+    const k = formatPct(r.link_drift_pct);
+    const keys = byDrift.get(k) ?? [];
+    if (!keys.includes(r.key)) keys.push(r.key);
+    byDrift.set(k, keys);
+  }
+  return [...byDrift].map(([drift, keys]) => ({
+    rule: 'link_drift',
+    blocking: false,
+    subject: keys.length === 1 ? (keys[0] ?? '') : `${keys.length} cases`,
+    figure: `the head's link RTT during its run differed by ${drift} from the base's (in-run connect times), beyond ±${threshold_pct} %; the head's samples were corrected for it. If the head itself loads the CPU, the link slows with it: check with --force-comparable`,
   }));
 }
 
@@ -154,7 +179,8 @@ export function gateOf(g: GateInput): Gate {
   }
   findings.push(...capped(failureFindings(g.case_failures, o.failure_tolerance_pct)));
   findings.push(...capped(regressionFindings(g.rows)));
-  findings.push(...incomparableFindings(g.not_comparable, o.allow_not_comparable));
+  findings.push(...incomparableFindings(g.not_comparable, g.rows, o.allow_not_comparable));
+  findings.push(...driftFindings(g.rows, o.threshold_pct));
   const power = powerSummary(g.rows, o, Math.min(g.base_runs.length, g.head_runs.length));
   if (power.tested === 0) {
     findings.push({ rule: 'nothing_compared', blocking: true, subject: 'all cases', figure: 'no case × metric could be tested, so nothing can be called unchanged' });

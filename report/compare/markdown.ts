@@ -132,6 +132,7 @@ const GATE_RULE_LABEL: Record<GateFinding['rule'], string> = {
   not_comparable: 'not comparable',
   nothing_compared: 'nothing compared',
   underpowered: 'underpowered',
+  link_drift: 'link drift corrected',
 };
 
 const GATE_HEADLINE: Record<Gate['verdict'], string> = {

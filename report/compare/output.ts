@@ -33,6 +33,8 @@ function writeWhole(path: string, text: string): void {
 
 export function writeCompareOutputs(res: CompareResult, outDir: string): CompareOutputs {
   makeDir(outDir);
+  // A write that fails half-way must not leave an earlier compare's verdict beside the new files.
+  for (const f of ['compare.md', 'compare.json']) rmSync(join(outDir, f), { force: true });
   const markdown = renderMarkdown(res);
   const paths = {
     mdPath: join(outDir, 'compare.md'),
@@ -41,9 +43,9 @@ export function writeCompareOutputs(res: CompareResult, outDir: string): Compare
     htmlPath: join(outDir, 'compare.html'),
   };
   writeWhole(paths.csvPath, renderCsv(res));
-  writeWhole(paths.jsonPath, renderJson(res));
   writeWhole(paths.htmlPath, renderHtml(res));
-  // Last: a summary step that finds compare.md finds the rest.
+  // Last the two that carry the verdict: a reader that finds compare.md finds the rest.
+  writeWhole(paths.jsonPath, renderJson(res));
   writeWhole(paths.mdPath, markdown);
   return { markdown, ...paths };
 }

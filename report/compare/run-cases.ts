@@ -30,6 +30,9 @@ function finite(v: unknown): number | null {
 
 const numCell = numberOrNull;
 
+/** A measured time beyond this (about 2.8 hours) is a broken file, not a measurement. */
+export const MAX_PLAUSIBLE_MS = 1e7;
+
 /** meta.profiles[] → facts by profile name; tolerant of runs that recorded less. */
 export function profileFactsOf(meta: Record<string, unknown>): Map<string, ProfileFacts> {
   const out = new Map<string, ProfileFacts>();
@@ -69,9 +72,10 @@ export function runCases(run: RunFolder, metrics: readonly string[]): RunCases {
     if (key === '') throw new UserError(`${samplesPath} line ${i + 2}: empty case_key`);
     for (const m of metrics) {
       const cell = r[m] ?? '';
-      if (cell.trim() !== '' && numCell(cell) === null) {
-        throw new UserError(`${samplesPath} line ${i + 2}: ${m} "${cell}" is not a number`);
-      }
+      if (cell.trim() === '') continue;
+      const v = numCell(cell);
+      if (v === null) throw new UserError(`${samplesPath} line ${i + 2}: ${m} "${cell}" is not a number`);
+      if (v < 0 || v > MAX_PLAUSIBLE_MS) throw new UserError(`${samplesPath} line ${i + 2}: ${m} ${cell} is not a plausible time in ms (0 to ${MAX_PLAUSIBLE_MS})`);
     }
     const profile = r.profile ?? '';
     if (!profiles.includes(profile)) profiles.push(profile);

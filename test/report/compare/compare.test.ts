@@ -78,6 +78,11 @@ test('bad input: the same run twice, a run without samples, a non-numeric metric
   assert.ok(row);
   row.total_ms = 'fast';
   assert.throws(() => compareRuns([bad], [a], OPTS), (e) => e instanceof UserError && /line 4: total_ms "fast" is not a number/.test(e.message));
+  const huge = fakeRun({ run_id: 'huge', cases: [{ mode: 'new', values: [1, 2, 3] }] });
+  const hrow = huge.samples[2];
+  assert.ok(hrow);
+  hrow.total_ms = '1e308';
+  assert.throws(() => compareRuns([huge], [a], OPTS), (e) => e instanceof UserError && /total_ms 1e308 is not a plausible time in ms/.test(e.message));
   // an older run without the column (load-run.ts gives empty cells) cannot be compared on it
   const old = fakeRun({ run_id: 'old', cases: [{ mode: 'new', values: [1, 2, 3] }] });
   for (const r of old.samples) r.ttfb_ms = '';

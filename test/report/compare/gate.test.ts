@@ -56,7 +56,14 @@ test('gate: failures within the tolerance pass; beyond it fail; cases that measu
   assert.deepEqual(rules(compareRuns([base], [head(1)], OPTS)), [], '1 of 201 (0.5 %) is within 1 %');
   assert.deepEqual(rules(compareRuns([base], [head(3)], OPTS)), ['failures'], '3 of 203 (1.5 %) is beyond 1 %');
   assert.deepEqual(rules(compareRuns([base], [head(3)], { ...OPTS, failure_tolerance_pct: 2 })), [], '--failure-tolerance 2%');
-  assert.deepEqual(rules(compareRuns([base], [head(50, true)], OPTS)), [], 'failure_is_outcome: the errors are the measurement');
+  const outcomeBase = fakeRun({ run_id: 'bo', cases: cases(1, 200), failure_is_outcome: true });
+  assert.deepEqual(rules(compareRuns([outcomeBase], [head(50, true)], OPTS)), [], 'failure_is_outcome in base: the errors are the measurement');
+  // …but the base defines what a case measures: a head cannot exempt itself
+  assert.deepEqual(rules(compareRuns([base], [head(50, true)], OPTS)), ['failures']);
+  // shares, not counts: base 10 of 1010 (1.0 %), head 9 of 209 (4.3 %) fails though it lost fewer requests
+  const big = fakeRun({ run_id: 'big', cases: [{ mode: 'new', values: spread(10, 0.2, 1000), errors: 10 }] });
+  const small = fakeRun({ run_id: 'small', cases: [{ mode: 'new', values: spread(10, 0.2, 200), errors: 9 }] });
+  assert.deepEqual(rules(compareRuns([big], [small], OPTS)), ['failures']);
   // the rule on its own: more failures in base than head never fail
   assert.deepEqual(
     failureFindings([{ key: 'k', scenario: 's', in_base: true, in_head: true, requests_base: 10, errors_base: 5, requests_head: 10, errors_head: 1, first_error_head: '', failure_is_outcome: false }], 1),
@@ -140,9 +147,31 @@ test('compare.json carries the verdict, the exit code, the reasons and every cas
   assert.equal(doc.schema, 'keepalive-bench/compare@1');
   assert.equal(doc.verdict, 'fail');
   assert.equal(doc.exit_code, 1);
-  assert.ok(Array.isArray(doc.reasons) && doc.reasons.length === 4);
+  assert.deepEqual((doc.reasons as Array<{ rule: string }>).map((r) => r.rule), ['failures', 'failures', 'failures', 'not_comparable', 'nothing_compared']);
   assert.ok(Array.isArray(doc.cases) && doc.cases.length === 3);
   const first = (doc.cases as Array<Record<string, unknown>>)[0];
   assert.equal(first?.errors_head, 60);
   assert.equal(first?.verdict, 'not_comparable');
+});
+
+test('gate: a metric one side has no samples of is a comparison that did not happen: not comparable, blocking', () => {
+  const base = fakeRun({ run_id: 'b', cases: cases() });
+  // the head's new-connection case has only its warm-up row: nothing measured, nothing failed
+  const head = fakeRun({ run_id: 'h', cases: cases().map((c, i) => (i === 0 ? { ...c, values: [] } : c)) });
+  const res = compareRuns([base], [head], OPTS);
+  const nc = res.gate.findings.filter((f) => f.rule === 'not_comparable');
+  assert.equal(nc.length, 1);
+  assert.match(nc[0]?.figure ?? '', /no successful total_ms samples in head/);
+  assert.equal(exitCodeOf(res), 1);
+  assert.equal(exitCodeOf(compareRuns([base], [head], { ...OPTS, allow_not_comparable: true })), 0);
+});
+
+test('gate: a corrected link drift beyond the threshold is listed, not blocking', () => {
+  const values = spread(10, 0.2, 200);
+  const base = fakeRun({ run_id: 'b', connect_ms: 2, cases: [{ mode: 'new', values }] });
+  const head = fakeRun({ run_id: 'h', connect_ms: 2.16, cases: [{ mode: 'new', values: values.map((v) => v * 1.08) }] });
+  const res = compareRuns([base], [head], OPTS);
+  assert.deepEqual(res.gate.findings.map((f) => [f.rule, f.blocking]), [['link_drift', false]]);
+  assert.match(res.gate.findings[0]?.figure ?? '', /differed by \+8\.0 % from the base's/);
+  assert.equal(exitCodeOf(res), 0);
 });
