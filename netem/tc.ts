@@ -119,8 +119,9 @@ interface LinkStats {
 }
 
 /**
- * One direction's counters from the kernel: packets and bytes the device sent, netem's drops (its random
- * loss; its limit is never reached, see NETEM_LIMIT_PACKETS), tbf's (the bottleneck queue), the device's own.
+ * One direction's counters from the kernel: packets and bytes the device sent, netem's drops (its random loss;
+ * its limit is never reached, see NETEM_LIMIT_PACKETS) less its child's, tbf's (the bottleneck queue), the
+ * device's own.
  */
 export function directionCounters(qdiscJson: string, linkJson: string): DirectionCounters {
   const c = emptyDirectionCounters();
@@ -128,6 +129,8 @@ export function directionCounters(qdiscJson: string, linkJson: string): Directio
     if (q.kind === 'netem') c.dropped_loss += q.drops ?? 0;
     if (q.kind === 'tbf') c.dropped_queue += q.drops ?? 0;
   }
+  // netem counts a packet its tbf child refused as a drop of its own (netem_dequeue): those are queue drops.
+  c.dropped_loss = Math.max(0, c.dropped_loss - c.dropped_queue);
   const tx = (JSON.parse(linkJson) as LinkStats[])[0]?.stats64?.tx;
   c.packets = tx?.packets ?? 0;
   c.bytes = tx?.bytes ?? 0;

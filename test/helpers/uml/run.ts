@@ -5,9 +5,8 @@
  * The live tc tests use it on machines whose own kernel has no sch_netem. One CPU: timing is noisier.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { claimSignals } from '../../../lib/signals.ts';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -61,17 +60,13 @@ export function umlUnavailableReason(): string | null {
 }
 
 /**
- * The LD_PRELOAD shim (see xstate-shim.c), built once per source version into the temp folder. Harmless where
- * the host's XSAVE area fits UML's buffer; required where it does not (CPUs with AMX).
+ * The LD_PRELOAD shim (see xstate-shim.c), built into the run's own private folder: a library that a root
+ * process preloads must not come from a path another user can create first.
  */
-function shimPath(): string {
-  const source = readFileSync(SHIM_SOURCE);
-  const out = join(tmpdir(), `kab-uml-xstate-${createHash('sha256').update(source).digest('hex').slice(0, 12)}.so`);
-  if (existsSync(out) && statSync(out).size > 0) return out;
-  const tmp = `${out}.${process.pid}`;
-  const r = spawnSync('cc', ['-shared', '-fPIC', '-O2', '-o', tmp, SHIM_SOURCE, '-ldl'], { encoding: 'utf8' });
+function buildShim(work: string): string {
+  const out = join(work, 'xstate-shim.so');
+  const r = spawnSync('cc', ['-shared', '-fPIC', '-O2', '-o', out, SHIM_SOURCE, '-ldl'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`cannot build the user-mode kernel's XSAVE shim: ${r.stderr.trim()}`);
-  renameSync(tmp, out);
   return out;
 }
 
@@ -86,7 +81,9 @@ function initScript(work: string, kver: string, argv: readonly string[], cwd: st
     'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root',
     ...exports,
     'mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t tmpfs run /run',
-    'mkdir -p /run/netns /dev/net; mount -t tmpfs shm /dev/shm',
+    // Its own /dev (the kernel mounts devtmpfs itself; make sure): nothing below is created on the host's.
+    'mountpoint -q /dev || mount -t devtmpfs dev /dev',
+    'mkdir -p /run/netns /dev/net /dev/shm; mount -t tmpfs shm /dev/shm',
     // modprobe reads <root>/lib/modules/<version>: a root of our own in the work folder, nothing written to /.
     `modprobe -d ${shQuote(join(work, 'root'))} -a ${UML_MODULES.join(' ')} 2> ${shQuote(join(work, 'modprobe.err'))}`,
     '[ -e /dev/net/tun ] || mknod /dev/net/tun c 10 200',
@@ -104,11 +101,14 @@ export async function runInUml(argv: readonly string[], opts: UmlRunOptions = {}
   if (why) throw new Error(`user-mode kernel unavailable: ${why}`);
   const kver = kernelVersion() ?? '';
   const started = Date.now();
-  const work = mkdtempSync(join(tmpdir(), 'kab-uml-'));
+  // /tmp, not $TMPDIR: the path goes on the kernel's command line, where a space would split it.
+  const work = mkdtempSync('/tmp/kab-uml-');
   const env: Record<string, string> = {};
   for (const k of PASSED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k] ?? '';
   Object.assign(env, opts.env ?? {});
+  for (const k of Object.keys(env)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`not an environment variable name: "${k}"`);
   try {
+    const shim = buildShim(work);
     mkdirSync(join(work, 'root', 'lib', 'modules'), { recursive: true });
     symlinkSync(join(MODULES_ROOT, kver), join(work, 'root', 'lib', 'modules', kver));
     writeFileSync(join(work, 'init'), initScript(work, kver, argv, opts.cwd ?? process.cwd(), env), { mode: 0o755 });
@@ -116,7 +116,7 @@ export async function runInUml(argv: readonly string[], opts: UmlRunOptions = {}
     const child = spawn(
       'linux.uml',
       [`mem=${opts.mem ?? '2G'}`, 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'rw', `init=${join(work, 'init')}`, 'con0=null,fd:1', 'con=null', `umid=kab-uml-${process.pid}`, `uml_dir=${work}`],
-      { env: { ...process.env, LD_PRELOAD: shimPath() }, stdio: ['ignore', 'ignore', 'ignore'], detached: true },
+      { env: { ...process.env, LD_PRELOAD: shim }, stdio: ['ignore', 'ignore', 'ignore'], detached: true },
     );
     let sent = 0;
     const flush = (): string => {
@@ -135,6 +135,11 @@ export async function runInUml(argv: readonly string[], opts: UmlRunOptions = {}
       }
     };
     process.once('exit', killGroup);
+    // A signal that ends this process ends the kernel too (it runs in a group of its own).
+    const releaseSignals = claimSignals((signal) => {
+      killGroup();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -144,6 +149,7 @@ export async function runInUml(argv: readonly string[], opts: UmlRunOptions = {}
     clearTimeout(timer);
     clearInterval(poll);
     process.off('exit', killGroup);
+    releaseSignals();
     // The kernel's helper processes share its group: none may outlive it.
     killGroup();
     const output = flush();

@@ -132,7 +132,10 @@ test('bench on tc: a wan handshake run calibrates the link at 50 ms and saves ~1
   const wan = meta.profiles.find((p) => p.name === 'wan');
   t.diagnostic(`calibrated ${wan?.calibration.rtt_ms_calibrated} ms, congestion control ${meta.congestion_control}`);
   assert.ok(wan && wan.calibration.rtt_ms_calibrated >= 50 && wan.calibration.rtt_ms_calibrated <= 56, JSON.stringify(wan?.calibration));
-  assert.match(r.stdout, /wan\s+h1\s+.*\s1\.0\d RTT\s+1\.00 RTT/);
+  // The headline's h1 row: "… saving ms  saving RTT  model RTT …"; 5 requests under one CPU: 0.9–1.2 RTT.
+  const h1 = /^wan\s+h1\s.*\s(\d+\.\d+) RTT\s+1\.00 RTT/m.exec(r.stdout);
+  assert.ok(h1, r.stdout);
+  assert.ok(Number(h1[1]) >= 0.9 && Number(h1[1]) <= 1.2, `h1 saving ${h1[1]} RTT`);
   assert.deepEqual(allKabObjects(), []);
 });
 
