@@ -18,8 +18,8 @@ import { MetaFile, gitCommit, machineInfo, packageVersions, type RunStatus } fro
 import { createRunDir, newRunDirName, pointLatest } from './results/run-dir.ts';
 import { SAMPLE_COLUMNS, type SampleColumn, type SummaryRow } from '../lib/schema.ts';
 import { writeSummaryFile } from './results/summarize-run.ts';
-import { getScenarios } from './scenarios/index.ts';
-import { bySize, scenarioProfiles, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext, type SizeName } from './scenarios/types.ts';
+import { loadScenarios } from './scenarios/definitions.ts';
+import { bySize, scenarioProfiles, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext, type ScenarioDefinition, type SizeName } from './scenarios/types.ts';
 import { calibrate, type Calibration } from './drivers/calibrate.ts';
 import { cleanStale } from '../netem/cleanup.ts';
 import type { DirectionCounters, Link, LinkCounters, LinkParams, Profile } from '../netem/link.ts';
@@ -42,15 +42,15 @@ export interface RunOutcome {
 }
 
 /** The link is opened for the most demanding profile so that `auto` never picks a backend a later profile cannot use. */
-export interface ProfilePlan {
+export interface ProfilePlan<S extends ScenarioDefinition = Scenario> {
   profile: Profile;
-  scenarios: Scenario[];
+  scenarios: S[];
 }
 
 /** Which scenarios run on which profile: the given profiles for all, or each scenario's defaults (by RTT). */
-export function planProfiles(scenarios: readonly Scenario[], given: readonly Profile[] | null, size: SizeName = 'full'): ProfilePlan[] {
+export function planProfiles<S extends ScenarioDefinition = Scenario>(scenarios: readonly S[], given: readonly Profile[] | null, size: SizeName = 'full'): ProfilePlan<S>[] {
   if (given !== null) return given.map((profile) => ({ profile, scenarios: [...scenarios] }));
-  const byName = new Map<string, ProfilePlan>();
+  const byName = new Map<string, ProfilePlan<S>>();
   for (const s of scenarios) {
     for (const name of scenarioProfiles(s, size)) {
       let entry = byName.get(name);
@@ -68,7 +68,7 @@ function paramsToOpenWith(profiles: readonly Profile[]): LinkParams {
 }
 
 export async function runBench(options: BenchOptions, progress = new Progress()): Promise<RunOutcome> {
-  const scenarios = getScenarios(options.scenarios);
+  const scenarios = await loadScenarios(options.scenarios);
   const remote = options.target ?? null;
   if (remote !== null) {
     const local = scenarios.filter((s) => !s.remoteCapable).map((s) => s.name);
@@ -271,7 +271,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
         const removeScenarioStep = teardown.add(`scenario ${scenario.name}`, async () => {
           await scenarioTeardown.run();
         });
-        const ctx = makeContext({ runId, runDir, options, profile, link, calibration, congestion_control, agent, progress, signal: abort.signal, samples, extraCsvs });
+        const ctx = makeContext({ runId, runDir, declaredCsvs: scenario.csvFiles, options, profile, link, calibration, congestion_control, agent, progress, signal: abort.signal, samples, extraCsvs });
         ctx.startServer = (config) => startScenarioServer(config, scenarioTeardown);
         ctx.serves = serves;
         const scenarioStart_ms = performance.now();
@@ -319,6 +319,8 @@ export async function runBench(options: BenchOptions, progress = new Progress())
 function makeContext(args: {
   runId: string;
   runDir: string;
+  /** The CSV files the scenario's definition declares: the only ones it may write. */
+  declaredCsvs: ScenarioDefinition['csvFiles'];
   extraCsvs: Map<string, CsvAppender<string>>;
   options: BenchOptions;
   profile: Profile;
@@ -330,7 +332,7 @@ function makeContext(args: {
   signal: AbortSignal;
   samples: CsvAppender<SampleColumn>;
 }): ScenarioContext {
-  const { runId, runDir, extraCsvs, profile, link, calibration, congestion_control, samples } = args;
+  const { runId, runDir, declaredCsvs, extraCsvs, profile, link, calibration, congestion_control, samples } = args;
   const caveat = link.caveats.join('; ');
   return {
     ...args,
@@ -338,6 +340,10 @@ function makeContext(args: {
     csv<C extends string>(name: string, columns: readonly C[]): CsvAppender<C> {
       if (!/^[a-z][a-z0-9-]*$/.test(name) || name === 'samples' || name === 'summary' || name === 'calibration') {
         throw new Error(`bad extra CSV name "${name}"`);
+      }
+      const declared = declaredCsvs[name];
+      if (!declared || declared.join(',') !== columns.join(',')) {
+        throw new Error(`${name}.csv is not declared with these columns in the scenario's definition (csvFiles)`);
       }
       let w = extraCsvs.get(name);
       if (!w) extraCsvs.set(name, (w = new CsvAppender<string>(join(runDir, `${name}.csv`), columns)));

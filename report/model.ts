@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCsv } from '../lib/csv-file.ts';
+import { definitionOf } from '../bench/scenarios/definitions.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { environment, runStatus, type Environment, type RunStatusInfo } from './environment.ts';
 import type { RunFolder } from './load-run.ts';
@@ -100,14 +101,18 @@ function sectionId(scenario: string): string {
 export function buildSections(run: RunFolder): SectionResult[] {
   return scenariosOf(run).map((s): SectionResult => {
     const section = sectionFor(s.name);
+    // This version's definition, else what the run recorded (an older run, a scenario since renamed).
+    const def = definitionOf(s.name);
+    const title = def?.title ?? s.title;
+    const claims = def ? [...def.claims] : s.claims;
     const base = { id: sectionId(s.name), scenario: s.name };
     const hasRows = run.summary.some((r) => r.scenario === s.name) || run.samples.some((r) => r.scenario === s.name);
     if (!hasRows) {
       const why = skipReason(run.dir, s.name);
       return {
         ...base,
-        title: section?.title ?? s.title,
-        claims: section?.claims ?? s.claims,
+        title,
+        claims,
         output: null,
         notice: why !== null ? `not measured in this run: ${why}` : `planned in this run but never measured: no samples of the ${s.name} scenario`,
       };
@@ -115,16 +120,16 @@ export function buildSections(run: RunFolder): SectionResult[] {
     if (!section) {
       return {
         ...base,
-        title: s.title,
-        claims: s.claims,
+        title,
+        claims,
         output: genericOutput(run, s.name),
         notice: `this version of the report has no section for the ${s.name} scenario yet: no verdict or chart, only its medians (all figures are in summary.csv)`,
       };
     }
     try {
-      return { ...base, title: section.title, claims: section.claims, output: section.build(run), notice: null };
+      return { ...base, title, claims, output: section.build(run), notice: null };
     } catch (e) {
-      return { ...base, title: section.title, claims: section.claims, output: null, notice: `the report could not evaluate this scenario: ${errorMessage(e)}` };
+      return { ...base, title, claims, output: null, notice: `the report could not evaluate this scenario: ${errorMessage(e)}` };
     }
   });
 }

@@ -2,8 +2,7 @@
  * The verdict table at the top of the page: every claim C1–C12, answered by the section of its scenario when
  * the run measured it, else "not run" with the command that would measure it.
  */
-import { scenarioNames } from '../bench/scenarios/index.ts';
-import { CLAIMS, benchCommand, type Claim } from './claims.ts';
+import { CLAIMS, benchCommand, scenarioFor, type Claim } from './claims.ts';
 import type { SectionOutput, Verdict, VerdictKind } from './sections/types.ts';
 
 /** What the report made of one scenario of the run. */
@@ -40,9 +39,9 @@ export const VERDICT_LABEL: Record<VerdictKind, string> = {
 };
 
 export function verdictRows(sections: readonly SectionResult[]): VerdictRow[] {
-  const available = new Set(scenarioNames());
   return CLAIMS.map((claim): VerdictRow => {
-    const scenarioAvailable = available.has(claim.scenario);
+    const scenario = scenarioFor(claim);
+    const scenarioAvailable = scenario !== undefined;
     const section = sections.find((s) => s.claims.includes(claim.id));
     const verdict: Verdict | undefined = section?.output?.verdicts.find((v) => v.claim === claim.id);
     if (section && verdict) {
@@ -72,7 +71,7 @@ export function verdictRows(sections: readonly SectionResult[]): VerdictRow[] {
         scenarioAvailable,
       };
     }
-    const figure = section?.notice ?? (scenarioAvailable ? 'not measured in this run' : `the ${claim.scenario} scenario is planned, not yet in the bench`);
+    const figure = section?.notice ?? (scenarioAvailable ? 'not measured in this run' : 'no scenario of this version measures it yet');
     const row: VerdictRow = { claim, kind: 'not_run', figure, command: benchCommand(claim), scenarioAvailable };
     if (section) row.sectionId = section.id;
     return row;

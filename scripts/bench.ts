@@ -8,7 +8,7 @@ import { claimSignals } from '../lib/signals.ts';
 import { handshakeHeadline } from '../bench/headline.ts';
 import { UserError } from '../lib/errors.ts';
 import { Progress } from '../lib/progress.ts';
-import { scenarioNames, SCENARIOS } from '../bench/scenarios/index.ts';
+import { DEFINITIONS, scenarioNames } from '../bench/scenarios/definitions.ts';
 import { scenarioProfiles, type BenchOptions, type SizeName } from '../bench/scenarios/types.ts';
 import { listProfiles, parseProfiles } from '../netem/profiles.ts';
 import { LINK_BACKENDS, type LinkChoice } from '../netem/link.ts';
@@ -144,7 +144,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
   const sizes = (['quick', 'ci', 'full'] as const).filter((f) => v[f]);
   if (sizes.length > 1) throw new UserError(`${sizes.map((f) => `--${f}`).join(' and ')} are different sizes: choose one`);
   const size: SizeName = sizes[0] ?? 'standard';
-  const defaultScenarios = SCENARIOS.filter((s) => (v.target === undefined || s.remoteCapable) && (size !== 'ci' || s.ciPlan)).map((s) => s.name);
+  const defaultScenarios = DEFINITIONS.filter((s) => (v.target === undefined || s.remoteCapable) && (size !== 'ci' || s.ciPlan)).map((s) => s.name);
   const scenarios = v.scenario === undefined ? defaultScenarios : v.scenario.split(',').map((s) => s.trim()).filter(Boolean);
   if (scenarios.length === 0) throw new UserError('--scenario is empty; known: ' + scenarioNames().join(', '));
   for (const s of scenarios) {
@@ -169,9 +169,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
 
 async function printList(): Promise<void> {
   const out: string[] = ['Scenarios:'];
-  for (const s of SCENARIOS) {
+  for (const s of DEFINITIONS) {
     const bySize = (size: SizeName): string => scenarioProfiles(s, size).join(', ');
-    out.push(`  ${s.name.padEnd(12)} ${s.title}${s.remoteCapable ? ' [runs against --target]' : ''}${s.ciPlan ? ' [--ci]' : ''}`);
+    out.push(`  ${s.name.padEnd(12)} ${s.title} (${s.claims.join(', ')})${s.remoteCapable ? ' [runs against --target]' : ''}${s.ciPlan ? ' [--ci]' : ''}`);
     out.push(`  ${''.padEnd(12)} profiles: --quick ${bySize('quick')}; --ci ${bySize('ci')}; default ${bySize('standard')}; --full ${bySize('full')}`);
   }
   out.push('', 'Profiles:');

@@ -4,8 +4,8 @@ import { SUMMARY_COLUMNS, SUMMARY_METRICS, type SummaryMetric, type SummaryRow }
 export { SUMMARY_METRICS, type SummaryMetric } from '../../lib/schema.ts';
 import { rttDeviates } from '../drivers/calibrate.ts';
 import { readCsv, writeCsv } from '../../lib/csv-file.ts';
-import { slowstartCaseModel } from '../scenarios/slowstart-model.ts';
-import { holCaseModel } from '../scenarios/hol-app.ts';
+import { slowstartCaseModel } from '../scenarios/slowstart/model.ts';
+import { holCaseModel } from '../scenarios/hol/app.ts';
 import { numberOrNull } from '../../lib/numbers.ts';
 
 

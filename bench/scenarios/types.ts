@@ -30,8 +30,8 @@ export function runSize(options: Pick<BenchOptions, 'quick' | 'size'>): RunSize 
 }
 
 /** The profiles a scenario runs on at a size when --profile is not given. */
-export function scenarioProfiles(s: Pick<Scenario, 'profilesBySize' | 'defaultProfiles'>, size: SizeName): string[] {
-  return s.profilesBySize?.[size] ?? (size === 'ci' ? s.profilesBySize?.standard : undefined) ?? s.defaultProfiles;
+export function scenarioProfiles(s: Pick<ScenarioDefinition, 'profilesBySize' | 'defaultProfiles'>, size: SizeName): string[] {
+  return [...(s.profilesBySize?.[size] ?? (size === 'ci' ? s.profilesBySize?.standard : undefined) ?? s.defaultProfiles)];
 }
 
 /** The value for this run's size. */
@@ -108,19 +108,29 @@ export interface ScenarioContext {
   signal: AbortSignal;
 }
 
-export interface Scenario {
+/**
+ * What a scenario is, apart from how it runs: the one place that names it, its claims, its profiles per size and
+ * the CSV files it writes beside samples.csv. Imported by the runner, `--list`, the report and the summary
+ * (each scenario's folder has a definition.ts, light: no measuring code).
+ */
+export interface ScenarioDefinition {
   name: string;
   title: string;
-  /** Claims of DESIGN.md this scenario measures (C1…C12). */
-  claims: string[];
+  /** Claims of DESIGN.md this scenario measures (C1…C12): the claim → scenario map exists here only. */
+  claims: readonly string[];
   /** Profiles it runs on when --profile is not given. */
-  defaultProfiles: string[];
+  defaultProfiles: readonly string[];
   /** Runs against a remote target (`--target`): needs neither the server's process nor the link's controls. */
   remoteCapable?: boolean;
   /** Profiles per run size; a size not listed uses defaultProfiles (the full matrix; ci: the standard's). */
-  profilesBySize?: Partial<Record<SizeName, string[]>>;
+  profilesBySize?: Partial<Record<SizeName, readonly string[]>>;
   /** Has a sampling plan made for `--ci` (fixed n with the power to gate a comparison); `--ci` runs these by default. */
   ciPlan?: boolean;
+  /** The CSV files it writes beside samples.csv (name without .csv → columns, in order). */
+  csvFiles: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface Scenario extends ScenarioDefinition {
   /** Work units (requests) planned on a profile, for the ETA. */
   plannedUnits(options: BenchOptions, profile?: Profile): number;
   run(ctx: ScenarioContext): Promise<void>;

@@ -692,8 +692,6 @@ export function buildCostSection(rows: readonly CsvRow[]): SectionOutput {
 
 export const costSection: ReportSection = {
   scenario: 'cost',
-  claims: ['C6', 'C11'],
-  title: 'The cost of connections: idle crowds, FD limits and churn',
   build(run: RunFolder): SectionOutput {
     return buildCostSection(loadCostRows(run));
   },

@@ -854,7 +854,5 @@ export function buildHandshake(run: RunFolder): SectionOutput {
 
 export const handshakeSection: ReportSection = {
   scenario: 'handshake',
-  claims: ['C1', 'C3'],
-  title: 'Handshake savings of keep-alive',
   build: buildHandshake,
 };

@@ -580,7 +580,5 @@ export function buildHol(run: RunFolder): SectionOutput {
 
 export const holSection: ReportSection = {
   scenario: 'hol',
-  claims: ['C4', 'C5'],
-  title: 'Head-of-line blocking: pipelining, several connections, HTTP/2',
   build: buildHol,
 };

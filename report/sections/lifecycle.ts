@@ -486,8 +486,6 @@ export function buildLifecycle(rows: readonly CsvRow[], scale: number, linkBacke
 
 export const lifecycleSection: ReportSection = {
   scenario: 'lifecycle',
-  claims: ['C7', 'C8', 'C9', 'C10', 'C12'],
-  title: 'Connection lifecycle: idle timeouts, NAT drops, crashes, pools',
   build(run) {
     const rows = loadLifecycleRows(run);
     const scale = num(rows[0]?.time_scale) ?? 10;

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCsv } from '../../lib/csv-file.ts';
-import { IDLE_RESTART_EXEMPT_CC, parseVariant } from '../../bench/scenarios/slowstart-model.ts';
+import { IDLE_RESTART_EXEMPT_CC, parseVariant } from '../../bench/scenarios/slowstart/model.ts';
 import type { CsvRow, RunFolder } from '../load-run.ts';
 import { fmtBytes, fmtRtt, round4 } from '../format.ts';
 import { num } from '../rows.ts';
@@ -582,8 +582,6 @@ function medianInterval(points: readonly TracePoint[]): number | null {
 
 export const slowstartSection: ReportSection = {
   scenario: 'slowstart',
-  claims: ['C2'],
-  title: 'Slow start on cold, warm and idle connections (C2)',
   build: buildSlowstart,
 };
 

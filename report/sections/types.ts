@@ -56,11 +56,9 @@ export interface SectionOutput {
   caveats: string[];
 }
 
+/** A scenario's section of the report; its title and claims are the scenario definition's. */
 export interface ReportSection {
   /** Scenario name as in meta.json and the CSVs (handshake, slowstart, …). */
   scenario: string;
-  /** Claims of DESIGN.md this section gives a verdict on. */
-  claims: string[];
-  title: string;
   build(run: RunFolder): SectionOutput;
 }

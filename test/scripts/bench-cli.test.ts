@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli.ts';
 import { readCsv } from '../../lib/csv-file.ts';
-import { casesFor } from '../../bench/scenarios/handshake.ts';
+import { casesFor } from '../../bench/scenarios/handshake/scenario.ts';
 
 const BAD: Array<[string[], RegExp]> = [
   [['--scenario', 'nope'], /unknown scenario "nope"/],

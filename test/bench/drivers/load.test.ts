@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { LatencyHistogram } from '../../../bench/drivers/load/histogram.ts';
-import { fakeLoadDriver } from '../../../bench/drivers/load/fake.ts';
+import { fakeLoadDriver } from '../../helpers/fake-load-driver.ts';
 import { h1LoadDriver } from '../../../bench/drivers/load/h1.ts';
 import { h2LoadDriver } from '../../../bench/drivers/load/h2.ts';
 import { classifyError } from '../../../bench/drivers/load/engine.ts';

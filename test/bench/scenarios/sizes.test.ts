@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SCENARIOS } from '../../../bench/scenarios/index.ts';
+import { loadScenarios, scenarioNames } from '../../../bench/scenarios/definitions.ts';
 import { bySize, runSize, scenarioProfiles, type BenchOptions, type SizeName } from '../../../bench/scenarios/types.ts';
-import { CI_REQUESTS_FAR, CI_REQUESTS_NEAR, samplingPlan } from '../../../bench/scenarios/handshake.ts';
+import { CI_REQUESTS_FAR, CI_REQUESTS_NEAR, samplingPlan } from '../../../bench/scenarios/handshake/scenario.ts';
 import { getProfile } from '../../../netem/profiles.ts';
 import { planProfiles } from '../../../bench/runner.ts';
+
+const SCENARIOS = await loadScenarios(scenarioNames());
 
 const opts = (size: SizeName): BenchOptions => ({
   scenarios: [],

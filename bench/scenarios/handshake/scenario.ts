@@ -1,0 +1,213 @@
+/**
+ * Claims C1 and C3: what reusing a connection saves, in ms and in round trips, per protocol and security,
+ * on each profile. Every case gets one request per round, cases interleaved (ABAB…) so drift hits all alike.
+ */
+import { summarize, ciPrecise, samplesNeededForMedianCi, sortAsc } from '../../../lib/stats.ts';
+import type { ProbeRequest } from '../../drivers/probe.ts';
+import type { TlsVersion } from '../../../servers/config.ts';
+import type { Profile } from '../../../netem/link.ts';
+import { ErrorStreak, MAX_CONSECUTIVE_ERRORS } from '../error-streak.ts';
+import { handshakeDefinition } from './definition.ts';
+import { bySize, caseKey, runSize, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext } from '../types.ts';
+
+export type Security = 'none' | 'tls12' | 'tls13';
+export type ConnMode = 'new' | 'server_close' | 'resumed' | 'reused';
+
+export interface HandshakeCase {
+  protocol: 'h1' | 'h2';
+  security: Security;
+  conn_mode: ConnMode;
+}
+
+export const HANDSHAKE_SIZE_BYTES = 100;
+export const HANDSHAKE_KEEP_ALIVE_TIMEOUT_MS = 600_000;
+
+/** The full matrix: h2 has no Connection: close; resumption only exists with TLS. */
+export function handshakeCases(): HandshakeCase[] {
+  const variants: Array<Pick<HandshakeCase, 'protocol' | 'security'>> = [
+    { protocol: 'h1', security: 'none' },
+    { protocol: 'h1', security: 'tls12' },
+    { protocol: 'h1', security: 'tls13' },
+    { protocol: 'h2', security: 'none' },
+    { protocol: 'h2', security: 'tls13' },
+  ];
+  const out: HandshakeCase[] = [];
+  for (const v of variants) {
+    out.push({ ...v, conn_mode: 'new' });
+    if (v.protocol === 'h1') out.push({ ...v, conn_mode: 'server_close' });
+    if (v.security !== 'none') out.push({ ...v, conn_mode: 'resumed' });
+    out.push({ ...v, conn_mode: 'reused' });
+  }
+  return out;
+}
+
+/** A smoke run (--quick) measures only new vs reused, the pair C1 and C3 compare. */
+export function casesFor(options: Pick<BenchOptions, 'quick' | 'size'>): HandshakeCase[] {
+  const all = handshakeCases();
+  return runSize(options) === 'quick' ? all.filter((c) => c.conn_mode === 'new' || c.conn_mode === 'reused') : all;
+}
+
+export interface SamplingPlan {
+  warmup: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * `--ci`: a fixed n per case, decided up front (no stopping when the CI looks narrow: a comparison's
+ * power is computed for the n it has). Enough for compare to catch a 10 % change of every case at
+ * threshold 5 % on this project's 2-core machines: a 1 ms path needs ~300 requests (its spread is tens of
+ * percent of its median), a 50 ms path ~30; see the README for the measured figures.
+ */
+export const CI_REQUESTS_NEAR = 300;
+export const CI_REQUESTS_FAR = 30;
+export const CI_FAR_FROM_RTT_MS = 20;
+
+export function ciRequests(rtt_ms: number): number {
+  return rtt_ms < CI_FAR_FROM_RTT_MS ? CI_REQUESTS_NEAR : CI_REQUESTS_FAR;
+}
+
+export function samplingPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>, profile?: Pick<Profile, 'params'>): SamplingPlan {
+  const warmup = bySize(options, { quick: 1, standard: 1, full: 2 });
+  if (options.requests !== null) return { warmup, min: options.requests, max: options.requests };
+  if (options.size === 'ci') {
+    const n = ciRequests(profile?.params.rtt_ms ?? 0);
+    return { warmup, min: n, max: n };
+  }
+  return bySize(options, { quick: { warmup, min: 3, max: 3 }, standard: { warmup, min: 10, max: 30 }, full: { warmup, min: 30, max: 300 } });
+}
+
+const TLS_VERSION: Record<Exclude<Security, 'none'>, TlsVersion> = { tls12: 'TLSv1.2', tls13: 'TLSv1.3' };
+
+function probeFor(c: HandshakeCase, server: RunningServer, conn_key: string, timeout_ms: number, warm: boolean): ProbeRequest {
+  const reused = c.conn_mode === 'reused';
+  return {
+    target: server.target,
+    protocol: c.protocol,
+    tls: c.security === 'none' ? null : server.clientTls(TLS_VERSION[c.security]),
+    conn_key,
+    // The first request of a reused case opens the connection it then keeps.
+    connection: reused && !warm ? 'reuse' : 'new',
+    resume: c.conn_mode === 'resumed',
+    path: `/bytes/${HANDSHAKE_SIZE_BYTES}${c.conn_mode === 'server_close' ? '?close=1' : ''}`,
+    close_after: !reused,
+    timeout_ms,
+  };
+}
+
+export const handshakeScenario: Scenario = {
+  ...handshakeDefinition,
+  plannedUnits(options, profile) {
+    const plan = samplingPlan(options, profile);
+    return casesFor(options).length * (plan.warmup + plan.min);
+  },
+  async run(ctx: ScenarioContext) {
+    // Against a remote target only the cases its one server can answer.
+    const cases = casesFor(ctx.options).filter((c) => ctx.serves?.({ protocol: c.protocol, tls: c.security !== 'none' }) ?? true);
+    const plan = samplingPlan(ctx.options, ctx.profile);
+    // One server per protocol × cleartext/TLS.
+    const servers = new Map<string, RunningServer>();
+    const serverFor = async (c: HandshakeCase): Promise<RunningServer> => {
+      const key = `${c.protocol}/${c.security === 'none' ? 'clear' : 'tls'}`;
+      let s = servers.get(key);
+      if (!s) {
+        s = await ctx.startServer({
+          protocol: c.protocol,
+          tls: c.security !== 'none',
+          tls_min_version: 'TLSv1.2',
+          tls_max_version: 'TLSv1.3',
+          // Node's default (5 s) is shorter than one interleaved round at 150 ms RTT: the server would close
+          // the kept-alive connections between their requests. This scenario measures handshakes, not idle timeouts.
+          keep_alive_timeout_ms: HANDSHAKE_KEEP_ALIVE_TIMEOUT_MS,
+        });
+        servers.set(key, s);
+      }
+      return s;
+    };
+
+    interface CaseState {
+      c: HandshakeCase;
+      server: RunningServer;
+      conn_key: string;
+      key: string;
+      values_ms: number[];
+      rep: number;
+      done: boolean;
+      errors: ErrorStreak;
+    }
+    const state: CaseState[] = [];
+    // Started together: each start is ~0.5 s of mostly one core, and there are two.
+    const firstOfEach = new Map(cases.map((c) => [`${c.protocol}/${c.security === 'none' ? 'clear' : 'tls'}`, c]));
+    await Promise.all([...firstOfEach.values()].map((c) => serverFor(c)));
+    for (const [i, c] of cases.entries()) {
+      state.push({
+        c,
+        server: await serverFor(c),
+        conn_key: `handshake-${i}`,
+        key: caseKey('handshake', { protocol: c.protocol, security: c.security, conn_mode: c.conn_mode, size_bytes: HANDSHAKE_SIZE_BYTES }, ctx.profile.name),
+        values_ms: [],
+        rep: 0,
+        done: false,
+        errors: new ErrorStreak(),
+      });
+    }
+
+    const measureOne = async (s: CaseState, warm: boolean): Promise<void> => {
+      const sample = await ctx.agent.probe(probeFor(s.c, s.server, s.conn_key, ctx.options.request_timeout_ms, warm));
+      s.rep++;
+      ctx.record({
+        scenario: 'handshake',
+        case_key: s.key,
+        protocol: s.c.protocol,
+        security: s.c.security,
+        conn_mode: s.c.conn_mode,
+        size_bytes: HANDSHAKE_SIZE_BYTES,
+        rep: s.rep,
+        warmup: warm,
+        ...sample,
+      });
+      if (!warm && sample.error === null && sample.total_ms !== null) s.values_ms.push(sample.total_ms);
+      if (!warm && s.errors.record(sample.error) && !s.done) {
+        s.done = true;
+        ctx.progress.log(
+          `[${ctx.profile.name}] handshake ${s.c.protocol}/${s.c.security}/${s.c.conn_mode}: ${MAX_CONSECUTIVE_ERRORS} requests in a row failed (last: ${s.errors.lastError}); stopping this case`,
+        );
+      }
+      ctx.progress.advance(1, `[${ctx.profile.name}] handshake ${s.c.protocol}/${s.c.security}/${s.c.conn_mode} rep ${s.rep}`);
+      // A kept-alive connection that died (reset, closed by the server) is recorded as an error above, then
+      // reopened by a warm-up request, so one loss does not turn every later request of the case into an error.
+      if (!warm && !s.done && sample.error !== null && s.c.conn_mode === 'reused') await measureOne(s, true);
+    };
+
+    for (let w = 0; w < plan.warmup; w++) {
+      for (const s of state) await measureOne(s, true);
+    }
+    let plannedExtra = 0;
+    let extraTaken = 0;
+    for (let round = 1; round <= plan.max; round++) {
+      const active = state.filter((s) => !s.done);
+      if (active.length === 0 || ctx.signal.aborted) break;
+      // Rotate the order each round so no case always follows the same neighbour.
+      const offset = round % active.length;
+      for (const s of [...active.slice(offset), ...active.slice(0, offset)]) {
+        if (ctx.signal.aborted) break;
+        await measureOne(s, false);
+        if (round >= plan.min && (round - plan.min) % 10 === 0 && ciPrecise(summarize(s.values_ms))) s.done = true;
+        if (round === plan.max) s.done = true;
+      }
+      if (round === plan.min) {
+        // Each case still short of its CI target gets the extra samples its pilot says it needs.
+        for (const s of state.filter((x) => !x.done)) {
+          const need = samplesNeededForMedianCi(sortAsc(s.values_ms));
+          const extra = Math.max(0, Math.min(plan.max, need?.n_needed ?? plan.max) - plan.min);
+          plannedExtra += extra;
+          ctx.progress.plan(extra);
+        }
+      }
+      if (round > plan.min) extraTaken += active.length;
+    }
+    // Give back the ETA units of rounds that were planned but not needed (or take on the ones that were).
+    ctx.progress.plan(extraTaken - plannedExtra);
+    for (const s of state) if (s.c.conn_mode === 'reused') await ctx.agent.close(s.conn_key);
+  },
+};

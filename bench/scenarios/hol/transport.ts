@@ -1,0 +1,205 @@
+/**
+ * Transport-level head-of-line blocking (C5): a page-like batch over a lossy link, h2 on 1 connection vs h1 on
+ * 6 vs h1 on 1, per congestion control the host allows. The page is 1 × 100 KB (the document) + 40 × 10 KB
+ * (sub-resources), all requested at t = 0 on fresh connections: the document → sub-resource dependency is left
+ * out so that only the transport differs; the connects are part of the page time, as on a first visit.
+ */
+import type { BatchRequest, BatchResult } from '../../drivers/batch.ts';
+import { hostAllowedCongestionControls } from '../../../netem/topology.ts';
+import { bySize, caseKey, type BenchOptions, type RunningServer, type ScenarioContext } from '../types.ts';
+import { diff, holMode, recordBatch, retransSegs, rotate, type HolModeName } from './common.ts';
+import { failedItem } from './app.ts';
+import { PAGE_CSV_COLUMNS } from './definition.ts';
+
+export const PAGE_BIG_BYTES = 100_000;
+export const PAGE_SMALL_BYTES = 10_000;
+export const PAGE_SMALL_COUNT = 40;
+export const PAGE_ITEMS = 1 + PAGE_SMALL_COUNT;
+export const LOSS_SWEEP_PCT = [0, 0.5, 1, 2, 5] as const;
+export const TRANSPORT_MODES: readonly HolModeName[] = ['h2_streams', 'h1_6conn', 'h1_serial'];
+/**
+ * fresh: connects are part of the page (a first visit; h1 × 6 also risks six SYN losses, each a 1 s RTO).
+ * preconnected: connections opened just before, untimed, so only losses during the transfer count — the pure
+ * transport head-of-line effect. h1 × 1 serial is only run fresh (its serial round trips dominate either way).
+ */
+export type ConnStart = 'fresh' | 'preconnected';
+export interface TransportCase {
+  mode: HolModeName;
+  conn: ConnStart;
+}
+export const TRANSPORT_CASES: readonly TransportCase[] = [
+  { mode: 'h2_streams', conn: 'fresh' },
+  { mode: 'h1_6conn', conn: 'fresh' },
+  { mode: 'h1_serial', conn: 'fresh' },
+  { mode: 'h2_streams', conn: 'preconnected' },
+  { mode: 'h1_6conn', conn: 'preconnected' },
+];
+/** Congestion controls worth comparing; those the host does not allow are recorded as skipped. */
+export const CC_CANDIDATES = ['bbr', 'cubic', 'reno'] as const;
+
+export interface TransportPlan {
+  cases: readonly TransportCase[];
+  losses: number[];
+  reps: number;
+  /** Congestion controls to sweep; null = only the one in force. */
+  ccs: string[] | null;
+}
+
+export function transportPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): TransportPlan {
+  return bySize(options, {
+    // A smoke run: the two modes C5 compares, fresh connections, lossless and lossy.
+    quick: { cases: TRANSPORT_CASES.filter((c) => c.conn === 'fresh' && c.mode !== 'h1_serial'), losses: [0, 2], reps: options.requests ?? 1, ccs: null },
+    // h1 × 1 serial (41 round trips a page) is the slowest case and no part of C5's comparison: --full only.
+    standard: { cases: TRANSPORT_CASES.filter((c) => c.mode !== 'h1_serial'), losses: [0, 1, 5], reps: options.requests ?? 3, ccs: null },
+    full: { cases: TRANSPORT_CASES, losses: [...LOSS_SWEEP_PCT], reps: options.requests ?? 10, ccs: [...CC_CANDIDATES] },
+  });
+}
+
+export function transportPlannedUnits(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): number {
+  const p = transportPlan(options);
+  const ccs = p.ccs === null ? 1 : p.ccs.filter((c) => allowedCcs().includes(c)).length || 1;
+  return (p.cases.length + p.losses.length * ccs * p.reps * p.cases.length) * PAGE_ITEMS;
+}
+
+function allowedCcs(): string[] {
+  try {
+    return hostAllowedCongestionControls();
+  } catch {
+    return [];
+  }
+}
+
+export function pageItems(): BatchRequest['items'] {
+  return [{ path: `/bytes/${PAGE_BIG_BYTES}` }, ...Array.from({ length: PAGE_SMALL_COUNT }, () => ({ path: `/bytes/${PAGE_SMALL_BYTES}` }))];
+}
+
+
+export function pageCaseKey(mode: HolModeName, conn: ConnStart, loss_pct: number, cc: string, req: 'big' | 'small', profile: string): string {
+  return caseKey('hol', { part: 'loss', mode, conn, loss_pct, cc, req }, profile);
+}
+
+export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1' | 'h2', RunningServer>): Promise<void> {
+  const plan = transportPlan(ctx.options);
+  const csv = ctx.csv('hol-pages', PAGE_CSV_COLUMNS);
+  const profile = ctx.profile.name;
+  const tuning = ctx.link.tuning;
+  const base = ctx.link.params();
+  const emptyRow = { profile, rtt_ms_configured: base.rtt_ms, rtt_ms_calibrated: ctx.calibration.rtt_ms_calibrated };
+
+  const allowed = allowedCcs();
+  let ccs: string[] = [ctx.congestion_control];
+  if (plan.ccs !== null && tuning !== null) {
+    ccs = plan.ccs.filter((c) => allowed.includes(c));
+    for (const c of plan.ccs.filter((x) => !allowed.includes(x))) {
+      csv.append({
+        ...emptyRow, loss_pct: null, congestion_control: c, mode: null, conn_start: null, protocol: null, connections: null, depth: null, batch_id: null, rep: null, warmup: null,
+        page_ms: null, connect_ms_max: null, errors: null, retrans_segs_server: null, retrans_segs_client: null, dropped_loss_down: null, dropped_loss_up: null,
+        skipped: `${c} is not in the host's net.ipv4.tcp_allowed_congestion_control (${allowed.join(' ')}); run with --allow-host-cc ${c} to add it for the run`,
+      });
+    }
+    if (ccs.length === 0) ccs = [ctx.congestion_control];
+  }
+  const ccKey = 'net.ipv4.tcp_congestion_control';
+  const ccBefore = tuning !== null ? (await tuning.readSysctls('server'))[ccKey] ?? null : null;
+  const items = pageItems();
+  const cases = plan.cases.map((c) => ({ ...c, m: holMode(c.mode, PAGE_ITEMS) }));
+  const counters = async (): Promise<{ server: number | null; client: number | null; down: number | null; up: number | null }> => {
+    const c = await ctx.link.counters();
+    return {
+      server: retransSegs(servers.h1.handle.pid),
+      client: retransSegs(ctx.agent.pid),
+      down: c ? c.down.dropped_loss : null,
+      up: c ? c.up.dropped_loss : null,
+    };
+  };
+
+  // A link that cannot drop packets (proxy, none, a remote path) still runs the lossless pages.
+  const canLose = ctx.link.capabilities.drops_packets;
+  const losses = canLose ? plan.losses : plan.losses.filter((l) => l === 0);
+  for (const loss_pct of plan.losses.filter((l) => !losses.includes(l))) {
+    csv.append({
+      ...emptyRow, loss_pct, congestion_control: ctx.congestion_control, mode: null, conn_start: null, protocol: null, connections: null, depth: null, batch_id: null, rep: null, warmup: null,
+      page_ms: null, connect_ms_max: null, errors: null, retrans_segs_server: null, retrans_segs_client: null, dropped_loss_down: null, dropped_loss_up: null,
+      skipped: `needs a link that drops packets (tun or tc, root); the ${ctx.link.backend} link cannot`,
+    });
+  }
+  if (losses.length < plan.losses.length) ctx.progress.log(`[${profile}] hol: loss ${plan.losses.filter((l) => !losses.includes(l)).join(', ')} % skipped: the ${ctx.link.backend} link cannot drop packets`);
+
+  let batchNo = 0;
+  try {
+    for (const cc of ccs) {
+      if (tuning !== null && cc !== ccBefore) await tuning.setSysctls('server', { [ccKey]: cc });
+      for (const [li, loss_pct] of losses.entries()) {
+        await ctx.link.configure({ ...base, loss_pct });
+        // One page per mode before the first measured ones (JIT, server warm-up); kept as warm-up rows.
+        const firstRep = li === 0 && cc === ccs[0] ? 0 : 1;
+        for (let rep = firstRep; rep <= plan.reps && !ctx.signal.aborted; rep++) {
+          for (const tc of rotate(cases, rep + li)) {
+            const mode = tc.m;
+            if (ctx.signal.aborted) break;
+            const batch_id = `${profile}/loss/${++batchNo}`;
+            const before = await counters();
+            let batch: BatchResult;
+            try {
+              batch = await ctx.agent.batch({
+                target: servers[mode.protocol].target,
+                protocol: mode.protocol,
+                tls: null,
+                connections: mode.connections,
+                depth: mode.depth,
+                conn_key: `hol-page-${mode.mode}`,
+                fresh: true,
+                preconnect: tc.conn === 'preconnected',
+                items,
+                timeout_ms: ctx.options.request_timeout_ms,
+              });
+            } catch (e) {
+              batch = { started_at: new Date().toISOString(), connect_ms: [], batch_ms: 0, errors: items.length, items: items.map((_, i) => failedItem(i + 1, (e as Error).message)) };
+            }
+            const after = await counters();
+            const warmup = rep === 0;
+            const req = (pos: number): 'big' | 'small' => (pos === 1 ? 'big' : 'small');
+            recordBatch(ctx, {
+              case_key: (it) => pageCaseKey(mode.mode, tc.conn, loss_pct, cc, req(it.pos), profile),
+              variant: (it) => `part=loss;mode=${mode.mode};conn=${tc.conn};loss_pct=${loss_pct};cc=${cc};req=${req(it.pos)}`,
+              mode,
+              fresh: true,
+              batch,
+              batch_id,
+              rep,
+              warmup,
+              size_bytes: (it) => (it.pos === 1 ? PAGE_BIG_BYTES : PAGE_SMALL_BYTES),
+              server_delay_ms: () => 0,
+              blocked_ms: () => null,
+            });
+            csv.append({
+              ...emptyRow,
+              loss_pct,
+              congestion_control: cc,
+              mode: mode.mode,
+              conn_start: tc.conn,
+              protocol: mode.protocol,
+              connections: mode.connections,
+              depth: mode.depth,
+              batch_id,
+              rep,
+              warmup,
+              page_ms: batch.errors === 0 ? batch.batch_ms : null,
+              connect_ms_max: batch.connect_ms.length ? Math.max(...batch.connect_ms) : null,
+              errors: batch.errors,
+              retrans_segs_server: diff(before.server, after.server),
+              retrans_segs_client: diff(before.client, after.client),
+              dropped_loss_down: diff(before.down, after.down),
+              dropped_loss_up: diff(before.up, after.up),
+              skipped: null,
+            });
+            ctx.progress.advance(items.length, `[${profile}] hol loss ${loss_pct}% ${cc} ${mode.mode} ${tc.conn} rep ${rep}: ${batch.batch_ms.toFixed(0)} ms`);
+          }
+        }
+      }
+    }
+  } finally {
+    await ctx.link.configure(base);
+    if (tuning !== null && ccBefore !== null) await tuning.setSysctls('server', { [ccKey]: ccBefore });
+  }
+}

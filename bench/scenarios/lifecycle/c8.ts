@@ -1,0 +1,216 @@
+/**
+ * C8, idle-timeout mismatch: client → LB (pool idle timeout X) → h1 server (keepAliveTimeout Y), and the same race
+ * one hop closer (a Node http.Agent straight to the server). Each lane is one independent connection pair; a
+ * lane sends a request, idles for a gap drawn around the first timeout that would fire, and sends again.
+ */
+import { isResetLike, type LcResult } from '../../drivers/lifecycle-ops.ts';
+import { startLb, type LbHandle } from '../../../servers/launch-lb.ts';
+import { bySize, caseKey, type BenchOptions, type RunningServer } from '../types.ts';
+import { clientSpec, sampleFields, seededUniform, standsFor, type PartContext } from './common.ts';
+import type { Target } from '../../drivers/target.ts';
+
+export const C8_X_MS = 6_000;
+export const C8_Y_MS = [5_000, 7_000] as const;
+/** The one-hop race: the server's Y and the client's idle timeout set 1 s (≙ 10 s) below it. */
+export const C8_DIRECT_Y_MS = 5_000;
+export const C8_DIRECT_CLIENT_IDLE_MS = 4_000;
+/**
+ * Node 20's server closes an idle connection keepAliveTimeout + 1 s after its last response (it pads the timeout
+ * it announces in `Keep-Alive: timeout=N`). Y here is when the server really closes; it is configured 1 s lower.
+ */
+export const NODE_SERVER_KEEPALIVE_BUFFER_MS = 1_000;
+
+export function serverConfiguredMs(y_ms: number): number {
+  return y_ms - NODE_SERVER_KEEPALIVE_BUFFER_MS;
+}
+
+/** What a Node ≥ 19 Agent keeps a socket for after the server's hint: N − 1 s, N = configured timeout in whole s. */
+export function hintedClientIdleMs(y_ms: number): number {
+  return Math.floor(serverConfiguredMs(y_ms) / 1000) * 1000 - 1000;
+}
+
+export interface C8Plan {
+  lanes: number;
+  trials_per_lane: number;
+}
+
+export function c8Plan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): C8Plan {
+  if (options.requests !== null) return { lanes: 20, trials_per_lane: Math.max(1, Math.ceil(options.requests / 20)) };
+  // 1 000 trials per case in a full run, 40 by default, 20 in a smoke run (the rate then has a wider interval).
+  return bySize(options, { quick: { lanes: 20, trials_per_lane: 1 }, standard: { lanes: 20, trials_per_lane: 2 }, full: { lanes: 50, trials_per_lane: 20 } });
+}
+
+export type C8Path = 'lb' | 'direct';
+
+export interface C8Case {
+  path: C8Path;
+  /** lb: pool idle timeout X; direct: the client agent's idle timeout (null = none). */
+  x_ms: number | null;
+  y_ms: number;
+  honor_hint: boolean;
+  /** Which timeout fires first on the connection pair: gaps are spread around it. */
+  edge_ms: number;
+  label: string;
+}
+
+export function c8Cases(): C8Case[] {
+  const out: C8Case[] = C8_Y_MS.map((y) => ({
+    path: 'lb' as const,
+    x_ms: C8_X_MS,
+    y_ms: y,
+    honor_hint: false,
+    edge_ms: Math.min(C8_X_MS, y),
+    label: `LB X=${C8_X_MS / 1000} s, server Y=${y / 1000} s`,
+  }));
+  out.push(
+    { path: 'direct', x_ms: null, y_ms: C8_DIRECT_Y_MS, honor_hint: false, edge_ms: C8_DIRECT_Y_MS, label: 'client without idle timeout (hint ignored)' },
+    {
+      path: 'direct',
+      x_ms: C8_DIRECT_CLIENT_IDLE_MS,
+      y_ms: C8_DIRECT_Y_MS,
+      honor_hint: false,
+      edge_ms: C8_DIRECT_CLIENT_IDLE_MS,
+      label: `client idle timeout ${C8_DIRECT_CLIENT_IDLE_MS / 1000} s < server ${C8_DIRECT_Y_MS / 1000} s`,
+    },
+    {
+      path: 'direct',
+      x_ms: null,
+      y_ms: C8_DIRECT_Y_MS,
+      honor_hint: true,
+      edge_ms: hintedClientIdleMs(C8_DIRECT_Y_MS),
+      label: 'Node 20 default Agent (honours Keep-Alive: timeout hint)',
+    },
+  );
+  return out;
+}
+
+/** Half-width of the gap window: wide enough to cover the race window (about one RTT of the racing hop). */
+export function c8SpreadMs(rtt_ms: number): number {
+  return Math.max(25, Math.ceil(2 * rtt_ms));
+}
+
+export function c8CaseKey(c: C8Case, profile: string): string {
+  return caseKey('lifecycle', { part: 'c8', path: c.path, x_ms: c.x_ms ?? 'none', y_ms: c.y_ms, hint: c.honor_hint ? 1 : 0 }, profile);
+}
+
+export function classify(r: LcResult): string {
+  if (r.error === null) return 'ok';
+  if (r.status === 502) return 'http_502';
+  if (isResetLike(r.error)) return 'reset';
+  return 'error';
+}
+
+export async function runC8(p: PartContext): Promise<void> {
+  const { ctx, agent } = p;
+  const plan = c8Plan(ctx.options);
+  const rtt = ctx.calibration.rtt_ms_calibrated ?? ctx.profile.params.rtt_ms;
+  const spread = c8SpreadMs(rtt);
+  const cases = c8Cases();
+  const lbs: LbHandle[] = [];
+  const servers = new Map<number, RunningServer>();
+  try {
+    for (const y of new Set(cases.map((c) => c.y_ms))) servers.set(y, await ctx.startServer({ protocol: 'h1', keep_alive_timeout_ms: serverConfiguredMs(y) }));
+    // The LB runs in the client namespace, so its hop to the server crosses the emulated link: the race
+    // window is one RTT of that hop, as between a cloud LB and its targets.
+    const targets = new Map<C8Case, { target: Target; lane_header: boolean }>();
+    for (const c of cases) {
+      const server = servers.get(c.y_ms);
+      if (!server) throw new Error('no server');
+      if (c.path === 'lb') {
+        const lb = await startLb(
+          {
+            host: '127.0.0.1',
+            upstream_host: server.target.host,
+            upstream_port: server.target.port,
+            upstream_idle_timeout_ms: c.x_ms ?? C8_X_MS,
+            upstream_max_sockets: 1,
+            honor_keepalive_hint: false,
+          },
+          ctx.link.clientNetns,
+        );
+        lbs.push(lb);
+        targets.set(c, { target: { host: '127.0.0.1', port: lb.ready.port }, lane_header: true });
+      } else {
+        targets.set(c, { target: server.target, lane_header: false });
+      }
+    }
+
+    const draw = seededUniform(8);
+    const laneRuns: Array<Promise<void>> = [];
+    for (let lane = 0; lane < plan.lanes; lane++) {
+      for (const [ci, c] of cases.entries()) {
+        const t = targets.get(c);
+        if (!t) continue;
+        const key = c8CaseKey(c, ctx.profile.name);
+        const gaps = Array.from({ length: plan.trials_per_lane }, () => Math.round(draw(c.edge_ms - spread, c.edge_ms + spread)));
+        const client_key = `c8-${ci}-${lane}`;
+        const headers = t.lane_header ? { 'x-kab-lane': client_key } : undefined;
+        laneRuns.push(
+          (async () => {
+            await agent.open(
+              clientSpec(client_key, t.target, {
+                idle_timeout_ms: c.path === 'direct' ? c.x_ms : null,
+                honor_keepalive_hint: c.honor_hint,
+              }),
+            );
+            // Stagger lane starts over one gap window so lanes do not fire in lockstep.
+            const warm = await agent.request({ client_key, path: '/bytes/100', headers, timeout_ms: 10_000, cap_ms: 15_000, retry_once_on_reset: false, delay_ms: lane * 7 + ci * 3 });
+            let prevEnd = warm.ended_epoch_ms;
+            for (const [i, gap] of gaps.entries()) {
+              if (ctx.signal.aborted) break;
+              const r = await agent.request({ client_key, path: '/bytes/100', headers, timeout_ms: 10_000, cap_ms: 15_000, retry_once_on_reset: false, delay_ms: gap });
+              const idle_ms = Math.round((r.started_epoch_ms - prevEnd) * 1000) / 1000;
+              prevEnd = r.ended_epoch_ms;
+              const reused = c.path === 'lb' ? (r.kab_headers['x-kab-upstream-reused'] ?? null) === '1' : r.reused;
+              const outcome = classify(r);
+              const trial = lane * plan.trials_per_lane + i + 1;
+              p.row({
+                part: 'c8',
+                case_key: key,
+                strategy: c.path === 'lb' ? 'lb' : c.honor_hint ? 'node_default' : c.x_ms === null ? 'no_idle_timeout' : 'idle_below_server',
+                fault: 'idle_race',
+                trial,
+                x_ms: c.x_ms,
+                y_ms: c.y_ms,
+                // The idle time the client really left (timer lag on a busy machine adds to the drawn gap).
+                gap_ms: Math.round((idle_ms - c.edge_ms) * 1000) / 1000,
+                idle_ms,
+                outcome,
+                status: r.status,
+                error: r.error ?? (c.path === 'lb' ? (r.kab_headers['x-kab-upstream-error'] ?? null) : null),
+                reused,
+                total_ms: r.total_ms,
+                stands_for: `X ${c.x_ms === null ? 'none' : standsFor(c.x_ms)}; Y ${standsFor(c.y_ms)}`,
+                note: c.label,
+              });
+              ctx.record({
+                failure_is_outcome: true,
+                scenario: 'lifecycle',
+                case_key: key,
+                protocol: 'h1',
+                security: 'none',
+                conn_mode: 'reused',
+                size_bytes: 100,
+                variant: `part=c8;path=${c.path};x_ms=${c.x_ms ?? 'none'};y_ms=${c.y_ms};hint=${c.honor_hint ? 1 : 0}`,
+                idle_ms,
+                rep: trial,
+                warmup: false,
+                ...sampleFields(r),
+              });
+              ctx.progress.advance(1, `[${ctx.profile.name}] lifecycle C8 ${c.label} trial ${trial}`);
+            }
+            await agent.close(client_key);
+          })(),
+        );
+      }
+    }
+    await Promise.all(laneRuns);
+  } finally {
+    await Promise.all(lbs.map((lb) => lb.stop()));
+  }
+}
+
+export function c8Units(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): number {
+  const plan = c8Plan(options);
+  return plan.lanes * plan.trials_per_lane * c8Cases().length;
+}

@@ -1,0 +1,46 @@
+import type { ScenarioDefinition } from '../types.ts';
+
+export const LIFECYCLE_COLUMNS = [
+  'run_id',
+  'profile',
+  'part',
+  'case_key',
+  'strategy',
+  'fault',
+  'trial',
+  'x_ms',
+  'y_ms',
+  'gap_ms',
+  'idle_ms',
+  'flow_idle_timeout_ms',
+  'detect_ms',
+  'outcome',
+  'status',
+  'error',
+  'first_error',
+  'retried',
+  'next_ok',
+  'reused',
+  'queue_ms',
+  'connect_ms',
+  'total_ms',
+  'max_sockets',
+  'concurrency',
+  'tcp_keepalive',
+  'tcp_user_timeout_ms',
+  'h2_ping_ms',
+  'request_timeout_ms',
+  'congestion_control',
+  'time_scale',
+  'stands_for',
+  'note',
+] as const;
+
+export const lifecycleDefinition: ScenarioDefinition = {
+  name: 'lifecycle',
+  title: 'Connection lifecycle: idle timeouts, NAT drops, crashes, pools',
+  claims: ['C7', 'C8', 'C9', 'C10', 'C12'],
+  // wan: the pool question (C12) is asked at wan, and a 50 ms hop gives the LB race (C8) a visible window.
+  defaultProfiles: ['wan'],
+  csvFiles: { lifecycle: LIFECYCLE_COLUMNS },
+};
