@@ -1,5 +1,7 @@
 import type { SummaryRow } from '../lib/schema.ts';
 import { numberOrNull } from '../lib/numbers.ts';
+import { toFigure } from '../lib/figures.ts';
+import { handshakeSavings } from './scenarios/handshake/savings.ts';
 
 const n = numberOrNull;
 
@@ -28,6 +30,7 @@ function table(header: string[], rows: string[][]): string {
 /** The handshake scenario's headline: median total time new vs kept-alive, and the saving in ms and RTTs. */
 export function handshakeHeadline(summary: readonly SummaryRow[]): string {
   const rows = summary.filter((r) => r.scenario === 'handshake' && r.metric === 'total_ms');
+  const savings = handshakeSavings(rows.map(toFigure)).filter((s) => s.versus === 'new');
   const groups = new Map<string, SummaryRow[]>();
   for (const r of rows) {
     const k = `${r.profile}|${r.protocol}|${r.security}`;
@@ -37,23 +40,17 @@ export function handshakeHeadline(summary: readonly SummaryRow[]): string {
   for (const [k, list] of groups) {
     const [profile, protocol, security] = k.split('|');
     const get = (mode: string): SummaryRow | undefined => list.find((r) => r.conn_mode === mode);
-    const fresh = get('new');
-    const reused = get('reused');
-    const saving = n(fresh?.median) !== null && n(reused?.median) !== null ? (n(fresh?.median) ?? 0) - (n(reused?.median) ?? 0) : null;
-    const rtt = n(fresh?.rtt_ms_calibrated);
-    const modelSaving = n(fresh?.model_ms) !== null && n(reused?.model_ms) !== null ? (n(fresh?.model_ms) ?? 0) - (n(reused?.model_ms) ?? 0) : null;
-    const cpuFresh = n(fresh?.cpu_baseline_ms);
-    const cpuReused = n(reused?.cpu_baseline_ms);
-    const cpuSaving = cpuFresh !== null && cpuReused !== null ? cpuFresh - cpuReused : null;
+    const s = savings.find((x) => x.profile === profile && x.protocol === protocol && x.security === security);
+    const rtt = (v: number | null | undefined): string => (v == null ? '—' : `${v.toFixed(2)} RTT`);
     out.push([
       profile ?? '',
       `${protocol}${security === 'none' ? '' : `+${security}`}`,
-      fmtFigure(fresh),
-      fmtFigure(reused),
-      saving === null ? '—' : `${saving.toFixed(3)} ms`,
-      saving !== null && rtt !== null && rtt >= 1 ? `${(saving / rtt).toFixed(2)} RTT` : '—',
-      modelSaving !== null && rtt !== null && rtt >= 1 ? `${(modelSaving / rtt).toFixed(2)} RTT` : '—',
-      cpuSaving === null ? '—' : `${cpuSaving.toFixed(3)} ms`,
+      fmtFigure(get('new')),
+      fmtFigure(get('reused')),
+      s ? `${s.saving_ms.toFixed(3)} ms` : '—',
+      rtt(s?.saving_rtt),
+      rtt(s?.model_rtt),
+      s?.cpu_ms == null ? '—' : `${s.cpu_ms.toFixed(3)} ms`,
     ]);
   }
   if (out.length === 0) return '';

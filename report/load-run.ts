@@ -13,7 +13,7 @@ export type CsvRow = Record<string, string>;
 
 export interface RunFolder {
   dir: string;
-  /** meta.json as written by the bench (see bench/runner.ts for its fields). */
+  /** meta.json as written by the bench (see bench/run/folder.ts for its fields). */
   meta: Record<string, unknown>;
   samples: CsvRow[];
   summary: CsvRow[];

@@ -10,7 +10,7 @@ import { errorMessage } from '../lib/errors.ts';
 import { environment, runStatus, type Environment, type RunStatusInfo } from './environment.ts';
 import type { RunFolder } from './load-run.ts';
 import { fmtCi, round4 } from './format.ts';
-import { figuresOf } from './rows.ts';
+import { figuresOf } from '../lib/figures.ts';
 import { sectionFor } from './sections/index.ts';
 import type { Cell, SectionOutput, Table } from './sections/types.ts';
 import { verdictRows, type SectionResult, type VerdictRow } from './verdicts.ts';
@@ -87,8 +87,12 @@ function genericOutput(run: RunFolder, scenario: string): SectionOutput {
 }
 
 /** Why a scenario skipped itself, from its <scenario>-skipped.csv (e.g. slowstart on a link without packets). */
-function skipReason(dir: string, scenario: string): string | null {
-  const p = join(dir, `${scenario}-skipped.csv`);
+function skipReason(run: RunFolder, scenario: string): string | null {
+  // A scenario the server under test could not serve (meta.json's scenario_skips).
+  const skips = Array.isArray(run.meta.scenario_skips) ? (run.meta.scenario_skips as Array<Record<string, unknown>>) : [];
+  const skip = skips.find((s) => s.scenario === scenario && typeof s.reason === 'string');
+  if (skip) return `skipped: ${String(skip.reason)}`;
+  const p = join(run.dir, `${scenario}-skipped.csv`);
   if (!existsSync(p)) return null;
   const row = readCsv(p).find((r) => r.what === 'link' && (r.reason ?? '') !== '');
   return row ? `${row.reason} (this run's link: ${row.value})` : null;
@@ -108,7 +112,7 @@ export function buildSections(run: RunFolder): SectionResult[] {
     const base = { id: sectionId(s.name), scenario: s.name };
     const hasRows = run.summary.some((r) => r.scenario === s.name) || run.samples.some((r) => r.scenario === s.name);
     if (!hasRows) {
-      const why = skipReason(run.dir, s.name);
+      const why = skipReason(run, s.name);
       return {
         ...base,
         title,

@@ -8,6 +8,7 @@ import type { ProbeRequest } from './probe.ts';
 import type { ClientTls, Target } from './target.ts';
 import { summarize, type OkSummary } from '../../lib/stats.ts';
 import type { LinkParams } from '../../netem/link.ts';
+import { routeOr, type RouteSet } from '../../servers/under-test.ts';
 
 export interface CalibrationSample {
   kind: 'connect' | 'request' | 'bulk';
@@ -50,6 +51,8 @@ export interface CalibrationOptions {
   /** What to calibrate with: the harness's own h1 cleartext server, or a remote target's protocol. */
   protocol: 'h1' | 'h2';
   tls: ClientTls | null;
+  /** The server's routes: a 1-byte response for the round trips, a sized one for goodput (skipped without one). */
+  routes: RouteSet;
 }
 
 function figure(values: number[]): MeasuredFigure | null {
@@ -79,6 +82,7 @@ export async function calibrate(
     resume: false,
     timeout_ms: opts.timeout_ms,
   };
+  const small = routeOr(opts.routes.sized(1), 'a sized response (calibration)');
   let errors = 0;
   const take = (kind: CalibrationSample['kind'], value_ms: number | null, size_bytes: number, error: string | null): void => {
     if (error) errors++;
@@ -87,29 +91,30 @@ export async function calibrate(
 
   const connects: number[] = [];
   // One throw-away connection first: the first connect of a process pays for code paths not yet compiled.
-  await agent.probe({ ...base, connection: 'new', path: '/bytes/1', close_after: true });
+  await agent.probe({ ...base, connection: 'new', path: small, close_after: true });
   for (let i = 0; i < opts.samples; i++) {
-    const s = await agent.probe({ ...base, connection: 'new', path: '/bytes/1', close_after: true });
+    const s = await agent.probe({ ...base, connection: 'new', path: small, close_after: true });
     take('connect', s.connect_ms, 1, s.error);
     if (s.error === null && s.connect_ms !== null) connects.push(s.connect_ms);
   }
 
   const requests: number[] = [];
-  await agent.probe({ ...base, connection: 'new', path: '/bytes/1', close_after: false });
+  await agent.probe({ ...base, connection: 'new', path: small, close_after: false });
   for (let i = 0; i < opts.samples; i++) {
-    const s = await agent.probe({ ...base, connection: 'reuse', path: '/bytes/1', close_after: false });
+    const s = await agent.probe({ ...base, connection: 'reuse', path: small, close_after: false });
     take('request', s.total_ms, 1, s.error);
     if (s.error === null && s.total_ms !== null) requests.push(s.total_ms);
   }
 
   let goodput_mbit: number | null = null;
   const connect = figure(connects);
-  if (params.rate_mbit !== null) {
-    // About two seconds of data at the configured rate, on the already warm connection.
-    const size_bytes = Math.min(64 * 1024 * 1024, Math.max(256 * 1024, Math.round((params.rate_mbit * 1e6 * 2) / 8)));
+  // About two seconds of data at the configured rate, on the already warm connection.
+  const size_bytes = params.rate_mbit === null ? 0 : Math.min(64 * 1024 * 1024, Math.max(256 * 1024, Math.round((params.rate_mbit * 1e6 * 2) / 8)));
+  const bulkPath = params.rate_mbit === null ? null : opts.routes.sized(size_bytes);
+  if (bulkPath !== null) {
     const rates: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const s = await agent.probe({ ...base, connection: 'reuse', path: `/bytes/${size_bytes}`, close_after: false, timeout_ms: Math.max(opts.timeout_ms, 60_000) });
+      const s = await agent.probe({ ...base, connection: 'reuse', path: bulkPath, close_after: false, timeout_ms: Math.max(opts.timeout_ms, 60_000) });
       take('bulk', s.total_ms, size_bytes, s.error);
       if (s.error === null && s.total_ms !== null && s.ttfb_ms !== null) {
         // Goodput over the body's transfer: from the first byte to the last.

@@ -5,7 +5,7 @@ import type { SampleRow } from '../../lib/schema.ts';
 import type { CsvAppender } from '../../lib/csv-file.ts';
 import type { Link, LinkChoice, Profile } from '../../netem/link.ts';
 import type { ServerConfig, TlsVersion } from '../../servers/config.ts';
-import type { ServerHandle } from '../../servers/launch.ts';
+import type { ServerUnderTest } from '../../servers/under-test.ts';
 import type { Calibration } from '../drivers/calibrate.ts';
 import type { RemoteTarget } from '../../netem/remote.ts';
 
@@ -64,7 +64,8 @@ export interface BenchOptions {
 }
 
 export interface RunningServer {
-  handle: ServerHandle;
+  /** The server under test: what it offers (routes, counters, a process) and how to stop it. */
+  handle: ServerUnderTest;
   /** Where the client connects to reach it (through the link). */
   target: Target;
   /** Client TLS settings trusting this server's certificate (null for cleartext). */

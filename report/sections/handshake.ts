@@ -5,14 +5,14 @@
  */
 import type { RunFolder } from '../load-run.ts';
 import { CONN_MODE_LABEL, fmtCi, fmtMs, fmtRtt, round4, variantLabel } from '../format.ts';
-import { failedCases, figuresOf, profileOrder, type Figure } from '../rows.ts';
+import { failedCases, profileOrder } from '../rows.ts';
+import { figuresOf, type Figure } from '../../lib/figures.ts';
+import { diff, handshakeSavings, MIN_RTT_FOR_RTT_UNITS_MS, rttOf, variantKey, type Saving } from '../../bench/scenarios/handshake/savings.ts';
 import { MODE_ORDER, PHASE_COLORS, PHASE_ORDER, modeColorScale } from '../theme.ts';
 import type { ChartSpec, Cell, ReportSection, SectionOutput, Table, Verdict } from './types.ts';
 
 /** A measured saving counts as matching the model when within this many RTTs of it (or its CI reaches it). */
 export const C1_TOLERANCE_RTT = 0.25;
-/** Below this calibrated RTT the link adds no real delay: savings in RTTs would divide by noise. */
-export const MIN_RTT_FOR_RTT_UNITS_MS = 1;
 /** On the proxy link C1 is judged only at RTTs where its ms-granular timers are small against the RTT. */
 export const PROXY_MIN_RTT_FOR_C1_MS = 10;
 /** C3 needs profiles whose RTTs differ by at least this factor. */
@@ -22,39 +22,11 @@ const C3_FLAT_SHARE = 0.5;
 
 const VARIANT_ORDER = ['h1/none', 'h1/tls12', 'h1/tls13', 'h2/none', 'h2/tls13'];
 
-export interface Saving {
-  profile: string;
-  link_backend: string;
-  rtt_ms: number | null;
-  protocol: string;
-  security: string;
-  /** The mode keep-alive is compared against: new, server_close or resumed. */
-  versus: string;
-  saving_ms: number;
-  /** Conservative CI of the difference of medians: [lo(versus) − hi(reused), hi(versus) − lo(reused)]. */
-  ci_low_ms: number | null;
-  ci_high_ms: number | null;
-  /** Round trips the model says keep-alive saves, in ms. */
-  model_ms: number | null;
-  /** Processing the new connection costs beyond the reused one, measured on the run's zero-RTT profile. */
-  cpu_ms: number | null;
-  /** What the saving should be: model_ms + cpu_ms (cpu_ms when known). */
-  expected_ms: number | null;
-  /** Null when the link's RTT is below MIN_RTT_FOR_RTT_UNITS_MS. */
-  saving_rtt: number | null;
-  model_rtt: number | null;
-  expected_rtt: number | null;
-}
-
 /**
  * agrees: within tolerance of the expected saving (or its CI reaches it); larger/smaller: the whole CI beyond
  * the tolerance; zero: the CI includes 0 and not the expected saving; noisy: the CI includes both.
  */
 export type C1Match = 'agrees' | 'larger' | 'smaller' | 'zero' | 'noisy' | 'no_ci';
-
-function variantKey(f: { protocol: string; security: string }): string {
-  return `${f.protocol}/${f.security}`;
-}
 
 function sortVariants(keys: Iterable<string>): string[] {
   const rank = (k: string): number => {
@@ -62,53 +34,6 @@ function sortVariants(keys: Iterable<string>): string[] {
     return i === -1 ? VARIANT_ORDER.length : i;
   };
   return [...new Set(keys)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-}
-
-function rttOf(f: Figure): number | null {
-  return f.rtt_ms_calibrated ?? f.rtt_ms_configured;
-}
-
-function diff(a: number | null, b: number | null): number | null {
-  return a !== null && b !== null ? a - b : null;
-}
-
-/** Savings of the reused connection over every other mode, per profile and protocol/security. */
-export function handshakeSavings(totals: readonly Figure[]): Saving[] {
-  const byKey = new Map<string, Figure>();
-  for (const f of totals) byKey.set(`${f.profile}|${variantKey(f)}|${f.conn_mode}`, f);
-  const out: Saving[] = [];
-  for (const reused of totals) {
-    if (reused.conn_mode !== 'reused' || reused.median === null) continue;
-    for (const versus of MODE_ORDER) {
-      if (versus === 'reused') continue;
-      const other = byKey.get(`${reused.profile}|${variantKey(reused)}|${versus}`);
-      if (!other || other.median === null) continue;
-      const rtt = rttOf(other);
-      const saving_ms = other.median - reused.median;
-      const model_ms = diff(other.model_ms, reused.model_ms);
-      const cpu_ms = diff(other.cpu_baseline_ms, reused.cpu_baseline_ms);
-      const expected_ms = model_ms === null ? null : model_ms + (cpu_ms ?? 0);
-      const perRtt = (v: number | null): number | null => (v !== null && rtt !== null && rtt >= MIN_RTT_FOR_RTT_UNITS_MS ? v / rtt : null);
-      out.push({
-        profile: reused.profile,
-        link_backend: reused.link_backend,
-        rtt_ms: rtt,
-        protocol: reused.protocol,
-        security: reused.security,
-        versus,
-        saving_ms,
-        ci_low_ms: diff(other.ci95_low, reused.ci95_high),
-        ci_high_ms: diff(other.ci95_high, reused.ci95_low),
-        model_ms,
-        cpu_ms,
-        expected_ms,
-        saving_rtt: perRtt(saving_ms),
-        model_rtt: perRtt(model_ms),
-        expected_rtt: perRtt(expected_ms),
-      });
-    }
-  }
-  return out;
 }
 
 export function c1Match(s: Saving, tolerance_rtt = C1_TOLERANCE_RTT): C1Match {

@@ -157,3 +157,19 @@ test('on the none and proxy links the caveats say what the link cannot show', as
     assert.ok(caveats.some((c) => expected.test(c)), caveats.join('\n'));
   }
 });
+
+test('a scenario the server under test could not serve: its section and its claims say what it needed', async (t) => {
+  const dir = copyFixture(t, 'report-normal');
+  const metaPath = join(dir, 'meta.json');
+  const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Record<string, unknown>;
+  meta.scenarios = [...(meta.scenarios as unknown[]), { name: 'cost', title: 'cost', claims: ['C6', 'C11'] }];
+  meta.scenario_skips = [{ profile: 'lan', scenario: 'cost', reason: 'needs server-side counters (connections, requests, memory)' }];
+  writeFileSync(metaPath, JSON.stringify(meta));
+  const r = await buildReportDetailed(dir);
+  const section = r.model.sections.find((s) => s.scenario === 'cost');
+  assert.equal(section?.output, null);
+  assert.equal(section?.notice, 'not measured in this run: skipped: needs server-side counters (connections, requests, memory)');
+  const c6 = r.model.verdicts.find((v) => v.claim.id === 'C6');
+  assert.equal(c6?.kind, 'not_run');
+  assert.match(c6?.figure ?? '', /needs server-side counters/);
+});

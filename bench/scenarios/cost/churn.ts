@@ -8,6 +8,7 @@ import type { LoadOptions, LoadResult } from '../../drivers/load/types.ts';
 import { caseKey, runSize, type RunSize, type RunningServer, type ScenarioContext } from '../types.ts';
 import { costWriter, cpuTimeMs, readSocketCounts, type CostPart, type CostTags } from './common.ts';
 import { sleep } from '../../../lib/sleep.ts';
+import { pidOf, statsOf } from '../../../servers/under-test.ts';
 
 export const CHURN_PATH = '/bytes/100';
 export const PORT_RANGE_NARROW = '61000 61127';
@@ -90,12 +91,12 @@ interface LoadCase {
 /** One open-loop load run with CPU, socket and server readings around it; every figure becomes a cost.csv row. */
 async function measureLoad(ctx: ScenarioContext, write: Write, c: LoadCase): Promise<LoadResult | null> {
   const tags = { ...c.tags, part: c.part, case_key: c.key, rep: c.rep, keep_alive: c.keep_alive, rate_rps: c.rate_rps, connections: c.connections };
-  const serverPid = c.server.handle.ready.pid;
+  const serverPid = pidOf(c.server.handle);
   const clientNs = ctx.link.clientNetns;
   const serverNs = ctx.link.serverNetns;
   const twClientBefore = await readSocketCounts(clientNs);
   const twServerBefore = await readSocketCounts(serverNs);
-  const statsBefore = await c.server.handle.stats();
+  const statsBefore = await statsOf(c.server.handle)();
   const cpuClient0 = cpuTimeMs(ctx.agent.pid);
   const cpuServer0 = cpuTimeMs(serverPid);
   const opts: LoadOptions = {
@@ -121,7 +122,7 @@ async function measureLoad(ctx: ScenarioContext, write: Write, c: LoadCase): Pro
   const cpuServer1 = cpuTimeMs(serverPid);
   const sockClient = await readSocketCounts(clientNs);
   const sockServer = await readSocketCounts(serverNs);
-  const statsAfter = await c.server.handle.stats();
+  const statsAfter = await statsOf(c.server.handle)();
   ctx.progress.advance(1, `[${ctx.profile.name}] cost ${c.part} ka=${c.keep_alive} ${c.rate_rps} rps run ${c.rep}`);
   if (!res) return null;
   const us = (v: number | null): number | null => (v === null ? null : v / 1000);

@@ -12,6 +12,7 @@ import { caseKey, runSize, type RunSize, type RunningServer, type ScenarioContex
 import type { CrowdAgent } from './agent.ts';
 import { costWriter, readSocketMemory, readSockstat, type CostTags } from './common.ts';
 import { sleep } from '../../../lib/sleep.ts';
+import { statsOf } from '../../../servers/under-test.ts';
 
 export const IDLE_KEEP_ALIVE_MS = 600_000;
 export const CROWD_PATH = '/bytes/16';
@@ -79,10 +80,10 @@ async function activeLatency(
 
 async function waitConnectionsBelow(server: RunningServer, open: number, timeout_ms: number): Promise<ServerStats> {
   const until = performance.now() + timeout_ms;
-  let s = await server.handle.stats();
+  let s = await statsOf(server.handle)();
   while (s.connections_open > open && performance.now() < until) {
     await sleep(200);
-    s = await server.handle.stats();
+    s = await statsOf(server.handle)();
   }
   return s;
 }
@@ -97,7 +98,7 @@ export async function idleCase(ctx: ScenarioContext, crowd: CrowdAgent, write: W
     // Warm the server's code paths so the baseline already holds them.
     await activeLatency(ctx, server, protocol, n, key, `cost-warm-${protocol}`, true);
     await sleep(300, ctx.signal);
-    const before = await server.handle.stats();
+    const before = await statsOf(server.handle)();
     const sockBefore = await readSockstat(ctx.link.serverNetns);
     const memBefore = await readSocketMemory(ctx.link.serverNetns);
     const opened = await crowd.open({
@@ -111,11 +112,11 @@ export async function idleCase(ctx: ScenarioContext, crowd: CrowdAgent, write: W
       path: CROWD_PATH,
     });
     await sleep(1_000, ctx.signal);
-    const after = await server.handle.stats(); // also resets the event-loop histogram for the probes below
+    const after = await statsOf(server.handle)(); // also resets the event-loop histogram for the probes below
     const sockAfter = await readSockstat(ctx.link.serverNetns);
     const memAfter = await readSocketMemory(ctx.link.serverNetns);
     const active = await activeLatency(ctx, server, protocol, n, key, `cost-active-${protocol}`);
-    const during = await server.handle.stats();
+    const during = await statsOf(server.handle)();
     const status = await crowd.status(crowd_key);
 
     const per = (d: number): number | null => (opened.open > 0 ? d / opened.open : null);
@@ -203,7 +204,7 @@ export async function runFdLimit(ctx: ScenarioContext, crowd: CrowdAgent): Promi
       write({ ...tags, rep }, `probe_${phase}_ok`, sample.error === null ? 1 : 0, 'bool', sample.error ?? `${sample.total_ms ?? ''} ms`);
     };
     try {
-      const base = await server.handle.stats();
+      const base = await statsOf(server.handle)();
       write(tags, 'server_nofile_limit', base.nofile_limit, 'fds');
       write(tags, 'server_open_fds_idle', base.open_fds, 'fds');
       await probeOnce('before', 1);
@@ -220,7 +221,7 @@ export async function runFdLimit(ctx: ScenarioContext, crowd: CrowdAgent): Promi
       for (const [outcome, count] of Object.entries(opened.outcomes)) write(tags, 'crowd_outcome', count, 'connections', outcome);
       write(tags, 'crowd_open', opened.open, 'connections');
       for (let r = 1; r <= 3; r++) await probeOnce('at_limit', r);
-      const full = await server.handle.stats();
+      const full = await statsOf(server.handle)();
       write(tags, 'server_open_fds_at_limit', full.open_fds, 'fds');
       write(tags, 'server_connections_open_at_limit', full.connections_open, 'connections');
       write(tags, 'server_accept_errors', full.accept_errors, 'errors');

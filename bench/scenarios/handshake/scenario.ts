@@ -9,6 +9,7 @@ import type { Profile } from '../../../netem/link.ts';
 import { ErrorStreak, MAX_CONSECUTIVE_ERRORS } from '../error-streak.ts';
 import { handshakeDefinition } from './definition.ts';
 import { bySize, caseKey, runSize, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext } from '../types.ts';
+import { routeOr } from '../../../servers/under-test.ts';
 
 export type Security = 'none' | 'tls12' | 'tls13';
 export type ConnMode = 'new' | 'server_close' | 'resumed' | 'reused';
@@ -79,6 +80,13 @@ export function samplingPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'req
 
 const TLS_VERSION: Record<Exclude<Security, 'none'>, TlsVersion> = { tls12: 'TLSv1.2', tls13: 'TLSv1.3' };
 
+/** The small response of every case; server_close asks the server to close after it. */
+function handshakePath(c: HandshakeCase, server: RunningServer): string {
+  const { routes } = server.handle;
+  const small = routeOr(routes.sized(HANDSHAKE_SIZE_BYTES), `a ${HANDSHAKE_SIZE_BYTES}-byte response`);
+  return c.conn_mode === 'server_close' ? routeOr(routes.closing(small), 'a response after which the server closes') : small;
+}
+
 function probeFor(c: HandshakeCase, server: RunningServer, conn_key: string, timeout_ms: number, warm: boolean): ProbeRequest {
   const reused = c.conn_mode === 'reused';
   return {
@@ -89,7 +97,7 @@ function probeFor(c: HandshakeCase, server: RunningServer, conn_key: string, tim
     // The first request of a reused case opens the connection it then keeps.
     connection: reused && !warm ? 'reuse' : 'new',
     resume: c.conn_mode === 'resumed',
-    path: `/bytes/${HANDSHAKE_SIZE_BYTES}${c.conn_mode === 'server_close' ? '?close=1' : ''}`,
+    path: handshakePath(c, server),
     close_after: !reused,
     timeout_ms,
   };

@@ -10,6 +10,7 @@ import { bySize, caseKey, type BenchOptions, type RunningServer, type ScenarioCo
 import { diff, holMode, recordBatch, retransSegs, rotate, type HolModeName } from './common.ts';
 import { failedItem } from './app.ts';
 import { PAGE_CSV_COLUMNS } from './definition.ts';
+import { pidOf } from '../../../servers/under-test.ts';
 
 export const PAGE_BIG_BYTES = 100_000;
 export const PAGE_SMALL_BYTES = 10_000;
@@ -106,7 +107,7 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
   const counters = async (): Promise<{ server: number | null; client: number | null; down: number | null; up: number | null }> => {
     const c = await ctx.link.counters();
     return {
-      server: retransSegs(servers.h1.handle.pid),
+      server: retransSegs(pidOf(servers.h1.handle)),
       client: retransSegs(ctx.agent.pid),
       down: c ? c.down.dropped_loss : null,
       up: c ? c.up.dropped_loss : null,

@@ -11,6 +11,7 @@ import { bySize, caseKey, type BenchOptions, type RunningServer } from '../types
 import { epochNow } from './agent.ts';
 import { clientSpec, sampleFields, standsFor, type PartContext } from './common.ts';
 import { sleep } from '../../../lib/sleep.ts';
+import { pidOf } from '../../../servers/under-test.ts';
 
 export interface Strategy {
   name: string;
@@ -117,21 +118,21 @@ export async function runC10(p: PartContext): Promise<void> {
 
         const t_fault = epochNow();
         const restart = async (): Promise<void> => {
-          const ports = { h1: servers.h1.handle.ready.port, h2: servers.h2.handle.ready.port };
+          const ports = { h1: servers.h1.handle.port, h2: servers.h2.handle.port };
           servers.h1 = await ctx.startServer(serverCfg('h1', ports.h1));
           servers.h2 = await ctx.startServer(serverCfg('h2', ports.h2));
         };
         if (fault === 'process_killed') {
-          signalPid(servers.h1.handle.pid, 'SIGKILL');
-          signalPid(servers.h2.handle.pid, 'SIGKILL');
+          signalPid(pidOf(servers.h1.handle), 'SIGKILL');
+          signalPid(pidOf(servers.h2.handle), 'SIGKILL');
         } else if (fault === 'host_gone') {
           await controls?.setBlackhole(true);
         } else {
           await controls?.setBlackhole(true);
-          const fails = [await killSockets(ctx.link.serverNetns, servers.h1.handle.ready.port), await killSockets(ctx.link.serverNetns, servers.h2.handle.ready.port)];
+          const fails = [await killSockets(ctx.link.serverNetns, servers.h1.handle.port), await killSockets(ctx.link.serverNetns, servers.h2.handle.port)];
           note = fails.find((f) => f !== null) ?? null;
-          signalPid(servers.h1.handle.pid, 'SIGKILL');
-          signalPid(servers.h2.handle.pid, 'SIGKILL');
+          signalPid(pidOf(servers.h1.handle), 'SIGKILL');
+          signalPid(pidOf(servers.h2.handle), 'SIGKILL');
           await Promise.all([servers.h1.handle.stop(), servers.h2.handle.stop()]);
           await restart();
           await sleep(Math.max(0, t_fault + REBOOT_DOWN_MS - epochNow()));

@@ -273,7 +273,7 @@ class SlowstartRun {
   async trace(c: SweepCase): Promise<void> {
     const key = `ss-${++this.connSeq}`;
     const traceId = `${this.ctx.profile.name}/${c.cc}/${c.state}${c.state === 'idle' ? `-${c.idle_ms}ms-ssai${c.ssai}` : ''}`;
-    const port = this.h1.handle.ready.port;
+    const port = this.h1.handle.port;
     let sample: ProbeSample;
     let samples: TimedTcpInfo[] = [];
     let errors: string[] = [];

@@ -4,7 +4,7 @@ import { loadScenarios, scenarioNames } from '../../../bench/scenarios/definitio
 import { bySize, runSize, scenarioProfiles, type BenchOptions, type SizeName } from '../../../bench/scenarios/types.ts';
 import { CI_REQUESTS_FAR, CI_REQUESTS_NEAR, samplingPlan } from '../../../bench/scenarios/handshake/scenario.ts';
 import { getProfile } from '../../../netem/profiles.ts';
-import { planProfiles } from '../../../bench/runner.ts';
+import { planProfiles } from '../../../bench/run/plan.ts';
 
 const SCENARIOS = await loadScenarios(scenarioNames());
 

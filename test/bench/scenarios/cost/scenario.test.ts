@@ -34,6 +34,7 @@ import {
 } from '../../../../report/sections/cost.ts';
 import type { CsvRow } from '../../../../report/load-run.ts';
 import { compile } from 'vega-lite';
+import { harnessServer } from '../../../../servers/under-test.ts';
 
 test('cost: parsers, quantile, CPU time and the plan', () => {
   const ss = parseSockstat('sockets: used 10\nTCP: inuse 7 orphan 1 tw 3 alloc 9 mem 4\nUDP: inuse 0 mem 0\n');
@@ -321,7 +322,7 @@ test('cost on the tun link: idle crowd, FD limit, churn and ports; limits restor
       async startServer(config) {
         const handle = await startServer({ ...config, host: link.serverListenHost }, link.serverNetns);
         pids.push(handle.ready.pid);
-        const s: RunningServer = { handle, target: await link.clientTarget(handle.ready.port), clientTls: () => null };
+        const s: RunningServer = { handle: harnessServer(handle), target: await link.clientTarget(handle.ready.port), clientTls: () => null };
         servers.push(s);
         return s;
       },

@@ -24,6 +24,7 @@ import { lifecyclePlannedUnits, selectedParts } from '../../../../bench/scenario
 import { buildLifecycle, c8Rates, verdictC7, verdictC8, wilson } from '../../../../report/sections/lifecycle.ts';
 import { isResetLike } from '../../../../bench/drivers/lifecycle-ops.ts';
 import type { CsvRow } from '../../../../report/load-run.ts';
+import { harnessServer } from '../../../../servers/under-test.ts';
 
 test('lifecycle: C8 cases, timing helpers and the plan', () => {
   // Node 20 pads the server's keepAliveTimeout by 1 s; its Agent keeps a socket for the hint minus 1 s.
@@ -115,7 +116,7 @@ test('lifecycle on the tun link: one short case of each part (C7, C8, C9, C10, C
     agent: {} as Agent,
     async startServer(config) {
       const handle = await startServer({ ...config, host: link.serverListenHost }, link.serverNetns);
-      const s: RunningServer = { handle, target: await link.clientTarget(handle.ready.port), clientTls: () => null };
+      const s: RunningServer = { handle: harnessServer(handle), target: await link.clientTarget(handle.ready.port), clientTls: () => null };
       servers.push(s);
       return s;
     },

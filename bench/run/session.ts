@@ -1,0 +1,78 @@
+/**
+ * The run's one teardown and one set of signal handlers. A first SIGINT/SIGTERM aborts the measuring, runs the
+ * teardown, records the run as aborted and exits 130/143; a second exits at once.
+ */
+import { errorMessage } from '../../lib/errors.ts';
+import type { Progress } from '../../lib/progress.ts';
+import { claimSignals } from '../../lib/signals.ts';
+import { Teardown } from '../../lib/teardown.ts';
+import type { RunStatus } from '../results/meta.ts';
+import type { RunFolder } from './folder.ts';
+
+const never = (): Promise<never> => new Promise(() => undefined);
+
+export class RunSession {
+  readonly teardown = new Teardown();
+  private readonly abort = new AbortController();
+  private status: RunStatus = { kind: 'running' };
+  private readonly releaseSignals: () => void;
+
+  constructor(
+    private readonly folder: RunFolder,
+    private readonly progress: Progress,
+  ) {
+    this.releaseSignals = claimSignals((signal) => this.onSignal(signal));
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  get aborted(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /**
+   * Runs the measuring phases, then the teardown on every way out. The signal handlers stay installed through
+   * the teardown (a Ctrl-C then must still let it finish) and are released after it: from there a signal goes
+   * to the caller's handler (the report phase), claimed before this run began.
+   */
+  async run(measure: () => Promise<void>): Promise<RunStatus> {
+    try {
+      await measure();
+      if (this.aborted) await never(); // the signal handler exits
+      this.status = { kind: 'completed' };
+    } catch (e) {
+      if (this.aborted) await never();
+      this.status = { kind: 'errored', error: errorMessage(e) };
+      this.folder.finish(this.status);
+      await this.close();
+      throw e;
+    }
+    await this.close();
+    return this.status;
+  }
+
+  private async close(): Promise<void> {
+    const failures = await this.teardown.run();
+    this.releaseSignals();
+    for (const f of failures) this.progress.log(`cleanup: ${f}`);
+    this.progress.finish();
+  }
+
+  private onSignal(signal: NodeJS.Signals): void {
+    const code = signal === 'SIGINT' ? 130 : 143;
+    if (this.aborted) {
+      this.progress.log(`${signal} again: exiting now`);
+      process.exit(code);
+    }
+    this.progress.log(`${signal}: stopping, cleaning up (samples so far are kept in ${this.folder.dir})`);
+    this.status = { kind: 'aborted', signal };
+    this.abort.abort(new Error(`interrupted by ${signal}`));
+    void this.teardown.run().then((failures) => {
+      for (const f of failures) this.progress.log(`cleanup: ${f}`);
+      this.folder.finish(this.status);
+      process.exit(code);
+    });
+  }
+}

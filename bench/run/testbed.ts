@@ -1,0 +1,112 @@
+/**
+ * What every profile of a run measures through: the link (emulated, or the real network to a `--target`), the
+ * client agent in the client namespace, the namespaces' TCP settings, and how a scenario gets a server.
+ */
+import { UserError } from '../../lib/errors.ts';
+import type { Progress } from '../../lib/progress.ts';
+import type { Teardown } from '../../lib/teardown.ts';
+import type { Link } from '../../netem/link.ts';
+import { openRemoteLink, type RemoteTarget } from '../../netem/remote.ts';
+import { openLink } from '../../netem/select.ts';
+import type { ServerConfig } from '../../servers/config.ts';
+import { startServer } from '../../servers/launch.ts';
+import { CERT_SERVERNAME } from '../../servers/tls-cert.ts';
+import { HARNESS_ROUTES, harnessServer } from '../../servers/under-test.ts';
+import { startAgent, type Agent } from '../drivers/agent-client.ts';
+import type { ClientTls } from '../drivers/target.ts';
+import { readTcpSysctls } from '../environment.ts';
+import type { BenchOptions, RunningServer } from '../scenarios/types.ts';
+import type { RunFolder } from './folder.ts';
+import { paramsToOpenWith, type ProfilePlan } from './plan.ts';
+
+export interface Testbed {
+  link: Link;
+  agent: Agent;
+  /** The server side's congestion control as the kernel reports it. */
+  congestion_control: string;
+  /** Starts a server of this config behind the link (or stands the remote target in for it); `registry` stops it. */
+  startServer(config: Partial<ServerConfig>, registry: Teardown): Promise<RunningServer>;
+  /** Whether a server of this kind can be had (a remote target is one server of one kind). */
+  serves(config: Pick<ServerConfig, 'protocol' | 'tls'>): boolean;
+}
+
+export async function openTestbed(options: BenchOptions, plan: readonly ProfilePlan[], folder: RunFolder, teardown: Teardown, progress: Progress): Promise<Testbed> {
+  const remote = options.target ?? null;
+  const { link, why } =
+    remote !== null
+      ? { link: openRemoteLink(remote), why: `--target ${remote.url} (real network, no emulation)` }
+      : await openLink(options.link, { runId: folder.runId, params: paramsToOpenWith(plan) });
+  teardown.add('link', () => link.close());
+  progress.log(`link: ${why}`);
+
+  const agent = await startAgent(link.clientNetns);
+  teardown.add('client agent', () => agent.stop());
+  folder.noteProcess('client agent', agent.pid);
+
+  await applyTcpSettings(link, options);
+  const sysctls = { client: await readTcpSysctls(link.clientNetns), server: await readTcpSysctls(link.serverNetns) };
+  const routes = link.tuning ? { server: await link.tuning.readRoutes('server'), client: await link.tuning.readRoutes('client') } : null;
+  const congestion_control = sysctls.server['net.ipv4.tcp_congestion_control'] ?? 'unknown';
+  folder.meta.update({ link: { backend: link.backend, why, caveats: link.caveats }, sysctls, routes, congestion_control });
+
+  return {
+    link,
+    agent,
+    congestion_control,
+    serves: (config) => remote === null || (config.protocol === remote.protocol && config.tls === remote.tls),
+    startServer: async (config, registry) => (remote !== null ? remoteServer(remote, config) : startLocalServer(link, folder, config, registry)),
+  };
+}
+
+async function startLocalServer(link: Link, folder: RunFolder, config: Partial<ServerConfig>, registry: Teardown): Promise<RunningServer> {
+  const handle = await startServer({ ...config, host: link.serverListenHost }, link.serverNetns);
+  registry.add(`${handle.config.protocol} server ${handle.pid}`, () => handle.stop());
+  const { cert_pem: _cert, key_pem: _key, ...recorded } = handle.config;
+  folder.noteProcess(`${handle.config.protocol}${handle.config.tls ? '+tls' : ''} server`, handle.pid, recorded);
+  const target = await link.clientTarget(handle.ready.port);
+  const cert = handle.ready.cert_pem;
+  return {
+    handle: harnessServer(handle),
+    target,
+    clientTls: (version): ClientTls | null => (cert === null ? null : { ca: cert, servername: CERT_SERVERNAME, min_version: version, max_version: version }),
+  };
+}
+
+/** --cc and --slow-start-after-idle: per-namespace sysctls, so they need a link with namespaces. */
+async function applyTcpSettings(link: Link, options: BenchOptions): Promise<void> {
+  const values: Record<string, string> = {};
+  if (options.congestion_control !== null) values['net.ipv4.tcp_congestion_control'] = options.congestion_control;
+  if (options.slow_start_after_idle !== null) values['net.ipv4.tcp_slow_start_after_idle'] = String(options.slow_start_after_idle);
+  if (Object.keys(values).length === 0) return;
+  if (link.tuning === null) {
+    throw new UserError(`--cc and --slow-start-after-idle set namespace sysctls, and the ${link.backend} link has no namespaces: use --link tun or tc (root)`);
+  }
+  for (const side of ['client', 'server'] as const) await link.tuning.setSysctls(side, values);
+}
+
+/**
+ * A server elsewhere stands in for the one a scenario would start, when it is of the same kind; the harness
+ * cannot read its stats or stop it.
+ */
+function remoteServer(target: RemoteTarget, config: Partial<ServerConfig>): RunningServer {
+  const protocol = config.protocol ?? 'h1';
+  const tls = config.tls ?? false;
+  if (protocol !== target.protocol || tls !== target.tls) {
+    throw new UserError(`the remote target ${target.url} is ${target.protocol}${target.tls ? '+TLS' : ''}; this case needs ${protocol}${tls ? '+TLS' : ''}`);
+  }
+  return {
+    handle: {
+      origin: 'remote',
+      protocol,
+      tls,
+      port: target.port,
+      pid: null,
+      routes: HARNESS_ROUTES,
+      stats: null,
+      alive: () => true,
+      stop: async () => undefined,
+    },
+    target: { host: target.host, port: target.port },
+    clientTls: (version) => (tls ? { ca: target.ca_pem, servername: target.servername, min_version: version, max_version: version } : null),
+  };
+}

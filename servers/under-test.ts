@@ -1,0 +1,79 @@
+/**
+ * The server a scenario measures, whoever runs it: the harness's own Node servers (today), a remote target
+ * (`--target`), and next a command the user gives. A scenario asks it what it offers — routes, server-side
+ * counters, a process to signal — instead of assuming the harness's own server.
+ */
+import type { ServerHandle } from './launch.ts';
+import type { ServerStats } from './config.ts';
+
+/** The paths a server answers; null where it has no such route. */
+export interface RouteSet {
+  /** A response of exactly size_bytes bytes of body. */
+  sized(size_bytes: number): string | null;
+  /** A response of size_bytes bytes sent after delay_ms (a slow request, for head-of-line blocking). */
+  slow(size_bytes: number, delay_ms: number): string | null;
+  /** The response of `path`, after which the server closes the connection (HTTP/1.1 `Connection: close`). */
+  closing(path: string): string | null;
+}
+
+/** The harness's own route set (servers/routes.ts): `/bytes/<n>[?delay_ms=<d>][&close=1]`. */
+export const HARNESS_ROUTES: RouteSet = {
+  sized: (size_bytes) => `/bytes/${size_bytes}`,
+  slow: (size_bytes, delay_ms) => `/bytes/${size_bytes}?delay_ms=${delay_ms}`,
+  closing: (path) => `${path}${path.includes('?') ? '&' : '?'}close=1`,
+};
+
+export interface ServerUnderTest {
+  /** Who runs it: the harness (its own server, started and stopped by it) or nobody we control (a remote target). */
+  readonly origin: 'harness' | 'remote';
+  readonly protocol: 'h1' | 'h2';
+  readonly tls: boolean;
+  /** The port it listens on, as seen from its own side of the link. */
+  readonly port: number;
+  /** Its process, where the harness started it (null for a remote target). */
+  readonly pid: number | null;
+  readonly routes: RouteSet;
+  /** Its own counters (connections, requests, memory, FDs), where it offers them; null where it does not. */
+  readonly stats: (() => Promise<ServerStats>) | null;
+  alive(): boolean;
+  stop(): Promise<void>;
+}
+
+/** A capability a scenario needs and this server does not offer: the scenario records "skipped: needs …". */
+export class ServerLacks extends Error {
+  constructor(readonly capability: string) {
+    super(`the server under test does not offer ${capability}`);
+  }
+}
+
+export function harnessServer(handle: ServerHandle): ServerUnderTest {
+  return {
+    origin: 'harness',
+    protocol: handle.config.protocol,
+    tls: handle.config.tls,
+    port: handle.ready.port,
+    pid: handle.pid,
+    routes: HARNESS_ROUTES,
+    stats: () => handle.stats(),
+    alive: () => handle.alive(),
+    stop: () => handle.stop(),
+  };
+}
+
+/** The server's counters, or ServerLacks. */
+export function statsOf(server: ServerUnderTest): () => Promise<ServerStats> {
+  if (server.stats === null) throw new ServerLacks('server-side counters (connections, requests, memory)');
+  return server.stats;
+}
+
+/** The server's process id, or ServerLacks. */
+export function pidOf(server: ServerUnderTest): number {
+  if (server.pid === null) throw new ServerLacks('a process the harness can observe or signal');
+  return server.pid;
+}
+
+/** A route the scenario needs, or ServerLacks. */
+export function routeOr(path: string | null, what: string): string {
+  if (path === null) throw new ServerLacks(`a route for ${what}`);
+  return path;
+}
