@@ -1,5 +1,5 @@
 /** Every scenario's report section; a later scenario adds its file and one line here. */
-import { handshakeSection } from './handshake.ts';
+import { handshakeSection } from './handshake/section.ts';
 import { slowstartSection } from './slowstart.ts';
 import { holSection } from './hol.ts';
 import { lifecycleSection } from './lifecycle.ts';

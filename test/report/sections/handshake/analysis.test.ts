@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { c1Match, c3Trends, verdictC1, verdictC3 } from '../../../report/sections/handshake.ts';
-import { handshakeSavings } from '../../../bench/scenarios/handshake/savings.ts';
-import type { Figure } from '../../../lib/figures.ts';
+import { c1Match, c3Trends, verdictC1, verdictC3 } from '../../../../report/sections/handshake/analysis.ts';
+import { handshakeSavings } from '../../../../bench/scenarios/handshake/savings.ts';
+import type { Figure } from '../../../../lib/figures.ts';
 
 /** A total_ms summary figure; `spread` is the half-width of its CI (null: no CI). */
 function fig(profile: string, rtt: number, protocol: string, security: string, conn_mode: string, median: number | null, model: number, spread: number | null = 0.5): Figure {
