@@ -86,13 +86,21 @@ function sideRtt(runs: readonly CaseRun[]): SideRtt | null {
  */
 export const DRIFT_LIMIT = 3;
 
+/**
+ * Below this, a round trip is the endpoints' own time (kernel, event loops: 0.3–0.4 ms on the loopback profile),
+ * not a link's: two sides that both measured less ran on no link at all, and a profile whose link adds less has no
+ * link delay to drift — dividing its samples by a ratio of endpoint times would correct away the CPU cost a
+ * change added. (Measured: an A/A pair of standard runs had loopback connects of 0.267 vs 0.412 ms, +54.8 %.)
+ */
+export const MIN_LINK_DELAY_MS = 0.5;
+
 export function calibratedRttRule(base: readonly CaseRun[], head: readonly CaseRun[], threshold_pct: number): Incomparability | null {
   const b = sideRtt(base);
   const h = sideRtt(head);
   if (!b || !h) return null;
   const limit = DRIFT_LIMIT * threshold_pct;
   const change = b.median > 0 ? ((h.median - b.median) / b.median) * 100 : h.median > 0 ? Infinity : 0;
-  if (!(Math.abs(change) > limit)) return null;
+  if (!(Math.abs(change) > limit) || Math.max(b.median, h.median) < MIN_LINK_DELAY_MS) return null;
   const cisKnown = b.low !== null && b.high !== null && h.low !== null && h.high !== null;
   if (cisKnown && !((h.low ?? 0) > (b.high ?? 0) || (h.high ?? 0) < (b.low ?? 0))) return null;
   const pct = Number.isFinite(change) ? `${formatPct(change)}, ` : '';
@@ -137,7 +145,7 @@ export function linkDrift(base: readonly CaseRun[], head: readonly CaseRun[]): n
   if (!b || !h || b.length !== 1 || h.length !== 1) return null;
   const [rb] = b;
   const [rh] = h;
-  return rb !== undefined && rh !== undefined && rb > 0 && rh > 0 ? rh / rb : null;
+  return rb !== undefined && rh !== undefined && rb >= MIN_LINK_DELAY_MS && rh > 0 ? rh / rb : null;
 }
 
 /**
@@ -158,7 +166,7 @@ export function inRunRttRule(base: readonly CaseRun[], head: readonly CaseRun[],
   const what = `link RTT during the runs (median TCP connect of ${n(base)} and ${n(head)} new connections): ${formatMs(bMedian)} (base) vs ${formatMs(hMedian)} (head)`;
   if (s.unit === 'request') {
     const limit = DRIFT_LIMIT * s.threshold_pct;
-    if (!(Math.abs(change) > limit)) return null;
+    if (!(Math.abs(change) > limit) || Math.max(bMedian, hMedian) < MIN_LINK_DELAY_MS) return null;
     return { rule: 'in_run_rtt', forceable: true, detail: `${what} (${formatPct(change)}, beyond the ±${limit} % (${DRIFT_LIMIT} × the threshold) a drift correction is trusted for)` };
   }
   const t = testShift(b, h, { threshold_pct: s.threshold_pct, alpha: s.alpha });

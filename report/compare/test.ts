@@ -157,10 +157,16 @@ export function compareCaseMetric(
     why: notComparable ?? '',
   };
   if (notComparable !== null) return row;
-  if (base.length === 0 || head.length === 0) {
-    const side = base.length === 0 ? 'base' : 'head';
-    const errors = side === 'base' ? row.errors_base : row.errors_head;
-    return { ...row, reason: 'no_samples', why: `no successful ${metric} samples in ${side}${errors > 0 ? ` (${errors} failed)` : ''}` };
+  const failed = (errors: number): string => (errors > 0 ? ` (${errors} failed)` : '');
+  // The head lost what the base measured: a comparison that did not happen, which the gate refuses.
+  if (head.length === 0 && base.length > 0) {
+    return { ...row, reason: 'no_samples', why: `no successful ${metric} samples in head${failed(row.errors_head)}` };
+  }
+  // Nothing to lose: the base has no value of this metric for the case either (a metric the case does not
+  // record, or requests whose failure is what the case measures — the failure rule judges those).
+  if (base.length === 0) {
+    const head_has = head.length > 0 ? `; head has ${head.length}` : `, nor in head${failed(row.errors_head)}`;
+    return { ...row, reason: 'not_measured', why: `no successful ${metric} samples in base${failed(row.errors_base)}${head_has}` };
   }
   const st = shiftStats(base, head);
   return {

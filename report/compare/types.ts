@@ -140,7 +140,10 @@ export type VerdictReason =
   | 'ci_reaches_threshold'
   | 'too_few_samples'
   | 'incomparable'
-  | 'no_samples';
+  /** The head has no samples of a metric the base has: blocking. */
+  | 'no_samples'
+  /** The base has none: nothing was there to compare or lose (listed, not blocking). */
+  | 'not_measured';
 
 export interface RunInfo {
   run_id: string;

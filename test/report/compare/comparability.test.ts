@@ -128,3 +128,18 @@ test('--force-comparable compares despite forceable differences and lists them; 
   assert.deepEqual(forced.forced.map((c) => c.reasons.map((r) => r.rule)), [['link_backend', 'congestion_control']]);
   assert.deepEqual(forced.not_comparable.map((c) => c.reasons.map((r) => r.rule)), [['only_in_base']]);
 });
+
+test('no link delay (the loopback profile: both sides below MIN_LINK_DELAY_MS): endpoint noise is neither another link nor a drift to correct', () => {
+  // The A/A pair that motivated it: loopback connects 0.267 vs 0.412 ms (+54.8 %), disjoint CIs.
+  assert.deepEqual(rules([one({ run_id: 'b', rtt: 0.267, rtt_ci: [0.25, 0.28] })], [one({ run_id: 'h', rtt: 0.412, rtt_ci: [0.4, 0.43] })]), []);
+  assert.deepEqual(rules([one({ run_id: 'b', connect_ms: 0.27 })], [one({ run_id: 'h', connect_ms: 0.41 })]), []);
+  const o: CompareOptions = { ...OPTS, metrics: ['total_ms'] };
+  const values = spread(1, 0.02, 200);
+  const base = fakeRun({ run_id: 'b', connect_ms: 0.27, cases: [{ mode: 'new', values }] });
+  const slower = fakeRun({ run_id: 'h', connect_ms: 0.41, cases: [{ mode: 'new', values: values.map((v) => v * 1.5) }] });
+  const res = compareRuns([base], [slower], o);
+  assert.equal(res.rows[0]?.link_drift_pct, null, 'no correction without a link');
+  assert.equal(res.rows[0]?.verdict, 'regressed', 'a 50 % slower head at loopback is a regression, not a drift');
+  // One side on a real link is still another link.
+  assert.deepEqual(rules([one({ run_id: 'b', rtt: 0.27, rtt_ci: [0.25, 0.28] })], [one({ run_id: 'h', rtt: 1.27, rtt_ci: [1.2, 1.3] })]), ['calibrated_rtt']);
+});

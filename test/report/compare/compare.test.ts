@@ -89,3 +89,23 @@ test('bad input: the same run twice, a run without samples, a non-numeric metric
   assert.throws(() => compareRuns([old], [a], OPTS), (e) => e instanceof UserError && /no ttfb_ms values in any successful request/.test(e.message));
   assert.doesNotThrow(() => compareRuns([old], [a], { ...OPTS, metrics: ['total_ms'] }));
 });
+
+test('a metric the base has no samples of either (a case that records no ttfb, or fails on purpose) is listed, not blocking', () => {
+  const noTtfb = (run: ReturnType<typeof fakeRun>): ReturnType<typeof fakeRun> => {
+    for (const r of run.samples) if (r.conn_mode === 'reused') r.ttfb_ms = '';
+    return run;
+  };
+  const mk = (id: string) => noTtfb(fakeRun({ run_id: id, cases: [{ mode: 'new', values: spread(10, 1, 40) }, { mode: 'reused', values: spread(5, 1, 40) }] }));
+  const res = compareRuns([mk('b')], [mk('h')], OPTS);
+  const reusedTtfb = res.rows.find((r) => r.key.includes('conn_mode=reused') && r.metric === 'ttfb_ms');
+  assert.equal(reusedTtfb?.reason, 'not_measured');
+  assert.match(reusedTtfb?.why ?? '', /no successful ttfb_ms samples in base, nor in head/);
+  assert.ok(!res.gate.findings.some((f) => f.rule === 'not_comparable'), JSON.stringify(res.gate.findings));
+  assert.equal(exitCodeOf(res), 0);
+  // The head losing what the base measured still blocks.
+  const lost = fakeRun({ run_id: 'h2', cases: [{ mode: 'new', values: spread(10, 1, 40) }, { mode: 'reused', values: spread(5, 1, 40) }] });
+  const base = fakeRun({ run_id: 'b2', cases: [{ mode: 'new', values: spread(10, 1, 40) }, { mode: 'reused', values: spread(5, 1, 40) }] });
+  const res2 = compareRuns([base], [noTtfb(lost)], OPTS);
+  assert.equal(res2.rows.find((r) => r.key.includes('conn_mode=reused') && r.metric === 'ttfb_ms')?.reason, 'no_samples');
+  assert.equal(exitCodeOf(res2), 1);
+});
