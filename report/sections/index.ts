@@ -3,7 +3,7 @@ import { handshakeSection } from './handshake/section.ts';
 import { slowstartSection } from './slowstart.ts';
 import { holSection } from './hol.ts';
 import { lifecycleSection } from './lifecycle.ts';
-import { costSection } from './cost.ts';
+import { costSection } from './cost/section.ts';
 import type { ReportSection } from './types.ts';
 
 export const SECTIONS: readonly ReportSection[] = [handshakeSection, slowstartSection, holSection, lifecycleSection, costSection];

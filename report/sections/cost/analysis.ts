@@ -1,17 +1,15 @@
 /**
- * The cost scenario's section (C6, C11), from cost.csv of the run: one row per measured figure (metric, value,
- * unit) with the case's tags. C6: what each idle kept-alive connection costs the server, h1 vs h2, and what
- * clients see past the server's FD limit. C11: churn without keep-alive against keep-alive at the same rates.
+ * The cost section's figures and verdicts (C6, C11), from cost.csv of the run: one row per measured figure (metric,
+ * value, unit) with the case's tags. Pure apart from reading the file: rows in, points, spreads and verdicts out.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCsv } from '../../lib/csv-file.ts';
-import { medianSorted, sortAsc } from '../../lib/stats.ts';
-import type { CsvRow, RunFolder } from '../load-run.ts';
-import type { Cell, ChartSpec, ReportSection, SectionOutput, Table, Verdict } from './types.ts';
-import { numberOrNull } from '../../lib/numbers.ts';
+import { readCsv } from '../../../lib/csv-file.ts';
+import { medianSorted, sortAsc } from '../../../lib/stats.ts';
+import type { CsvRow, RunFolder } from '../../load-run.ts';
+import type { Verdict } from '../types.ts';
+import { numberOrNull } from '../../../lib/numbers.ts';
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** Below this kernel TCP memory per idle connection, idle sockets are said to hold no buffer memory. */
 export const IDLE_BUFFER_NEGLIGIBLE_BYTES = 512;
 
@@ -252,7 +250,10 @@ export function fdLimitCases(rows: readonly CsvRow[]): FdLimitCase[] {
   });
 }
 
-function c6Verdict(idle: IdlePoint[], fd: FdLimitCase[]): Verdict {
+export const C6_RULE =
+  'confirmed when each idle connection holds ≥ 0.9 FD and > 1 KiB of server memory; "depends" when the kernel holds no buffer memory for idle sockets (only FDs and process memory)';
+
+export function c6Verdict(idle: IdlePoint[], fd: FdLimitCase[]): Verdict {
   const largest = (p: string): IdlePoint | undefined =>
     idle.filter((x) => x.protocol === p && x.connections > 0).sort((a, b) => b.connections - a.connections)[0];
   const h1 = largest('h1');
@@ -280,7 +281,7 @@ function c6Verdict(idle: IdlePoint[], fd: FdLimitCase[]): Verdict {
     h2_fds_per_conn: h2?.fds_per_conn ?? null,
     connections_max: Math.max(h1?.connections ?? 0, h2?.connections ?? 0),
   };
-  const rule = 'confirmed when each idle connection holds ≥ 0.9 FD and > 1 KiB of server memory; "depends" when the kernel holds no buffer memory for idle sockets (only FDs and process memory)';
+  const rule = C6_RULE;
   if (!fdsOk || !memOk) return { claim: 'C6', kind: 'refuted', figure, reason: 'idle connections held no FD or no measurable memory', numbers, rule };
   if (buffersNegligible)
     return { claim: 'C6', kind: 'depends', figure, reason: 'FDs and process memory yes; socket buffers are not allocated while a connection is idle', numbers, rule };
@@ -302,12 +303,31 @@ export function portFailure(ports: readonly LoadPoint[]): { rate_rps: number; no
   return { rate_rps: failed.rate_rps, noka_error_pct: failed.error_pct ?? 0, ka_error_pct: ka?.error_pct ?? null };
 }
 
-function c11Verdict(churn: LoadPoint[], ports: LoadPoint[] = [], port_range = ''): Verdict {
+export const C11_RULE =
+  'on the medians over runs: refuted when turning keep-alive off costs more CPU per request and no less latency at every measured rate; "depends" otherwise, and whenever the runs of a rate disagree on which side costs less CPU per request';
+
+/** The churn cases with and without keep-alive at the same profile and rate, in the order of the no-keep-alive ones. */
+export function churnPairs(churn: readonly LoadPoint[]): Array<{ ka: LoadPoint; noka: LoadPoint }> {
   const pairs: Array<{ ka: LoadPoint; noka: LoadPoint }> = [];
   for (const noka of churn.filter((p) => !p.keep_alive)) {
     const ka = churn.find((p) => p.keep_alive && p.profile === noka.profile && p.rate_rps === noka.rate_rps);
     if (ka) pairs.push({ ka, noka });
   }
+  return pairs;
+}
+
+/** The ports part in C11's figure: where no-keep-alive failed with the narrowed range ('' when the part did not run). */
+function portsFigure(ports: readonly LoadPoint[], port_range: string): string {
+  const pf = portFailure(ports);
+  return ports.length
+    ? pf
+      ? `; with the client's ephemeral ports narrowed to ${port_range}, no-keep-alive failed ${pf.noka_error_pct.toFixed(1)} % of requests from ${pf.rate_rps} rps, keep-alive ${pf.ka_error_pct?.toFixed(1) ?? 'n/a'} % (${runsText(ports.map((p) => p.n))})`
+      : `; with the client's ephemeral ports narrowed to ${port_range}, no-keep-alive did not fail at the rates tried (${runsText(ports.map((p) => p.n))})`
+    : '';
+}
+
+export function c11Verdict(churn: LoadPoint[], ports: LoadPoint[] = [], port_range = ''): Verdict {
+  const pairs = churnPairs(churn);
   if (pairs.length === 0) return { claim: 'C11', kind: 'not_run', figure: 'no churn pair (same rate with and without keep-alive) in this run', numbers: {} };
   // Per case the median over its runs of client + server CPU per request.
   const ratios = pairs.map(({ ka, noka }) => {
@@ -328,11 +348,7 @@ function c11Verdict(churn: LoadPoint[], ports: LoadPoint[] = [], port_range = ''
   const medianRatio = valid.length ? medianSorted(sortAsc(valid)) : null;
   const worst = pairs.reduce((w, p) => ((p.noka.latency_p50_ms ?? 0) - (p.ka.latency_p50_ms ?? 0) > (w.noka.latency_p50_ms ?? 0) - (w.ka.latency_p50_ms ?? 0) ? p : w));
   const pf = portFailure(ports);
-  const portText = ports.length
-    ? pf
-      ? `; with the client's ephemeral ports narrowed to ${port_range}, no-keep-alive failed ${pf.noka_error_pct.toFixed(1)} % of requests from ${pf.rate_rps} rps, keep-alive ${pf.ka_error_pct?.toFixed(1) ?? 'n/a'} % (${runsText(ports.map((p) => p.n))})`
-      : `; with the client's ephemeral ports narrowed to ${port_range}, no-keep-alive did not fail at the rates tried (${runsText(ports.map((p) => p.n))})`
-    : '';
+  const portText = portsFigure(ports, port_range);
   const p50 = (p: LoadPoint): string => (p.spread.latency_p50_ms ? `${fmtSpread(p.spread.latency_p50_ms, 2)} ms` : 'n/a');
   const figure = `without keep-alive each request cost ${medianRatio?.toFixed(2) ?? 'n/a'}× the CPU (client + server; ${runs} per case, then the median over ${pairs.length} rate×profile pairs); p50 ${p50(worst.noka)} vs ${p50(worst.ka)} at ${worst.noka.rate_rps} rps on ${worst.noka.profile}; no-keep-alive ${failing.length ? `fell behind (> 1 % errors or unsent, < 95 % of the rate, or p50 > 10× keep-alive's) at ${failing.join(', ')}` : 'kept up at every rate'}, keep-alive at ${kaFailing} of those${portText}`;
   const numbers = {
@@ -344,8 +360,7 @@ function c11Verdict(churn: LoadPoint[], ports: LoadPoint[] = [], port_range = ''
     failing_rates: failing.length,
     port_failure_rate_rps: pf?.rate_rps ?? null,
   };
-  const rule =
-    'on the medians over runs: refuted when turning keep-alive off costs more CPU per request and no less latency at every measured rate; "depends" otherwise, and whenever the runs of a rate disagree on which side costs less CPU per request';
+  const rule = C11_RULE;
   if (split.length)
     return {
       claim: 'C11',
@@ -369,175 +384,6 @@ function c11Verdict(churn: LoadPoint[], ports: LoadPoint[] = [], port_range = ''
   return { claim: 'C11', kind: 'depends', figure, reason: 'no-keep-alive was not worse at every rate', numbers, rule };
 }
 
-function idleCharts(idle: IdlePoint[]): ChartSpec[] {
-  const perConn = idle
-    .filter((p) => p.connections > 0)
-    .flatMap((p) => [
-      { connections: p.connections, protocol: p.protocol, what: 'RSS', kib: p.rss_per_conn_bytes === null ? null : p.rss_per_conn_bytes / 1024 },
-      { connections: p.connections, protocol: p.protocol, what: 'V8 heap', kib: p.heap_per_conn_bytes === null ? null : p.heap_per_conn_bytes / 1024 },
-    ]);
-  const lat = idle.flatMap((p) => [
-    { connections: p.connections, protocol: p.protocol, what: 'active client p50', ms: p.active_p50_ms },
-    { connections: p.connections, protocol: p.protocol, what: 'active client p99', ms: p.active_p99_ms },
-    { connections: p.connections, protocol: p.protocol, what: 'event-loop delay p99', ms: p.eventloop_delay_p99_ms },
-  ]);
-  return [
-    {
-      id: 'cost-idle-memory',
-      title: 'C6: server memory per idle kept-alive connection, h1 vs h2',
-      caption: '(RSS or heap with the crowd − before it) ÷ connections, on a fresh server per case; small crowds are dominated by allocator granularity and GC timing.',
-      spec: {
-        $schema: SCHEMA,
-        data: { values: perConn },
-        facet: { column: { field: 'what', type: 'nominal', title: null } },
-        spec: {
-          width: 220,
-          mark: 'bar',
-          encoding: {
-            x: { field: 'connections', type: 'ordinal', title: 'idle connections' },
-            xOffset: { field: 'protocol' },
-            y: { field: 'kib', type: 'quantitative', title: 'KiB per connection' },
-            color: { field: 'protocol', type: 'nominal', title: null },
-            tooltip: [{ field: 'protocol' }, { field: 'connections' }, { field: 'kib', format: '.1f' }],
-          },
-        },
-      } as ChartSpec['spec'],
-    },
-    {
-      id: 'cost-idle-latency',
-      title: 'C6: an active client and the event loop with the idle crowd present',
-      caption: 'Sequential requests on one kept-alive connection while N other connections sit idle; event-loop delay from perf_hooks.monitorEventLoopDelay in the server.',
-      spec: {
-        $schema: SCHEMA,
-        data: { values: lat },
-        facet: { column: { field: 'what', type: 'nominal', title: null } },
-        spec: {
-          width: 180,
-          mark: { type: 'line', point: true },
-          encoding: {
-            x: { field: 'connections', type: 'ordinal', title: 'idle connections' },
-            y: { field: 'ms', type: 'quantitative', title: 'ms' },
-            color: { field: 'protocol', type: 'nominal', title: null },
-            tooltip: [{ field: 'protocol' }, { field: 'connections' }, { field: 'ms', format: '.2f' }],
-          },
-        },
-      } as ChartSpec['spec'],
-    },
-  ];
-}
-
-function fdChart(fd: FdLimitCase[]): ChartSpec {
-  const values = fd.flatMap((c) => Object.entries(c.outcomes).map(([outcome, count]) => ({ protocol: c.protocol, outcome, count })));
-  return {
-    id: 'cost-fd-limit',
-    title: 'C6: what clients see past the server’s FD limit',
-    caption: `A server under prlimit --nofile=${fd[0]?.nofile_limit ?? '?'} and a crowd of ${fd[0]?.crowd ?? '?'} connections: ok = got its answer and stays open; eof / ECONNRESET = accepted by the kernel, then dropped by the server.`,
-    spec: {
-      $schema: SCHEMA,
-      data: { values },
-      width: 420,
-      mark: 'bar',
-      encoding: {
-        y: { field: 'protocol', type: 'nominal', title: null },
-        x: { field: 'count', type: 'quantitative', stack: 'zero', title: 'connections' },
-        color: {
-          field: 'outcome',
-          type: 'nominal',
-          title: 'outcome',
-          scale: { domain: ['ok', ...new Set(values.map((v) => v.outcome).filter((o) => o !== 'ok'))], range: ['#9aa5b1', '#d62728', '#ff7f0e', '#8c564b', '#e377c2', '#7f7f7f'] },
-        },
-        tooltip: [{ field: 'protocol' }, { field: 'outcome' }, { field: 'count' }],
-      },
-    } as ChartSpec['spec'],
-  };
-}
-
-/** A chart datum of one metric of one case: the median over runs, min and max, n. */
-function spreadDatum(s: Spread | null): { value: number | null; min: number | null; max: number | null; n: number } {
-  return { value: s?.median ?? null, min: s?.min ?? null, max: s?.max ?? null, n: s?.n ?? 0 };
-}
-
-function churnCharts(churn: LoadPoint[]): ChartSpec[] {
-  const tag = (p: LoadPoint): string => (p.keep_alive ? 'keep-alive' : 'no keep-alive');
-  const whats: Array<[string, LoadMetric]> = [
-    ['achieved rps', 'throughput_rps'],
-    ['p50 latency (ms)', 'latency_p50_ms'],
-    ['p99 latency (ms)', 'latency_p99_ms'],
-    ['CPU per request, client + server (µs)', 'cpu_per_req_us'],
-    ['errors + unsent (%)', 'error_pct'],
-  ];
-  const long = churn.flatMap((p) => whats.map(([what, m]) => ({ profile: p.profile, rate_rps: p.rate_rps, mode: tag(p), what, ...spreadDatum(p.spread[m]) })));
-  return [
-    {
-      id: 'cost-churn',
-      title: 'C11: churn without keep-alive vs keep-alive at fixed request rates (open loop)',
-      caption: `Each point is ${runsText(churn.map((p) => p.n))} at a fixed arrival rate, the bar min–max over the runs; latency counts from the intended send time, so a side that falls behind shows as queueing and unsent requests.`,
-      spec: {
-        $schema: SCHEMA,
-        data: { values: long },
-        facet: {
-          row: { field: 'what', type: 'nominal', title: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } },
-          column: { field: 'profile', type: 'nominal', title: null },
-        },
-        resolve: { scale: { y: 'independent' } },
-        spec: {
-          width: 220,
-          height: 120,
-          encoding: {
-            x: { field: 'rate_rps', type: 'quantitative', title: 'target rate (rps)' },
-            color: { field: 'mode', type: 'nominal', title: null },
-            tooltip: [
-              { field: 'mode' },
-              { field: 'rate_rps' },
-              { field: 'value', title: 'median', format: '.2f' },
-              { field: 'min', format: '.2f' },
-              { field: 'max', format: '.2f' },
-              { field: 'n', title: 'runs' },
-            ],
-          },
-          layer: [
-            { mark: { type: 'line', point: true }, encoding: { y: { field: 'value', type: 'quantitative', title: null, axis: { format: ',.6~g' } } } },
-            { mark: { type: 'rule' }, encoding: { y: { field: 'min', type: 'quantitative' }, y2: { field: 'max' } } },
-          ],
-        },
-      } as ChartSpec['spec'],
-    },
-  ];
-}
-
-function limitsChart(limits: LoadPoint[]): ChartSpec {
-  const label = (p: LoadPoint): string => `maxRequests ${p.max_requests_per_socket || '0'}, keepAlive ${p.keep_alive_timeout_ms} ms`;
-  return {
-    id: 'cost-limits',
-    title: 'Server limits: how often connections are recycled, and the tail',
-    caption: `New connections per request (server accepts ÷ answers) and p99 latency at one fixed open-loop rate: ${runsText(limits.map((p) => p.n))} per case, the line min–max over the runs.`,
-    spec: {
-      $schema: SCHEMA,
-      data: {
-        values: limits.flatMap((p) => [
-          { case: label(p), what: 'new connections per request', ...spreadDatum(p.spread.server_conns_per_req) },
-          { case: label(p), what: 'p99 latency (ms)', ...spreadDatum(p.spread.latency_p99_ms) },
-        ]),
-      },
-      facet: { column: { field: 'what', type: 'nominal', title: null } },
-      resolve: { scale: { x: 'independent' } },
-      spec: {
-        width: 200,
-        encoding: {
-          y: { field: 'case', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } },
-          tooltip: [{ field: 'case' }, { field: 'value', title: 'median', format: '.3f' }, { field: 'min', format: '.3f' }, { field: 'max', format: '.3f' }, { field: 'n', title: 'runs' }],
-        },
-        layer: [
-          { mark: 'bar', encoding: { x: { field: 'value', type: 'quantitative', title: null } } },
-          { mark: { type: 'rule', color: 'black' }, encoding: { x: { field: 'min', type: 'quantitative' }, x2: { field: 'max' } } },
-        ],
-      },
-    } as ChartSpec['spec'],
-  };
-}
-
-const r1 = (v: number | null): Cell => (v === null ? null : Math.round(v * 10) / 10);
-
 /** The narrowed port range(s) of the ports part: one per run when each run had its own (`port_range` column). */
 export function portRangeText(rows: readonly CsvRow[]): string {
   const byRep = new Map<string, string>();
@@ -549,150 +395,36 @@ export function portRangeText(rows: readonly CsvRow[]): string {
   return `${width === null ? '' : `of ${width} ports `}(one range per run: ${ranges.join(', ')})`;
 }
 
-/** What the spread of the churn, port and limit figures is: repetitions, interleaving, min–max over runs. */
-export function repsCaveat(points: readonly LoadPoint[]): string {
-  const ns = points.map((p) => p.n);
-  const lo = ns.length ? Math.min(...ns) : 0;
-  const hi = ns.length ? Math.max(...ns) : 0;
-  if (hi <= 1)
-    return 'Each churn, port and limit case is one open-loop run here (--quick, or a run from before repetitions): no spread; p99 figures of single runs on a busy machine move by several ×.';
-  return `Each churn, port and limit case ran ${lo === hi ? hi : `${lo}–${hi}`} times (open loop, bounded duration), interleaved: run 1 of every case, then run 2, …, keep-alive and no keep-alive alternating in order (ports: keep-alive first in every run, each run in its own port range). Figures are the median over runs with [min–max] over runs and n = runs, not a confidence interval; p99 of single runs on a busy machine moves by several ×.`;
+/** Everything the cost section shows, from the rows of cost.csv. */
+export interface CostFigures {
+  idle: IdlePoint[];
+  fd: FdLimitCase[];
+  churn: LoadPoint[];
+  ports: LoadPoint[];
+  limits: LoadPoint[];
+  /** The narrowed port range(s) of the ports part, as portRangeText gives it. */
+  port_range: string;
+  /** RLIMIT_NOFILE of the client's crowd agent process as written in cost.csv (undefined when not written). */
+  crowd_agent_nofile: string | undefined;
+  /** C6, then C11. */
+  verdicts: Verdict[];
 }
 
-export function buildCostSection(rows: readonly CsvRow[]): SectionOutput {
+export function costFigures(rows: readonly CsvRow[]): CostFigures {
   const idle = idlePoints(rows);
   const fd = fdLimitCases(rows);
   const churn = loadPoints(rows, 'churn');
   const ports = loadPoints(rows, 'ports');
   const limits = loadPoints(rows, 'limits');
-  const specs: ChartSpec[] = [];
-  const tables: Table[] = [];
-  if (idle.length) {
-    specs.push(...idleCharts(idle));
-    tables.push({
-      title: 'Idle kept-alive connections (C6)',
-      columns: [
-        { label: 'protocol' },
-        { label: 'idle connections', numeric: true },
-        { label: 'open', numeric: true },
-        { label: 'RSS per conn', unit: 'KiB', numeric: true },
-        { label: 'heap per conn', unit: 'KiB', numeric: true },
-        { label: 'FDs per conn', numeric: true },
-        { label: 'kernel TCP mem per conn', unit: 'B', numeric: true },
-        { label: 'active p50', unit: 'ms', numeric: true },
-        { label: 'active p99', unit: 'ms', numeric: true },
-        { label: 'event-loop p99', unit: 'ms', numeric: true },
-      ],
-      rows: idle.map((p) => [
-        p.protocol,
-        p.connections,
-        p.crowd_open,
-        r1(p.rss_per_conn_bytes === null ? null : p.rss_per_conn_bytes / 1024),
-        r1(p.heap_per_conn_bytes === null ? null : p.heap_per_conn_bytes / 1024),
-        p.fds_per_conn,
-        r1(p.tcp_mem_per_conn_bytes),
-        p.active_p50_ms,
-        p.active_p99_ms,
-        p.eventloop_delay_p99_ms,
-      ]),
-    });
-  }
-  if (fd.length) {
-    specs.push(fdChart(fd));
-    tables.push({
-      title: 'Past the FD limit',
-      columns: [
-        { label: 'protocol' },
-        { label: 'RLIMIT_NOFILE', numeric: true },
-        { label: 'crowd', numeric: true },
-        { label: 'crowd outcomes' },
-        { label: 'new client before', numeric: true },
-        { label: 'new client at limit' },
-        { label: 'after the crowd closed' },
-        { label: 'server alive' },
-      ],
-      rows: fd.map((c) => [
-        c.protocol,
-        c.nofile_limit,
-        c.crowd,
-        Object.entries(c.outcomes).map(([k, v]) => `${k} ${v}`).join(', '),
-        c.probes_before_ok,
-        `${c.probes_at_limit_ok}/${c.probes_at_limit} ok (${c.at_limit_errors.join('; ')})`,
-        `${c.probes_after_ok}/${c.probes_after} ok`,
-        c.alive_after ? 'yes' : 'no',
-      ]),
-    });
-  }
-  if (churn.length) specs.push(...churnCharts(churn));
-  // Per metric the median over the case's runs with [min–max] (n in its own column; "(n k)" where fewer runs have it).
-  const sp = (p: LoadPoint, m: LoadMetric, digits: number): Cell => {
-    const s = p.spread[m];
-    if (s === null) return null;
-    // A single run stays a number; several give "median [min–max]".
-    return p.n <= 1 ? Math.round(s.median * 10 ** digits) / 10 ** digits : fmtSpread(s, digits, p.n);
-  };
-  const loadTable = (title: string, pts: LoadPoint[], extra: 'none' | 'limits'): Table => ({
-    title: pts.some((p) => p.n > 1) ? `${title}: median [min–max] over runs` : title,
-    columns: [
-      { label: 'profile' },
-      ...(extra === 'limits' ? [{ label: 'maxRequestsPerSocket' }, { label: 'keepAliveTimeout', unit: 'ms' }] : [{ label: 'keep-alive' }]),
-      { label: 'target', unit: 'rps', numeric: true },
-      { label: 'n', numeric: true },
-      { label: 'achieved', unit: 'rps', numeric: true },
-      { label: 'errors + unsent', unit: '%', numeric: true },
-      { label: 'p50', unit: 'ms', numeric: true },
-      { label: 'p99', unit: 'ms', numeric: true },
-      { label: 'client CPU/req', unit: 'µs', numeric: true },
-      { label: 'server CPU/req', unit: 'µs', numeric: true },
-      { label: 'new conns/req', numeric: true },
-      { label: 'TIME_WAIT +client', numeric: true },
-      { label: 'TIME_WAIT +server', numeric: true },
-    ],
-    rows: pts.map((p) => [
-      p.profile,
-      ...(extra === 'limits' ? [p.max_requests_per_socket || '0', p.keep_alive_timeout_ms] : [p.keep_alive ? 'yes' : 'no']),
-      p.rate_rps,
-      p.n,
-      sp(p, 'throughput_rps', 1),
-      sp(p, 'error_pct', 1),
-      sp(p, 'latency_p50_ms', 2),
-      sp(p, 'latency_p99_ms', 2),
-      sp(p, 'client_cpu_per_req_us', 1),
-      sp(p, 'server_cpu_per_req_us', 1),
-      sp(p, 'server_conns_per_req', 3),
-      sp(p, 'client_time_wait_delta', 0),
-      sp(p, 'server_time_wait_delta', 0),
-    ]),
-  });
-  if (churn.length) tables.push(loadTable('Churn with and without keep-alive (C11)', churn, 'none'));
-  const portRange = portRangeText(rows);
-  if (ports.length) tables.push(loadTable(`Narrowed client ip_local_port_range ${portRange} (C11)`, ports, 'none'));
-  if (limits.length) {
-    specs.push(limitsChart(limits));
-    tables.push(loadTable('Server limits (maxRequestsPerSocket, keepAliveTimeout)', limits, 'limits'));
-  }
-  const nofile = rows.find((r) => r.metric === 'crowd_agent_nofile')?.value;
+  const port_range = portRangeText(rows);
   return {
-    claimSentence:
-      'Idle keep-alive connections cost the server file descriptors and memory (C6); turning keep-alive off for short, high-churn traffic trades that for handshakes, CPU, TIME_WAIT and ports (C11).',
-    verdicts: [c6Verdict(idle, fd), c11Verdict(churn, ports, portRange)],
-    specs,
-    tables,
-    caveats: [
-      'Per-connection memory is (with crowd − before) ÷ N on a fresh server, without a forced GC: heap figures move with GC timing, RSS with allocator granularity; trust the largest N most.',
-      'Kernel socket memory per connection is the sum of skmem r+t+f+w+o+bl (ss -tm) over the server namespace\'s TCP sockets, with the crowd − before; /proc/net/sockstat `mem` is also in cost.csv but counted host-wide.',
-      'The client holds the idle crowd in a separate agent process' + (nofile ? ` (RLIMIT_NOFILE ${nofile}: root here cannot raise the hard limit, Node raises the soft one to it)` : '') + '.',
-      'TIME_WAIT counts are deltas over one run; TIME_WAIT lasts 60 s, so a run can still see sockets of the run before it. The side that closes first keeps it: with Connection: close the server usually closes first.',
-      'The load driver counts errors as timeouts, resets and other: the narrowed-port-range failures are "other" (connect errors) and their errno is not recorded. A side experiment on the same link (128 ports, Connection: close) gave EADDRNOTAVAIL with all 128 ports in client TIME_WAIT when the client closed right after the response, and no failure at all when it waited for the server\'s FIN: who closes first decides whether the client runs out of ports.',
-      repsCaveat([...churn, ...ports, ...limits]),
-      'Server and client share a 2-core machine: CPU per request and the rate where a mode falls behind are figures of this machine under its load at the time. CPU per request is (utime + stime over the run) ÷ answers, so each process\'s fixed background work weighs more at low rates.',
-    ],
+    idle,
+    fd,
+    churn,
+    ports,
+    limits,
+    port_range,
+    crowd_agent_nofile: rows.find((r) => r.metric === 'crowd_agent_nofile')?.value,
+    verdicts: [c6Verdict(idle, fd), c11Verdict(churn, ports, port_range)],
   };
 }
-
-export const costSection: ReportSection = {
-  scenario: 'cost',
-  build(run: RunFolder): SectionOutput {
-    return buildCostSection(loadCostRows(run));
-  },
-};
