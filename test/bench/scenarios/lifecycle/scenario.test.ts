@@ -21,7 +21,8 @@ import { detection, runC10, runC9 } from '../../../../bench/scenarios/lifecycle/
 import { runC7 } from '../../../../bench/scenarios/lifecycle/idle.ts';
 import { runC12 } from '../../../../bench/scenarios/lifecycle/pools.ts';
 import { lifecyclePlannedUnits, selectedParts } from '../../../../bench/scenarios/lifecycle/scenario.ts';
-import { buildLifecycle, c8Rates, verdictC7, verdictC8, wilson } from '../../../../report/sections/lifecycle.ts';
+import { c8Rates, verdictC7, verdictC8, wilson } from '../../../../report/sections/lifecycle/analysis.ts';
+import { buildLifecycle } from '../../../../report/sections/lifecycle/section.ts';
 import { isResetLike } from '../../../../bench/drivers/lifecycle-ops.ts';
 import type { CsvRow } from '../../../../report/load-run.ts';
 import { harnessServer } from '../../../../servers/under-test.ts';
@@ -177,8 +178,8 @@ test('lifecycle on the tun link: one short case of each part (C7, C8, C9, C10, C
 });
 
 test('C7 without a measured close: "not run" on the proxy link (it hides the FIN), "depends" on a packet link', () => {
-  const proxy = verdictC7([], 10, 'proxy').verdict;
+  const proxy = verdictC7([], 10, 'proxy');
   assert.equal(proxy.kind, 'not_run');
   assert.match(proxy.figure, /proxy link hides the server's close/);
-  assert.equal(verdictC7([], 10, 'tun').verdict.kind, 'depends');
+  assert.equal(verdictC7([], 10, 'tun').kind, 'depends');
 });

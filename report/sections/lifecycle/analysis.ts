@@ -1,22 +1,12 @@
 /**
- * The lifecycle scenario's section (C7, C8, C9, C10, C12), from lifecycle.csv of the run: one row per trial.
- * Times in that file are scaled 1:time_scale; every figure states what it stands for.
+ * The lifecycle section's figures and verdicts (C7, C8, C9, C10, C12): pure, lifecycle.csv rows in (one per trial),
+ * figures and verdicts out. Times in that file are scaled 1:time_scale; every figure states what it stands for.
  */
-import { existsSync } from 'node:fs';
-import { quantileOf } from '../../lib/stats.ts';
-import { join } from 'node:path';
-import { readCsv } from '../../lib/csv-file.ts';
-import type { CsvRow, RunFolder } from '../load-run.ts';
-import { fmtMs, round4 } from '../format.ts';
-import type { Cell, ChartSpec, ReportSection, SectionOutput, Table, Verdict } from './types.ts';
-import { numberOrNull } from '../../lib/numbers.ts';
-
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-
-export function loadLifecycleRows(run: Pick<RunFolder, 'dir'>): CsvRow[] {
-  const path = join(run.dir, 'lifecycle.csv');
-  return existsSync(path) ? readCsv(path, ['part', 'case_key', 'outcome']) : [];
-}
+import { quantileOf } from '../../../lib/stats.ts';
+import { numberOrNull } from '../../../lib/numbers.ts';
+import type { CsvRow } from '../../load-run.ts';
+import { fmtMs, round4 } from '../../format.ts';
+import type { Verdict } from '../types.ts';
 
 const num = numberOrNull;
 
@@ -133,10 +123,40 @@ export function verdictC8(rates: readonly C8Rate[], scale: number): Verdict {
   };
 }
 
+/** One C8 request: its idle gap relative to the first timeout of the pair, and whether it failed. */
+export interface C8Trial {
+  label: string | undefined;
+  gap_ms: number | null;
+  failed: boolean;
+}
+
+export function c8Trials(rows: readonly CsvRow[]): C8Trial[] {
+  return rows.filter((r) => r.part === 'c8').map((r) => ({ label: r.note ?? r.case_key, gap_ms: num(r.gap_ms), failed: r.outcome !== 'ok' }));
+}
+
 // ---------------------------------------------------------------- C7
 
-export function verdictC7(rows: readonly CsvRow[], scale: number, linkBackend = ''): { verdict: Verdict; table: Table } {
-  const rs = rows.filter((r) => r.part === 'c7' && r.outcome !== 'error');
+/** One C7 trial: the server's configured timeout, when it closed the idle connection, what a write on it got. */
+export interface C7Trial {
+  trial: string;
+  y_ms: number | null;
+  idle_ms: number | null;
+  outcome: string;
+  detect_ms: number | null;
+  tcp_keepalive: string;
+}
+
+/** C7's rows, less the trials that errored in the harness. */
+function c7Rows(rows: readonly CsvRow[]): CsvRow[] {
+  return rows.filter((r) => r.part === 'c7' && r.outcome !== 'error');
+}
+
+export function c7Trials(rows: readonly CsvRow[]): C7Trial[] {
+  return c7Rows(rows).map((r) => ({ trial: r.trial ?? '', y_ms: num(r.y_ms), idle_ms: num(r.idle_ms), outcome: r.outcome ?? '', detect_ms: num(r.detect_ms), tcp_keepalive: r.tcp_keepalive ?? '' }));
+}
+
+export function verdictC7(rows: readonly CsvRow[], scale: number, linkBackend = ''): Verdict {
+  const rs = c7Rows(rows);
   const closes = rs.map((r) => num(r.idle_ms)).filter((x): x is number => x !== null);
   const y = num(rs[0]?.y_ms);
   const ka = rs[0]?.tcp_keepalive ?? '';
@@ -145,25 +165,17 @@ export function verdictC7(rows: readonly CsvRow[], scale: number, linkBackend = 
   const outcomes = [...new Set(rs.map((r) => r.outcome))].join(', ');
   const reuseMs = median(rs.map((r) => num(r.detect_ms)).filter((x): x is number => x !== null));
   const rule = 'confirmed when the server closes idle connections before the first TCP keepalive probe would go out (time scaled back to real seconds)';
-  const table: Table = {
-    title: 'C7: server idle close vs TCP keepalive',
-    columns: [{ label: 'trial' }, { label: 'server timeout configured', unit: 'ms', numeric: true }, { label: 'closed after', unit: 'ms', numeric: true }, { label: 'write on the closed connection' }, { label: 'after', unit: 'ms', numeric: true }, { label: 'TCP keepalive time/intvl/probes' }],
-    rows: rs.map((r) => [r.trial ?? '', num(r.y_ms), num(r.idle_ms), r.outcome ?? '', num(r.detect_ms), r.tcp_keepalive ?? '']),
-  };
   if (close === null || !Number.isFinite(kaTime)) {
     if (linkBackend === 'proxy') {
       // The proxy keeps its own client-side connection open when the server closes upstream: no FIN reaches the client.
-      return { verdict: { claim: 'C7', kind: 'not_run', figure: "the proxy link hides the server's close from the client; needs the tun or tc link (root)", numbers: {}, rule }, table };
+      return { claim: 'C7', kind: 'not_run', figure: "the proxy link hides the server's close from the client; needs the tun or tc link (root)", numbers: {}, rule };
     }
-    return { verdict: { claim: 'C7', kind: 'depends', reason: 'no server close measured', figure: 'no figure', numbers: {}, rule }, table };
+    return { claim: 'C7', kind: 'depends', reason: 'no server close measured', figure: 'no figure', numbers: {}, rule };
   }
   const figure =
     `the server (keepAliveTimeout ${y} ms, ≙ ${((y ?? 0) * scale) / 1000} s) closed idle connections after ${fmtMs(close)} (≙ ${((close * scale) / 1000).toFixed(0)} s; Node 20 pads the timeout by 1 s); ` +
     `TCP keepalive would first probe after ${kaTime} s (net.ipv4.tcp_keepalive_time, unscaled). A raw client writing on the closed connection: ${outcomes}${reuseMs !== null ? ` after ${fmtMs(reuseMs)}` : ''} (the first write is accepted; the peer's RST surfaces on a later write)`;
-  return {
-    verdict: { claim: 'C7', kind: (close * scale) / 1000 < kaTime ? 'confirmed' : 'refuted', figure, numbers: { server_close_ms: round4(close), server_close_real_s: round4((close * scale) / 1000), tcp_keepalive_time_s: kaTime }, rule },
-    table,
-  };
+  return { claim: 'C7', kind: (close * scale) / 1000 < kaTime ? 'confirmed' : 'refuted', figure, numbers: { server_close_ms: round4(close), server_close_real_s: round4((close * scale) / 1000), tcp_keepalive_time_s: kaTime }, rule };
 }
 
 // ---------------------------------------------------------------- C9 / C10
@@ -210,6 +222,16 @@ export function strategyFigures(rows: readonly CsvRow[], part: 'c9' | 'c10'): St
       settings: settings || 'none',
     };
   });
+}
+
+/** One C9 trial's outcome after idling past the middlebox flow timeout. */
+export interface C9Trial {
+  strategy: string | undefined;
+  outcome: string | undefined;
+}
+
+export function c9Trials(rows: readonly CsvRow[]): C9Trial[] {
+  return rows.filter((r) => r.part === 'c9').map((r) => ({ strategy: r.strategy, outcome: r.outcome }));
 }
 
 const detectText = (f: StrategyFigure | undefined): string =>
@@ -319,177 +341,51 @@ export function verdictC12(figs: readonly PoolFigure[]): Verdict {
   return { claim: 'C12', kind: ok ? 'confirmed' : 'refuted', figure, numbers, rule, ...(ok ? {} : { reason: 'reuse did not beat the cold round, or the small pool did not queue' }) };
 }
 
-// ---------------------------------------------------------------- charts and section
 
-function chartsFor(rows: readonly CsvRow[], rates: readonly C8Rate[], c10: readonly StrategyFigure[], c9: readonly StrategyFigure[], pools: readonly PoolFigure[]): ChartSpec[] {
-  const specs: ChartSpec[] = [];
-  if (rates.length) {
-    specs.push({
-      id: 'lifecycle-c8-rate',
-      title: 'C8: failed requests per 1 000 after an idle gap, by timeout setting',
-      caption: 'Bars: 502s (behind the LB) or resets (client straight to the server) per 1 000 reused-connection attempts; whiskers: 95 % Wilson interval.',
-      spec: {
-        $schema: SCHEMA,
-        data: { values: rates.map((r) => ({ case: r.label, per_1000: r.per_1000, low: r.ci_low_per_1000, high: r.ci_high_per_1000, n: r.n, path: r.strategy === 'lb' ? 'via LB' : 'client → server' })) },
-        width: 420,
-        layer: [
-          { mark: 'bar', encoding: { y: { field: 'case', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } }, x: { field: 'per_1000', type: 'quantitative', title: 'failures per 1 000 requests' }, color: { field: 'path', type: 'nominal', title: null }, tooltip: [{ field: 'case' }, { field: 'per_1000', format: '.1f' }, { field: 'n' }] } },
-          { mark: 'rule', encoding: { y: { field: 'case', type: 'nominal', sort: null }, x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' } } },
-        ],
-      } as ChartSpec['spec'],
-    });
-    const c8 = rows.filter((r) => r.part === 'c8');
-    specs.push({
-      id: 'lifecycle-c8-gaps',
-      title: 'C8: which idle gaps failed',
-      caption: 'Each dot is one request, placed by its idle gap relative to the first timeout of the pair; red ones failed. The red ticks mark the race window (≈ one RTT of the racing hop).',
-      spec: {
-        $schema: SCHEMA,
-        data: { values: c8.map((r) => ({ case: r.note ?? r.case_key, gap: num(r.gap_ms), failed: r.outcome === 'ok' ? 'ok' : 'failed' })) },
-        width: 420,
-        mark: { type: 'tick', thickness: 1, clip: true },
-        encoding: {
-          // Timer lag on a busy machine leaves a few gaps far out; the race is within a few RTTs of 0.
-          x: { field: 'gap', type: 'quantitative', title: 'idle gap − first timeout (ms)', scale: { domain: [-250, 250] } },
-          y: { field: 'case', type: 'nominal', title: null, axis: { labelLimit: 320 } },
-          color: { field: 'failed', type: 'nominal', scale: { domain: ['ok', 'failed'], range: ['#9aa5b1', '#d62728'] }, title: null },
-        },
-      } as ChartSpec['spec'],
-    });
-  }
-  if (c10.length) {
-    specs.push({
-      id: 'lifecycle-c10-detect',
-      title: 'C10: time until the client learned the server was gone',
-      caption: 'Median ms from the fault to the first sign (FIN, RST, timeout, PING miss); missing bars were not detected within the cap.',
-      spec: {
-        $schema: SCHEMA,
-        data: { values: c10.map((f) => ({ fault: f.fault, strategy: f.strategy, detect_ms: f.detect_ms, outcomes: f.outcomes })) },
-        facet: { column: { field: 'fault', type: 'nominal', title: null } },
-        spec: {
-          width: 180,
-          mark: 'bar',
-          encoding: {
-            y: { field: 'strategy', type: 'nominal', title: null, sort: null },
-            x: { field: 'detect_ms', type: 'quantitative', title: 'time to detect (ms)' },
-            tooltip: [{ field: 'strategy' }, { field: 'detect_ms', format: '.1f' }, { field: 'outcomes' }],
-          },
-        },
-      } as ChartSpec['spec'],
-    });
-  }
-  if (c9.length) {
-    specs.push({
-      id: 'lifecycle-c9-outcome',
-      title: 'C9: an idle connection behind a NAT that forgot it',
-      caption: 'Outcome of the request sent after idling past the middlebox flow timeout, per strategy.',
-      spec: {
-        $schema: SCHEMA,
-        data: { values: rows.filter((r) => r.part === 'c9').map((r) => ({ strategy: r.strategy, outcome: r.outcome })) },
-        width: 360,
-        mark: 'bar',
-        encoding: {
-          y: { field: 'strategy', type: 'nominal', title: null },
-          x: { aggregate: 'count', type: 'quantitative', title: 'trials' },
-          color: {
-            field: 'outcome',
-            type: 'nominal',
-            title: null,
-            scale: { domain: ['survived', 'ok_new_connection', 'failed', 'hung', 'error', 'skipped'], range: ['#2ca02c', '#9aa5b1', '#d62728', '#ff7f0e', '#7f7f7f', '#c7c7c7'] },
-          },
-        },
-      } as ChartSpec['spec'],
-    });
-  }
-  if (pools.length) {
-    const values = pools.flatMap((f) => [
-      { pool: `maxSockets ${f.max_sockets}`, round: f.round, phase: 'queued for a socket', ms: f.queue_ms ?? 0 },
-      { pool: `maxSockets ${f.max_sockets}`, round: f.round, phase: 'rest of the request', ms: Math.max(0, (f.total_ms ?? 0) - (f.queue_ms ?? 0)) },
-    ]);
-    specs.push({
-      id: 'lifecycle-c12-pool',
-      title: `C12: pool size vs ${pools[0]?.concurrency ?? ''} concurrent requests`,
-      caption: 'Median per request: time waiting for a pooled socket and the rest (connect on a cold pool, then the exchange).',
-      spec: {
-        $schema: SCHEMA,
-        data: { values },
-        facet: { column: { field: 'round', type: 'nominal', title: null } },
-        spec: {
-          width: 220,
-          mark: 'bar',
-          encoding: {
-            y: { field: 'pool', type: 'nominal', title: null, sort: null },
-            x: { field: 'ms', type: 'quantitative', title: 'median ms', stack: 'zero' },
-            color: { field: 'phase', type: 'nominal', title: null },
-          },
-        },
-      } as ChartSpec['spec'],
-    });
-  }
-  return specs;
+// ---------------------------------------------------------------- the whole section
+
+export interface LifecycleAnalysis {
+  /** 1:scale — one second in lifecycle.csv stands for `scale` seconds in production. */
+  scale: number;
+  /** In the order C7, C8, C9, C10, C12; a part the run lacks has none. */
+  verdicts: Verdict[];
+  /** null when the run has no C7 part. */
+  c7_trials: C7Trial[] | null;
+  c8_rates: C8Rate[];
+  c8_trials: C8Trial[];
+  c9: StrategyFigure[];
+  c9_trials: C9Trial[];
+  c10: StrategyFigure[];
+  pools: PoolFigure[];
+  /** Trials that errored in the harness, and up to three of their distinct messages. */
+  harness_errors: number;
+  harness_error_messages: string[];
 }
 
-export function buildLifecycle(rows: readonly CsvRow[], scale: number, linkBackend = ''): SectionOutput {
+export function analyseLifecycle(rows: readonly CsvRow[], scale: number, linkBackend = ''): LifecycleAnalysis {
   const verdicts: Verdict[] = [];
-  const tables: Table[] = [];
-  const c7 = verdictC7(rows, scale, linkBackend);
-  if (rows.some((r) => r.part === 'c7')) {
-    verdicts.push(c7.verdict);
-    tables.push(c7.table);
-  }
+  const hasC7 = rows.some((r) => r.part === 'c7');
+  if (hasC7) verdicts.push(verdictC7(rows, scale, linkBackend));
   const rates = c8Rates(rows);
-  if (rates.length) {
-    verdicts.push(verdictC8(rates, scale));
-    tables.push({
-      title: 'C8: idle-timeout race, per case',
-      columns: [{ label: 'case' }, { label: 'trials', numeric: true }, { label: 'failures', numeric: true }, { label: 'per 1 000', numeric: true }, { label: '95 % CI' }, { label: 'reused', numeric: true }, { label: 'failed gaps p5…p95', unit: 'ms' }],
-      rows: rates.map((r): Cell[] => [r.label, r.n, r.failures, round4(r.per_1000), `${r.ci_low_per_1000.toFixed(0)}–${r.ci_high_per_1000.toFixed(0)}`, r.reused, r.window_low_ms === null ? '—' : `${r.window_low_ms}…${r.window_high_ms}`]),
-    });
-  }
+  if (rates.length) verdicts.push(verdictC8(rates, scale));
   const c9 = strategyFigures(rows, 'c9');
   if (c9.length) verdicts.push(verdictC9(c9));
   const c10 = strategyFigures(rows, 'c10');
   if (c10.length) verdicts.push(verdictC10(c10));
-  for (const [title, figs] of [['C9: NAT idle drop', c9], ['C10: crash detection', c10]] as const) {
-    if (!figs.length) continue;
-    tables.push({
-      title,
-      columns: [{ label: 'fault' }, { label: 'strategy' }, { label: 'settings' }, { label: 'trials', numeric: true }, { label: 'detected after (median)', unit: 'ms', numeric: true }, { label: 'outcomes' }, { label: 'retried', numeric: true }, { label: 'next request ok', numeric: true }],
-      rows: figs.map((f): Cell[] => [f.fault, f.strategy, f.settings, f.n, round4(f.detect_ms), f.outcomes, f.retried, f.next_ok]),
-    });
-  }
   const pools = poolFigures(rows);
-  if (pools.length) {
-    verdicts.push(verdictC12(pools));
-    tables.push({
-      title: 'C12: pool size vs concurrency',
-      columns: [{ label: 'round' }, { label: 'maxSockets', numeric: true }, { label: 'concurrency', numeric: true }, { label: 'requests', numeric: true }, { label: 'queued (median)', unit: 'ms', numeric: true }, { label: 'queued p90', unit: 'ms', numeric: true }, { label: 'connect (new conns)', unit: 'ms', numeric: true }, { label: 'total (median)', unit: 'ms', numeric: true }, { label: 'total p90', unit: 'ms', numeric: true }],
-      rows: pools.map((f): Cell[] => [f.round, f.max_sockets, f.concurrency, f.n, round4(f.queue_ms), round4(f.queue_p90_ms), round4(f.connect_ms), round4(f.total_ms), round4(f.total_p90_ms)]),
-    });
-  }
-  const caveats = [
-    `Times are scaled 1:${scale}: 1 s here stands for ${scale} s in production (LB idle 6 s ≙ ALB 60 s; server 5 s / 7 s ≙ 50 s / 70 s; NAT flow timeout 4 s ≙ 40 s; Linux TCP keepalive 7200/75/9 s is recorded unscaled). Kernel keepalive settings are whole seconds, so they are scaled too (1 s ≙ 10 s).`,
-    'C8: the failure rate depends on how the idle gaps are spread: gaps are drawn uniformly within ± max(25 ms, 2 RTT) of the first timeout of the pair, so the rate is the race window (≈ one RTT of the racing hop) over that spread, not a production rate. What carries over is which settings give any failures at all.',
-    "Node 20's http server closes an idle connection 1 s after its keepAliveTimeout (it announces `Keep-Alive: timeout=N` and pads by 1 s); C8's Y is the real close time. Node ≥ 19's Agent honours that hint (keeps a socket N − 1 s), the LB here ignores it as ALB and nginx do.",
-    "Node's http.Agent turns SO_KEEPALIVE on for pooled sockets with a 1 s idle time but the kernel's 75 s interval; the 'none' strategies here turn it off so that they show the bare kernel behaviour.",
-  ];
+  if (pools.length) verdicts.push(verdictC12(pools));
   const errors = rows.filter((r) => r.outcome === 'error');
-  if (errors.length) caveats.push(`${errors.length} trial(s) errored in the harness: ${[...new Set(errors.map((r) => r.error))].slice(0, 3).join('; ')}`);
   return {
-    claimSentence: 'Most keep-alive incidents are connections one side thinks alive and the other has dropped: idle timeouts between LB and server (C8), servers closing before TCP keepalive probes (C7), NATs forgetting idle flows (C9), crashed peers (C10); and pools reuse what stays open (C12).',
+    scale,
     verdicts,
-    specs: chartsFor(rows, rates, c10, c9, pools),
-    tables,
-    caveats,
+    c7_trials: hasC7 ? c7Trials(rows) : null,
+    c8_rates: rates,
+    c8_trials: c8Trials(rows),
+    c9,
+    c9_trials: c9Trials(rows),
+    c10,
+    pools,
+    harness_errors: errors.length,
+    harness_error_messages: [...new Set(errors.map((r) => r.error))].slice(0, 3).map((e) => e ?? ''),
   };
 }
-
-export const lifecycleSection: ReportSection = {
-  scenario: 'lifecycle',
-  build(run) {
-    const rows = loadLifecycleRows(run);
-    const scale = num(rows[0]?.time_scale) ?? 10;
-    const link = (run.meta.link ?? {}) as { backend?: unknown };
-    return buildLifecycle(rows, scale, typeof link.backend === 'string' ? link.backend : '');
-  },
-};
