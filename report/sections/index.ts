@@ -1,7 +1,7 @@
 /** Every scenario's report section; a later scenario adds its file and one line here. */
 import { handshakeSection } from './handshake/section.ts';
 import { slowstartSection } from './slowstart/section.ts';
-import { holSection } from './hol.ts';
+import { holSection } from './hol/section.ts';
 import { lifecycleSection } from './lifecycle/section.ts';
 import { costSection } from './cost/section.ts';
 import type { ReportSection } from './types.ts';

@@ -7,10 +7,11 @@
 import type { BatchRequest, BatchResult } from '../../drivers/batch.ts';
 import { hostAllowedCongestionControls } from '../../../netem/topology.ts';
 import { bySize, caseKey, type BenchOptions, type RunningServer, type ScenarioContext } from '../types.ts';
-import { diff, holMode, recordBatch, retransSegs, rotate, type HolModeName } from './common.ts';
+import { diff, holMode, recordBatch, retransSegs, rotate, type HolMode, type HolModeName } from './common.ts';
 import { failedItem } from './app.ts';
 import { PAGE_CSV_COLUMNS } from './definition.ts';
 import { pidOf } from '../../../servers/under-test.ts';
+import type { CsvAppender } from '../../../lib/csv-file.ts';
 
 export const PAGE_BIG_BYTES = 100_000;
 export const PAGE_SMALL_BYTES = 10_000;
@@ -79,128 +80,195 @@ export function pageCaseKey(mode: HolModeName, conn: ConnStart, loss_pct: number
   return caseKey('hol', { part: 'loss', mode, conn, loss_pct, cc, req }, profile);
 }
 
+type PageColumn = (typeof PAGE_CSV_COLUMNS)[number];
+type PageRow = Parameters<CsvAppender<PageColumn>['append']>[0];
+/** The columns every hol-pages.csv row of a profile starts with. */
+interface RowHead {
+  profile: string;
+  rtt_ms_configured: number;
+  rtt_ms_calibrated: number | null;
+}
+
+/** What every page load of the sweep shares. */
+interface PageSweep {
+  ctx: ScenarioContext;
+  servers: Record<'h1' | 'h2', RunningServer>;
+  csv: CsvAppender<PageColumn>;
+  head: RowHead;
+  items: BatchRequest['items'];
+}
+
+/** One page load: its case, where it sits in the sweep, and the batch id its rows carry. */
+interface PageLoad {
+  tc: TransportCase & { m: HolMode };
+  cc: string;
+  loss_pct: number;
+  rep: number;
+  batch_id: string;
+}
+
+interface PageCounters {
+  server: number | null;
+  client: number | null;
+  down: number | null;
+  up: number | null;
+}
+
+const CC_SYSCTL = 'net.ipv4.tcp_congestion_control';
+
 export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1' | 'h2', RunningServer>): Promise<void> {
   const plan = transportPlan(ctx.options);
   const csv = ctx.csv('hol-pages', PAGE_CSV_COLUMNS);
-  const profile = ctx.profile.name;
   const tuning = ctx.link.tuning;
   const base = ctx.link.params();
-  const emptyRow = { profile, rtt_ms_configured: base.rtt_ms, rtt_ms_calibrated: ctx.calibration.rtt_ms_calibrated };
-
-  const allowed = allowedCcs();
-  let ccs: string[] = [ctx.congestion_control];
-  if (plan.ccs !== null && tuning !== null) {
-    ccs = plan.ccs.filter((c) => allowed.includes(c));
-    for (const c of plan.ccs.filter((x) => !allowed.includes(x))) {
-      csv.append({
-        ...emptyRow, loss_pct: null, congestion_control: c, mode: null, conn_start: null, protocol: null, connections: null, depth: null, batch_id: null, rep: null, warmup: null,
-        page_ms: null, connect_ms_max: null, errors: null, retrans_segs_server: null, retrans_segs_client: null, dropped_loss_down: null, dropped_loss_up: null,
-        skipped: `${c} is not in the host's net.ipv4.tcp_allowed_congestion_control (${allowed.join(' ')}); run with --allow-host-cc ${c} to add it for the run`,
-      });
-    }
-    if (ccs.length === 0) ccs = [ctx.congestion_control];
-  }
-  const ccKey = 'net.ipv4.tcp_congestion_control';
-  const ccBefore = tuning !== null ? (await tuning.readSysctls('server'))[ccKey] ?? null : null;
-  const items = pageItems();
-  const cases = plan.cases.map((c) => ({ ...c, m: holMode(c.mode, PAGE_ITEMS) }));
-  const counters = async (): Promise<{ server: number | null; client: number | null; down: number | null; up: number | null }> => {
-    const c = await ctx.link.counters();
-    return {
-      server: retransSegs(pidOf(servers.h1.handle)),
-      client: retransSegs(ctx.agent.pid),
-      down: c ? c.down.dropped_loss : null,
-      up: c ? c.up.dropped_loss : null,
-    };
+  const sweep: PageSweep = {
+    ctx,
+    servers,
+    csv,
+    head: { profile: ctx.profile.name, rtt_ms_configured: base.rtt_ms, rtt_ms_calibrated: ctx.calibration.rtt_ms_calibrated },
+    items: pageItems(),
   };
-
-  // A link that cannot drop packets (proxy, none, a remote path) still runs the lossless pages.
-  const canLose = ctx.link.capabilities.drops_packets;
-  const losses = canLose ? plan.losses : plan.losses.filter((l) => l === 0);
-  for (const loss_pct of plan.losses.filter((l) => !losses.includes(l))) {
-    csv.append({
-      ...emptyRow, loss_pct, congestion_control: ctx.congestion_control, mode: null, conn_start: null, protocol: null, connections: null, depth: null, batch_id: null, rep: null, warmup: null,
-      page_ms: null, connect_ms_max: null, errors: null, retrans_segs_server: null, retrans_segs_client: null, dropped_loss_down: null, dropped_loss_up: null,
-      skipped: `needs a link that drops packets (tun or tc, root); the ${ctx.link.backend} link cannot`,
-    });
-  }
-  if (losses.length < plan.losses.length) ctx.progress.log(`[${profile}] hol: loss ${plan.losses.filter((l) => !losses.includes(l)).join(', ')} % skipped: the ${ctx.link.backend} link cannot drop packets`);
+  const ccs = congestionControlsToRun(sweep, plan);
+  const ccBefore = tuning !== null ? (await tuning.readSysctls('server'))[CC_SYSCTL] ?? null : null;
+  const cases = plan.cases.map((c) => ({ ...c, m: holMode(c.mode, PAGE_ITEMS) }));
+  const losses = lossesToRun(sweep, plan);
 
   let batchNo = 0;
   try {
     for (const cc of ccs) {
-      if (tuning !== null && cc !== ccBefore) await tuning.setSysctls('server', { [ccKey]: cc });
+      if (tuning !== null && cc !== ccBefore) await tuning.setSysctls('server', { [CC_SYSCTL]: cc });
       for (const [li, loss_pct] of losses.entries()) {
         await ctx.link.configure({ ...base, loss_pct });
         // One page per mode before the first measured ones (JIT, server warm-up); kept as warm-up rows.
         const firstRep = li === 0 && cc === ccs[0] ? 0 : 1;
         for (let rep = firstRep; rep <= plan.reps && !ctx.signal.aborted; rep++) {
           for (const tc of rotate(cases, rep + li)) {
-            const mode = tc.m;
             if (ctx.signal.aborted) break;
-            const batch_id = `${profile}/loss/${++batchNo}`;
-            const before = await counters();
-            let batch: BatchResult;
-            try {
-              batch = await ctx.agent.batch({
-                target: servers[mode.protocol].target,
-                protocol: mode.protocol,
-                tls: null,
-                connections: mode.connections,
-                depth: mode.depth,
-                conn_key: `hol-page-${mode.mode}`,
-                fresh: true,
-                preconnect: tc.conn === 'preconnected',
-                items,
-                timeout_ms: ctx.options.request_timeout_ms,
-              });
-            } catch (e) {
-              batch = { started_at: new Date().toISOString(), connect_ms: [], batch_ms: 0, errors: items.length, items: items.map((_, i) => failedItem(i + 1, (e as Error).message)) };
-            }
-            const after = await counters();
-            const warmup = rep === 0;
-            const req = (pos: number): 'big' | 'small' => (pos === 1 ? 'big' : 'small');
-            recordBatch(ctx, {
-              case_key: (it) => pageCaseKey(mode.mode, tc.conn, loss_pct, cc, req(it.pos), profile),
-              variant: (it) => `part=loss;mode=${mode.mode};conn=${tc.conn};loss_pct=${loss_pct};cc=${cc};req=${req(it.pos)}`,
-              mode,
-              fresh: true,
-              batch,
-              batch_id,
-              rep,
-              warmup,
-              size_bytes: (it) => (it.pos === 1 ? PAGE_BIG_BYTES : PAGE_SMALL_BYTES),
-              server_delay_ms: () => 0,
-              blocked_ms: () => null,
-            });
-            csv.append({
-              ...emptyRow,
-              loss_pct,
-              congestion_control: cc,
-              mode: mode.mode,
-              conn_start: tc.conn,
-              protocol: mode.protocol,
-              connections: mode.connections,
-              depth: mode.depth,
-              batch_id,
-              rep,
-              warmup,
-              page_ms: batch.errors === 0 ? batch.batch_ms : null,
-              connect_ms_max: batch.connect_ms.length ? Math.max(...batch.connect_ms) : null,
-              errors: batch.errors,
-              retrans_segs_server: diff(before.server, after.server),
-              retrans_segs_client: diff(before.client, after.client),
-              dropped_loss_down: diff(before.down, after.down),
-              dropped_loss_up: diff(before.up, after.up),
-              skipped: null,
-            });
-            ctx.progress.advance(items.length, `[${profile}] hol loss ${loss_pct}% ${cc} ${mode.mode} ${tc.conn} rep ${rep}: ${batch.batch_ms.toFixed(0)} ms`);
+            await loadPage(sweep, { tc, cc, loss_pct, rep, batch_id: `${sweep.head.profile}/loss/${++batchNo}` });
           }
         }
       }
     }
   } finally {
     await ctx.link.configure(base);
-    if (tuning !== null && ccBefore !== null) await tuning.setSysctls('server', { [ccKey]: ccBefore });
+    if (tuning !== null && ccBefore !== null) await tuning.setSysctls('server', { [CC_SYSCTL]: ccBefore });
   }
+}
+
+/** A hol-pages.csv row for a case that was not run: what identifies it, and why. */
+function skippedRow(head: RowHead, loss_pct: number | null, congestion_control: string, skipped: string): PageRow {
+  return {
+    ...head, loss_pct, congestion_control, mode: null, conn_start: null, protocol: null, connections: null, depth: null, batch_id: null, rep: null, warmup: null,
+    page_ms: null, connect_ms_max: null, errors: null, retrans_segs_server: null, retrans_segs_client: null, dropped_loss_down: null, dropped_loss_up: null,
+    skipped,
+  };
+}
+
+/** The plan's congestion controls the host allows (else the one in force); the others are recorded as skipped. */
+function congestionControlsToRun({ ctx, csv, head }: PageSweep, plan: TransportPlan): string[] {
+  const allowed = allowedCcs();
+  let ccs: string[] = [ctx.congestion_control];
+  if (plan.ccs !== null && ctx.link.tuning !== null) {
+    ccs = plan.ccs.filter((c) => allowed.includes(c));
+    for (const c of plan.ccs.filter((x) => !allowed.includes(x))) {
+      csv.append(skippedRow(head, null, c, `${c} is not in the host's net.ipv4.tcp_allowed_congestion_control (${allowed.join(' ')}); run with --allow-host-cc ${c} to add it for the run`));
+    }
+    if (ccs.length === 0) ccs = [ctx.congestion_control];
+  }
+  return ccs;
+}
+
+/** The plan's loss rates the link can apply; the others are recorded as skipped. */
+function lossesToRun({ ctx, csv, head }: PageSweep, plan: TransportPlan): number[] {
+  // A link that cannot drop packets (proxy, none, a remote path) still runs the lossless pages.
+  const canLose = ctx.link.capabilities.drops_packets;
+  const losses = canLose ? plan.losses : plan.losses.filter((l) => l === 0);
+  for (const loss_pct of plan.losses.filter((l) => !losses.includes(l))) {
+    csv.append(skippedRow(head, loss_pct, ctx.congestion_control, `needs a link that drops packets (tun or tc, root); the ${ctx.link.backend} link cannot`));
+  }
+  if (losses.length < plan.losses.length) ctx.progress.log(`[${head.profile}] hol: loss ${plan.losses.filter((l) => !losses.includes(l)).join(', ')} % skipped: the ${ctx.link.backend} link cannot drop packets`);
+  return losses;
+}
+
+/** Retransmitted segments on both sides and the link's loss drops, read before and after each page. */
+async function pageCounters({ ctx, servers }: PageSweep): Promise<PageCounters> {
+  const c = await ctx.link.counters();
+  return {
+    server: retransSegs(pidOf(servers.h1.handle)),
+    client: retransSegs(ctx.agent.pid),
+    down: c ? c.down.dropped_loss : null,
+    up: c ? c.up.dropped_loss : null,
+  };
+}
+
+/** Loads the page once: its samples.csv rows, its hol-pages.csv row and a progress line. */
+async function loadPage(sweep: PageSweep, page: PageLoad): Promise<void> {
+  const before = await pageCounters(sweep);
+  const batch = await sendPage(sweep, page.tc);
+  const after = await pageCounters(sweep);
+  recordPage(sweep, page, batch, before, after);
+}
+
+/** The page's batch; a batch the agent could not run counts every request as failed. */
+async function sendPage({ ctx, servers, items }: PageSweep, tc: PageLoad['tc']): Promise<BatchResult> {
+  const mode = tc.m;
+  try {
+    return await ctx.agent.batch({
+      target: servers[mode.protocol].target,
+      protocol: mode.protocol,
+      tls: null,
+      connections: mode.connections,
+      depth: mode.depth,
+      conn_key: `hol-page-${mode.mode}`,
+      fresh: true,
+      preconnect: tc.conn === 'preconnected',
+      items,
+      timeout_ms: ctx.options.request_timeout_ms,
+    });
+  } catch (e) {
+    return { started_at: new Date().toISOString(), connect_ms: [], batch_ms: 0, errors: items.length, items: items.map((_, i) => failedItem(i + 1, (e as Error).message)) };
+  }
+}
+
+function recordPage({ ctx, csv, head, items }: PageSweep, page: PageLoad, batch: BatchResult, before: PageCounters, after: PageCounters): void {
+  const { tc, cc, loss_pct, rep, batch_id } = page;
+  const mode = tc.m;
+  const profile = head.profile;
+  const warmup = rep === 0;
+  const req = (pos: number): 'big' | 'small' => (pos === 1 ? 'big' : 'small');
+  recordBatch(ctx, {
+    case_key: (it) => pageCaseKey(mode.mode, tc.conn, loss_pct, cc, req(it.pos), profile),
+    variant: (it) => `part=loss;mode=${mode.mode};conn=${tc.conn};loss_pct=${loss_pct};cc=${cc};req=${req(it.pos)}`,
+    mode,
+    fresh: true,
+    batch,
+    batch_id,
+    rep,
+    warmup,
+    size_bytes: (it) => (it.pos === 1 ? PAGE_BIG_BYTES : PAGE_SMALL_BYTES),
+    server_delay_ms: () => 0,
+    blocked_ms: () => null,
+  });
+  csv.append({
+    ...head,
+    loss_pct,
+    congestion_control: cc,
+    mode: mode.mode,
+    conn_start: tc.conn,
+    protocol: mode.protocol,
+    connections: mode.connections,
+    depth: mode.depth,
+    batch_id,
+    rep,
+    warmup,
+    page_ms: batch.errors === 0 ? batch.batch_ms : null,
+    connect_ms_max: batch.connect_ms.length ? Math.max(...batch.connect_ms) : null,
+    errors: batch.errors,
+    retrans_segs_server: diff(before.server, after.server),
+    retrans_segs_client: diff(before.client, after.client),
+    dropped_loss_down: diff(before.down, after.down),
+    dropped_loss_up: diff(before.up, after.up),
+    skipped: null,
+  });
+  ctx.progress.advance(items.length, `[${profile}] hol loss ${loss_pct}% ${cc} ${mode.mode} ${tc.conn} rep ${rep}: ${batch.batch_ms.toFixed(0)} ms`);
 }

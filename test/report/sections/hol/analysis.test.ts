@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appFigures, crossovers, dist, pagePoints, verdictC4, verdictC5 } from '../../../report/sections/hol.ts';
+import { appFigures, crossovers, dist, holFigures, holVerdicts, pagePoints, verdictC4, verdictC5 } from '../../../../report/sections/hol/analysis.ts';
 
 type Row = Record<string, string>;
 
@@ -72,4 +72,19 @@ test('hol section: distribution with CIs only from 6 values up', () => {
   const d = dist([1, 2, 3, 4, 5, 6, 7, 8]);
   assert.equal(d.median, 4.5);
   assert.ok(d.ci_low !== null && d.ci_low <= 4.5 && (d.ci_high ?? 0) >= 4.5);
+});
+
+test('hol section: the figures note skipped page cases, closed-loop load, h2 under bbr and failed requests', () => {
+  const app = appBatch('h2_streams', 1, 54).map((r, i) => ({ ...r, congestion_control: 'bbr', error: i === 2 ? 'reset' : '' }));
+  const pages = [page('h2_streams', 0, 400, 1), { ...page('h2_streams', 0, 1, 1), loss_pct: '', congestion_control: 'cubic', skipped: 'cubic not allowed' }];
+  const figs = holFigures({ app, pages, load: [{ loop: 'closed' }, { loop: 'open' }] });
+  assert.equal(figs.app.length, 1);
+  assert.equal(figs.points.length, 1);
+  assert.deepEqual(figs.skipped, [{ loss_pct: '', congestion_control: 'cubic', reason: 'cubic not allowed' }]);
+  assert.equal(figs.closed_loop_load, true);
+  assert.equal(figs.bbr_h2_app, true);
+  assert.equal(figs.app_errors, 1);
+  assert.deepEqual(holVerdicts(figs).map((v) => v.claim), ['C4', 'C5']);
+  const none = holFigures({ app: [], pages: [], load: [{ loop: 'open' }] });
+  assert.deepEqual([none.skipped, none.closed_loop_load, none.bbr_h2_app, none.app_errors], [[], false, false, 0]);
 });
