@@ -27,19 +27,16 @@ import {
   FrameParser,
   H2ProtocolError,
   MAX_STREAM_ID,
-  buildRequestTemplate,
   clientPreface,
   goaway,
   headersFragment,
   pingAck,
-  readStatus,
-  requestInto,
   rstStream,
   settingsAck,
   windowUpdate,
   type FrameVisitor,
-  type RequestTemplate,
 } from './h2-frames.ts';
+import { buildRequestTemplate, readStatus, requestInto, type RequestTemplate } from './h2-hpack.ts';
 
 /** Timeouts are checked this often, so a request may run up to this much past its timeout. */
 const SWEEP_MS = 50;

@@ -101,113 +101,129 @@ export function classify(r: LcResult): string {
 }
 
 export async function runC8(p: PartContext): Promise<void> {
-  const { ctx, agent } = p;
+  const { ctx } = p;
   const plan = c8Plan(ctx.options);
   const rtt = ctx.calibration.rtt_ms_calibrated ?? ctx.profile.params.rtt_ms;
   const spread = c8SpreadMs(rtt);
   const cases = c8Cases();
   const lbs: LbHandle[] = [];
-  const servers = new Map<number, RunningServer>();
   try {
-    for (const y of new Set(cases.map((c) => c.y_ms))) servers.set(y, await ctx.startServer({ protocol: 'h1', keep_alive_timeout_ms: serverConfiguredMs(y) }));
-    // The LB runs in the client namespace, so its hop to the server crosses the emulated link: the race
-    // window is one RTT of that hop, as between a cloud LB and its targets.
-    const targets = new Map<C8Case, { target: Target; lane_header: boolean }>();
-    for (const c of cases) {
-      const server = servers.get(c.y_ms);
-      if (!server) throw new Error('no server');
-      if (c.path === 'lb') {
-        const lb = await startLb(
-          {
-            host: '127.0.0.1',
-            upstream_host: server.target.host,
-            upstream_port: server.target.port,
-            upstream_idle_timeout_ms: c.x_ms ?? C8_X_MS,
-            upstream_max_sockets: 1,
-            honor_keepalive_hint: false,
-          },
-          ctx.link.clientNetns,
-        );
-        lbs.push(lb);
-        targets.set(c, { target: { host: '127.0.0.1', port: lb.ready.port }, lane_header: true });
-      } else {
-        targets.set(c, { target: server.target, lane_header: false });
-      }
-    }
-
+    const targets = await c8Targets(ctx, cases, lbs);
     const draw = seededUniform(8);
     const laneRuns: Array<Promise<void>> = [];
     for (let lane = 0; lane < plan.lanes; lane++) {
       for (const [ci, c] of cases.entries()) {
         const t = targets.get(c);
         if (!t) continue;
-        const key = c8CaseKey(c, ctx.profile.name);
         const gaps = Array.from({ length: plan.trials_per_lane }, () => Math.round(draw(c.edge_ms - spread, c.edge_ms + spread)));
-        const client_key = `c8-${ci}-${lane}`;
-        const headers = t.lane_header ? { 'x-kab-lane': client_key } : undefined;
-        laneRuns.push(
-          (async () => {
-            await agent.open(
-              clientSpec(client_key, t.target, {
-                idle_timeout_ms: c.path === 'direct' ? c.x_ms : null,
-                honor_keepalive_hint: c.honor_hint,
-              }),
-            );
-            // Stagger lane starts over one gap window so lanes do not fire in lockstep.
-            const warm = await agent.request({ client_key, path: '/bytes/100', headers, timeout_ms: 10_000, cap_ms: 15_000, retry_once_on_reset: false, delay_ms: lane * 7 + ci * 3 });
-            let prevEnd = warm.ended_epoch_ms;
-            for (const [i, gap] of gaps.entries()) {
-              if (ctx.signal.aborted) break;
-              const r = await agent.request({ client_key, path: '/bytes/100', headers, timeout_ms: 10_000, cap_ms: 15_000, retry_once_on_reset: false, delay_ms: gap });
-              const idle_ms = Math.round((r.started_epoch_ms - prevEnd) * 1000) / 1000;
-              prevEnd = r.ended_epoch_ms;
-              const reused = c.path === 'lb' ? (r.kab_headers['x-kab-upstream-reused'] ?? null) === '1' : r.reused;
-              const outcome = classify(r);
-              const trial = lane * plan.trials_per_lane + i + 1;
-              p.row({
-                part: 'c8',
-                case_key: key,
-                strategy: c.path === 'lb' ? 'lb' : c.honor_hint ? 'node_default' : c.x_ms === null ? 'no_idle_timeout' : 'idle_below_server',
-                fault: 'idle_race',
-                trial,
-                x_ms: c.x_ms,
-                y_ms: c.y_ms,
-                // The idle time the client really left (timer lag on a busy machine adds to the drawn gap).
-                gap_ms: Math.round((idle_ms - c.edge_ms) * 1000) / 1000,
-                idle_ms,
-                outcome,
-                status: r.status,
-                error: r.error ?? (c.path === 'lb' ? (r.kab_headers['x-kab-upstream-error'] ?? null) : null),
-                reused,
-                total_ms: r.total_ms,
-                stands_for: `X ${c.x_ms === null ? 'none' : standsFor(c.x_ms)}; Y ${standsFor(c.y_ms)}`,
-                note: c.label,
-              });
-              ctx.record({
-                failure_is_outcome: true,
-                scenario: 'lifecycle',
-                case_key: key,
-                protocol: 'h1',
-                security: 'none',
-                conn_mode: 'reused',
-                size_bytes: 100,
-                variant: `part=c8;path=${c.path};x_ms=${c.x_ms ?? 'none'};y_ms=${c.y_ms};hint=${c.honor_hint ? 1 : 0}`,
-                idle_ms,
-                rep: trial,
-                warmup: false,
-                ...sampleFields(r),
-              });
-              ctx.progress.advance(1, `[${ctx.profile.name}] lifecycle C8 ${c.label} trial ${trial}`);
-            }
-            await agent.close(client_key);
-          })(),
-        );
+        laneRuns.push(runC8Lane(p, { c, ci, lane, target: t, gaps, trials_per_lane: plan.trials_per_lane }));
       }
     }
     await Promise.all(laneRuns);
   } finally {
     await Promise.all(lbs.map((lb) => lb.stop()));
   }
+}
+
+interface C8Target {
+  target: Target;
+  /** Through the LB: the lane is named in a header so the LB keeps one upstream connection per lane. */
+  lane_header: boolean;
+}
+
+/** One server per server timeout Y; the LB cases get an LB of their own in front of it. */
+async function c8Targets(ctx: PartContext['ctx'], cases: readonly C8Case[], lbs: LbHandle[]): Promise<Map<C8Case, C8Target>> {
+  const servers = new Map<number, RunningServer>();
+  for (const y of new Set(cases.map((c) => c.y_ms))) servers.set(y, await ctx.startServer({ protocol: 'h1', keep_alive_timeout_ms: serverConfiguredMs(y) }));
+  // The LB runs in the client namespace, so its hop to the server crosses the emulated link: the race
+  // window is one RTT of that hop, as between a cloud LB and its targets.
+  const targets = new Map<C8Case, C8Target>();
+  for (const c of cases) {
+    const server = servers.get(c.y_ms);
+    if (!server) throw new Error('no server');
+    if (c.path === 'lb') {
+      const lb = await startLb(
+        {
+          host: '127.0.0.1',
+          upstream_host: server.target.host,
+          upstream_port: server.target.port,
+          upstream_idle_timeout_ms: c.x_ms ?? C8_X_MS,
+          upstream_max_sockets: 1,
+          honor_keepalive_hint: false,
+        },
+        ctx.link.clientNetns,
+      );
+      lbs.push(lb);
+      targets.set(c, { target: { host: '127.0.0.1', port: lb.ready.port }, lane_header: true });
+    } else {
+      targets.set(c, { target: server.target, lane_header: false });
+    }
+  }
+  return targets;
+}
+
+/** One lane of one case: a client that warms up, then idles each drawn gap before its next request. */
+async function runC8Lane(p: PartContext, o: { c: C8Case; ci: number; lane: number; target: C8Target; gaps: number[]; trials_per_lane: number }): Promise<void> {
+  const { ctx, agent } = p;
+  const { c, ci, lane } = o;
+  const client_key = `c8-${ci}-${lane}`;
+  const headers = o.target.lane_header ? { 'x-kab-lane': client_key } : undefined;
+  await agent.open(
+    clientSpec(client_key, o.target.target, {
+      idle_timeout_ms: c.path === 'direct' ? c.x_ms : null,
+      honor_keepalive_hint: c.honor_hint,
+    }),
+  );
+  // Stagger lane starts over one gap window so lanes do not fire in lockstep.
+  const warm = await agent.request({ client_key, path: '/bytes/100', headers, timeout_ms: 10_000, cap_ms: 15_000, retry_once_on_reset: false, delay_ms: lane * 7 + ci * 3 });
+  let prevEnd = warm.ended_epoch_ms;
+  for (const [i, gap] of o.gaps.entries()) {
+    if (ctx.signal.aborted) break;
+    const r = await agent.request({ client_key, path: '/bytes/100', headers, timeout_ms: 10_000, cap_ms: 15_000, retry_once_on_reset: false, delay_ms: gap });
+    const idle_ms = Math.round((r.started_epoch_ms - prevEnd) * 1000) / 1000;
+    prevEnd = r.ended_epoch_ms;
+    recordC8Trial(p, c, r, idle_ms, lane * o.trials_per_lane + i + 1);
+  }
+  await agent.close(client_key);
+}
+
+function recordC8Trial(p: PartContext, c: C8Case, r: LcResult, idle_ms: number, trial: number): void {
+  const { ctx } = p;
+  const key = c8CaseKey(c, ctx.profile.name);
+  p.row({
+    part: 'c8',
+    case_key: key,
+    strategy: c.path === 'lb' ? 'lb' : c.honor_hint ? 'node_default' : c.x_ms === null ? 'no_idle_timeout' : 'idle_below_server',
+    fault: 'idle_race',
+    trial,
+    x_ms: c.x_ms,
+    y_ms: c.y_ms,
+    // The idle time the client really left (timer lag on a busy machine adds to the drawn gap).
+    gap_ms: Math.round((idle_ms - c.edge_ms) * 1000) / 1000,
+    idle_ms,
+    outcome: classify(r),
+    status: r.status,
+    error: r.error ?? (c.path === 'lb' ? (r.kab_headers['x-kab-upstream-error'] ?? null) : null),
+    reused: c.path === 'lb' ? (r.kab_headers['x-kab-upstream-reused'] ?? null) === '1' : r.reused,
+    total_ms: r.total_ms,
+    stands_for: `X ${c.x_ms === null ? 'none' : standsFor(c.x_ms)}; Y ${standsFor(c.y_ms)}`,
+    note: c.label,
+  });
+  ctx.record({
+    failure_is_outcome: true,
+    scenario: 'lifecycle',
+    case_key: key,
+    protocol: 'h1',
+    security: 'none',
+    conn_mode: 'reused',
+    size_bytes: 100,
+    variant: `part=c8;path=${c.path};x_ms=${c.x_ms ?? 'none'};y_ms=${c.y_ms};hint=${c.honor_hint ? 1 : 0}`,
+    idle_ms,
+    rep: trial,
+    warmup: false,
+    ...sampleFields(r),
+  });
+  ctx.progress.advance(1, `[${ctx.profile.name}] lifecycle C8 ${c.label} trial ${trial}`);
 }
 
 export function c8Units(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): number {

@@ -85,124 +85,146 @@ async function killSockets(ns: string | null, port: number): Promise<string | nu
   return r.exitCode === 0 ? null : `ss -K failed: ${String(r.stderr).trim().split('\n')[0] ?? r.exitCode}`;
 }
 
+const c10ServerConfig = (protocol: 'h1' | 'h2', port = 0) => ({ protocol, keep_alive_timeout_ms: 60_000, port });
+
 export async function runC10(p: PartContext): Promise<void> {
-  const { ctx, agent } = p;
-  const controls = ctx.link.controls;
+  const { ctx } = p;
   const reps = c10Reps(ctx.options);
-  const serverCfg = (protocol: 'h1' | 'h2', port = 0) => ({ protocol, keep_alive_timeout_ms: 60_000, port });
   for (let rep = 1; rep <= reps; rep++) {
     const faults = [...C10_FAULTS.slice(rep % C10_FAULTS.length), ...C10_FAULTS.slice(0, rep % C10_FAULTS.length)];
     for (const fault of faults) {
       if (ctx.signal.aborted) return;
-      if (fault !== 'process_killed' && !controls) {
+      if (fault !== 'process_killed' && !ctx.link.controls) {
         for (const s of C10_STRATEGIES) {
           p.row({ part: 'c10', case_key: c10Key(s, fault, ctx.profile.name), strategy: s.name, fault, trial: rep, outcome: 'skipped', note: `needs a link with a blackhole control (tun, or tc with iptables and conntrack); the ${ctx.link.backend} link has none` });
         }
         continue;
       }
-      const servers: Record<'h1' | 'h2', RunningServer> = {
-        h1: await ctx.startServer(serverCfg('h1')),
-        h2: await ctx.startServer(serverCfg('h2')),
-      };
-      const keys = C10_STRATEGIES.map((s) => `c10-${fault}-${rep}-${s.name}`);
-      let note: string | null = null;
-      try {
-        for (const [i, s] of C10_STRATEGIES.entries()) {
-          await agent.open(clientSpec(keys[i]!, servers[s.protocol].target, { protocol: s.protocol, ...s.spec }));
-        }
-        const warm = await Promise.all(
-          C10_STRATEGIES.map((_, i) => agent.request({ client_key: keys[i]!, path: '/bytes/100', timeout_ms: 5_000, cap_ms: 8_000, retry_once_on_reset: false })),
-        );
-        const preConns = warm.map((w) => new Set(w.conn_id !== null ? [w.conn_id] : []));
-        await sleep(C10_IDLE_BEFORE_FAULT_MS);
-
-        const t_fault = epochNow();
-        const restart = async (): Promise<void> => {
-          const ports = { h1: servers.h1.handle.port, h2: servers.h2.handle.port };
-          servers.h1 = await ctx.startServer(serverCfg('h1', ports.h1));
-          servers.h2 = await ctx.startServer(serverCfg('h2', ports.h2));
-        };
-        if (fault === 'process_killed') {
-          signalPid(pidOf(servers.h1.handle), 'SIGKILL');
-          signalPid(pidOf(servers.h2.handle), 'SIGKILL');
-        } else if (fault === 'host_gone') {
-          await controls?.setBlackhole(true);
-        } else {
-          await controls?.setBlackhole(true);
-          const fails = [await killSockets(ctx.link.serverNetns, servers.h1.handle.port), await killSockets(ctx.link.serverNetns, servers.h2.handle.port)];
-          note = fails.find((f) => f !== null) ?? null;
-          signalPid(pidOf(servers.h1.handle), 'SIGKILL');
-          signalPid(pidOf(servers.h2.handle), 'SIGKILL');
-          await Promise.all([servers.h1.handle.stop(), servers.h2.handle.stop()]);
-          await restart();
-          await sleep(Math.max(0, t_fault + REBOOT_DOWN_MS - epochNow()));
-          await controls?.setBlackhole(false);
-        }
-        await sleep(Math.max(0, t_fault + C10_SEND_AFTER_MS - epochNow()));
-        const results = await Promise.all(
-          C10_STRATEGIES.map((s, i) =>
-            agent.request({ client_key: keys[i]!, path: '/bytes/100', timeout_ms: s.request_timeout_ms, cap_ms: C10_CAP_MS, retry_once_on_reset: s.retry_once }),
-          ),
-        );
-        // Clear the fault, then see whether the client's next request goes through.
-        if (fault === 'host_gone') await controls?.setBlackhole(false);
-        if (fault === 'process_killed') {
-          await Promise.all([servers.h1.handle.stop(), servers.h2.handle.stop()]);
-          await restart();
-        }
-        const next = await Promise.all(
-          C10_STRATEGIES.map((s, i) => agent.request({ client_key: keys[i]!, path: '/bytes/100', timeout_ms: 5_000, cap_ms: 6_000, retry_once_on_reset: s.retry_once })),
-        );
-        for (const [i, s] of C10_STRATEGIES.entries()) {
-          const r = results[i]!;
-          const events = await agent.events(keys[i]!, t_fault);
-          const d = detection(t_fault, events, preConns[i]!, r);
-          const key = c10Key(s, fault, ctx.profile.name);
-          p.row({
-            part: 'c10',
-            case_key: key,
-            strategy: s.name,
-            fault,
-            trial: rep,
-            idle_ms: C10_IDLE_BEFORE_FAULT_MS + C10_SEND_AFTER_MS,
-            detect_ms: d.detect_ms,
-            outcome: r.error === null ? (r.retried ? 'ok_after_retry' : 'ok') : r.error === 'cap' ? 'hung' : 'failed',
-            status: r.status,
-            error: r.error,
-            first_error: r.first_error ?? d.how,
-            retried: r.retried,
-            next_ok: next[i]!.error === null,
-            reused: r.reused,
-            total_ms: r.total_ms,
-            ...strategyColumns(s),
-            stands_for: `send ${standsFor(C10_SEND_AFTER_MS)} after the fault; cap ${standsFor(C10_CAP_MS)}`,
-            note: [d.how ? `learned by ${d.how}` : 'not learned within the cap', note].filter((x) => x !== null).join('; '),
-          });
-          ctx.record({
-            failure_is_outcome: true,
-            scenario: 'lifecycle',
-            case_key: key,
-            protocol: s.protocol,
-            security: 'none',
-            conn_mode: 'reused',
-            size_bytes: 100,
-            variant: `part=c10;fault=${fault};strategy=${s.name}`,
-            idle_ms: C10_IDLE_BEFORE_FAULT_MS + C10_SEND_AFTER_MS,
-            rep,
-            warmup: false,
-            ...sampleFields(r),
-          });
-          ctx.progress.advance(1, `[${ctx.profile.name}] lifecycle C10 ${fault} ${s.name}`);
-        }
-      } catch (e) {
-        p.row({ part: 'c10', case_key: `lifecycle/part=c10/fault=${fault}/profile=${ctx.profile.name}`, fault, trial: rep, outcome: 'error', error: errorMessage(e) });
-      } finally {
-        await controls?.setBlackhole(false);
-        for (const k of keys) await agent.close(k).catch(() => undefined);
-        await Promise.all([servers.h1.handle.stop(), servers.h2.handle.stop()]);
-      }
+      await c10Trial(p, fault, rep);
     }
   }
+}
+
+type C10Servers = Record<'h1' | 'h2', RunningServer>;
+
+/** One fault, every strategy: warm the clients, inject the fault, send, clear it, send again; one row each. */
+async function c10Trial(p: PartContext, fault: (typeof C10_FAULTS)[number], rep: number): Promise<void> {
+  const { ctx, agent } = p;
+  const controls = ctx.link.controls;
+  const servers: C10Servers = {
+    h1: await ctx.startServer(c10ServerConfig('h1')),
+    h2: await ctx.startServer(c10ServerConfig('h2')),
+  };
+  const keys = C10_STRATEGIES.map((s) => `c10-${fault}-${rep}-${s.name}`);
+  try {
+    for (const [i, s] of C10_STRATEGIES.entries()) {
+      await agent.open(clientSpec(keys[i]!, servers[s.protocol].target, { protocol: s.protocol, ...s.spec }));
+    }
+    const warm = await Promise.all(
+      C10_STRATEGIES.map((_, i) => agent.request({ client_key: keys[i]!, path: '/bytes/100', timeout_ms: 5_000, cap_ms: 8_000, retry_once_on_reset: false })),
+    );
+    const preConns = warm.map((w) => new Set(w.conn_id !== null ? [w.conn_id] : []));
+    await sleep(C10_IDLE_BEFORE_FAULT_MS);
+
+    const t_fault = epochNow();
+    const restart = async (): Promise<void> => {
+      const ports = { h1: servers.h1.handle.port, h2: servers.h2.handle.port };
+      servers.h1 = await ctx.startServer(c10ServerConfig('h1', ports.h1));
+      servers.h2 = await ctx.startServer(c10ServerConfig('h2', ports.h2));
+    };
+    const note = await injectC10Fault(p, fault, servers, t_fault, restart);
+    await sleep(Math.max(0, t_fault + C10_SEND_AFTER_MS - epochNow()));
+    const results = await Promise.all(
+      C10_STRATEGIES.map((s, i) =>
+        agent.request({ client_key: keys[i]!, path: '/bytes/100', timeout_ms: s.request_timeout_ms, cap_ms: C10_CAP_MS, retry_once_on_reset: s.retry_once }),
+      ),
+    );
+    // Clear the fault, then see whether the client's next request goes through.
+    if (fault === 'host_gone') await controls?.setBlackhole(false);
+    if (fault === 'process_killed') {
+      await Promise.all([servers.h1.handle.stop(), servers.h2.handle.stop()]);
+      await restart();
+    }
+    const next = await Promise.all(
+      C10_STRATEGIES.map((s, i) => agent.request({ client_key: keys[i]!, path: '/bytes/100', timeout_ms: 5_000, cap_ms: 6_000, retry_once_on_reset: s.retry_once })),
+    );
+    for (const [i, s] of C10_STRATEGIES.entries()) {
+      const d = detection(t_fault, await agent.events(keys[i]!, t_fault), preConns[i]!, results[i]!);
+      recordC10(p, { strategy: s, fault, rep, result: results[i]!, detected: d, next_ok: next[i]!.error === null, note });
+    }
+  } catch (e) {
+    p.row({ part: 'c10', case_key: `lifecycle/part=c10/fault=${fault}/profile=${ctx.profile.name}`, fault, trial: rep, outcome: 'error', error: errorMessage(e) });
+  } finally {
+    await controls?.setBlackhole(false);
+    for (const k of keys) await agent.close(k).catch(() => undefined);
+    await Promise.all([servers.h1.handle.stop(), servers.h2.handle.stop()]);
+  }
+}
+
+/** Makes the fault happen at t_fault; a reboot also brings the servers back after REBOOT_DOWN_MS. Returns a note on what could not be done. */
+async function injectC10Fault(p: PartContext, fault: (typeof C10_FAULTS)[number], servers: C10Servers, t_fault: number, restart: () => Promise<void>): Promise<string | null> {
+  const { ctx } = p;
+  const controls = ctx.link.controls;
+  if (fault === 'process_killed') {
+    signalPid(pidOf(servers.h1.handle), 'SIGKILL');
+    signalPid(pidOf(servers.h2.handle), 'SIGKILL');
+    return null;
+  }
+  await controls?.setBlackhole(true);
+  if (fault === 'host_gone') return null;
+  const fails = [await killSockets(ctx.link.serverNetns, servers.h1.handle.port), await killSockets(ctx.link.serverNetns, servers.h2.handle.port)];
+  const note = fails.find((f) => f !== null) ?? null;
+  signalPid(pidOf(servers.h1.handle), 'SIGKILL');
+  signalPid(pidOf(servers.h2.handle), 'SIGKILL');
+  await Promise.all([servers.h1.handle.stop(), servers.h2.handle.stop()]);
+  await restart();
+  await sleep(Math.max(0, t_fault + REBOOT_DOWN_MS - epochNow()));
+  await controls?.setBlackhole(false);
+  return note;
+}
+
+function recordC10(
+  p: PartContext,
+  o: { strategy: Strategy; fault: string; rep: number; result: Awaited<ReturnType<PartContext['agent']['request']>>; detected: ReturnType<typeof detection>; next_ok: boolean; note: string | null },
+): void {
+  const { ctx } = p;
+  const { strategy: s, fault, rep, result: r, detected: d } = o;
+  const key = c10Key(s, fault, ctx.profile.name);
+  p.row({
+    part: 'c10',
+    case_key: key,
+    strategy: s.name,
+    fault,
+    trial: rep,
+    idle_ms: C10_IDLE_BEFORE_FAULT_MS + C10_SEND_AFTER_MS,
+    detect_ms: d.detect_ms,
+    outcome: r.error === null ? (r.retried ? 'ok_after_retry' : 'ok') : r.error === 'cap' ? 'hung' : 'failed',
+    status: r.status,
+    error: r.error,
+    first_error: r.first_error ?? d.how,
+    retried: r.retried,
+    next_ok: o.next_ok,
+    reused: r.reused,
+    total_ms: r.total_ms,
+    ...strategyColumns(s),
+    stands_for: `send ${standsFor(C10_SEND_AFTER_MS)} after the fault; cap ${standsFor(C10_CAP_MS)}`,
+    note: [d.how ? `learned by ${d.how}` : 'not learned within the cap', o.note].filter((x) => x !== null).join('; '),
+  });
+  ctx.record({
+    failure_is_outcome: true,
+    scenario: 'lifecycle',
+    case_key: key,
+    protocol: s.protocol,
+    security: 'none',
+    conn_mode: 'reused',
+    size_bytes: 100,
+    variant: `part=c10;fault=${fault};strategy=${s.name}`,
+    idle_ms: C10_IDLE_BEFORE_FAULT_MS + C10_SEND_AFTER_MS,
+    rep,
+    warmup: false,
+    ...sampleFields(r),
+  });
+  ctx.progress.advance(1, `[${ctx.profile.name}] lifecycle C10 ${fault} ${s.name}`);
 }
 
 export function c10Key(s: Strategy, fault: string, profile: string): string {

@@ -18,14 +18,11 @@ import {
   FrameParser,
   H2ProtocolError,
   MAX_STREAM_ID,
-  buildRequestTemplate,
   clientPreface,
   encodeFrame,
   headersFragment,
-  huffmanDigits,
-  readStatus,
-  requestInto,
 } from '../../../bench/drivers/load/h2-frames.ts';
+import { buildRequestTemplate, huffmanDigits, readStatus, requestInto } from '../../../bench/drivers/load/h2-hpack.ts';
 import { H2RawConn, h2RawLoadDriver, h2RawTransport } from '../../../bench/drivers/load/h2-raw.ts';
 import { classifyError } from '../../../bench/drivers/load/engine.ts';
 import type { LoadOptions } from '../../../bench/drivers/load/types.ts';

@@ -26,7 +26,8 @@ import {
 import { parseProcNetTcp, parseSsTcpInfo } from '../../../../bench/scenarios/slowstart/ss.ts';
 import { busiestSocket, startTcpInfoSampler } from '../../../../bench/scenarios/slowstart/tcpinfo.ts';
 import type { TimedTcpInfo } from '../../../../bench/scenarios/slowstart/sampler.ts';
-import { keyOf, plannedRequests, slowstartPlan, snapshotServerTuning, sweepGroup, variantOf, WARMUP_BYTES } from '../../../../bench/scenarios/slowstart/scenario.ts';
+import { snapshotServerTuning } from '../../../../bench/scenarios/slowstart/scenario.ts';
+import { keyOf, plannedRequests, slowstartPlan, sweepGroup, variantOf, WARMUP_BYTES } from '../../../../bench/scenarios/slowstart/plan.ts';
 import { c2Findings, c2Verdict, doneChecks, doneWhenRows, h2WindowLimitedRounds, slowstartFigures, tracePoints } from '../../../../report/sections/slowstart/analysis.ts';
 
 const cold1M: SlowstartCase = { state: 'cold', idle_ms: 0, cc: 'reno', ssai: 1, initcwnd_segments: 10, size_bytes: 1048576, warmup_bytes: WARMUP_BYTES };

@@ -1,0 +1,109 @@
+/**
+ * What the slowstart scenario measures at each run size: the response sizes, congestion controls and
+ * slow-start-after-idle settings, the cases of each group and their keys. Pure.
+ */
+import { bySize, caseKey, runSize, type BenchOptions } from '../types.ts';
+import { formatVariant, type ConnState } from './model.ts';
+
+export const SIZES_FULL_BYTES = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304] as const;
+export const SIZES_STANDARD_BYTES = [16384, 262144, 1048576] as const;
+export const SIZES_QUICK_BYTES = [1048576] as const;
+export const WARMUP_BYTES = 1048576;
+export const IW_SEGMENTS = [4, 10, 32] as const;
+export const IW_SIZE_BYTES = 102400;
+export const TRACE_SIZE_BYTES = 1048576;
+export const CC_CANDIDATES = ['bbr', 'reno', 'cubic'] as const;
+/** Node's http2 default stream window (RFC 9113 initial 65 535) and the large one the h2 cases compare it with. */
+export const H2_WINDOWS_BYTES = [65535, 16777215] as const;
+export const H2_SIZES_BYTES = [262144, 1048576] as const;
+/** Linux's default initcwnd (RFC 6928) when the route sets none. */
+export const DEFAULT_IW = 10;
+
+export interface SlowstartPlan {
+  sizes_bytes: number[];
+  h2_sizes_bytes: number[];
+  idles_ms: number[];
+  reps: number;
+  ccs: string[];
+  skipped: Array<{ cc: string; reason: string }>;
+}
+
+export function slowstartPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>, allowedCcs: readonly string[]): SlowstartPlan {
+  const allowed = CC_CANDIDATES.filter((cc) => allowedCcs.includes(cc));
+  // A smoke run measures one: reno when allowed, whose idle restart (unlike bbr's) shows.
+  const ccs = runSize(options) === 'quick' ? (allowed.includes('reno') ? ['reno'] : allowed.slice(0, 1)) : allowed;
+  const skipped = CC_CANDIDATES.filter((cc) => !ccs.includes(cc)).map((cc) => ({
+    cc,
+    reason: allowedCcs.includes(cc)
+      ? '--quick measures one congestion control; run without --quick for every allowed one'
+      : `not in the host's net.ipv4.tcp_allowed_congestion_control (${allowedCcs.join(' ')}); run with --allow-host-cc ${cc} to add it for the run`,
+  }));
+  return {
+    sizes_bytes: [...bySize<readonly number[]>(options, { quick: SIZES_QUICK_BYTES, standard: SIZES_STANDARD_BYTES, full: SIZES_FULL_BYTES })],
+    h2_sizes_bytes: bySize(options, { quick: [], standard: [1048576], full: [...H2_SIZES_BYTES] }),
+    idles_ms: bySize(options, { quick: [1000], standard: [1000], full: [1000, 5000] }),
+    reps: options.requests ?? bySize(options, { quick: 1, standard: 2, full: 4 }),
+    ccs,
+    skipped,
+  };
+}
+
+/** Measured requests per profile (ETA): the warm-up request, sweep + IW + h2 per rep, plus the traces. */
+export function plannedRequests(plan: SlowstartPlan): number {
+  const perCc = plan.sizes_bytes.length * (2 + 2 * plan.idles_ms.length) + IW_SEGMENTS.length;
+  const h2 = H2_WINDOWS_BYTES.length * plan.h2_sizes_bytes.length * 2;
+  return 1 + plan.reps * (plan.ccs.length * perCc + h2) + plan.ccs.length * 3;
+}
+
+export interface SweepCase {
+  part: 'size' | 'iw' | 'h2';
+  protocol: 'h1' | 'h2';
+  state: ConnState;
+  idle_ms: number;
+  cc: string;
+  ssai: 0 | 1;
+  iw: number;
+  size_bytes: number;
+  /** h2 only: the client's stream and connection flow-control window. */
+  h2_window_bytes: number | null;
+}
+
+export function variantOf(c: SweepCase): string {
+  const v: Record<string, string | number> = { part: c.part, state: c.state };
+  if (c.state === 'idle') v.idle_ms = c.idle_ms;
+  v.cc = c.cc;
+  v.ssai = c.ssai;
+  v.iw = c.iw;
+  if (c.state !== 'cold') v.warmup = WARMUP_BYTES;
+  if (c.h2_window_bytes !== null) v.h2_window = c.h2_window_bytes;
+  return formatVariant(v);
+}
+
+export function keyOf(c: SweepCase, profile: string): string {
+  const params: Record<string, string | number> = { part: c.part, protocol: c.protocol, state: c.state };
+  if (c.state === 'idle') params.idle_ms = c.idle_ms;
+  Object.assign(params, { cc: c.cc, ssai: c.ssai, iw: c.iw, size_bytes: c.size_bytes });
+  if (c.h2_window_bytes !== null) params.h2_window = c.h2_window_bytes;
+  return caseKey('slowstart', params, profile);
+}
+
+/** Cases of the size sweep for one (cc, ssai) group: cold and warm only once per cc (they do not depend on ssai). */
+export function sweepGroup(plan: SlowstartPlan, cc: string, ssai: 0 | 1): SweepCase[] {
+  const base = { part: 'size' as const, protocol: 'h1' as const, cc, ssai, iw: DEFAULT_IW, h2_window_bytes: null };
+  const out: SweepCase[] = [];
+  if (ssai === 1) {
+    for (const size_bytes of plan.sizes_bytes) {
+      out.push({ ...base, state: 'cold', idle_ms: 0, size_bytes });
+      out.push({ ...base, state: 'warm', idle_ms: 0, size_bytes });
+    }
+  }
+  for (const idle_ms of plan.idles_ms) for (const size_bytes of plan.sizes_bytes) out.push({ ...base, state: 'idle', idle_ms, size_bytes });
+  return out;
+}
+
+export function rotate<T>(list: readonly T[], by: number): T[] {
+  if (list.length === 0) return [];
+  const k = ((by % list.length) + list.length) % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
