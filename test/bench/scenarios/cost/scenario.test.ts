@@ -13,60 +13,13 @@ import { startAgent } from '../../../../bench/drivers/agent-client.ts';
 import type { BenchOptions, RunningServer, ScenarioContext } from '../../../../bench/scenarios/types.ts';
 import type { Calibration } from '../../../../bench/drivers/calibrate.ts';
 import type { Profile } from '../../../../netem/link.ts';
-import { costWriter, cpuTimeMs, parseSkmem, parseSockstat } from '../../../../bench/scenarios/cost/common.ts';
-import { quantileOf } from '../../../../lib/stats.ts';
+import { costWriter } from '../../../../bench/scenarios/cost/common.ts';
 import { startCrowdAgent } from '../../../../bench/scenarios/cost/agent.ts';
-import { activeProbes, FD_LIMIT, FD_LIMIT_CROWD, idleCase, idleCounts, runFdLimit } from '../../../../bench/scenarios/cost/idle.ts';
+import { FD_LIMIT, FD_LIMIT_CROWD, idleCase, runFdLimit } from '../../../../bench/scenarios/cost/idle.ts';
 import { churnPlan, PORT_RANGE_NARROW, portRangeForRep, runChurn, runPorts } from '../../../../bench/scenarios/cost/churn.ts';
-import { costScenario, isLocalProfile } from '../../../../bench/scenarios/cost/scenario.ts';
 import { loadPoints } from '../../../../report/sections/cost/analysis.ts';
 import type { CsvRow } from '../../../../report/load-run.ts';
 import { harnessServer } from '../../../../servers/under-test.ts';
-
-test('cost: parsers, quantile, CPU time and the plan', () => {
-  const ss = parseSockstat('sockets: used 10\nTCP: inuse 7 orphan 1 tw 3 alloc 9 mem 4\nUDP: inuse 0 mem 0\n');
-  assert.deepEqual(ss, { tcp_inuse: 7, tcp_orphan: 1, tcp_tw: 3, tcp_alloc: 9, tcp_mem_pages: 4 });
-  assert.throws(() => parseSockstat('nothing'));
-  const mem = parseSkmem(
-    'ESTAB 0 0 1.1.1.1:1 2.2.2.2:2\n\t skmem:(r0,rb131072,t0,tb46080,f1920,w512,o0,bl0,d0)\nESTAB 0 0 1.1.1.1:1 2.2.2.2:3\n\t skmem:(r100,rb131072,t8,tb46080,f0,w0,o0,bl0,d3)\n',
-  );
-  // rb/tb are limits, d is drops: neither is memory held.
-  assert.deepEqual(mem, { sockets: 2, alloc_bytes: 1920 + 512 + 100 + 8 });
-  // type 7, as everywhere in the project (this scenario used nearest rank once: 2 and 4)
-  assert.equal(quantileOf([1, 2, 3, 4], 0.5), 2.5);
-  assert.ok(Math.abs((quantileOf([1, 2, 3, 4], 0.99) ?? 0) - 3.97) < 1e-12);
-  assert.equal(quantileOf([], 0.5), null);
-  const cpu = cpuTimeMs(process.pid);
-  assert.ok(cpu !== null && cpu > 0, `this process has used CPU: ${cpu}`);
-  assert.equal(cpuTimeMs(2 ** 22 + 12345), null);
-  assert.ok(isLocalProfile(1) && !isLocalProfile(50));
-  const quick = costScenario.plannedUnits({ quick: true, requests: null } as unknown as BenchOptions);
-  const full = costScenario.plannedUnits({ quick: false, requests: null } as unknown as BenchOptions);
-  assert.ok(quick > 0 && quick < full);
-});
-
-test('cost plan: repetitions per size, ETA units, a port range per run', () => {
-  assert.equal(churnPlan('quick').reps, 1);
-  assert.equal(churnPlan('standard').reps, 3);
-  assert.equal(churnPlan('full').reps, 5);
-  // ETA units: idle + fdlimit + one unit per churn / ports / limits run.
-  const units = (size: 'quick' | 'standard' | 'full'): number =>
-    costScenario.plannedUnits({ quick: size === 'quick', full: size === 'full', size, requests: null } as unknown as BenchOptions);
-  const runUnits = (size: 'quick' | 'standard' | 'full'): number => {
-    const p = churnPlan(size);
-    return (p.rates_rps.length * 2 + p.port_rates_rps.length * 2 + p.max_requests_per_socket.length + p.keep_alive_timeout_ms.length) * p.reps;
-  };
-  assert.equal(runUnits('quick'), 2);
-  assert.equal(runUnits('standard'), (4 + 2 + 4) * 3);
-  assert.equal(runUnits('full'), (8 + 8 + 7) * 5);
-  for (const size of ['quick', 'standard', 'full'] as const) {
-    const idleAndFd = idleCounts(size).length * 2 * (activeProbes(size) + 1) + 2 * 7;
-    assert.equal(units(size), idleAndFd + runUnits(size), size);
-  }
-  assert.equal(portRangeForRep(1), PORT_RANGE_NARROW);
-  assert.equal(portRangeForRep(2), '61128 61255');
-  assert.equal(portRangeForRep(5), '61512 61639');
-});
 
 test('cost on the tun link: idle crowd, FD limit, churn and ports; limits restored, nothing left', { timeout: 300_000 }, async (t) => {
   if (!requirePrivileged(t)) return;

@@ -6,17 +6,6 @@ import { join } from 'node:path';
 import { requirePrivileged } from '../../../helpers/privileged.ts';
 import { runCli } from '../../../helpers/run-cli.ts';
 import { readCsv } from '../../../../lib/csv-file.ts';
-import { handshakeCases } from '../../../../bench/scenarios/handshake/scenario.ts';
-
-test('handshake cases: every protocol × security with new/reused, resumption only with TLS, Connection: close only on h1', () => {
-  const keys = handshakeCases().map((c) => `${c.protocol}/${c.security}/${c.conn_mode}`);
-  assert.equal(new Set(keys).size, keys.length);
-  for (const v of ['h1/none', 'h1/tls12', 'h1/tls13', 'h2/none', 'h2/tls13']) {
-    assert.ok(keys.includes(`${v}/new`) && keys.includes(`${v}/reused`), v);
-  }
-  assert.ok(!keys.some((k) => k.endsWith('none/resumed')));
-  assert.ok(!keys.some((k) => k.startsWith('h2/') && k.endsWith('/server_close')));
-});
 
 test('on the tun link keep-alive saves 1 RTT in cleartext and 2 RTT with TLS 1.3 (network part)', async (t) => {
   if (!requirePrivileged(t)) return;

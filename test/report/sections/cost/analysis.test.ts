@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile } from 'vega-lite';
-import { cpuWinsByRun, fdLimitCases, fmtSpread, idlePoints, loadPoints, portFailure, portRangeText, runsText, spreadOf } from '../../../report/sections/cost/analysis.ts';
-import { repsCaveat } from '../../../report/sections/cost/view.ts';
-import { buildCostSection } from '../../../report/sections/cost/section.ts';
-import type { CsvRow } from '../../../report/load-run.ts';
+import { cpuWinsByRun, fdLimitCases, fmtSpread, idlePoints, loadPoints, portFailure, portRangeText, runsText, spreadOf } from '../../../../report/sections/cost/analysis.ts';
+import { repsCaveat } from '../../../../report/sections/cost/view.ts';
+import { buildCostSection } from '../../../../report/sections/cost/section.ts';
+import type { CsvRow } from '../../../../report/load-run.ts';
 
 function row(part: string, case_key: string, tags: Record<string, string>, metric: string, value: number | string, detail = ''): CsvRow {
   return { part, case_key, profile: 'lan', metric, value: String(value), detail, ...tags };
