@@ -1,5 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 
 /**
  * The JSON-line protocol between the harness and its long-lived children (servers, the LB, links, agents):
@@ -66,6 +66,48 @@ export async function spawnJsonChild<Ready extends object>(
   argv: readonly string[],
   opts: SpawnJsonChildOptions,
 ): Promise<ChildHandle<Ready>> {
+  const { proc, pid } = startChildProcess(argv, opts);
+  const stderrLines = collectStderrTail(proc);
+  const exit = watchExit(proc);
+  if (!proc.stdout) throw new Error(`${opts.label}: no stdout`);
+  const stdout = routeStdoutLines<Ready>(proc.stdout, opts.label, stderrLines);
+  void exit.exited.then(({ code, signal }) => {
+    const why = `${opts.label} exited (code ${code}, signal ${signal})${lastStderrSuffix(stderrLines)}`;
+    stdout.failReady(why);
+    stdout.rejectPending(why);
+  });
+  const ready = await awaitReadyLine(stdout.ready, opts, pid, exit.exited, stderrLines);
+  const handle = makeChildHandle<Ready>({ proc, pid, label: opts.label, ready, exit, stdout, stderrLines });
+  liveChildren.add(handle as ChildHandle<unknown>);
+  return handle;
+}
+
+type ExitStatus = { code: number | null; signal: string | null };
+
+interface ExitWatch {
+  exited: Promise<ExitStatus>;
+  hasExited(): boolean;
+}
+
+interface PendingReply {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** The child's stdout, line by line: the ready (or error) line first, then replies to their waiters, the rest events. */
+interface StdoutLines<Ready> {
+  rl: Interface;
+  ready: Promise<Ready>;
+  pending: Map<number, PendingReply>;
+  eventListeners: Array<(e: Record<string, unknown>) => void>;
+  /** Rejects the ready promise with Error(message) unless the ready line has come. */
+  failReady(message: string): void;
+  /** Rejects every request still waiting for its reply, each with its own Error(message). */
+  rejectPending(message: string): void;
+}
+
+function startChildProcess(argv: readonly string[], opts: SpawnJsonChildOptions): { proc: ResultPromise; pid: number } {
   const [file, ...args] = argv;
   if (!file) throw new Error('spawnJsonChild: empty argv');
   const proc: ResultPromise = execa(file, args, {
@@ -80,16 +122,27 @@ export async function spawnJsonChild<Ready extends object>(
   });
   const pid = proc.pid;
   if (pid === undefined) throw new Error(`${opts.label}: could not start ${file}`);
+  return { proc, pid };
+}
 
+/** The child's non-blank stderr lines, cut to the last 40 on each chunk (routeStdoutLines adds non-JSON stdout lines). */
+function collectStderrTail(proc: ResultPromise): string[] {
   const stderrLines: string[] = [];
   proc.stderr?.setEncoding('utf8');
   proc.stderr?.on('data', (chunk: string) => {
     for (const line of chunk.split('\n')) if (line.trim()) stderrLines.push(line);
     if (stderrLines.length > 40) stderrLines.splice(0, stderrLines.length - 40);
   });
+  return stderrLines;
+}
 
+function lastStderrSuffix(stderrLines: readonly string[]): string {
+  return stderrLines.length ? `: ${stderrLines.slice(-3).join(' | ')}` : '';
+}
+
+function watchExit(proc: ResultPromise): ExitWatch {
   let exitedFlag = false;
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+  const exited = new Promise<ExitStatus>((resolve) => {
     proc.once('exit', (code, signal) => {
       exitedFlag = true;
       resolve({ code, signal });
@@ -97,20 +150,21 @@ export async function spawnJsonChild<Ready extends object>(
   });
   // Swallow execa's own result promise: exits are reported through `exited`.
   proc.catch(() => undefined);
+  return { exited, hasExited: () => exitedFlag };
+}
 
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+function routeStdoutLines<Ready>(stdout: NodeJS.ReadableStream, label: string, stderrLines: string[]): StdoutLines<Ready> {
+  const pending = new Map<number, PendingReply>();
   const eventListeners: Array<(e: Record<string, unknown>) => void> = [];
-  let nextId = 1;
   let readyResolve: (r: Ready) => void = () => undefined;
   let readyReject: (e: Error) => void = () => undefined;
-  const readyPromise = new Promise<Ready>((res, rej) => {
+  const ready = new Promise<Ready>((res, rej) => {
     readyResolve = res;
     readyReject = rej;
   });
   let gotReady = false;
 
-  if (!proc.stdout) throw new Error(`${opts.label}: no stdout`);
-  const rl = createInterface({ input: proc.stdout });
+  const rl = createInterface({ input: stdout });
   rl.on('line', (line) => {
     let msg: Record<string, unknown>;
     try {
@@ -124,7 +178,7 @@ export async function spawnJsonChild<Ready extends object>(
         gotReady = true;
         readyResolve(msg as Ready);
       } else if (typeof msg.error === 'string') {
-        readyReject(new Error(`${opts.label}: ${msg.error}`));
+        readyReject(new Error(`${label}: ${msg.error}`));
       }
       return;
     }
@@ -139,23 +193,39 @@ export async function spawnJsonChild<Ready extends object>(
     }
   });
 
-  void exited.then(({ code, signal }) => {
-    const why = `${opts.label} exited (code ${code}, signal ${signal})${stderrLines.length ? `: ${stderrLines.slice(-3).join(' | ')}` : ''}`;
-    if (!gotReady) readyReject(new Error(why));
-    for (const [, w] of pending) {
-      clearTimeout(w.timer);
-      w.reject(new Error(why));
-    }
-    pending.clear();
-  });
+  return {
+    rl,
+    ready,
+    pending,
+    eventListeners,
+    failReady(message) {
+      if (!gotReady) readyReject(new Error(message));
+    },
+    rejectPending(message) {
+      for (const [, w] of pending) {
+        clearTimeout(w.timer);
+        w.reject(new Error(message));
+      }
+      pending.clear();
+    },
+  };
+}
 
+/** The ready line, or the child killed and an error when it reports one, exits, or is not ready in time. */
+async function awaitReadyLine<Ready>(
+  readyPromise: Promise<Ready>,
+  opts: SpawnJsonChildOptions,
+  pid: number,
+  exited: Promise<ExitStatus>,
+  stderrLines: readonly string[],
+): Promise<Ready> {
   const readyTimeout = opts.ready_timeout_ms ?? 15_000;
   let readyTimer: NodeJS.Timeout | undefined;
   const ready = await Promise.race([
     readyPromise,
     new Promise<never>((_, rej) => {
       readyTimer = setTimeout(
-        () => rej(new Error(`${opts.label}: not ready after ${readyTimeout} ms${stderrLines.length ? `: ${stderrLines.slice(-3).join(' | ')}` : ''}`)),
+        () => rej(new Error(`${opts.label}: not ready after ${readyTimeout} ms${lastStderrSuffix(stderrLines)}`)),
         readyTimeout,
       );
     }),
@@ -166,50 +236,64 @@ export async function spawnJsonChild<Ready extends object>(
     throw e;
   });
   clearTimeout(readyTimer);
+  return ready;
+}
 
+interface RunningChild<Ready> {
+  proc: ResultPromise;
+  pid: number;
+  label: string;
+  ready: Ready;
+  exit: ExitWatch;
+  stdout: StdoutLines<Ready>;
+  stderrLines: readonly string[];
+}
+
+function makeChildHandle<Ready>(child: RunningChild<Ready>): ChildHandle<Ready> {
+  const { proc, pid, label, exit, stdout, stderrLines } = child;
+  let nextId = 1;
   let stopping: Promise<void> | undefined;
   const handle: ChildHandle<Ready> = {
     pid,
-    ready,
-    exited,
-    alive: () => !exitedFlag,
+    ready: child.ready,
+    exited: exit.exited,
+    alive: () => !exit.hasExited(),
     stderrTail: () => stderrLines.slice(-10).join('\n'),
     onEvent(listener) {
-      eventListeners.push(listener);
+      stdout.eventListeners.push(listener);
     },
     async call<Reply>(body: Record<string, unknown> & { op: string }, timeout_ms = 60_000): Promise<Reply> {
       const reply = await handle.request<{ ok?: unknown; error?: unknown }>(body, timeout_ms);
-      if (reply.ok !== true) throw new Error(`${opts.label}: ${typeof reply.error === 'string' ? reply.error : `${body.op} failed`}`);
+      if (reply.ok !== true) throw new Error(`${label}: ${typeof reply.error === 'string' ? reply.error : `${body.op} failed`}`);
       return reply as Reply;
     },
     request<Reply>(body: Record<string, unknown>, timeout_ms = 60_000): Promise<Reply> {
-      if (exitedFlag) return Promise.reject(new Error(`${opts.label} is not running`));
+      if (exit.hasExited()) return Promise.reject(new Error(`${label} is not running`));
       const id = nextId++;
       return new Promise<Reply>((resolve, reject) => {
         const timer = setTimeout(() => {
-          pending.delete(id);
-          reject(new Error(`${opts.label}: no reply to ${String(body.op)} within ${timeout_ms} ms`));
+          stdout.pending.delete(id);
+          reject(new Error(`${label}: no reply to ${String(body.op)} within ${timeout_ms} ms`));
         }, timeout_ms);
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+        stdout.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
         proc.stdin?.write(`${JSON.stringify({ ...body, id })}\n`);
       });
     },
     stop(grace_ms = 2_000): Promise<void> {
       stopping ??= (async () => {
         liveChildren.delete(handle as ChildHandle<unknown>);
-        if (!exitedFlag) {
+        if (!exit.hasExited()) {
           proc.stdin?.end();
           signalPid(pid, 'SIGTERM');
           const t = setTimeout(() => signalPid(pid, 'SIGKILL'), grace_ms);
-          await exited;
+          await exit.exited;
           clearTimeout(t);
         }
-        rl.close();
+        stdout.rl.close();
       })();
       return stopping;
     },
   };
-  liveChildren.add(handle as ChildHandle<unknown>);
   return handle;
 }
 

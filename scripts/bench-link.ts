@@ -88,34 +88,47 @@ function serveConnection(socket: net.Socket): void {
   });
 }
 
-async function runAgent(bindHost: string): Promise<void> {
-  let udpReceived = 0;
-  const servers: Array<net.Server | dgram.Socket> = [];
-  const conns = new Map<number, { socket: net.Socket; received: number }>();
-  let nextConn = 1;
+type Ops = Record<string, (m: Msg) => Promise<Msg>>;
 
-  const ops: Record<string, (m: Msg) => Promise<Msg>> = {
+/** What the agent's ops share: its listeners, the datagrams they received, the connections it holds open. */
+interface AgentState {
+  bindHost: string;
+  udpReceived: number;
+  servers: Array<net.Server | dgram.Socket>;
+  conns: Map<number, { socket: net.Socket; received: number }>;
+  nextConn: number;
+}
+
+/** listen (a TCP and a UDP listener on one port), udp_count. */
+function listenerOps(state: AgentState): Ops {
+  return {
     async listen(m) {
       const port = num(m, 'port');
       const server = net.createServer(serveConnection);
       await new Promise<void>((res, rej) => {
         server.once('error', rej);
-        server.listen(port, bindHost, 1024, () => res());
+        server.listen(port, state.bindHost, 1024, () => res());
       });
       const udp = dgram.createSocket('udp4');
-      udp.on('message', () => udpReceived++);
+      udp.on('message', () => state.udpReceived++);
       await new Promise<void>((res, rej) => {
         udp.once('error', rej);
-        udp.bind(port, bindHost, () => res());
+        udp.bind(port, state.bindHost, () => res());
       });
-      servers.push(server, udp);
+      state.servers.push(server, udp);
       return {};
     },
     async udp_count(m) {
-      const received = udpReceived;
-      if (m.reset === true) udpReceived = 0;
+      const received = state.udpReceived;
+      if (m.reset === true) state.udpReceived = 0;
       return { received };
     },
+  };
+}
+
+/** connect_times, connect_once: TCP connect times. */
+function connectOps(): Ops {
+  return {
     async connect_times(m) {
       const host = str(m, 'host');
       const port = num(m, 'port');
@@ -136,42 +149,53 @@ async function runAgent(bindHost: string): Promise<void> {
       const { ms } = await connectOnce(str(m, 'host'), num(m, 'port'), num(m, 'timeout_ms', 5_000));
       return { connected: ms !== null, ms };
     },
+  };
+}
+
+/** Asks the peer for size_bytes (a 'B' request) and reads them to the end; goodput runs from first to last byte. */
+function receiveBulk(socket: net.Socket, size_bytes: number, timeout_ms: number): Promise<Msg> {
+  return new Promise<Msg>((resolve, reject) => {
+    let bytes = 0;
+    let first = 0;
+    const t0 = performance.now();
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`timed out after ${timeout_ms} ms with ${bytes} bytes`));
+    }, timeout_ms);
+    socket.on('data', (d: Buffer) => {
+      if (bytes === 0) first = performance.now();
+      bytes += d.length;
+    });
+    socket.once('end', () => {
+      const last = performance.now();
+      clearTimeout(timer);
+      socket.destroy();
+      const transfer_ms = last - first;
+      resolve({
+        bytes,
+        total_ms: last - t0,
+        transfer_ms,
+        // First byte to last byte: leaves out the request's round trip, keeps slow start.
+        goodput_mbit: bytes > 0 ? (bytes * 8) / transfer_ms / 1000 : 0,
+      });
+    });
+    socket.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    socket.write(`B${String(size_bytes).padStart(12, '0')}`);
+  });
+}
+
+/** bulk (TCP goodput), udp_send (paced datagrams). */
+function transferOps(): Ops {
+  return {
     async bulk(m) {
       const size_bytes = Math.min(num(m, 'size_bytes'), 10 ** 11);
       const timeout_ms = num(m, 'timeout_ms', 60_000);
       const { socket } = await connectOnce(str(m, 'host'), num(m, 'port'), 10_000, true);
       if (!socket) throw new Error('connect failed');
-      return await new Promise<Msg>((resolve, reject) => {
-        let bytes = 0;
-        let first = 0;
-        const t0 = performance.now();
-        const timer = setTimeout(() => {
-          socket.destroy();
-          reject(new Error(`timed out after ${timeout_ms} ms with ${bytes} bytes`));
-        }, timeout_ms);
-        socket.on('data', (d: Buffer) => {
-          if (bytes === 0) first = performance.now();
-          bytes += d.length;
-        });
-        socket.once('end', () => {
-          const last = performance.now();
-          clearTimeout(timer);
-          socket.destroy();
-          const transfer_ms = last - first;
-          resolve({
-            bytes,
-            total_ms: last - t0,
-            transfer_ms,
-            // First byte to last byte: leaves out the request's round trip, keeps slow start.
-            goodput_mbit: bytes > 0 ? (bytes * 8) / transfer_ms / 1000 : 0,
-          });
-        });
-        socket.once('error', (e) => {
-          clearTimeout(timer);
-          reject(e);
-        });
-        socket.write(`B${String(size_bytes).padStart(12, '0')}`);
-      });
+      return await receiveBulk(socket, size_bytes, timeout_ms);
     },
     async udp_send(m) {
       const host = str(m, 'host');
@@ -194,19 +218,25 @@ async function runAgent(bindHost: string): Promise<void> {
       udp.close();
       return { sent };
     },
+  };
+}
+
+/** open, echo, close_conn: echo connections held open between requests. */
+function heldConnectionOps(state: AgentState): Ops {
+  return {
     async open(m) {
       const { socket } = await connectOnce(str(m, 'host'), num(m, 'port'), num(m, 'timeout_ms', 5_000), true);
       if (!socket) throw new Error('connect failed');
-      const id = nextConn++;
+      const id = state.nextConn++;
       const c = { socket, received: 0 };
       socket.on('data', (d: Buffer) => (c.received += d.length));
       socket.on('error', () => undefined);
       socket.write('E');
-      conns.set(id, c);
+      state.conns.set(id, c);
       return { conn: id };
     },
     async echo(m) {
-      const c = conns.get(num(m, 'conn'));
+      const c = state.conns.get(num(m, 'conn'));
       if (!c) throw new Error('no such connection');
       const want = c.received + 1;
       const t0 = performance.now();
@@ -217,12 +247,16 @@ async function runAgent(bindHost: string): Promise<void> {
     },
     async close_conn(m) {
       const id = num(m, 'conn');
-      conns.get(id)?.socket.destroy();
-      conns.delete(id);
+      state.conns.get(id)?.socket.destroy();
+      state.conns.delete(id);
       return {};
     },
   };
+}
 
+async function runAgent(bindHost: string): Promise<void> {
+  const state: AgentState = { bindHost, udpReceived: 0, servers: [], conns: new Map(), nextConn: 1 };
+  const ops: Ops = { ...listenerOps(state), ...connectOps(), ...transferOps(), ...heldConnectionOps(state) };
   serveJsonLines((msg: Msg) => {
     const op = ops[String(msg.op)];
     return op ? op(msg) : Promise.reject(new Error(`unknown op ${String(msg.op)}`));

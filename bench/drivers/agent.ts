@@ -7,7 +7,8 @@ import { Prober, type ProbeRequest } from './probe.ts';
 import { BatchRunner, type BatchRequest } from './batch.ts';
 import { loadDriverFor } from './load/index.ts';
 import type { LoadOptions } from './load/types.ts';
-import { LifecycleClients, handleLifecycleOp, isLifecycleOp } from './lifecycle-ops.ts';
+import { LifecycleClients } from './lifecycle-clients.ts';
+import { handleLifecycleOp, isLifecycleOp } from './lifecycle-ops.ts';
 import { IdleCrowds, handleIdleOp, isIdleOp } from './idle-ops.ts';
 
 const prober = new Prober();

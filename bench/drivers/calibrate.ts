@@ -6,7 +6,7 @@
 import type { Agent } from './agent-client.ts';
 import type { ProbeRequest } from './probe.ts';
 import type { ClientTls, Target } from './target.ts';
-import { summarize, type OkSummary } from '../../lib/stats.ts';
+import { summarize, type OkSummary } from '../../lib/stats-summary.ts';
 import type { LinkParams } from '../../netem/link.ts';
 import { routeOr, type RouteSet } from '../../servers/under-test.ts';
 

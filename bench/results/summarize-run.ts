@@ -1,4 +1,4 @@
-import { summarize, ciPrecise } from '../../lib/stats.ts';
+import { summarize, ciPrecise } from '../../lib/stats-summary.ts';
 import { modelRequest, type ConnectionKind, type Security } from '../../lib/model.ts';
 import { SUMMARY_COLUMNS, SUMMARY_METRICS, type SummaryMetric, type SummaryRow } from '../../lib/schema.ts';
 export { SUMMARY_METRICS, type SummaryMetric } from '../../lib/schema.ts';

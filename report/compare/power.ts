@@ -11,7 +11,9 @@
  * one smallest flagged shift, max(threshold − D(k95), −D(kα)), and the change detected with probability p is
  * the p-quantile of those over the trials. The draws are smoothed (see silvermanBandwidth). Deterministic for a seed.
  */
-import { kthPairwiseDifferenceSorted, medianSorted, mosesRank, mulberry32, quantileSorted, sortAsc } from '../../lib/stats.ts';
+import { medianSorted, quantileSorted, sortAsc } from '../../lib/stats.ts';
+import { mulberry32 } from '../../lib/stats-bootstrap.ts';
+import { kthPairwiseDifferenceSorted, mosesRank } from '../../lib/stats-rank-tests.ts';
 
 export interface PowerSettings {
   threshold_pct: number;

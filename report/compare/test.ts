@@ -11,7 +11,9 @@
  * several runs on either side they are the runs' medians, since requests of one run share that run's
  * conditions and are not independent replicates of a run.
  */
-import { hodgesLehmann, mannWhitneyU, medianSorted, sortAsc, summarize } from '../../lib/stats.ts';
+import { medianSorted, sortAsc } from '../../lib/stats.ts';
+import { hodgesLehmann, mannWhitneyU } from '../../lib/stats-rank-tests.ts';
+import { summarize } from '../../lib/stats-summary.ts';
 import { metricValues } from './run-cases.ts';
 import { formatPct, pText } from './format.ts';
 import { benjaminiHochberg } from './fdr.ts';

@@ -1,29 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  binomialTails,
-  bootstrapMedianRatioCi,
-  ciPrecise,
-  hodgesLehmann,
-  kthPairwiseDifferenceSorted,
-  madSorted,
-  mannWhitneyU,
-  mean,
-  medianCiSorted,
-  medianSorted,
-  mulberry32,
-  normalCdf,
-  normalQuantile,
-  outliersSorted,
-  quantileCiSorted,
-  quantileSorted,
-  sampleStddev,
-  samplesNeededForMedianCi,
-  sortAsc,
-  summarize,
-  uDistributionCounts,
-} from '../../lib/stats.ts';
-import type { Summary } from '../../lib/stats.ts';
+import { madSorted, mean, medianSorted, quantileSorted, sampleStddev, sortAsc } from '../../lib/stats.ts';
+import { bootstrapMedianRatioCi, mulberry32 } from '../../lib/stats-bootstrap.ts';
+import { binomialTails, normalCdf, normalQuantile } from '../../lib/stats-distributions.ts';
+import { outliersSorted } from '../../lib/stats-outliers.ts';
+import { medianCiSorted, quantileCiSorted } from '../../lib/stats-quantile-ci.ts';
+import { hodgesLehmann, kthPairwiseDifferenceSorted, mannWhitneyU, uDistributionCounts } from '../../lib/stats-rank-tests.ts';
+import { ciPrecise, samplesNeededForMedianCi, summarize, type Summary } from '../../lib/stats-summary.ts';
 
 function close(actual: number | null | undefined, expected: number, tol = 1e-9): void {
   assert.ok(actual !== null && actual !== undefined, `expected ${expected}, got ${actual}`);

@@ -6,7 +6,8 @@
  * Each (N, protocol) case gets a fresh server so the memory a previous crowd left in the heap does not hide
  * the next one's growth.
  */
-import { quantileOf, summarize } from '../../../lib/stats.ts';
+import { quantileOf } from '../../../lib/stats.ts';
+import { summarize } from '../../../lib/stats-summary.ts';
 import type { ServerStats } from '../../../servers/config.ts';
 import { caseKey, runSize, type RunSize, type RunningServer, type ScenarioContext } from '../types.ts';
 import type { CrowdAgent } from './agent.ts';

@@ -2,7 +2,8 @@
  * Claims C1 and C3: what reusing a connection saves, in ms and in round trips, per protocol and security,
  * on each profile. Every case gets one request per round, cases interleaved (ABAB…) so drift hits all alike.
  */
-import { summarize, ciPrecise, samplesNeededForMedianCi, sortAsc } from '../../../lib/stats.ts';
+import { sortAsc } from '../../../lib/stats.ts';
+import { ciPrecise, samplesNeededForMedianCi, summarize } from '../../../lib/stats-summary.ts';
 import type { ProbeRequest } from '../../drivers/probe.ts';
 import type { TlsVersion } from '../../../servers/config.ts';
 import type { Profile } from '../../../netem/link.ts';

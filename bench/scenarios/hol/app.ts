@@ -4,7 +4,7 @@
  * nothing been in front of it (its write time + its unblocked time, measured alone on the same kind of
  * connection) vs when it did; the difference is blocked_ms.
  */
-import { summarize } from '../../../lib/stats.ts';
+import { summarize } from '../../../lib/stats-summary.ts';
 import type { BatchItemResult, BatchRequest, BatchResult } from '../../drivers/batch.ts';
 import { bySize, caseKey, type BenchOptions, type RunningServer, type ScenarioContext } from '../types.ts';
 import { holMode, recordBatch, rotate, type HolMode, type HolModeName } from './common.ts';

@@ -6,7 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../../../lib/child.ts';
 import { inNetns } from '../../../lib/exec.ts';
-import type { IdleCloseRequest, IdleCloseResult, LcClientSpec, LcRequest, LcResult, SocketEvent } from '../../drivers/lifecycle-ops.ts';
+import type { IdleCloseRequest, IdleCloseResult } from '../../drivers/idle-close-probe.ts';
+import type { LcClientSpec, LcRequest, LcResult, SocketEvent } from '../../drivers/lifecycle-clients.ts';
 
 const ENTRY = fileURLToPath(new URL('../../drivers/agent.ts', import.meta.url));
 

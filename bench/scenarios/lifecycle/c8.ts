@@ -3,7 +3,7 @@
  * one hop closer (a Node http.Agent straight to the server). Each lane is one independent connection pair; a
  * lane sends a request, idles for a gap drawn around the first timeout that would fire, and sends again.
  */
-import { isResetLike, type LcResult } from '../../drivers/lifecycle-ops.ts';
+import { isResetLike, type LcResult } from '../../drivers/lifecycle-clients.ts';
 import { startLb, type LbHandle } from '../../../servers/launch-lb.ts';
 import { bySize, caseKey, type BenchOptions, type RunningServer } from '../types.ts';
 import { clientSpec, sampleFields, seededUniform, standsFor, type PartContext } from './common.ts';

@@ -1,5 +1,5 @@
 /** What the parts of the lifecycle scenario share: time scaling, the lifecycle.csv columns, client specs. */
-import type { LcClientSpec, LcResult } from '../../drivers/lifecycle-ops.ts';
+import type { LcClientSpec, LcResult } from '../../drivers/lifecycle-clients.ts';
 import type { CsvAppender } from '../../../lib/csv-file.ts';
 import type { Target } from '../../drivers/target.ts';
 import type { LifecycleAgent } from './agent.ts';

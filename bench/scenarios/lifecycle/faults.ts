@@ -6,7 +6,7 @@
 import { execa } from 'execa';
 import { signalPid } from '../../../lib/child.ts';
 import { errorMessage } from '../../../lib/errors.ts';
-import type { LcClientSpec, LcResult, SocketEvent } from '../../drivers/lifecycle-ops.ts';
+import type { LcClientSpec, LcResult, SocketEvent } from '../../drivers/lifecycle-clients.ts';
 import { bySize, caseKey, type BenchOptions, type RunningServer } from '../types.ts';
 import { epochNow } from './agent.ts';
 import { clientSpec, sampleFields, standsFor, type PartContext } from './common.ts';

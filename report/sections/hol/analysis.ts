@@ -4,7 +4,8 @@
  * same file and from hol-pages.csv (page time vs packet loss: TCP's own head-of-line blocking). Pure: rows in,
  * figures and verdicts out; the charts, tables and caveats are in view.ts.
  */
-import { medianCiSorted, quantileCiSorted, sortAsc } from '../../../lib/stats.ts';
+import { sortAsc } from '../../../lib/stats.ts';
+import { medianCiSorted, quantileCiSorted } from '../../../lib/stats-quantile-ci.ts';
 import type { CsvRow } from '../../load-run.ts';
 import { fmtMs, round4 } from '../../format.ts';
 import { num } from '../../rows.ts';

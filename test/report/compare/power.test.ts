@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mulberry32, normalQuantile } from '../../../lib/stats.ts';
+import { mulberry32 } from '../../../lib/stats-bootstrap.ts';
+import { normalQuantile } from '../../../lib/stats-distributions.ts';
 import { minDetectableChangePct, seedOf } from '../../../report/compare/power.ts';
 import { testShift } from '../../../report/compare/test.ts';
 

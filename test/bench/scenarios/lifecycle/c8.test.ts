@@ -4,7 +4,7 @@ import type { BenchOptions } from '../../../../bench/scenarios/types.ts';
 import { seededUniform } from '../../../../bench/scenarios/lifecycle/common.ts';
 import { c8Cases, c8Plan, c8SpreadMs, hintedClientIdleMs, serverConfiguredMs } from '../../../../bench/scenarios/lifecycle/c8.ts';
 import { lifecyclePlannedUnits, selectedParts } from '../../../../bench/scenarios/lifecycle/scenario.ts';
-import { isResetLike } from '../../../../bench/drivers/lifecycle-ops.ts';
+import { isResetLike } from '../../../../bench/drivers/lifecycle-clients.ts';
 
 test('lifecycle: C8 cases, timing helpers and the plan', () => {
   // Node 20 pads the server's keepAliveTimeout by 1 s; its Agent keeps a socket for the hint minus 1 s.
