@@ -7,7 +7,10 @@ export async function readTcpSysctls(ns: string | null): Promise<Record<string, 
   const out: Record<string, string> = {};
   for (const key of NAMESPACE_SYSCTL_KEYS) {
     try {
-      out[key] = readFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, 'utf8').trim().split(/\s+/).join(' ');
+      out[key] = readFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .join(' ');
     } catch {
       // Not every kernel has every key; absent keys are simply not recorded.
     }

@@ -23,7 +23,11 @@ export function fmtFigure(r: SummaryRow | undefined): string {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -55,7 +59,16 @@ export function handshakeHeadline(summary: readonly SummaryRow[]): string {
   }
   if (out.length === 0) return '';
   return table(
-    ['profile', 'protocol', 'new connection: median [95% CI] n', 'kept-alive: median [95% CI] n', 'saving', 'saving', 'model', 'of it CPU (at rtt 0)'],
+    [
+      'profile',
+      'protocol',
+      'new connection: median [95% CI] n',
+      'kept-alive: median [95% CI] n',
+      'saving',
+      'saving',
+      'model',
+      'of it CPU (at rtt 0)',
+    ],
     out,
   );
 }

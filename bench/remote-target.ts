@@ -16,14 +16,19 @@ export function parseTarget(
   try {
     u = new URL(url);
   } catch {
-    throw new UserError(`--target "${url}" is not a URL; use e.g. http://192.0.2.10:8080 or https://server.example:8443`);
+    throw new UserError(
+      `--target "${url}" is not a URL; use e.g. http://192.0.2.10:8080 or https://server.example:8443`,
+    );
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UserError(`--target must be http:// or https://, got ${u.protocol}//`);
-  if (u.pathname !== '/' || u.search || u.hash || u.username) throw new UserError(`--target takes only scheme://host:port, got "${url}"`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new UserError(`--target must be http:// or https://, got ${u.protocol}//`);
+  if (u.pathname !== '/' || u.search || u.hash || u.username)
+    throw new UserError(`--target takes only scheme://host:port, got "${url}"`);
   const tls = u.protocol === 'https:';
   const port = u.port === '' ? (tls ? 443 : 80) : Number(u.port);
   const protocol = flags.protocol ?? 'h1';
-  if (protocol !== 'h1' && protocol !== 'h2') throw new UserError(`--target-protocol must be h1 or h2, got "${protocol}"`);
+  if (protocol !== 'h1' && protocol !== 'h2')
+    throw new UserError(`--target-protocol must be h1 or h2, got "${protocol}"`);
   let ca_pem: string | null = null;
   if (flags.ca !== undefined) {
     if (!tls) throw new UserError('--ca is for an https:// target');

@@ -33,7 +33,10 @@ export async function runBench(options: BenchOptions, progress = new Progress())
     await prepareHost(options, folder, session.teardown, progress);
     const bed = await openTestbed(options, plan, folder, session.teardown, progress);
     const remote = options.target ?? null;
-    const calibrationServer = await bed.startServer(remote !== null ? { protocol: remote.protocol, tls: remote.tls } : { protocol: 'h1', tls: false }, session.teardown);
+    const calibrationServer = await bed.startServer(
+      remote !== null ? { protocol: remote.protocol, tls: remote.tls } : { protocol: 'h1', tls: false },
+      session.teardown,
+    );
     for (const p of plan) for (const s of p.scenarios) progress.plan(s.plannedUnits(options, p.profile));
     const base = { options, folder, bed, session, progress, calibrationServer };
     const endpointConnect_ms = await measureEndpoints(base, plan[0]);

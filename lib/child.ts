@@ -18,7 +18,8 @@ export interface RpcRequest {
   [key: string]: unknown;
 }
 
-export type RpcReply = { id: number | undefined; ok: true; [key: string]: unknown } | { id: number | undefined; ok: false; error: string };
+export type RpcReply =
+  { id: number | undefined; ok: true; [key: string]: unknown } | { id: number | undefined; ok: false; error: string };
 
 export interface RpcReady {
   ready: true;
@@ -35,7 +36,10 @@ export interface ChildHandle<Ready> {
   /** Sends one JSON request and resolves with the next JSON reply carrying the same `id`. */
   request<Reply = unknown>(body: Record<string, unknown>, timeout_ms?: number): Promise<Reply>;
   /** request(), and a reply with ok !== true becomes an Error "<label>: <error>". */
-  call<Reply = Record<string, unknown>>(body: Record<string, unknown> & { op: string }, timeout_ms?: number): Promise<Reply>;
+  call<Reply = Record<string, unknown>>(
+    body: Record<string, unknown> & { op: string },
+    timeout_ms?: number,
+  ): Promise<Reply>;
   /** Lines of stdout after the ready line that are not replies (events). */
   onEvent(listener: (event: Record<string, unknown>) => void): void;
   /** True until the process has exited. */
@@ -153,7 +157,11 @@ function watchExit(proc: ResultPromise): ExitWatch {
   return { exited, hasExited: () => exitedFlag };
 }
 
-function routeStdoutLines<Ready>(stdout: NodeJS.ReadableStream, label: string, stderrLines: string[]): StdoutLines<Ready> {
+function routeStdoutLines<Ready>(
+  stdout: NodeJS.ReadableStream,
+  label: string,
+  stderrLines: string[],
+): StdoutLines<Ready> {
   const pending = new Map<number, PendingReply>();
   const eventListeners: Array<(e: Record<string, unknown>) => void> = [];
   let readyResolve: (r: Ready) => void = () => undefined;
@@ -264,7 +272,8 @@ function makeChildHandle<Ready>(child: RunningChild<Ready>): ChildHandle<Ready> 
     },
     async call<Reply>(body: Record<string, unknown> & { op: string }, timeout_ms = 60_000): Promise<Reply> {
       const reply = await handle.request<{ ok?: unknown; error?: unknown }>(body, timeout_ms);
-      if (reply.ok !== true) throw new Error(`${label}: ${typeof reply.error === 'string' ? reply.error : `${body.op} failed`}`);
+      if (reply.ok !== true)
+        throw new Error(`${label}: ${typeof reply.error === 'string' ? reply.error : `${body.op} failed`}`);
       return reply as Reply;
     },
     request<Reply>(body: Record<string, unknown>, timeout_ms = 60_000): Promise<Reply> {

@@ -31,7 +31,11 @@ export class CsvAppender<C extends string> {
 }
 
 /** Writes a whole CSV file at once (summaries). */
-export function writeCsv<C extends string>(path: string, columns: readonly C[], rows: readonly Record<C, Cell>[]): string {
+export function writeCsv<C extends string>(
+  path: string,
+  columns: readonly C[],
+  rows: readonly Record<C, Cell>[],
+): string {
   const text = stringify([columns as readonly string[], ...rows.map((r) => columns.map((c) => cell(r[c])))]);
   writeFileSync(path, text);
   return text;
@@ -40,7 +44,10 @@ export function writeCsv<C extends string>(path: string, columns: readonly C[], 
 /** Reads a CSV with a header row; every value stays a string. Throws when required columns are missing. */
 export function readCsv(path: string, requiredColumns: readonly string[] = []): Record<string, string>[] {
   const text = readFileSync(path, 'utf8');
-  const rows = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: false }) as Record<string, string>[];
+  const rows = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: false }) as Record<
+    string,
+    string
+  >[];
   const header = text.slice(0, text.indexOf('\n')).split(',');
   const missing = requiredColumns.filter((c) => !header.includes(c));
   if (missing.length) throw new Error(`${path}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);

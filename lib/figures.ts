@@ -58,9 +58,10 @@ export function toFigure(r: Readonly<Record<string, RowValue>>): Figure {
   };
 }
 
-export function figuresOf(summary: readonly Readonly<Record<string, RowValue>>[], scenario: string, metric?: string): Figure[] {
-  return summary
-    .filter((r) => r.scenario === scenario && (metric === undefined || r.metric === metric))
-    .map(toFigure);
+export function figuresOf(
+  summary: readonly Readonly<Record<string, RowValue>>[],
+  scenario: string,
+  metric?: string,
+): Figure[] {
+  return summary.filter((r) => r.scenario === scenario && (metric === undefined || r.metric === metric)).map(toFigure);
 }
-

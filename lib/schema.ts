@@ -16,7 +16,8 @@ export const SAMPLE_COLUMNS = {
   congestion_control: 'TCP congestion control of the server side',
   protocol: 'h1 (HTTP/1.1) or h2 (HTTP/2)',
   security: 'none, tls12 or tls13',
-  conn_mode: 'new (client opens and closes a connection per request), server_close (server answers Connection: close), resumed (new connection resuming a TLS session), reused (kept-alive connection)',
+  conn_mode:
+    'new (client opens and closes a connection per request), server_close (server answers Connection: close), resumed (new connection resuming a TLS session), reused (kept-alive connection)',
   size_bytes: 'response body size requested, bytes',
   variant: 'further case parameters of the scenario, k=v;k=v (also part of case_key); empty for none',
   idle_ms: 'idle time on the connection before this request, ms (slow start after idle, lifecycle)',
@@ -46,7 +47,8 @@ export const SAMPLE_COLUMNS = {
   server_conn_id: 'connection id the server reported (x-kab-conn)',
   server_conn_seq: 'request number on that connection as the server counted it',
   error: 'why the request failed (timeout, ECONNRESET, HTTP 502, …); empty on success',
-  failure_is_outcome: '1 when a failure of this request is what its case measures (502s behind the LB, a NAT drop, a crash, the FD limit), not a fault of the run; compare\'s failure gate leaves such cases out',
+  failure_is_outcome:
+    "1 when a failure of this request is what its case measures (502s behind the LB, a NAT drop, a crash, the FD limit), not a fault of the run; compare's failure gate leaves such cases out",
   started_at: 'wall-clock time the request started (ISO 8601)',
 } as const;
 
@@ -89,7 +91,8 @@ export const SUMMARY_COLUMNS = {
   ci_precise: '1 when the CI is narrower than 2 % of the median or 0.5 ms',
   model_ms: 'what the analytic model predicts for the metric, ms (empty where it has no prediction)',
   measured_over_model: 'median / model_ms',
-  cpu_baseline_ms: 'what the same case costs beyond the model at zero RTT (measured on the rtt-0 profile of the same run, same link): client and server CPU, crypto, scheduling; ms',
+  cpu_baseline_ms:
+    'what the same case costs beyond the model at zero RTT (measured on the rtt-0 profile of the same run, same link): client and server CPU, crypto, scheduling; ms',
   model_plus_cpu_ms: 'model_ms + cpu_baseline_ms: round trips from the model, processing from the zero-RTT measurement',
   measured_over_model_plus_cpu: 'median / model_plus_cpu_ms',
   rtts_measured: 'median / calibrated RTT',

@@ -52,7 +52,14 @@ export function quantileCiSorted(sorted: readonly number[], q: number, confidenc
     if (j < 1 || k > n) return null;
     achieved = normalCdf((k - 0.5 - mu) / sigma) - normalCdf((j - 0.5 - mu) / sigma);
   }
-  return { low: at(sorted, j - 1), high: at(sorted, k - 1), confidence_achieved: achieved, low_rank: j, high_rank: k, method };
+  return {
+    low: at(sorted, j - 1),
+    high: at(sorted, k - 1),
+    confidence_achieved: achieved,
+    low_rank: j,
+    high_rank: k,
+    method,
+  };
 }
 
 /** Distribution-free CI of the median; null when n is too small (n < 6 at 95 %). */

@@ -106,7 +106,11 @@ export function mannWhitneyU(base: readonly number[], head: readonly number[]): 
  * materializing them: bisection on the value, counting pairs ≤ t with two pointers in O(m + n),
  * and snapping to the next actual difference each step so the loop ends on an actual difference.
  */
-export function kthPairwiseDifferenceSorted(headSorted: readonly number[], baseSorted: readonly number[], k: number): number {
+export function kthPairwiseDifferenceSorted(
+  headSorted: readonly number[],
+  baseSorted: readonly number[],
+  k: number,
+): number {
   const m = headSorted.length;
   const n = baseSorted.length;
   if (!Number.isInteger(k) || k < 1 || k > m * n) throw new RangeError(`k must be in 1..${m * n}, got ${k}`);
@@ -196,7 +200,11 @@ export function mosesRank(m: number, n: number, confidence = 0.95): MosesRank {
  * distribution, the CI is [D(k), D(mn+1−k)] with coverage 1 − 2·P(U ≤ k−1). The U distribution is
  * exact (no-tie null) when both sizes ≤ EXACT_U_MAX_N, else normal with continuity correction.
  */
-export function hodgesLehmann(base: readonly number[], head: readonly number[], confidence = 0.95): HodgesLehmannResult {
+export function hodgesLehmann(
+  base: readonly number[],
+  head: readonly number[],
+  confidence = 0.95,
+): HodgesLehmannResult {
   requireNonEmpty(base, 'hodgesLehmann: base');
   requireNonEmpty(head, 'hodgesLehmann: head');
   requireConfidence(confidence);

@@ -41,7 +41,8 @@ function dropChain(c: DropCounter): string {
 
 /** Conntrack counts in seconds: a timeout in ms becomes the next whole second (at least 1). */
 export function flowIdleSeconds(ms: number): number {
-  if (!(ms > 0) || !Number.isFinite(ms)) throw new RangeError(`flow idle timeout must be a positive number of ms, got ${ms}`);
+  if (!(ms > 0) || !Number.isFinite(ms))
+    throw new RangeError(`flow idle timeout must be a positive number of ms, got ${ms}`);
   return Math.max(1, Math.ceil(ms / 1000));
 }
 
@@ -65,7 +66,11 @@ export function restoreScript(dev: string, state: ControlState, create: boolean)
     const out: string[] = [];
     if (state.blackhole) out.push(`-A ${chain} -j ${dropChain(`blackhole_${dir}`)}`);
     // Without the idle drop, a conntrack match that accepts still keeps conntrack tracking every flow.
-    out.push(state.flow_idle_s === null ? `-A ${chain} -m conntrack --ctstate INVALID -j ACCEPT` : `-A ${chain} -j ${dropChain(`idle_${dir}`)}`);
+    out.push(
+      state.flow_idle_s === null
+        ? `-A ${chain} -m conntrack --ctstate INVALID -j ACCEPT`
+        : `-A ${chain} -j ${dropChain(`idle_${dir}`)}`,
+    );
     return out;
   };
   lines.push(...jumps(CHAIN_IN, 'up'), ...jumps(CHAIN_OUT, 'down'), 'COMMIT', '');
@@ -78,7 +83,8 @@ export function parseDrops(save: string): Drops {
   for (const line of save.split('\n')) {
     const m = /^\[(\d+):\d+\] -A KAB_\w+ .*--comment (\w+)/.exec(line);
     const name = m?.[2];
-    if (m && name !== undefined && (DROP_COUNTERS as readonly string[]).includes(name)) out[name as DropCounter] += Number(m[1]);
+    if (m && name !== undefined && (DROP_COUNTERS as readonly string[]).includes(name))
+      out[name as DropCounter] += Number(m[1]);
   }
   return out;
 }

@@ -9,7 +9,18 @@
  * recorded run still needs; the last one out removes original.json. Every read-modify-write holds a lock
  * file, so concurrent runs cannot undo each other. Records are written before the host is changed.
  */
-import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync, mkdirSync, readdirSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+  mkdirSync,
+  readdirSync,
+} from 'node:fs';
 import { UserError } from '../lib/errors.ts';
 import { RECORD_DIR, processStartTicks } from './topology.ts';
 
@@ -37,11 +48,17 @@ function splitList(s: string): string[] {
 }
 
 /** The new allowed list, or null when nothing needs adding. Pure. */
-export function extendedAllowedList(allowed: readonly string[], available: readonly string[], wanted: readonly string[]): { list: string[]; added: string[] } | null {
+export function extendedAllowedList(
+  allowed: readonly string[],
+  available: readonly string[],
+  wanted: readonly string[],
+): { list: string[]; added: string[] } | null {
   for (const cc of wanted) {
     if (!/^[a-z0-9_]+$/.test(cc)) throw new UserError(`--allow-host-cc: not a congestion control name: "${cc}"`);
     if (!available.includes(cc)) {
-      throw new UserError(`--allow-host-cc: "${cc}" is not available in this kernel (net.ipv4.tcp_available_congestion_control: ${available.join(' ')})`);
+      throw new UserError(
+        `--allow-host-cc: "${cc}" is not available in this kernel (net.ipv4.tcp_available_congestion_control: ${available.join(' ')})`,
+      );
     }
   }
   const added = wanted.filter((cc, i) => !allowed.includes(cc) && wanted.indexOf(cc) === i);
@@ -50,7 +67,11 @@ export function extendedAllowedList(allowed: readonly string[], available: reado
 }
 
 /** The list after a run leaves: names from the original, or still needed by another run, stay. Pure. */
-export function listAfterLeaving(current: readonly string[], original: readonly string[], stillNeeded: ReadonlySet<string>): string[] {
+export function listAfterLeaving(
+  current: readonly string[],
+  original: readonly string[],
+  stillNeeded: ReadonlySet<string>,
+): string[] {
   return current.filter((cc) => original.includes(cc) || stillNeeded.has(cc));
 }
 
@@ -106,7 +127,12 @@ function readRecords(): Map<string, HostCcRecord | null> {
     if (!name.endsWith('.json') || name === 'original.json') continue;
     try {
       const r = JSON.parse(readFileSync(`${HOST_RECORD_DIR}/${name}`, 'utf8')) as Partial<HostCcRecord>;
-      out.set(name.slice(0, -'.json'.length), typeof r.pid === 'number' && Array.isArray(r.wanted) ? { pid: r.pid, pid_start_ticks: r.pid_start_ticks ?? null, wanted: r.wanted } : null);
+      out.set(
+        name.slice(0, -'.json'.length),
+        typeof r.pid === 'number' && Array.isArray(r.wanted)
+          ? { pid: r.pid, pid_start_ticks: r.pid_start_ticks ?? null, wanted: r.wanted }
+          : null,
+      );
     } catch {
       out.set(name.slice(0, -'.json'.length), null);
     }
@@ -121,7 +147,11 @@ export async function extendHostAllowedCc(runId: string, wanted: readonly string
     const ext = extendedAllowedList(splitList(allowedRaw), splitList(readFileSync(AVAILABLE_CC_PATH, 'utf8')), wanted);
     // Recorded even when nothing is added: another run may have added what this one needs.
     if (!existsSync(ORIGINAL) && ext !== null) writeJsonAtomic(ORIGINAL, { list: allowedRaw });
-    writeJsonAtomic(recordPath(runId), { pid: process.pid, pid_start_ticks: processStartTicks(process.pid), wanted: [...wanted] } satisfies HostCcRecord);
+    writeJsonAtomic(recordPath(runId), {
+      pid: process.pid,
+      pid_start_ticks: processStartTicks(process.pid),
+      wanted: [...wanted],
+    } satisfies HostCcRecord);
     if (ext === null) return null;
     const set = ext.list.join(' ');
     writeFileSync(ALLOWED_CC_PATH, set);
@@ -151,12 +181,18 @@ function leave(runIds: readonly string[]): 'restored' | 'unchanged' | 'no-record
 }
 
 /** Takes out every run whose process is gone (SIGKILL). */
-export async function restoreStaleHostCc(isAlive: (pid: number, startTicks: number | null) => boolean): Promise<string[]> {
+export async function restoreStaleHostCc(
+  isAlive: (pid: number, startTicks: number | null) => boolean,
+): Promise<string[]> {
   if (!existsSync(HOST_RECORD_DIR)) return [];
   return withLock(() => {
-    const stale = [...readRecords()].filter(([, r]) => r === null || !isAlive(r.pid, r.pid_start_ticks)).map(([id]) => id);
+    const stale = [...readRecords()]
+      .filter(([, r]) => r === null || !isAlive(r.pid, r.pid_start_ticks))
+      .map(([id]) => id);
     if (stale.length === 0) return [];
     const outcome = leave(stale);
-    return [`host net.ipv4.tcp_allowed_congestion_control of run${stale.length > 1 ? 's' : ''} ${stale.join(', ')} (${outcome})`];
+    return [
+      `host net.ipv4.tcp_allowed_congestion_control of run${stale.length > 1 ? 's' : ''} ${stale.join(', ')} (${outcome})`,
+    ];
   });
 }

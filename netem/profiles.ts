@@ -58,7 +58,8 @@ const PROFILES: readonly Profile[] = [
   {
     name: 'wan-100mbit',
     params: params({ rtt_ms: WAN_RTT_MS, rate_mbit: 100 }),
-    source: "the 'wan' profile behind a 100 Mbit/s bottleneck (a common access-link rate), so transfers take time as well as round trips",
+    source:
+      "the 'wan' profile behind a 100 Mbit/s bottleneck (a common access-link rate), so transfers take time as well as round trips",
   },
   {
     name: 'intercontinental',
@@ -71,12 +72,13 @@ const PROFILES: readonly Profile[] = [
     source:
       "Lighthouse's default mobile throttling preset ('Slow 4G', formerly 'Fast 3G', said to match WebPageTest's 'Mobile 3G - Fast'): " +
       '150 ms RTT, 1.6 Mbit/s down / 750 kbit/s up, no loss; this profile applies 1.6 Mbit/s in both directions, ' +
-      'and its 0.5 % loss is this project\'s own assumption for a radio link, not a figure from that preset',
+      "and its 0.5 % loss is this project's own assumption for a radio link, not a figure from that preset",
   },
   {
     name: 'lossy',
     params: params({ rtt_ms: WAN_RTT_MS, loss_pct: 1 }),
-    source: "the 'wan' profile plus 1 % random loss per direction (an illustrative figure for a congested or wireless path)",
+    source:
+      "the 'wan' profile plus 1 % random loss per direction (an illustrative figure for a congested or wireless path)",
   },
 ];
 
@@ -111,7 +113,8 @@ export function parseRate(text: string): number {
     throw new UserError(`--rate "${text}" is not a rate; use e.g. 20mbit, 500kbit, 1gbit or a number of Mbit/s`);
   }
   const rate_mbit = Number(m[1]) * factor;
-  if (!(rate_mbit > 0)) throw new UserError(`--rate must be more than 0, got "${text}"; leave it out for an unlimited link`);
+  if (!(rate_mbit > 0))
+    throw new UserError(`--rate must be more than 0, got "${text}"; leave it out for an unlimited link`);
   return rate_mbit;
 }
 
@@ -126,7 +129,9 @@ function parseNonNegative(flag: string, value: string | number, suffix: string):
     n = s === '' ? Number.NaN : Number(s);
   }
   if (!Number.isFinite(n) || n < 0) {
-    throw new UserError(`--${flag} must be a non-negative number${suffix ? ` (${suffix})` : ''}, got "${String(value)}"`);
+    throw new UserError(
+      `--${flag} must be a non-negative number${suffix ? ` (${suffix})` : ''}, got "${String(value)}"`,
+    );
   }
   return n;
 }
@@ -176,7 +181,8 @@ export function validateLinkParams(p: LinkParams, what = 'link'): void {
   for (const [flag, v] of nonNeg) {
     if (!Number.isFinite(v) || v < 0) throw new UserError(`${what}: --${flag} must be a non-negative number, got ${v}`);
   }
-  if (p.loss_pct > 100) throw new UserError(`${what}: --loss is a percentage and must be at most 100, got ${p.loss_pct}`);
+  if (p.loss_pct > 100)
+    throw new UserError(`${what}: --loss is a percentage and must be at most 100, got ${p.loss_pct}`);
   if (p.jitter_ms > p.rtt_ms / 2) {
     throw new UserError(
       `${what}: --jitter ${p.jitter_ms} ms is more than half the RTT (${p.rtt_ms} ms / 2 per direction); lower --jitter or raise --rtt`,
@@ -189,7 +195,9 @@ export function validateLinkParams(p: LinkParams, what = 'link'): void {
     throw new UserError(`${what}: --queue must be a whole number of packets, at least 1, got ${p.queue_packets}`);
   }
   if (!Number.isInteger(p.mtu_bytes) || p.mtu_bytes < MIN_MTU_BYTES || p.mtu_bytes > MAX_MTU_BYTES) {
-    throw new UserError(`${what}: --mtu must be a whole number from ${MIN_MTU_BYTES} to ${MAX_MTU_BYTES} bytes, got ${p.mtu_bytes}`);
+    throw new UserError(
+      `${what}: --mtu must be a whole number from ${MIN_MTU_BYTES} to ${MAX_MTU_BYTES} bytes, got ${p.mtu_bytes}`,
+    );
   }
 }
 
@@ -215,13 +223,22 @@ function describeOverrides(o: Partial<LinkParams>): string {
  * profile (`wan(loss=0.5%)`) or, with no profile named, make an inline one (`custom(rtt=80ms,loss=0.5%)`).
  */
 export function parseProfiles(spec: string, inline: InlineLinkFlags = {}): Profile[] {
-  const names = [...new Set(spec.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== ''))];
+  const names = [
+    ...new Set(
+      spec
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter((s) => s !== ''),
+    ),
+  ];
   const overrides = inlineOverrides(inline);
   const hasOverrides = Object.keys(overrides).length > 0;
 
   if (names.length === 0) {
     if (!hasOverrides) {
-      throw new UserError(`no link profile given; use --profile with one of ${profileNames().join(', ')}, or --rtt etc.`);
+      throw new UserError(
+        `no link profile given; use --profile with one of ${profileNames().join(', ')}, or --rtt etc.`,
+      );
     }
     const p: Profile = {
       name: `custom(${describeOverrides(overrides)})`,

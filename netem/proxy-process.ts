@@ -48,10 +48,13 @@ class TimeoutWaker implements Waker {
   wakeAt(at: bigint): void {
     if (this.timer !== null) clearTimeout(this.timer);
     const wait_ms = Number((at - hrnow()) / BigInt(NS_PER_MS));
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.cb();
-    }, Math.max(0, wait_ms));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.cb();
+      },
+      Math.max(0, wait_ms),
+    );
   }
 }
 

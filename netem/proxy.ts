@@ -45,7 +45,6 @@ function checkProxyParams(p: LinkParams): void {
   }
 }
 
-
 export async function openProxyLink(opts: LinkOpenOptions): Promise<ProxyLink> {
   checkProxyParams(opts.params);
   let current: LinkParams = { ...opts.params };

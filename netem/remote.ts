@@ -19,7 +19,8 @@ export interface RemoteTarget {
   tls_versions: TlsVersion[];
 }
 
-export const REMOTE_CAVEAT = "remote target: the real network path, no emulation; the server is not under the harness's control";
+export const REMOTE_CAVEAT =
+  "remote target: the real network path, no emulation; the server is not under the harness's control";
 
 export function remoteProfile(target: RemoteTarget): Profile {
   return {
@@ -39,7 +40,10 @@ export function openRemoteLink(target: RemoteTarget): Link {
     caveats: [REMOTE_CAVEAT],
     params: () => current,
     async configure(params: LinkParams) {
-      if (!addsNothing(params)) throw new UserError('a remote target cannot be given a profile: the network is what it is; drop --profile/--rtt/--loss');
+      if (!addsNothing(params))
+        throw new UserError(
+          'a remote target cannot be given a profile: the network is what it is; drop --profile/--rtt/--loss',
+        );
       current = params;
     },
     async clientTarget() {

@@ -10,7 +10,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
-import { emptyDirectionCounters, type DirectionCounters, type Link, type LinkCounters, type LinkOpenOptions, type LinkParams } from './link.ts';
+import {
+  emptyDirectionCounters,
+  type DirectionCounters,
+  type Link,
+  type LinkCounters,
+  type LinkOpenOptions,
+  type LinkParams,
+} from './link.ts';
 import { openConntrackControls, type ConntrackControls } from './conntrack-controls.ts';
 import { UserError } from '../lib/errors.ts';
 import { inNetns } from '../lib/exec.ts';
@@ -47,7 +54,19 @@ export function tbfBurstBytes(params: LinkParams): number {
 export function tcCommands(dev: string, params: LinkParams): string[][] {
   const problem = paramsProblem(params);
   if (problem) throw new UserError(`invalid link parameters: ${problem}`);
-  const netem = ['tc', 'qdisc', 'replace', 'dev', dev, 'root', 'handle', '1:', 'netem', 'limit', String(NETEM_LIMIT_PACKETS)];
+  const netem = [
+    'tc',
+    'qdisc',
+    'replace',
+    'dev',
+    dev,
+    'root',
+    'handle',
+    '1:',
+    'netem',
+    'limit',
+    String(NETEM_LIMIT_PACKETS),
+  ];
   if (params.rtt_ms > 0 || params.jitter_ms > 0) {
     netem.push('delay', `${dec(params.rtt_ms / 2)}ms`);
     if (params.jitter_ms > 0) netem.push(`${dec(params.jitter_ms)}ms`);
@@ -57,10 +76,22 @@ export function tcCommands(dev: string, params: LinkParams): string[][] {
   if (params.rate_mbit !== null) {
     const queue = params.queue_packets ?? DEFAULT_QUEUE_PACKETS;
     cmds.push([
-      'tc', 'qdisc', 'replace', 'dev', dev, 'parent', '1:1', 'handle', '10:', 'tbf',
-      'rate', `${dec(params.rate_mbit)}mbit`,
-      'burst', String(tbfBurstBytes(params)),
-      'limit', String(queue * params.mtu_bytes),
+      'tc',
+      'qdisc',
+      'replace',
+      'dev',
+      dev,
+      'parent',
+      '1:1',
+      'handle',
+      '10:',
+      'tbf',
+      'rate',
+      `${dec(params.rate_mbit)}mbit`,
+      'burst',
+      String(tbfBurstBytes(params)),
+      'limit',
+      String(queue * params.mtu_bytes),
     ]);
   }
   return cmds;
@@ -70,7 +101,8 @@ export function tcCommands(dev: string, params: LinkParams): string[][] {
 export function tcReconfigureCommands(dev: string, prev: LinkParams, next: LinkParams): string[][] {
   const cmds: string[][] = [];
   // `replace` of the root keeps its child: a rate that goes away needs its tbf deleted.
-  if (prev.rate_mbit !== null && next.rate_mbit === null) cmds.push(['tc', 'qdisc', 'delete', 'dev', dev, 'parent', '1:1', 'handle', '10:']);
+  if (prev.rate_mbit !== null && next.rate_mbit === null)
+    cmds.push(['tc', 'qdisc', 'delete', 'dev', dev, 'parent', '1:1', 'handle', '10:']);
   return [...cmds, ...tcCommands(dev, next)];
 }
 
@@ -98,7 +130,10 @@ async function probeNetem(): Promise<string | null> {
     });
     if (r.exitCode === undefined) return `tc (iproute2) could not be run: ${r.shortMessage}`;
     if (r.exitCode === 0) return null;
-    const stderr = String(r.stderr).trim().replace(/^Error: /, '').replace(/\.$/, '');
+    const stderr = String(r.stderr)
+      .trim()
+      .replace(/^Error: /, '')
+      .replace(/\.$/, '');
     if (/unknown/i.test(stderr)) return `sch_netem kernel module missing (tc: ${stderr})`;
     return `tc netem does not work here (tc: ${stderr})`;
   } catch (e) {
@@ -139,7 +174,10 @@ export function directionCounters(qdiscJson: string, linkJson: string): Directio
 }
 
 async function sideCounters(ns: string, dev: string): Promise<DirectionCounters> {
-  const [q, l] = await Promise.all([run(['tc', '-n', ns, '-s', '-j', 'qdisc', 'show', 'dev', dev]), run(['ip', '-n', ns, '-s', '-j', 'link', 'show', 'dev', dev])]);
+  const [q, l] = await Promise.all([
+    run(['tc', '-n', ns, '-s', '-j', 'qdisc', 'show', 'dev', dev]),
+    run(['ip', '-n', ns, '-s', '-j', 'link', 'show', 'dev', dev]),
+  ]);
   return directionCounters(q, l);
 }
 
@@ -159,10 +197,38 @@ export async function openTcLink(opts: LinkOpenOptions): Promise<Link> {
     { ns: n.serverNs, dev: n.serverDev, addr: n.serverAddr },
   ];
   try {
-    await run(['ip', 'link', 'add', n.clientDev, 'netns', n.clientNs, 'type', 'veth', 'peer', 'name', n.serverDev, 'netns', n.serverNs]);
+    await run([
+      'ip',
+      'link',
+      'add',
+      n.clientDev,
+      'netns',
+      n.clientNs,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      n.serverDev,
+      'netns',
+      n.serverNs,
+    ]);
     for (const s of sides) {
       // No GSO/TSO super-packets: netem and tbf must see the packets the wire would carry.
-      await run(['ip', '-n', s.ns, 'link', 'set', 'dev', s.dev, 'mtu', String(current.mtu_bytes), 'gso_max_segs', '1', 'gso_max_size', String(current.mtu_bytes)]);
+      await run([
+        'ip',
+        '-n',
+        s.ns,
+        'link',
+        'set',
+        'dev',
+        s.dev,
+        'mtu',
+        String(current.mtu_bytes),
+        'gso_max_segs',
+        '1',
+        'gso_max_size',
+        String(current.mtu_bytes),
+      ]);
       await run(['ip', '-n', s.ns, 'addr', 'add', `${s.addr}/${LINK_PREFIX_LEN}`, 'dev', s.dev]);
       await run(['ip', '-n', s.ns, 'link', 'set', 'dev', s.dev, 'up']);
       await applyTc(s.ns, tcCommands(s.dev, current));
@@ -197,7 +263,19 @@ export async function openTcLink(opts: LinkOpenOptions): Promise<Link> {
       for (const s of sides) {
         await applyTc(s.ns, tcReconfigureCommands(s.dev, current, params));
         if (params.mtu_bytes !== current.mtu_bytes) {
-          await run(['ip', '-n', s.ns, 'link', 'set', 'dev', s.dev, 'mtu', String(params.mtu_bytes), 'gso_max_size', String(params.mtu_bytes)]);
+          await run([
+            'ip',
+            '-n',
+            s.ns,
+            'link',
+            'set',
+            'dev',
+            s.dev,
+            'mtu',
+            String(params.mtu_bytes),
+            'gso_max_size',
+            String(params.mtu_bytes),
+          ]);
         }
       }
       current = { ...params };
@@ -207,7 +285,10 @@ export async function openTcLink(opts: LinkOpenOptions): Promise<Link> {
     controls,
     tuning: namespaceTuning(n),
     async counters(): Promise<LinkCounters | null> {
-      const [up, down] = await Promise.all([sideCounters(n.clientNs, n.clientDev), sideCounters(n.serverNs, n.serverDev)]);
+      const [up, down] = await Promise.all([
+        sideCounters(n.clientNs, n.clientDev),
+        sideCounters(n.serverNs, n.serverDev),
+      ]);
       if (controls) {
         const d = await controls.drops();
         up.dropped_idle = d.idle_up;

@@ -110,7 +110,10 @@ export async function readOwnershipRecords(): Promise<Map<string, OwnershipRecor
     try {
       const r = JSON.parse(await readFile(`${RECORD_DIR}/${name}`, 'utf8')) as Partial<OwnershipRecord>;
       const valid =
-        typeof r.pid === 'number' && Array.isArray(r.netns) && Array.isArray(r.links) && typeof r.started_at === 'string';
+        typeof r.pid === 'number' &&
+        Array.isArray(r.netns) &&
+        Array.isArray(r.links) &&
+        typeof r.started_at === 'string';
       out.set(
         runId,
         valid
@@ -237,7 +240,8 @@ export async function destroyNamespaces(n: Namespaces): Promise<void> {
   try {
     const links = await listLinks();
     for (const dev of [n.clientDev, n.serverDev]) {
-      if (links.includes(dev)) await run(['ip', 'link', 'delete', 'dev', dev]).catch((e: Error) => errors.push(e.message));
+      if (links.includes(dev))
+        await run(['ip', 'link', 'delete', 'dev', dev]).catch((e: Error) => errors.push(e.message));
     }
   } catch (e) {
     errors.push((e as Error).message);
@@ -272,13 +276,21 @@ function parseSysctlOutput(out: string): Record<string, string> {
   const values: Record<string, string> = {};
   for (const line of out.split('\n')) {
     const i = line.indexOf(' = ');
-    if (i > 0) values[line.slice(0, i).trim()] = line.slice(i + 3).trim().split(/\s+/).join(' ');
+    if (i > 0)
+      values[line.slice(0, i).trim()] = line
+        .slice(i + 3)
+        .trim()
+        .split(/\s+/)
+        .join(' ');
   }
   return values;
 }
 
 /** Values of NAMESPACE_SYSCTL_KEYS (and extra keys) inside ns; multi-value settings are space-separated. */
-export async function readNamespaceSysctls(ns: string, extraKeys: readonly string[] = []): Promise<Record<string, string>> {
+export async function readNamespaceSysctls(
+  ns: string,
+  extraKeys: readonly string[] = [],
+): Promise<Record<string, string>> {
   const keys = [...NAMESPACE_SYSCTL_KEYS, ...extraKeys];
   for (const k of keys) if (!SYSCTL_KEY_RE.test(k)) throw new Error(`not a sysctl key: ${k}`);
   // A key the kernel lacks makes sysctl exit non-zero but still print the others.
@@ -311,7 +323,6 @@ export async function setNamespaceSysctls(ns: string, values: Record<string, str
   const args = entries.map(([k, v]) => `${k}=${v.trim().split(/\s+/).join(' ')}`);
   await run(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', ...args]);
 }
-
 
 interface IpRouteJson {
   dst?: string;
@@ -351,7 +362,10 @@ export async function setRouteInitcwnd(
   initcwnd: number | null,
   initrwnd: number | null,
 ): Promise<void> {
-  for (const [name, v] of [['initcwnd', initcwnd], ['initrwnd', initrwnd]] as const) {
+  for (const [name, v] of [
+    ['initcwnd', initcwnd],
+    ['initrwnd', initrwnd],
+  ] as const) {
     if (v !== null && !(Number.isInteger(v) && v >= 1 && v <= 1000)) {
       throw new UserError(`${name} must be an integer from 1 to 1000, got ${v}`);
     }
@@ -372,13 +386,15 @@ export async function setRouteInitcwnd(
 /** The tuning of a two-namespace link (tun, tc): each side's sysctls and its routes through the link device. */
 export function namespaceTuning(n: Pick<Namespaces, 'clientNs' | 'serverNs' | 'clientDev' | 'serverDev'>): LinkTuning {
   const ns = (side: LinkSide): string => (side === 'client' ? n.clientNs : n.serverNs);
-  const linkRoutes = async (side: LinkSide): Promise<RouteWindows[]> => (await readRouteInitcwnd(ns(side))).filter((r) => r.dev !== '' && r.dev !== 'lo' && r.dst !== '');
+  const linkRoutes = async (side: LinkSide): Promise<RouteWindows[]> =>
+    (await readRouteInitcwnd(ns(side))).filter((r) => r.dev !== '' && r.dev !== 'lo' && r.dst !== '');
   return {
     readSysctls: (side, extraKeys = []) => readNamespaceSysctls(ns(side), extraKeys),
     setSysctls: (side, values) => setNamespaceSysctls(ns(side), values),
     readRoutes: linkRoutes,
     async setInitcwnd(side, initcwnd, initrwnd) {
-      for (const dev of new Set((await linkRoutes(side)).map((r) => r.dev))) await setRouteInitcwnd(ns(side), dev, initcwnd, initrwnd);
+      for (const dev of new Set((await linkRoutes(side)).map((r) => r.dev)))
+        await setRouteInitcwnd(ns(side), dev, initcwnd, initrwnd);
     },
   };
 }

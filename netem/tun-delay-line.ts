@@ -14,7 +14,21 @@ import { pathToFileURL } from 'node:url';
 import type { DirectionCounters, LinkCounters, LinkParams } from './link.ts';
 import { emptyDirectionCounters } from './link.ts';
 import { emitJsonLine, type RpcReply } from '../lib/child.ts';
-import { EAGAIN, EINTR, POLLERR, POLLHUP, POLLIN, POLLNVAL, Poller, openTun, setRealtimePriority, readPacket, setTimerSlack, strerror, writePacket } from './tun-device.ts';
+import {
+  EAGAIN,
+  EINTR,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLNVAL,
+  Poller,
+  openTun,
+  setRealtimePriority,
+  readPacket,
+  setTimerSlack,
+  strerror,
+  writePacket,
+} from './tun-device.ts';
 
 /** Bottleneck queue when LinkParams.queue_packets is null: Linux's default txqueuelen (and netem's default limit). */
 export const DEFAULT_QUEUE_PACKETS = 1000;
@@ -108,7 +122,10 @@ export class DelayLineCore {
   private readonly lateness_ms = new Float64Array(LATENESS_SAMPLES);
   private latenessCount = 0;
 
-  constructor(params: LinkParams, private readonly random: () => number = Math.random) {
+  constructor(
+    params: LinkParams,
+    private readonly random: () => number = Math.random,
+  ) {
     this.params = { ...params };
   }
 
@@ -339,7 +356,8 @@ const DRAIN_BATCH = 32;
 
 function main(args: string[]): void {
   const [clientDev, serverDev, paramsJson] = args;
-  if (!clientDev || !serverDev || !paramsJson) fail('usage: tun-delay-line.ts <client dev> <server dev> <params json>', 2);
+  if (!clientDev || !serverDev || !paramsJson)
+    fail('usage: tun-delay-line.ts <client dev> <server dev> <params json>', 2);
   const params = JSON.parse(paramsJson) as LinkParams;
   const problem = paramsProblem(params);
   if (problem) fail(problem, 2);
@@ -375,7 +393,12 @@ function main(args: string[]): void {
     }
   };
 
-  emitJsonLine({ ready: true, pid: process.pid, realtime: rtProblem === null, ...(rtProblem ? { realtime_error: rtProblem } : {}) });
+  emitJsonLine({
+    ready: true,
+    pid: process.pid,
+    realtime: rtProblem === null,
+    ...(rtProblem ? { realtime_error: rtProblem } : {}),
+  });
 
   for (;;) {
     core.release(now_ms(), emit);

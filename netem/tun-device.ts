@@ -52,7 +52,8 @@ export function openTun(name: string): number {
   if (fd < 0) {
     const e = errno();
     if (e === 2) throw new UserError('/dev/net/tun is missing: load the tun module (modprobe tun) or use --link proxy');
-    if (e === 1 || e === 13) throw new UserError('opening /dev/net/tun needs root or CAP_NET_ADMIN: run as root or use --link proxy');
+    if (e === 1 || e === 13)
+      throw new UserError('opening /dev/net/tun needs root or CAP_NET_ADMIN: run as root or use --link proxy');
     throw new Error(`open /dev/net/tun: ${strerror(e)}`);
   }
   const ifr = Buffer.alloc(IFREQ_SIZE);

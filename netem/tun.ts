@@ -7,7 +7,14 @@ import { fileURLToPath } from 'node:url';
 import type { Link, LinkCounters, LinkOpenOptions, LinkParams } from './link.ts';
 import { UserError } from '../lib/errors.ts';
 import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../lib/child.ts';
-import { LINK_PREFIX_LEN, createNamespaces, destroyNamespaces, namespaceTuning, run, type Namespaces } from './topology.ts';
+import {
+  LINK_PREFIX_LEN,
+  createNamespaces,
+  destroyNamespaces,
+  namespaceTuning,
+  run,
+  type Namespaces,
+} from './topology.ts';
 import { paramsProblem } from './tun-delay-line.ts';
 
 const DELAY_LINE_PATH = fileURLToPath(new URL('./tun-delay-line.ts', import.meta.url));
@@ -44,7 +51,9 @@ export const TUN_TXQUEUELEN_PACKETS = 10_000;
 /** TX drops of a device in a namespace (the kernel's own queue, before the delay line reads it). */
 async function deviceTxDropped(ns: string, dev: string): Promise<number | undefined> {
   try {
-    const parsed = JSON.parse(await run(['ip', '-j', '-s', '-n', ns, 'link', 'show', 'dev', dev])) as Array<{ stats64?: { tx?: { dropped?: number } } }>;
+    const parsed = JSON.parse(await run(['ip', '-j', '-s', '-n', ns, 'link', 'show', 'dev', dev])) as Array<{
+      stats64?: { tx?: { dropped?: number } };
+    }>;
     return parsed[0]?.stats64?.tx?.dropped;
   } catch {
     return undefined;
@@ -65,7 +74,9 @@ function checkParams(params: LinkParams): void {
 async function setUpDevice(dev: string, ns: string, addr: string, mtu_bytes: number): Promise<void> {
   await run(['ip', 'link', 'set', 'dev', dev, 'netns', ns]);
   // The link carries IPv4 only; IPv6 would add router solicitations and MLD reports to the counters.
-  await run(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${dev}.disable_ipv6=1`]).catch(() => undefined);
+  await run(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${dev}.disable_ipv6=1`]).catch(
+    () => undefined,
+  );
   await run(['ip', '-n', ns, 'link', 'set', 'dev', dev, 'mtu', String(mtu_bytes)]);
   // The TUN queue sits between the sending socket and the delay line; at its default 500 packets a
   // loss-free sender's burst (a warm reno window reaches ~1500 segments) overflows it before the delay line
@@ -97,7 +108,8 @@ export async function openTunLink(opts: LinkOpenOptions): Promise<TunLink> {
   }
   const delayLine = child;
 
-  const call = (body: Record<string, unknown> & { op: string }): Promise<Record<string, unknown>> => delayLine.call(body, CONTROL_TIMEOUT_MS);
+  const call = (body: Record<string, unknown> & { op: string }): Promise<Record<string, unknown>> =>
+    delayLine.call(body, CONTROL_TIMEOUT_MS);
 
   let closing: Promise<void> | undefined;
   return {
@@ -109,7 +121,9 @@ export async function openTunLink(opts: LinkOpenOptions): Promise<TunLink> {
     serverListenHost: ns.serverAddr,
     caveats: delayLine.ready.realtime
       ? []
-      : [`the tun delay line is not real-time (${delayLine.ready.realtime_error ?? 'unknown'}): packet releases may be late on a busy machine`],
+      : [
+          `the tun delay line is not real-time (${delayLine.ready.realtime_error ?? 'unknown'}): packet releases may be late on a busy machine`,
+        ],
     params: () => ({ ...current }),
     async configure(params: LinkParams): Promise<void> {
       checkParams(params);
@@ -125,7 +139,8 @@ export async function openTunLink(opts: LinkOpenOptions): Promise<TunLink> {
     tuning: namespaceTuning(ns),
     controls: {
       async setFlowIdleTimeout(ms: number | null): Promise<void> {
-        if (ms !== null && !(Number.isFinite(ms) && ms >= 0)) throw new UserError(`flow idle timeout must be ≥ 0 ms, got ${ms}`);
+        if (ms !== null && !(Number.isFinite(ms) && ms >= 0))
+          throw new UserError(`flow idle timeout must be ≥ 0 ms, got ${ms}`);
         await call({ op: 'idle_timeout', ms });
       },
       async setBlackhole(on: boolean): Promise<void> {

@@ -46,7 +46,8 @@ export function browserBundles(): Bundle[] {
   cache = BUNDLES.map(([name, file]) => {
     const dir = packageDir(name);
     const path = join(dir, file);
-    if (!existsSync(path)) throw new UserError(`${name} has no browser bundle at ${path}; reinstall it with npm install`);
+    if (!existsSync(path))
+      throw new UserError(`${name} has no browser bundle at ${path}; reinstall it with npm install`);
     const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
     return { name, version, code: readFileSync(path, 'utf8') };
   });

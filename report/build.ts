@@ -35,7 +35,9 @@ function writeAtomic(path: string, text: string): void {
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new UserError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}; check the run folder's permissions`);
+    throw new UserError(
+      `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}; check the run folder's permissions`,
+    );
   }
 }
 

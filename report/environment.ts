@@ -37,9 +37,15 @@ export function runStatus(meta: Obj): RunStatusInfo {
     case 'completed':
       return { kind: 'completed', text: '' };
     case 'errored':
-      return { kind: 'errored', text: `This run failed (${text(s.error)}): the figures below are from the samples it kept before the failure.` };
+      return {
+        kind: 'errored',
+        text: `This run failed (${text(s.error)}): the figures below are from the samples it kept before the failure.`,
+      };
     case 'aborted':
-      return { kind: 'aborted', text: `This run was interrupted (${text(s.signal)}): the figures below are from the samples it kept; cases it never reached are missing.` };
+      return {
+        kind: 'aborted',
+        text: `This run was interrupted (${text(s.signal)}): the figures below are from the samples it kept; cases it never reached are missing.`,
+      };
     default:
       return {
         kind: 'unfinished',
@@ -68,7 +74,9 @@ function quoteArg(a: string): string {
 }
 
 export function commandLine(meta: Obj): string {
-  const argv = Array.isArray(meta.command_line) ? meta.command_line.filter((a): a is string => typeof a === 'string') : null;
+  const argv = Array.isArray(meta.command_line)
+    ? meta.command_line.filter((a): a is string => typeof a === 'string')
+    : null;
   if (argv === null) return '—';
   return ['npm run bench --', ...argv.map(quoteArg)].join(' ');
 }
@@ -100,8 +108,12 @@ function profilesTable(meta: Obj): Table {
       numOrNull(conf.queue_packets) ?? 'default',
       numOrNull(conf.mtu_bytes),
       numOrNull(cal.rtt_ms_calibrated),
-      connect.median_ms === undefined ? '—' : `${fmtMs(numOrNull(connect.median_ms))} ${fmtCi(numOrNull(connect.ci95_low_ms), numOrNull(connect.ci95_high_ms))} n=${text(connect.n)}`,
-      request.median_ms === undefined ? '—' : `${fmtMs(numOrNull(request.median_ms))} ${fmtCi(numOrNull(request.ci95_low_ms), numOrNull(request.ci95_high_ms))} n=${text(request.n)}`,
+      connect.median_ms === undefined
+        ? '—'
+        : `${fmtMs(numOrNull(connect.median_ms))} ${fmtCi(numOrNull(connect.ci95_low_ms), numOrNull(connect.ci95_high_ms))} n=${text(connect.n)}`,
+      request.median_ms === undefined
+        ? '—'
+        : `${fmtMs(numOrNull(request.median_ms))} ${fmtCi(numOrNull(request.ci95_low_ms), numOrNull(request.ci95_high_ms))} n=${text(request.n)}`,
       goodput === null ? '—' : round4(goodput),
       numOrNull(cal.errors),
       text(rec.source),
@@ -151,7 +163,11 @@ function processesTable(meta: Obj): Table {
       .join(' ');
     rows.push([text(rec.role), numOrNull(rec.pid), settings || '—']);
   }
-  return { title: 'Processes the run started (servers with their settings)', columns: [{ label: 'role' }, { label: 'pid', numeric: true }, { label: 'settings' }], rows };
+  return {
+    title: 'Processes the run started (servers with their settings)',
+    columns: [{ label: 'role' }, { label: 'pid', numeric: true }, { label: 'settings' }],
+    rows,
+  };
 }
 
 export function environment(meta: Obj): Environment {
@@ -197,7 +213,10 @@ export function environment(meta: Obj): Environment {
         rows: [
           ['backend', text(link.backend)],
           ['why this backend', text(link.why)],
-          ['what it cannot show', caveats.length === 0 ? 'nothing known: real kernel TCP on both ends' : caveats.join('; ')],
+          [
+            'what it cannot show',
+            caveats.length === 0 ? 'nothing known: real kernel TCP on both ends' : caveats.join('; '),
+          ],
         ],
       },
       { title: 'Versions', rows: Object.entries(versions).map(([k, v]) => [k, text(v)]) },

@@ -49,7 +49,9 @@ export function securityLabel(s: string): string {
 
 /** "HTTP/1.1 + TLS 1.3", "HTTP/2 cleartext". */
 export function variantLabel(protocol: string, security: string): string {
-  return security === 'none' ? `${protocolLabel(protocol)} cleartext` : `${protocolLabel(protocol)} + ${securityLabel(security)}`;
+  return security === 'none'
+    ? `${protocolLabel(protocol)} cleartext`
+    : `${protocolLabel(protocol)} + ${securityLabel(security)}`;
 }
 
 export const CONN_MODE_LABEL: Record<string, string> = {

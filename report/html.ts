@@ -12,7 +12,10 @@ import { MODE_COLORS, MODE_ORDER, vegaConfig } from './theme.ts';
 import { VERDICT_LABEL, type SectionResult, type VerdictRow } from './verdicts.ts';
 
 export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 }
 
 /** JSON safe inside a <script> element: no `</script>`, no `<!--`, no line separators that break JS. */
@@ -43,10 +46,16 @@ function cell(c: Cell): string {
 
 export function renderTable(t: Table, extraClass = ''): string {
   const head = t.columns
-    .map((c) => `<th${c.numeric ? ' class="num"' : ''} scope="col">${esc(c.label)}${c.unit ? ` <span class="unit">(${esc(c.unit)})</span>` : ''}</th>`)
+    .map(
+      (c) =>
+        `<th${c.numeric ? ' class="num"' : ''} scope="col">${esc(c.label)}${c.unit ? ` <span class="unit">(${esc(c.unit)})</span>` : ''}</th>`,
+    )
     .join('');
   const body = t.rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${t.columns[i]?.numeric ? ' class="num"' : ''}>${esc(cell(c))}</td>`).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((c, i) => `<td${t.columns[i]?.numeric ? ' class="num"' : ''}>${esc(cell(c))}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   return `<div class="table-wrap${extraClass ? ` ${extraClass}` : ''}"><table>
 <caption>${esc(t.title)}</caption>
@@ -62,7 +71,11 @@ function badge(kind: VerdictRow['kind']): string {
 
 function verdictRow(r: VerdictRow): string {
   const reason = r.reason ? `<div class="reason">${esc(r.reason)}</div>` : '';
-  const where = r.command ? `<code>${esc(r.command)}</code>` : r.sectionId ? `<a href="#${esc(r.sectionId)}">charts ↓</a>` : '';
+  const where = r.command
+    ? `<code>${esc(r.command)}</code>`
+    : r.sectionId
+      ? `<a href="#${esc(r.sectionId)}">charts ↓</a>`
+      : '';
   return `<tr class="row-${r.kind}"><th scope="row">${esc(r.claim.id)}</th><td class="claim-text">${esc(r.claim.text)}</td><td class="verdict-cell">${badge(r.kind)}${reason}</td><td class="figure">${esc(r.figure)}</td><td class="where">${where}</td></tr>`;
 }
 
@@ -89,7 +102,8 @@ ${rest}
 
 function modeLegend(): string {
   const items = MODE_ORDER.map(
-    (m) => `<li><span class="swatch" style="background:${MODE_COLORS[m]}"></span><strong>${esc(CONN_MODE_LABEL[m] ?? m)}</strong></li>`,
+    (m) =>
+      `<li><span class="swatch" style="background:${MODE_COLORS[m]}"></span><strong>${esc(CONN_MODE_LABEL[m] ?? m)}</strong></li>`,
   ).join('');
   return `<ul class="mode-legend" aria-label="colours of connection modes">${items}</ul>`;
 }
@@ -106,7 +120,9 @@ function chartFigure(c: ChartSpec, r: RenderedChart): string {
 }
 
 function sectionVerdict(v: Verdict): string {
-  const reason = v.reason ? `<p class="reason">${v.kind === 'depends' ? 'Depends: ' : 'Why: '}${esc(v.reason)}</p>` : '';
+  const reason = v.reason
+    ? `<p class="reason">${v.kind === 'depends' ? 'Depends: ' : 'Why: '}${esc(v.reason)}</p>`
+    : '';
   const rule = v.rule ? `<p class="rule">How this verdict is decided: ${esc(v.rule)}.</p>` : '';
   return `<div class="verdict v-box-${v.kind}"><div>${badge(v.kind)} <strong>${esc(v.claim)}</strong> ${esc(v.figure)}</div>${reason}${rule}</div>`;
 }
@@ -115,7 +131,8 @@ function section(s: SectionResult, charts: ReadonlyMap<string, RenderedChart>): 
   const claims = s.claims.length ? `<span class="claims">${esc(s.claims.join(' · '))}</span>` : '';
   const head = `<h2>${esc(s.title)} ${claims}</h2><p class="scenario-name">scenario <code>${esc(s.scenario)}</code></p>`;
   const notice = s.notice ? `<div class="notice" role="status">${esc(s.notice)}</div>` : '';
-  if (!s.output) return `<section class="card" id="${esc(s.id)}">${head}${notice || '<div class="notice">no output</div>'}</section>`;
+  if (!s.output)
+    return `<section class="card" id="${esc(s.id)}">${head}${notice || '<div class="notice">no output</div>'}</section>`;
   const o = s.output;
   const figures = o.specs
     .map((c) => {
@@ -123,9 +140,16 @@ function section(s: SectionResult, charts: ReadonlyMap<string, RenderedChart>): 
       return r ? chartFigure(c, r) : '';
     })
     .join('\n');
-  const noCharts = o.specs.length === 0 && !s.notice ? '<div class="notice" role="status">No chart: no case of this scenario has a successful sample.</div>' : '';
-  const tables = o.tables.length ? `<h3>Numbers behind the charts</h3>${o.tables.map((t) => renderTable(t)).join('\n')}` : '';
-  const caveats = o.caveats.length ? `<h3>Caveats</h3><ul class="caveats">${o.caveats.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>` : '';
+  const noCharts =
+    o.specs.length === 0 && !s.notice
+      ? '<div class="notice" role="status">No chart: no case of this scenario has a successful sample.</div>'
+      : '';
+  const tables = o.tables.length
+    ? `<h3>Numbers behind the charts</h3>${o.tables.map((t) => renderTable(t)).join('\n')}`
+    : '';
+  const caveats = o.caveats.length
+    ? `<h3>Caveats</h3><ul class="caveats">${o.caveats.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>`
+    : '';
   return `<section class="card" id="${esc(s.id)}">
 ${head}
 ${o.claimSentence ? `<p class="claim-sentence">${esc(o.claimSentence)}</p>` : ''}
@@ -146,7 +170,9 @@ function environmentPanel(m: ReportModel): string {
         `<div class="env-group"><h3>${esc(g.title)}</h3><dl>${g.rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${k === 'command line' ? `<code>${esc(v)}</code>` : esc(v)}</dd>`).join('')}</dl></div>`,
     )
     .join('\n');
-  const profiles = env.profiles.rows.length ? renderTable(env.profiles) : '<div class="notice">meta.json records no profile calibration (the run ended before the first profile).</div>';
+  const profiles = env.profiles.rows.length
+    ? renderTable(env.profiles)
+    : '<div class="notice">meta.json records no profile calibration (the run ended before the first profile).</div>';
   const sysctls = env.sysctls.rows.length
     ? `<details><summary>Kernel settings (${env.sysctls.rows.length} sysctls, client and server namespace)</summary>${renderTable(env.sysctls, 'sysctls')}</details>`
     : '<div class="notice">meta.json records no sysctls.</div>';
@@ -269,9 +295,16 @@ const PAGE_SCRIPT = `(function () {
   if (dark && dark.addEventListener) dark.addEventListener('change', embedAll);
 })();`;
 
-export function renderPage(m: ReportModel, charts: ReadonlyMap<string, RenderedChart>, bundles: readonly Bundle[]): string {
+export function renderPage(
+  m: ReportModel,
+  charts: ReadonlyMap<string, RenderedChart>,
+  bundles: readonly Bundle[],
+): string {
   const title = `keepalive-bench report · run ${m.runId}`;
-  const banner = m.status.kind === 'completed' ? '' : `<div class="banner banner-${esc(m.status.kind)}" role="alert">${esc(m.status.text)}</div>`;
+  const banner =
+    m.status.kind === 'completed'
+      ? ''
+      : `<div class="banner banner-${esc(m.status.kind)}" role="alert">${esc(m.status.text)}</div>`;
   const when = m.environment.groups[0]?.rows.find(([k]) => k === 'started')?.[1] ?? '—';
   const sub = [
     `run ${m.runId}`,
@@ -287,7 +320,9 @@ export function renderPage(m: ReportModel, charts: ReadonlyMap<string, RenderedC
     '<a href="#environment">Environment</a>',
   ].join('');
   const configs = { light: vegaConfig('light'), dark: vegaConfig('dark') };
-  const libs = bundles.map((b) => `<script data-lib="${esc(b.name)}@${esc(b.version)}">${inlineScript(b.code)}</script>`).join('\n');
+  const libs = bundles
+    .map((b) => `<script data-lib="${esc(b.name)}@${esc(b.version)}">${inlineScript(b.code)}</script>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -41,7 +41,18 @@ function readJson(path: string): Record<string, unknown> {
  * run written before it was added: it loads as empty cells (= not measured), so old runs still render.
  */
 const REQUIRED_SAMPLE_COLUMNS = ['run_id', 'scenario', 'case_key', 'profile', 'warmup', 'error'];
-const REQUIRED_SUMMARY_COLUMNS = ['run_id', 'scenario', 'case_key', 'profile', 'metric', 'n', 'errors', 'median', 'ci95_low', 'ci95_high'];
+const REQUIRED_SUMMARY_COLUMNS = [
+  'run_id',
+  'scenario',
+  'case_key',
+  'profile',
+  'metric',
+  'n',
+  'errors',
+  'median',
+  'ci95_low',
+  'ci95_high',
+];
 
 function readRunCsv(path: string, required: readonly string[], all: readonly string[] = required): CsvRow[] {
   let rows: CsvRow[];
@@ -64,12 +75,15 @@ export function loadRun(dirArg: string, opts: { writeMissingSummary?: boolean } 
   const dir = realpathSync(dirArg);
   if (!statSync(dir).isDirectory()) throw new UserError(`${dirArg} is not a folder`);
   const metaPath = join(dir, 'meta.json');
-  if (!existsSync(metaPath)) throw new UserError(`${dirArg} is not a run folder (no meta.json); pass a folder under results/`);
+  if (!existsSync(metaPath))
+    throw new UserError(`${dirArg} is not a run folder (no meta.json); pass a folder under results/`);
   const meta = readJson(metaPath);
   if (typeof meta.run_id !== 'string') throw new UserError(`${metaPath} has no run_id: not written by keepalive-bench`);
 
   const samplesPath = join(dir, 'samples.csv');
-  const samples = existsSync(samplesPath) ? readRunCsv(samplesPath, REQUIRED_SAMPLE_COLUMNS, Object.keys(SAMPLE_COLUMNS)) : [];
+  const samples = existsSync(samplesPath)
+    ? readRunCsv(samplesPath, REQUIRED_SAMPLE_COLUMNS, Object.keys(SAMPLE_COLUMNS))
+    : [];
   const summaryPath = join(dir, 'summary.csv');
   let summary: CsvRow[];
   if (existsSync(summaryPath)) {

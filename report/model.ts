@@ -89,7 +89,9 @@ function genericOutput(run: RunFolder, scenario: string): SectionOutput {
 /** Why a scenario skipped itself, from its <scenario>-skipped.csv (e.g. slowstart on a link without packets). */
 function skipReason(run: RunFolder, scenario: string): string | null {
   // A scenario the server under test could not serve (meta.json's scenario_skips).
-  const skips = Array.isArray(run.meta.scenario_skips) ? (run.meta.scenario_skips as Array<Record<string, unknown>>) : [];
+  const skips = Array.isArray(run.meta.scenario_skips)
+    ? (run.meta.scenario_skips as Array<Record<string, unknown>>)
+    : [];
   const skip = skips.find((s) => s.scenario === scenario && typeof s.reason === 'string');
   if (skip) return `skipped: ${String(skip.reason)}`;
   const p = join(run.dir, `${scenario}-skipped.csv`);
@@ -118,7 +120,10 @@ export function buildSections(run: RunFolder): SectionResult[] {
         title,
         claims,
         output: null,
-        notice: why !== null ? `not measured in this run: ${why}` : `planned in this run but never measured: no samples of the ${s.name} scenario`,
+        notice:
+          why !== null
+            ? `not measured in this run: ${why}`
+            : `planned in this run but never measured: no samples of the ${s.name} scenario`,
       };
     }
     if (!section) {
@@ -133,7 +138,13 @@ export function buildSections(run: RunFolder): SectionResult[] {
     try {
       return { ...base, title, claims, output: section.build(run), notice: null };
     } catch (e) {
-      return { ...base, title, claims, output: null, notice: `the report could not evaluate this scenario: ${errorMessage(e)}` };
+      return {
+        ...base,
+        title,
+        claims,
+        output: null,
+        notice: `the report could not evaluate this scenario: ${errorMessage(e)}`,
+      };
     }
   });
 }
@@ -149,7 +160,9 @@ export function buildModel(run: RunFolder, generatedAt: Date): ReportModel {
     generatedAt: generatedAt.toISOString(),
     status: runStatus(run.meta),
     linkBackend: typeof link.backend === 'string' ? link.backend : (run.samples[0]?.link_backend ?? 'unknown'),
-    profiles: Array.isArray(options.profiles) ? options.profiles.map(String) : [...new Set(run.samples.map((r) => r.profile ?? ''))],
+    profiles: Array.isArray(options.profiles)
+      ? options.profiles.map(String)
+      : [...new Set(run.samples.map((r) => r.profile ?? ''))],
     sampleCount: measured.length,
     failedCount: measured.filter((r) => (r.error ?? '') !== '').length,
     verdicts: verdictRows(sections),

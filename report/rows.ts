@@ -34,7 +34,13 @@ export function failedCases(samples: readonly CsvRow[], scenario: string): Faile
   const out: FailedCase[] = [];
   for (const [case_key, c] of byCase) {
     if (c.failed === 0) continue;
-    out.push({ case_key, profile: c.profile, failed: c.failed, measured: c.measured, reasons: [...c.reasons].sort((a, b) => b[1] - a[1]) });
+    out.push({
+      case_key,
+      profile: c.profile,
+      failed: c.failed,
+      measured: c.measured,
+      reasons: [...c.reasons].sort((a, b) => b[1] - a[1]),
+    });
   }
   return out;
 }

@@ -33,7 +33,10 @@ function cellText(c: Cell): string {
 
 export function tableToMd(t: Table): string {
   const header = t.columns.map((c) => (c.unit ? `${c.label} (${c.unit})` : c.label));
-  return `**${mdCell(t.title)}**\n\n${mdTable(header, t.rows.map((r) => r.map(cellText)))}`;
+  return `**${mdCell(t.title)}**\n\n${mdTable(
+    header,
+    t.rows.map((r) => r.map(cellText)),
+  )}`;
 }
 
 function verdictText(r: VerdictRow): string {
@@ -52,7 +55,13 @@ export function renderSummaryMd(m: ReportModel, htmlPath: string): string {
   const measured = m.verdicts.filter((r) => r.kind !== 'not_run');
   const notRun = m.verdicts.filter((r) => r.kind === 'not_run');
   if (measured.length > 0) {
-    lines.push(mdTable(['claim', 'verdict', 'key figure'], measured.map((r) => [`${r.claim.id} ${r.claim.text}`, verdictText(r), r.figure])), '');
+    lines.push(
+      mdTable(
+        ['claim', 'verdict', 'key figure'],
+        measured.map((r) => [`${r.claim.id} ${r.claim.text}`, verdictText(r), r.figure]),
+      ),
+      '',
+    );
   } else {
     lines.push('No claim was measured in this run.', '');
   }
@@ -60,7 +69,10 @@ export function renderSummaryMd(m: ReportModel, htmlPath: string): string {
     lines.push(
       '<details><summary>Not measured in this run</summary>',
       '',
-      mdTable(['claim', 'why', 'command'], notRun.map((r) => [`${r.claim.id} ${r.claim.text}`, r.figure, r.command ?? ''])),
+      mdTable(
+        ['claim', 'why', 'command'],
+        notRun.map((r) => [`${r.claim.id} ${r.claim.text}`, r.figure, r.command ?? '']),
+      ),
       '',
       '</details>',
       '',

@@ -38,8 +38,22 @@ interface Palette {
 }
 
 const PALETTES: Record<ThemeName, Palette> = {
-  light: { background: '#ffffff', text: '#1f2328', muted: '#57606a', grid: '#e6e8eb', domain: '#8c959f', model: '#1f2328' },
-  dark: { background: '#161b22', text: '#e6edf3', muted: '#9da7b3', grid: '#2b323b', domain: '#6e7681', model: '#f0f3f6' },
+  light: {
+    background: '#ffffff',
+    text: '#1f2328',
+    muted: '#57606a',
+    grid: '#e6e8eb',
+    domain: '#8c959f',
+    model: '#1f2328',
+  },
+  dark: {
+    background: '#161b22',
+    text: '#e6edf3',
+    muted: '#9da7b3',
+    grid: '#2b323b',
+    domain: '#6e7681',
+    model: '#f0f3f6',
+  },
 };
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
@@ -66,7 +80,14 @@ export function vegaConfig(theme: ThemeName): Config {
       titleFontWeight: 600,
     },
     header: { labelColor: p.text, titleColor: p.text, labelFontSize: 12, labelFontWeight: 600, titleFontSize: 12 },
-    legend: { labelColor: p.text, titleColor: p.text, labelFontSize: 12, titleFontSize: 12, orient: 'top', direction: 'horizontal' },
+    legend: {
+      labelColor: p.text,
+      titleColor: p.text,
+      labelFontSize: 12,
+      titleFontSize: 12,
+      orient: 'top',
+      direction: 'horizontal',
+    },
     title: { color: p.text, subtitleColor: p.muted },
     tick: { color: p.model, thickness: 2 },
     point: { color: p.model },

@@ -45,7 +45,13 @@ export function verdictRows(sections: readonly SectionResult[]): VerdictRow[] {
     const section = sections.find((s) => s.claims.includes(claim.id));
     const verdict: Verdict | undefined = section?.output?.verdicts.find((v) => v.claim === claim.id);
     if (section && verdict) {
-      const row: VerdictRow = { claim, kind: verdict.kind, figure: verdict.figure, sectionId: section.id, scenarioAvailable };
+      const row: VerdictRow = {
+        claim,
+        kind: verdict.kind,
+        figure: verdict.figure,
+        sectionId: section.id,
+        scenarioAvailable,
+      };
       if (verdict.reason !== undefined) row.reason = verdict.reason;
       if (verdict.rule !== undefined) row.rule = verdict.rule;
       return row;
@@ -71,7 +77,9 @@ export function verdictRows(sections: readonly SectionResult[]): VerdictRow[] {
         scenarioAvailable,
       };
     }
-    const figure = section?.notice ?? (scenarioAvailable ? 'not measured in this run' : 'no scenario of this version measures it yet');
+    const figure =
+      section?.notice ??
+      (scenarioAvailable ? 'not measured in this run' : 'no scenario of this version measures it yet');
     const row: VerdictRow = { claim, kind: 'not_run', figure, command: benchCommand(claim), scenarioAvailable };
     if (section) row.sectionId = section.id;
     return row;

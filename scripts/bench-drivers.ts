@@ -65,7 +65,21 @@ function ours(driver: LoadDriver): Tool {
 const h2load: Tool = {
   name: 'h2load',
   async run(shape, port, seconds) {
-    const r = await execa('h2load', ['-c', String(shape.connections), '-m', String(shape.streams), '-t', '1', '-D', String(seconds), `http://127.0.0.1:${port}${PATH}`], { timeout: (seconds + 20) * 1000 });
+    const r = await execa(
+      'h2load',
+      [
+        '-c',
+        String(shape.connections),
+        '-m',
+        String(shape.streams),
+        '-t',
+        '1',
+        '-D',
+        String(seconds),
+        `http://127.0.0.1:${port}${PATH}`,
+      ],
+      { timeout: (seconds + 20) * 1000 },
+    );
     return parseH2loadRps(r.stdout);
   },
 };
@@ -73,7 +87,11 @@ const h2load: Tool = {
 const wrk: Tool = {
   name: 'wrk',
   async run(shape, port, seconds) {
-    const r = await execa('wrk', ['-t', '1', '-c', String(shape.connections), '-d', `${seconds}s`, `http://127.0.0.1:${port}${PATH}`], { timeout: (seconds + 20) * 1000 });
+    const r = await execa(
+      'wrk',
+      ['-t', '1', '-c', String(shape.connections), '-d', `${seconds}s`, `http://127.0.0.1:${port}${PATH}`],
+      { timeout: (seconds + 20) * 1000 },
+    );
     return parseWrkRps(r.stdout);
   },
 };
@@ -88,10 +106,13 @@ async function haveTool(name: string): Promise<boolean> {
 }
 
 runMain(async () => {
-  const { values } = parseArgs({ options: { runs: { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { runs: { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' } },
+  });
   const runs = Number(values.runs ?? 3);
   const seconds = Number(values.seconds ?? 3);
-  if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new UserError(`--runs must be 1..20, got "${values.runs}"`);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 20)
+    throw new UserError(`--runs must be 1..20, got "${values.runs}"`);
   if (!(seconds >= 1 && seconds <= 30)) throw new UserError(`--seconds must be 1..30, got "${values.seconds}"`);
   const out = values.out ?? 'results';
   const tools: Record<'h1' | 'h2', Tool[]> = {
@@ -112,7 +133,9 @@ runMain(async () => {
         for (const t of i % 2 === 0 ? list : [...list].reverse()) {
           const rps = await t.run(shape, port, seconds);
           byTool.get(t.name)!.push(rps);
-          process.stderr.write(`${shape.protocol} c=${shape.connections} m=${shape.streams} ${t.name} run ${i + 1}/${runs}: ${rps.toFixed(0)} req/s\n`);
+          process.stderr.write(
+            `${shape.protocol} c=${shape.connections} m=${shape.streams} ${t.name} run ${i + 1}/${runs}: ${rps.toFixed(0)} req/s\n`,
+          );
         }
       }
       for (const [tool, rps] of byTool) rows.push({ shape, tool, rps });
@@ -124,14 +147,22 @@ runMain(async () => {
   const lines = ['shape                 tool         req/s median [min–max] n         vs reference'];
   for (const r of rows) {
     const ref = rows.find((x) => x.shape === r.shape && (x.tool === 'h2load' || x.tool === 'wrk'));
-    const ratio = ref && ref !== r ? `${(median(r.rps) / median(ref.rps)).toFixed(2)}× ${ref.tool}` : ref === r ? 'reference' : '—';
+    const ratio =
+      ref && ref !== r ? `${(median(r.rps) / median(ref.rps)).toFixed(2)}× ${ref.tool}` : ref === r ? 'reference' : '—';
     const shape = `${r.shape.protocol} c=${r.shape.connections} ${r.shape.protocol === 'h2' ? 'm' : 'depth'}=${r.shape.streams}`;
-    lines.push(`${shape.padEnd(22)}${r.tool.padEnd(13)}${median(r.rps).toFixed(0).padStart(7)} [${Math.min(...r.rps).toFixed(0)}–${Math.max(...r.rps).toFixed(0)}] n=${r.rps.length}`.padEnd(62) + ratio);
+    lines.push(
+      `${shape.padEnd(22)}${r.tool.padEnd(13)}${median(r.rps).toFixed(0).padStart(7)} [${Math.min(...r.rps).toFixed(0)}–${Math.max(...r.rps).toFixed(0)}] n=${r.rps.length}`.padEnd(
+        62,
+      ) + ratio,
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   mkdirSync(out, { recursive: true });
   const file = join(out, `drivers-${new Date().toISOString().replace(/[:.]/g, '')}.json`);
-  writeFileSync(file, `${JSON.stringify({ machine: { cpus: os.cpus().length, kernel: os.release(), loadavg_at_end: os.loadavg() }, seconds, runs, rows }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ machine: { cpus: os.cpus().length, kernel: os.release(), loadavg_at_end: os.loadavg() }, seconds, runs, rows }, null, 2)}\n`,
+  );
   process.stdout.write(`runs written to ${file}\n`);
   return 0;
 });

@@ -36,9 +36,13 @@ function str(msg: Msg, key: string): string {
   return v;
 }
 
-
 /** Resolves with the connect time in ms, or null when the connection failed or did not complete in time. */
-function connectOnce(host: string, port: number, timeout_ms: number, keep = false): Promise<{ ms: number | null; socket: net.Socket | null }> {
+function connectOnce(
+  host: string,
+  port: number,
+  timeout_ms: number,
+  keep = false,
+): Promise<{ ms: number | null; socket: net.Socket | null }> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const socket = net.connect({ host, port, noDelay: true });
@@ -313,13 +317,25 @@ export class LinkProbe {
     return { connected: r.connected as boolean, ms: r.ms as number | null };
   }
 
-  async bulk(size_bytes: number, timeout_ms = 60_000): Promise<{ bytes: number; transfer_ms: number; goodput_mbit: number }> {
-    const r = await ask(this.client, { op: 'bulk', host: this.host, port: this.port, size_bytes, timeout_ms }, timeout_ms + 15_000);
+  async bulk(
+    size_bytes: number,
+    timeout_ms = 60_000,
+  ): Promise<{ bytes: number; transfer_ms: number; goodput_mbit: number }> {
+    const r = await ask(
+      this.client,
+      { op: 'bulk', host: this.host, port: this.port, size_bytes, timeout_ms },
+      timeout_ms + 15_000,
+    );
     return { bytes: r.bytes as number, transfer_ms: r.transfer_ms as number, goodput_mbit: r.goodput_mbit as number };
   }
 
   /** Sends count datagrams paced in batches and returns how many the server received. */
-  async udpDelivery(count: number, settle_ms: number, batch = 20, gap_ms = 5): Promise<{ sent: number; received: number }> {
+  async udpDelivery(
+    count: number,
+    settle_ms: number,
+    batch = 20,
+    gap_ms = 5,
+  ): Promise<{ sent: number; received: number }> {
     await ask(this.server, { op: 'udp_count', reset: true });
     const s = await ask(this.client, { op: 'udp_send', host: this.host, port: this.port, count, batch, gap_ms });
     await sleep(settle_ms);
@@ -373,7 +389,14 @@ async function runBench(argv: string[]): Promise<void> {
   const { newRunId } = await import('../netem/topology.ts');
   const runsArg = argv.indexOf('--runs');
   const runs = runsArg >= 0 ? Number(argv[runsArg + 1]) : 5;
-  const base: LinkParams = { rtt_ms: 1, jitter_ms: 0, loss_pct: 0, rate_mbit: null, queue_packets: null, mtu_bytes: 1500 };
+  const base: LinkParams = {
+    rtt_ms: 1,
+    jitter_ms: 0,
+    loss_pct: 0,
+    rate_mbit: null,
+    queue_packets: null,
+    mtu_bytes: 1500,
+  };
   const link = await openTunLink({ runId: newRunId(), params: base });
   const onSignal = () => void link.close().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
@@ -410,7 +433,9 @@ async function runBench(argv: string[]): Promise<void> {
       cpu100.push(((cpuTicks(link.delayLinePid) - c0) / CLK_TCK / ((performance.now() - t0) / 1000)) * 100);
       tput100.push(r.goodput_mbit);
     }
-    console.log(`100 Mbit/s, 20 ms RTT, 60 MiB bulk: goodput ${spread(tput100)} Mbit/s; delay-line CPU ${spread(cpu100)} % of one core`);
+    console.log(
+      `100 Mbit/s, 20 ms RTT, 60 MiB bulk: goodput ${spread(tput100)} Mbit/s; delay-line CPU ${spread(cpu100)} % of one core`,
+    );
     results.cpu_at_100mbit_pct = cpu100;
     results.goodput_at_100mbit = tput100;
 
@@ -437,7 +462,9 @@ async function runBench(argv: string[]): Promise<void> {
     const after = await link.counters();
     const dropped = (after?.up.dropped_loss ?? 0) - (before?.up.dropped_loss ?? 0);
     const loss = (100 * (u.sent - u.received)) / u.sent;
-    console.log(`1 % loss: sent ${u.sent}, received ${u.received} → measured ${loss.toFixed(2)} % (delay line counted ${dropped} loss drops)`);
+    console.log(
+      `1 % loss: sent ${u.sent}, received ${u.received} → measured ${loss.toFixed(2)} % (delay line counted ${dropped} loss drops)`,
+    );
     results.loss_1pct = { sent: u.sent, received: u.received, measured_pct: loss };
     console.log(JSON.stringify(results));
   } finally {

@@ -72,7 +72,8 @@ function positiveInt(name: string, v: string | undefined, fallback: number | nul
 
 function parseCc(v: string | undefined): string | null {
   if (v === undefined) return null;
-  if (!/^[a-z0-9_]+$/.test(v)) throw new UserError(`--cc must be a congestion control name such as bbr or reno, got "${v}"`);
+  if (!/^[a-z0-9_]+$/.test(v))
+    throw new UserError(`--cc must be a congestion control name such as bbr or reno, got "${v}"`);
   return v;
 }
 
@@ -85,9 +86,13 @@ function parseSsai(v: string | undefined): 0 | 1 | null {
 function parseAllowHostCc(v: string | undefined, remote: boolean): string[] {
   if (v === undefined) return [];
   if (remote) throw new UserError('--allow-host-cc changes this host for emulated links; it does not go with --target');
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new UserError('--allow-host-cc needs congestion control names, e.g. cubic');
-  for (const cc of list) if (!/^[a-z0-9_]+$/.test(cc)) throw new UserError(`--allow-host-cc: not a congestion control name: "${cc}"`);
+  for (const cc of list)
+    if (!/^[a-z0-9_]+$/.test(cc)) throw new UserError(`--allow-host-cc: not a congestion control name: "${cc}"`);
   return list;
 }
 
@@ -142,13 +147,23 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
   const hasInline = Object.values(inline).some((x) => x !== undefined);
   const profileSpec = v.profile ?? (hasInline ? '' : null);
   const sizes = (['quick', 'ci', 'full'] as const).filter((f) => v[f]);
-  if (sizes.length > 1) throw new UserError(`${sizes.map((f) => `--${f}`).join(' and ')} are different sizes: choose one`);
+  if (sizes.length > 1)
+    throw new UserError(`${sizes.map((f) => `--${f}`).join(' and ')} are different sizes: choose one`);
   const size: SizeName = sizes[0] ?? 'standard';
-  const defaultScenarios = DEFINITIONS.filter((s) => (v.target === undefined || s.remoteCapable) && (size !== 'ci' || s.ciPlan)).map((s) => s.name);
-  const scenarios = v.scenario === undefined ? defaultScenarios : v.scenario.split(',').map((s) => s.trim()).filter(Boolean);
+  const defaultScenarios = DEFINITIONS.filter(
+    (s) => (v.target === undefined || s.remoteCapable) && (size !== 'ci' || s.ciPlan),
+  ).map((s) => s.name);
+  const scenarios =
+    v.scenario === undefined
+      ? defaultScenarios
+      : v.scenario
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   if (scenarios.length === 0) throw new UserError('--scenario is empty; known: ' + scenarioNames().join(', '));
   for (const s of scenarios) {
-    if (!scenarioNames().includes(s)) throw new UserError(`unknown scenario "${s}"; known: ${scenarioNames().join(', ')}`);
+    if (!scenarioNames().includes(s))
+      throw new UserError(`unknown scenario "${s}"; known: ${scenarioNames().join(', ')}`);
   }
   return {
     scenarios,
@@ -159,7 +174,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
     requests: positiveInt('requests', v.requests, null),
     out: v.out ?? 'results',
     request_timeout_ms: positiveInt('timeout-ms', v['timeout-ms'], 10_000) ?? 10_000,
-    target: v.target === undefined ? null : parseTarget(v.target, { protocol: v['target-protocol'], ca: v.ca, servername: v.servername }),
+    target:
+      v.target === undefined
+        ? null
+        : parseTarget(v.target, { protocol: v['target-protocol'], ca: v.ca, servername: v.servername }),
     congestion_control: parseCc(v.cc),
     slow_start_after_idle: parseSsai(v['slow-start-after-idle']),
     allow_host_cc: parseAllowHostCc(v['allow-host-cc'], v.target !== undefined),
@@ -171,8 +189,12 @@ async function printList(): Promise<void> {
   const out: string[] = ['Scenarios:'];
   for (const s of DEFINITIONS) {
     const bySize = (size: SizeName): string => scenarioProfiles(s, size).join(', ');
-    out.push(`  ${s.name.padEnd(12)} ${s.title} (${s.claims.join(', ')})${s.remoteCapable ? ' [runs against --target]' : ''}${s.ciPlan ? ' [--ci]' : ''}`);
-    out.push(`  ${''.padEnd(12)} profiles: --quick ${bySize('quick')}; --ci ${bySize('ci')}; default ${bySize('standard')}; --full ${bySize('full')}`);
+    out.push(
+      `  ${s.name.padEnd(12)} ${s.title} (${s.claims.join(', ')})${s.remoteCapable ? ' [runs against --target]' : ''}${s.ciPlan ? ' [--ci]' : ''}`,
+    );
+    out.push(
+      `  ${''.padEnd(12)} profiles: --quick ${bySize('quick')}; --ci ${bySize('ci')}; default ${bySize('standard')}; --full ${bySize('full')}`,
+    );
   }
   out.push('', 'Profiles:');
   for (const p of listProfiles()) {
@@ -183,7 +205,8 @@ async function printList(): Promise<void> {
   }
   out.push('', 'Link backends (here):');
   const avail = await linkAvailability();
-  for (const b of LINK_BACKENDS) out.push(`  ${b.padEnd(6)} ${avail[b] === null ? 'available' : `unavailable: ${avail[b]}`}`);
+  for (const b of LINK_BACKENDS)
+    out.push(`  ${b.padEnd(6)} ${avail[b] === null ? 'available' : `unavailable: ${avail[b]}`}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
@@ -191,11 +214,16 @@ async function printList(): Promise<void> {
  * The report of a finished run, from its files alone (as `npm run report` would build it later); a report that
  * fails is a warning, not a failed run.
  */
-async function buildRunReport(runDir: string, progress: Progress): Promise<Awaited<ReturnType<typeof buildReport>> | null> {
+async function buildRunReport(
+  runDir: string,
+  progress: Progress,
+): Promise<Awaited<ReturnType<typeof buildReport>> | null> {
   try {
     return await buildReport(runDir);
   } catch (e) {
-    progress.log(`warning: the report could not be built (${errorMessage(e)}); the run's files are complete — try npm run report -- ${runDir}`);
+    progress.log(
+      `warning: the report could not be built (${errorMessage(e)}); the run's files are complete — try npm run report -- ${runDir}`,
+    );
     return null;
   }
 }
@@ -215,7 +243,9 @@ runMain(async () => {
   // signal only loses the report (written through a temporary file and a rename: no half page is left).
   let runDir: string | null = null;
   const releaseSignals = claimSignals((signal) => {
-    progress.log(`${signal} while writing the report: the run's files are complete; build it with npm run report -- ${runDir ?? join(opts.out, 'latest')}`);
+    progress.log(
+      `${signal} while writing the report: the run's files are complete; build it with npm run report -- ${runDir ?? join(opts.out, 'latest')}`,
+    );
     process.exit(signal === 'SIGINT' ? 130 : 143);
   });
   let outcome: Awaited<ReturnType<typeof runBench>>;
@@ -229,11 +259,19 @@ runMain(async () => {
   }
   const headline = handshakeHeadline(outcome.summary);
   if (headline) process.stdout.write(`\nhandshake: total time of a ${100} B request (ms)\n${headline}\n`);
-  if (opts.quick) process.stdout.write('\n--quick: a smoke run, fewer samples than the CI target needs; see ci_precise in summary.csv\n');
-  if (opts.size === 'ci') process.stdout.write('\n--ci: gate a change with `npm run compare -- <base run> <head run>` (it prints what these samples can catch)\n');
+  if (opts.quick)
+    process.stdout.write(
+      '\n--quick: a smoke run, fewer samples than the CI target needs; see ci_precise in summary.csv\n',
+    );
+  if (opts.size === 'ci')
+    process.stdout.write(
+      '\n--ci: gate a change with `npm run compare -- <base run> <head run>` (it prints what these samples can catch)\n',
+    );
   process.stdout.write(`\nrun folder: ${relative(process.cwd(), outcome.runDir) || outcome.runDir}\n`);
   if (report) {
-    process.stdout.write(`report: ${relative(process.cwd(), report.htmlPath)} (${(report.bytes / 1024).toFixed(0)} KiB, built in ${report.ms.toFixed(0)} ms)\n`);
+    process.stdout.write(
+      `report: ${relative(process.cwd(), report.htmlPath)} (${(report.bytes / 1024).toFixed(0)} KiB, built in ${report.ms.toFixed(0)} ms)\n`,
+    );
   }
   return 0;
 });

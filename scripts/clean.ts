@@ -13,7 +13,11 @@ never touched. Needs root for namespaces; without root there is nothing privileg
 runMain(async () => {
   let values;
   try {
-    ({ values } = parseArgs({ args: process.argv.slice(2), options: { help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({
+      args: process.argv.slice(2),
+      options: { help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
   } catch (e) {
     throw new UserError(`${(e as Error).message.split('\n')[0]} (see --help)`);
   }

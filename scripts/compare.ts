@@ -68,9 +68,16 @@ runMain(async () => {
     const out = args.out ?? `results/compare-${ids(base)}-vs-${ids(head)}`;
     const written = writeCompareOutputs(result, out);
     process.stdout.write(written.markdown);
-    process.stderr.write(`compare folder: ${relative(process.cwd(), out) || out} (compare.md, compare.csv, compare.json, compare.html)\n`);
+    process.stderr.write(
+      `compare folder: ${relative(process.cwd(), out) || out} (compare.md, compare.csv, compare.json, compare.html)\n`,
+    );
     const g = result.gate;
-    process.stderr.write(`gate: ${g.verdict} (exit ${g.exit_code})${g.findings.filter((f) => f.blocking).map((f) => `\n  ${f.rule}: ${f.subject}: ${f.figure}`).join('')}\n`);
+    process.stderr.write(
+      `gate: ${g.verdict} (exit ${g.exit_code})${g.findings
+        .filter((f) => f.blocking)
+        .map((f) => `\n  ${f.rule}: ${f.subject}: ${f.figure}`)
+        .join('')}\n`,
+    );
     return exitCodeOf(result);
   } catch (e) {
     // Whatever stopped it (a bad run folder, an unreadable file, a full disk, a bug), the compare did not

@@ -48,13 +48,23 @@ type Row = Record<string, string>;
 const num = numberOrNull;
 
 /** Keep-alive's saving in ms and in RTTs per protocol+security from a handshake run's summary rows. Pure. */
-export function savingsInRtt(summary: readonly Row[]): { rtt_ms: number | null; saving_rtt: Record<string, number | null>; saving_ms: Record<string, number | null> } {
+export function savingsInRtt(summary: readonly Row[]): {
+  rtt_ms: number | null;
+  saving_rtt: Record<string, number | null>;
+  saving_ms: Record<string, number | null>;
+} {
   const rows = summary.filter((r) => r.scenario === 'handshake' && r.metric === 'total_ms');
   const out: Record<string, number | null> = {};
   const ms: Record<string, number | null> = {};
   let rtt: number | null = null;
   for (const fresh of rows.filter((r) => r.conn_mode === 'new')) {
-    const reused = rows.find((r) => r.conn_mode === 'reused' && r.protocol === fresh.protocol && r.security === fresh.security && r.profile === fresh.profile);
+    const reused = rows.find(
+      (r) =>
+        r.conn_mode === 'reused' &&
+        r.protocol === fresh.protocol &&
+        r.security === fresh.security &&
+        r.profile === fresh.profile,
+    );
     const name = `${fresh.protocol}${fresh.security === 'none' ? '' : `+${fresh.security}`}`;
     const a = num(fresh.median);
     const b = num(reused?.median);
@@ -67,18 +77,43 @@ export function savingsInRtt(summary: readonly Row[]): { rtt_ms: number | null; 
 
 /** The cold 1 MiB case of a slowstart run: its rounds (median / calibrated RTT) and congestion control. Pure. */
 export function coldRounds(summary: readonly Row[]): { rtts: number | null; cc: string | null } {
-  const r = summary.find((x) => x.scenario === 'slowstart' && x.metric === 'total_ms' && x.size_bytes === '1048576' && /(^|\/)state=cold(\/|$)/.test(x.case_key ?? '') && /part=size/.test(x.case_key ?? ''));
+  const r = summary.find(
+    (x) =>
+      x.scenario === 'slowstart' &&
+      x.metric === 'total_ms' &&
+      x.size_bytes === '1048576' &&
+      /(^|\/)state=cold(\/|$)/.test(x.case_key ?? '') &&
+      /part=size/.test(x.case_key ?? ''),
+  );
   return { rtts: num(r?.rtts_measured), cc: r?.congestion_control ?? null };
 }
 
 async function bench(backend: ParityBackend, out: string, args: string[]): Promise<Row[]> {
-  const r = await execa(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', '--link', backend, '--quick', ...args, '--out', out], { reject: false, stdin: 'ignore' });
-  if (r.exitCode !== 0) throw new UserError(`bench --link ${backend} ${args.join(' ')} failed (exit ${r.exitCode}): ${String(r.stderr).trim().split('\n').slice(-1)[0] ?? ''}`);
+  const r = await execa(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/bench.ts', '--link', backend, '--quick', ...args, '--out', out],
+    { reject: false, stdin: 'ignore' },
+  );
+  if (r.exitCode !== 0)
+    throw new UserError(
+      `bench --link ${backend} ${args.join(' ')} failed (exit ${r.exitCode}): ${String(r.stderr).trim().split('\n').slice(-1)[0] ?? ''}`,
+    );
   return readCsv(join(out, 'latest', 'summary.csv'));
 }
 
-async function measuredLoss(backend: ParityBackend, datagrams: number, loss_pct: number): Promise<NonNullable<BackendFigures['loss']>> {
-  const params: LinkParams = { rtt_ms: 2, jitter_ms: 0, loss_pct, rate_mbit: null, queue_packets: null, mtu_bytes: 1500 };
+async function measuredLoss(
+  backend: ParityBackend,
+  datagrams: number,
+  loss_pct: number,
+): Promise<NonNullable<BackendFigures['loss']>> {
+  const params: LinkParams = {
+    rtt_ms: 2,
+    jitter_ms: 0,
+    loss_pct,
+    rate_mbit: null,
+    queue_packets: null,
+    mtu_bytes: 1500,
+  };
   const { link } = await openLink(backend, { runId: newRunId(), params });
   let probe: LinkProbe | undefined;
   try {
@@ -88,7 +123,13 @@ async function measuredLoss(backend: ParityBackend, datagrams: number, loss_pct:
     const after = await link.counters();
     if (!before || !after) throw new Error(`the ${backend} link has no counters`);
     const lost = after.up.dropped_loss - before.up.dropped_loss;
-    return { configured_pct: loss_pct, sent: u.sent, lost, measured_pct: (100 * lost) / u.sent, missed: u.sent - u.received };
+    return {
+      configured_pct: loss_pct,
+      sent: u.sent,
+      lost,
+      measured_pct: (100 * lost) / u.sent,
+      missed: u.sent - u.received,
+    };
   } finally {
     await probe?.stop();
     await link.close();
@@ -118,17 +159,36 @@ export async function measureParity(o: ParityOptions): Promise<BackendFigures[]>
     let loss: BackendFigures['loss'] = null;
     if (parts.includes('handshake')) {
       log(`[${backend}] handshake at wan, ${o.requests} requests a case…`);
-      hs = savingsInRtt(await bench(backend, join(o.out, `${backend}-handshake`), ['--scenario', 'handshake', '--profile', 'wan', '--requests', String(o.requests)]));
+      hs = savingsInRtt(
+        await bench(backend, join(o.out, `${backend}-handshake`), [
+          '--scenario',
+          'handshake',
+          '--profile',
+          'wan',
+          '--requests',
+          String(o.requests),
+        ]),
+      );
     }
     if (parts.includes('slowstart')) {
       log(`[${backend}] slow start at wan, cold 1 MiB…`);
-      ss = coldRounds(await bench(backend, join(o.out, `${backend}-slowstart`), ['--scenario', 'slowstart', '--profile', 'wan']));
+      ss = coldRounds(
+        await bench(backend, join(o.out, `${backend}-slowstart`), ['--scenario', 'slowstart', '--profile', 'wan']),
+      );
     }
     if (parts.includes('loss')) {
       log(`[${backend}] 5 % loss over ${o.datagrams} datagrams…`);
       loss = await measuredLoss(backend, o.datagrams, 5);
     }
-    figures.push({ backend, rtt_ms: hs.rtt_ms, saving_rtt: hs.saving_rtt, saving_ms: hs.saving_ms, cold_1mib_rtts: ss.rtts, slowstart_cc: ss.cc, loss });
+    figures.push({
+      backend,
+      rtt_ms: hs.rtt_ms,
+      saving_rtt: hs.saving_rtt,
+      saving_ms: hs.saving_ms,
+      cold_1mib_rtts: ss.rtts,
+      slowstart_cc: ss.cc,
+      loss,
+    });
   }
   log('done');
   return figures;
@@ -142,14 +202,25 @@ function fmt(v: number | null, digits = 2): string {
 export function parityTable(f: readonly BackendFigures[]): string {
   const [tun, tc] = [f.find((x) => x.backend === 'tun'), f.find((x) => x.backend === 'tc')];
   const rows: string[][] = [];
-  const diffPct = (a: number | null, b: number | null): string => (a === null || b === null || a === 0 ? '—' : `${(((b - a) / a) * 100).toFixed(1)} %`);
-  rows.push(['calibrated RTT at wan', `${fmt(tun?.rtt_ms ?? null, 3)} ms`, `${fmt(tc?.rtt_ms ?? null, 3)} ms`, diffPct(tun?.rtt_ms ?? null, tc?.rtt_ms ?? null)]);
+  const diffPct = (a: number | null, b: number | null): string =>
+    a === null || b === null || a === 0 ? '—' : `${(((b - a) / a) * 100).toFixed(1)} %`;
+  rows.push([
+    'calibrated RTT at wan',
+    `${fmt(tun?.rtt_ms ?? null, 3)} ms`,
+    `${fmt(tc?.rtt_ms ?? null, 3)} ms`,
+    diffPct(tun?.rtt_ms ?? null, tc?.rtt_ms ?? null),
+  ]);
   for (const k of Object.keys(tun?.saving_rtt ?? {})) {
     const a = tun?.saving_rtt[k] ?? null;
     const b = tc?.saving_rtt[k] ?? null;
     const am = tun?.saving_ms[k] ?? null;
     const bm = tc?.saving_ms[k] ?? null;
-    rows.push([`keep-alive saving, ${k}`, `${fmt(a)} RTT = ${fmt(am, 1)} ms`, `${fmt(b)} RTT = ${fmt(bm, 1)} ms`, diffPct(am, bm)]);
+    rows.push([
+      `keep-alive saving, ${k}`,
+      `${fmt(a)} RTT = ${fmt(am, 1)} ms`,
+      `${fmt(b)} RTT = ${fmt(bm, 1)} ms`,
+      diffPct(am, bm),
+    ]);
   }
   rows.push([
     `cold 1 MiB (${tun?.slowstart_cc ?? '?'} / ${tc?.slowstart_cc ?? '?'})`,
@@ -157,13 +228,23 @@ export function parityTable(f: readonly BackendFigures[]): string {
     `${fmt(tc?.cold_1mib_rtts ?? null)} RTT`,
     diffPct(tun?.cold_1mib_rtts ?? null, tc?.cold_1mib_rtts ?? null),
   ]);
-  const loss = (x: BackendFigures | undefined): string => (x?.loss ? `${x.loss.measured_pct.toFixed(2)} % (${x.loss.lost}/${x.loss.sent})` : '—');
-  rows.push([`loss dropped by the link, 5 % configured`, loss(tun), loss(tc), diffPct(tun?.loss?.measured_pct ?? null, tc?.loss?.measured_pct ?? null)]);
+  const loss = (x: BackendFigures | undefined): string =>
+    x?.loss ? `${x.loss.measured_pct.toFixed(2)} % (${x.loss.lost}/${x.loss.sent})` : '—';
+  rows.push([
+    `loss dropped by the link, 5 % configured`,
+    loss(tun),
+    loss(tc),
+    diffPct(tun?.loss?.measured_pct ?? null, tc?.loss?.measured_pct ?? null),
+  ]);
   const missed = (x: BackendFigures | undefined): string => (x?.loss ? `${x.loss.missed}` : '—');
   rows.push(['datagrams the receiver missed', missed(tun), missed(tc), '']);
   const header = ['figure', 'tun', 'tc', 'tc vs tun'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -175,7 +256,14 @@ sch_netem), printed side by side. Defaults: every part, 20 requests a handshake 
 export async function main(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({
     args: argv,
-    options: { parts: { type: 'string' }, requests: { type: 'string' }, datagrams: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      parts: { type: 'string' },
+      requests: { type: 'string' },
+      datagrams: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (v.help) {
     process.stdout.write(`${HELP}\n`);
@@ -188,7 +276,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   const parts = v.parts === undefined ? [...PARITY_PARTS] : v.parts.split(',').map((p) => p.trim());
   const bad = parts.filter((p) => !(PARITY_PARTS as readonly string[]).includes(p));
-  if (bad.length > 0 || parts.length === 0) throw new UserError(`--parts: choose from ${PARITY_PARTS.join(', ')} (got "${v.parts}")`);
+  if (bad.length > 0 || parts.length === 0)
+    throw new UserError(`--parts: choose from ${PARITY_PARTS.join(', ')} (got "${v.parts}")`);
   const figures = await measureParity({
     parts: parts as ParityPart[],
     requests: int('requests', v.requests, 20),

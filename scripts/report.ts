@@ -43,7 +43,8 @@ function parseReportArgs(argv: string[]): ReportArgs | 'help' {
     throw new UserError(`${(e as Error).message.split('\n')[0]} (see --help)`);
   }
   if (parsed.values.help) return 'help';
-  if (parsed.positionals.length > 1) throw new UserError(`one run folder at a time, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  if (parsed.positionals.length > 1)
+    throw new UserError(`one run folder at a time, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
   return { runDir: parsed.positionals[0] ?? DEFAULT_RUN_DIR, verbose: parsed.values.verbose === true };
 }
 

@@ -21,7 +21,8 @@ Runs one of the harness's servers (the same routes: GET /bytes/<n>?delay_ms=<d>)
 function parseListen(v: string): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(v);
   const port = Number(m?.[2]);
-  if (!m?.[1] || !Number.isInteger(port) || port > 65535) throw new UserError(`--listen must be addr:port (e.g. 0.0.0.0:8080), got "${v}"`);
+  if (!m?.[1] || !Number.isInteger(port) || port > 65535)
+    throw new UserError(`--listen must be addr:port (e.g. 0.0.0.0:8080), got "${v}"`);
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
 
@@ -52,7 +53,11 @@ runMain(async () => {
   const kat = values['keep-alive-timeout-ms'] === undefined ? 600_000 : Number(values['keep-alive-timeout-ms']);
   if (!Number.isInteger(kat) || kat < 0) throw new UserError('--keep-alive-timeout-ms must be a non-negative integer');
   // --listen is the one place the user chooses an address beyond loopback.
-  const server = await startServer({ protocol: values.h2 ? 'h2' : 'h1', tls: values.tls ?? false, host, port, keep_alive_timeout_ms: kat }, null, { allowAnyHost: true });
+  const server = await startServer(
+    { protocol: values.h2 ? 'h2' : 'h1', tls: values.tls ?? false, host, port, keep_alive_timeout_ms: kat },
+    null,
+    { allowAnyHost: true },
+  );
   const scheme = server.ready.tls ? 'https' : 'http';
   const shownHost = server.ready.host.includes(':') ? `[${server.ready.host}]` : server.ready.host;
   const url = `${scheme}://${shownHost}:${server.ready.port}`;
@@ -63,7 +68,9 @@ runMain(async () => {
     process.stdout.write(`certificate: ${certPath} (name ${CERT_SERVERNAME})\n`);
     hint += ` --ca ${certPath}`;
   }
-  process.stdout.write(`listening on ${url} (${server.ready.protocol}, pid ${server.pid}); Ctrl-C stops\nfrom the client host: ${hint}\n`);
+  process.stdout.write(
+    `listening on ${url} (${server.ready.protocol}, pid ${server.pid}); Ctrl-C stops\nfrom the client host: ${hint}\n`,
+  );
   await new Promise<void>((done) => {
     const stop = (): void => {
       void server.stop().then(done);

@@ -35,7 +35,8 @@ function findTests(dir: string): string[] {
 }
 
 /** What makes a test file e2e: privileges, a whole run of a script, a link, a server or agent process. */
-const E2E_CALLS = /\b(requirePrivileged|runCli|startCli|runNetemSuite|openTunLink|openTcLink|openProxyLink|openNoneLink|openLink|startServer|startLbServer|startAgent|startCrowdAgent|startLifecycleAgent)\s*\(|\bLinkProbe\.start\b/;
+const E2E_CALLS =
+  /\b(requirePrivileged|runCli|startCli|runNetemSuite|openTunLink|openTcLink|openProxyLink|openNoneLink|openLink|startServer|startLbServer|startAgent|startCrowdAgent|startLifecycleAgent)\s*\(|\bLinkProbe\.start\b/;
 
 /** A file's group: by its folder (report), else by what it calls. */
 function groupOf(file: string, source: string): Group {
@@ -50,7 +51,13 @@ function main(): number {
       args: process.argv.slice(2),
       allowPositionals: true,
       strict: true,
-      options: { unit: { type: 'boolean' }, report: { type: 'boolean' }, e2e: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        unit: { type: 'boolean' },
+        report: { type: 'boolean' },
+        e2e: { type: 'boolean' },
+        list: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (e) {
     process.stderr.write(`error: ${(e as Error).message.split('\n')[0]} (see npm test -- --help)\n`);
@@ -75,7 +82,9 @@ function main(): number {
     process.stdout.write(files.map((f) => `${(group.get(f) ?? '').padEnd(6)} ${f}\n`).join(''));
     return 0;
   }
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+    stdio: 'inherit',
+  });
   return r.status ?? 1;
 }
 

@@ -3,7 +3,14 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { parseRoute, writePayload } from './routes.ts';
-import { ServerCounters, certFor, closeEveryResponse, parseServerConfig, reportStartupFailure, serveAsChild } from './process.ts';
+import {
+  ServerCounters,
+  certFor,
+  closeEveryResponse,
+  parseServerConfig,
+  reportStartupFailure,
+  serveAsChild,
+} from './process.ts';
 import { ConnectionIds } from './conn-ids.ts';
 
 async function main(): Promise<void> {

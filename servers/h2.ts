@@ -2,7 +2,14 @@
 import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { parseRoute, writePayload } from './routes.ts';
-import { ServerCounters, certFor, closeEveryResponse, parseServerConfig, reportStartupFailure, serveAsChild } from './process.ts';
+import {
+  ServerCounters,
+  certFor,
+  closeEveryResponse,
+  parseServerConfig,
+  reportStartupFailure,
+  serveAsChild,
+} from './process.ts';
 import { ConnectionIds } from './conn-ids.ts';
 
 async function main(): Promise<void> {

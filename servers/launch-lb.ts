@@ -17,10 +17,13 @@ const ENTRY = fileURLToPath(new URL('./lb.ts', import.meta.url));
 /** Starts the reverse proxy as its own process (inside netns when given) and waits until it listens. */
 export async function startLb(partial: Partial<LbConfig>, netns: string | null = null): Promise<LbHandle> {
   const config: LbConfig = { ...DEFAULT_LB_CONFIG, ...partial };
-  const child: ChildHandle<LbReady> = await spawnJsonChild<LbReady>(inNetns(netns, tsEntryArgv(ENTRY, [JSON.stringify(config)])), {
-    label: 'lb',
-    ready_timeout_ms: 20_000,
-  });
+  const child: ChildHandle<LbReady> = await spawnJsonChild<LbReady>(
+    inNetns(netns, tsEntryArgv(ENTRY, [JSON.stringify(config)])),
+    {
+      label: 'lb',
+      ready_timeout_ms: 20_000,
+    },
+  );
   return {
     config,
     ready: child.ready,

@@ -36,7 +36,9 @@ export async function startServer(
 ): Promise<ServerHandle> {
   const config: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...partial };
   if (!opts.allowAnyHost && !isHarnessAddress(config.host)) {
-    throw new Error(`refusing to listen on ${config.host}: the harness's servers listen only on loopback or 198.18.0.0/15 inside its namespaces`);
+    throw new Error(
+      `refusing to listen on ${config.host}: the harness's servers listen only on loopback or 198.18.0.0/15 inside its namespaces`,
+    );
   }
   const label = `${config.protocol}${config.tls ? '+tls' : ''} server`;
   const child: ChildHandle<ServerReady> = await spawnJsonChild<ServerReady>(

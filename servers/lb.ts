@@ -71,7 +71,15 @@ export function parseLbConfig(argv: readonly string[]): LbConfig {
 }
 
 /** Hop-by-hop headers a proxy must not forward (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 function forwardHeaders(h: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
   const out: http.OutgoingHttpHeaders = {};
@@ -83,7 +91,14 @@ export function createLb(config: LbConfig): { server: http.Server; stats(): LbSt
   const agents = new Map<string, http.Agent>();
   const upstreamSockets = new Set<Socket>();
   const frontSockets = new Set<Socket>();
-  const stats: LbStats = { requests: 0, responses_502: 0, upstream_connections: 0, upstream_reused: 0, upstream_errors: {}, lanes: 0 };
+  const stats: LbStats = {
+    requests: 0,
+    responses_502: 0,
+    upstream_connections: 0,
+    upstream_reused: 0,
+    upstream_errors: {},
+    lanes: 0,
+  };
   let nextUpstreamId = 1;
   const upstreamIds = new WeakMap<Socket, number>();
 
@@ -91,7 +106,11 @@ export function createLb(config: LbConfig): { server: http.Server; stats(): LbSt
     let a = agents.get(lane);
     if (a) return a;
     if (agents.size >= MAX_LANES) throw new Error(`more than ${MAX_LANES} lanes`);
-    a = new http.Agent({ keepAlive: true, maxSockets: config.upstream_max_sockets, timeout: config.upstream_idle_timeout_ms });
+    a = new http.Agent({
+      keepAlive: true,
+      maxSockets: config.upstream_max_sockets,
+      timeout: config.upstream_idle_timeout_ms,
+    });
     agents.set(lane, a);
     stats.lanes = agents.size;
     return a;
@@ -109,7 +128,11 @@ export function createLb(config: LbConfig): { server: http.Server; stats(): LbSt
         res.destroy();
         return;
       }
-      res.writeHead(502, { 'content-type': 'text/plain', 'x-kab-upstream-error': code, 'x-kab-upstream-reused': upstream?.reusedSocket ? '1' : '0' });
+      res.writeHead(502, {
+        'content-type': 'text/plain',
+        'x-kab-upstream-error': code,
+        'x-kab-upstream-reused': upstream?.reusedSocket ? '1' : '0',
+      });
       res.end(`bad gateway: upstream ${code}\n`);
     };
     let agent: http.Agent;

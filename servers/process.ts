@@ -48,7 +48,8 @@ export class ServerCounters {
   private eventLoopDelay(): ServerStats['eventloop_delay'] {
     const h = this.loopDelay;
     // The histogram records the whole interval between timer ticks: the delay is what exceeds the resolution.
-    const ms = (ns: number): number => (Number.isFinite(ns) ? Math.max(0, Math.round((ns - LOOP_DELAY_RESOLUTION_MS * 1e6) / 1e3) / 1e3) : 0);
+    const ms = (ns: number): number =>
+      Number.isFinite(ns) ? Math.max(0, Math.round((ns - LOOP_DELAY_RESOLUTION_MS * 1e6) / 1e3) / 1e3) : 0;
     const out = { p50_ms: ms(h.percentile(50)), p99_ms: ms(h.percentile(99)), max_ms: ms(h.max), mean_ms: ms(h.mean) };
     h.reset();
     return out;
@@ -98,7 +99,8 @@ export function parseServerConfig(argv: readonly string[]): ServerConfig {
 
 export async function certFor(config: ServerConfig): Promise<CertPair | null> {
   if (!config.tls) return null;
-  if (config.cert_pem && config.key_pem) return { cert_pem: config.cert_pem, key_pem: config.key_pem, key_type: 'given' };
+  if (config.cert_pem && config.key_pem)
+    return { cert_pem: config.cert_pem, key_pem: config.key_pem, key_type: 'given' };
   return generateSelfSignedCert();
 }
 
@@ -141,7 +143,10 @@ export async function serveAsChild(
   process.once('SIGTERM', () => shutdown(0));
   process.once('SIGINT', () => shutdown(0));
 
-  answerStatsOnStdin(() => counters.snapshot(), () => shutdown(0));
+  answerStatsOnStdin(
+    () => counters.snapshot(),
+    () => shutdown(0),
+  );
 }
 
 /**

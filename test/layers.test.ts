@@ -58,7 +58,11 @@ function graph(): Map<string, string[]> {
   const files = SOURCE_DIRS.filter((d) => existsSync(join(REPO, d))).flatMap(sourceFiles);
   const known = new Set(files);
   const g = new Map<string, string[]>();
-  for (const f of files) g.set(f, importsOf(f, readFileSync(join(REPO, f), 'utf8')).filter((t) => known.has(t)));
+  for (const f of files)
+    g.set(
+      f,
+      importsOf(f, readFileSync(join(REPO, f), 'utf8')).filter((t) => known.has(t)),
+    );
   return g;
 }
 
@@ -112,11 +116,23 @@ test('no import cycles between source files', () => {
 
 test('the layering check sees what it must: re-exports, dynamic imports, an upward import', () => {
   assert.deepEqual(
-    importsOf('netem/x.ts', "export { a } from './a.ts';\nconst m = await import('../bench/runner.ts');\nimport type { T } from '../lib/t.ts';\nimport './side-effect.ts';"),
+    importsOf(
+      'netem/x.ts',
+      "export { a } from './a.ts';\nconst m = await import('../bench/runner.ts');\nimport type { T } from '../lib/t.ts';\nimport './side-effect.ts';",
+    ),
     ['netem/a.ts', 'bench/runner.ts', 'lib/t.ts', 'netem/side-effect.ts'],
   );
   assert.ok(layerOf('bench/runner.ts') > layerOf('netem/tc.ts'));
   assert.ok(layerOf('bench/scenarios/handshake.ts') > layerOf('bench/drivers/probe.ts'));
   assert.ok(layerOf('lib/errors.ts') < layerOf('servers/h1.ts'));
-  assert.deepEqual(cycles(new Map([['a', ['b']], ['b', ['a']], ['c', ['a']]])), [['a', 'b']]);
+  assert.deepEqual(
+    cycles(
+      new Map([
+        ['a', ['b']],
+        ['b', ['a']],
+        ['c', ['a']],
+      ]),
+    ),
+    [['a', 'b']],
+  );
 });

@@ -16,7 +16,11 @@ const FOREIGN_FLAGS: Record<string, string> = { import: 'node --import tsx', nof
 function optionSources(): string {
   const dirs = ['scripts', 'report', 'report/compare'];
   return dirs
-    .flatMap((d) => readdirSync(join(ROOT, d)).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(ROOT, d, f), 'utf8')))
+    .flatMap((d) =>
+      readdirSync(join(ROOT, d))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => readFileSync(join(ROOT, d, f), 'utf8')),
+    )
     .join('\n');
 }
 
@@ -29,7 +33,9 @@ test('every --flag the README names is an option of one of the commands', () => 
 });
 
 test('every npm script the README names is in package.json', () => {
-  const scripts = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+  const scripts = Object.keys(
+    (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts,
+  );
   const named = [...new Set([...README.matchAll(/npm run ([a-z][a-z0-9:-]*)/g)].map((m) => m[1]!))];
   assert.ok(named.includes('bench') && named.includes('compare'));
   const missing = named.filter((n) => !scripts.includes(n));
@@ -37,9 +43,19 @@ test('every npm script the README names is in package.json', () => {
 });
 
 test('every source path the README names exists', () => {
-  const paths = [...new Set([...README.matchAll(/(?<![\w/@-])((?:bench|lib|netem|servers|report|scripts|test)\/[A-Za-z0-9_./<>-]*[A-Za-z0-9_/>])/g)].map((m) => m[1]!))];
+  const paths = [
+    ...new Set(
+      [
+        ...README.matchAll(
+          /(?<![\w/@-])((?:bench|lib|netem|servers|report|scripts|test)\/[A-Za-z0-9_./<>-]*[A-Za-z0-9_/>])/g,
+        ),
+      ].map((m) => m[1]!),
+    ),
+  ];
   assert.ok(paths.length > 10, `found only ${paths.length} paths: the pattern is wrong`);
-  const expanded = paths.flatMap((p) => (p.includes('<name>') ? DEFINITIONS.map((d) => p.replace('<name>', d.name)) : [p]));
+  const expanded = paths.flatMap((p) =>
+    p.includes('<name>') ? DEFINITIONS.map((d) => p.replace('<name>', d.name)) : [p],
+  );
   const missing = expanded.filter((p) => !existsSync(join(ROOT, p)));
   assert.deepEqual(missing, []);
 });

@@ -24,7 +24,8 @@ export async function startAgent(netns: string | null): Promise<Agent> {
   const child = await spawnJsonChild<{ ready: true; pid: number }>(inNetns(netns, tsEntryArgv(ENTRY)), {
     label: 'client agent',
   });
-  const call = <T>(body: Record<string, unknown> & { op: string }, timeout_ms: number): Promise<T> => child.call<T>(body, timeout_ms);
+  const call = <T>(body: Record<string, unknown> & { op: string }, timeout_ms: number): Promise<T> =>
+    child.call<T>(body, timeout_ms);
   return {
     pid: child.pid,
     async probe(req) {
@@ -40,7 +41,10 @@ export async function startAgent(netns: string | null): Promise<Agent> {
     },
     async load(opts) {
       // The run ends by itself after duration_ms + timeout_ms (in-flight requests); the margin catches a hung agent.
-      const reply = await call<{ load: LoadResult }>({ op: 'load', ...opts }, opts.duration_ms + opts.timeout_ms + 10_000);
+      const reply = await call<{ load: LoadResult }>(
+        { op: 'load', ...opts },
+        opts.duration_ms + opts.timeout_ms + 10_000,
+      );
       return reply.load;
     },
     async close(conn_key) {

@@ -45,10 +45,14 @@ async function handle(msg: AgentRequest): Promise<Record<string, unknown>> {
 
 process.once('SIGTERM', () => process.exit(0));
 process.once('SIGINT', () => process.exit(0));
-serveJsonLines<AgentRequest>((msg) => (isLifecycleOp(msg) ? handleLifecycleOp(lifecycle, msg) : isIdleOp(msg) ? handleIdleOp(crowds, msg) : handle(msg)), {
-  onEof: () => {
-    prober.closeAll();
-    batcher.closeAll();
-    process.exit(0);
+serveJsonLines<AgentRequest>(
+  (msg) =>
+    isLifecycleOp(msg) ? handleLifecycleOp(lifecycle, msg) : isIdleOp(msg) ? handleIdleOp(crowds, msg) : handle(msg),
+  {
+    onEof: () => {
+      prober.closeAll();
+      batcher.closeAll();
+      process.exit(0);
+    },
   },
-});
+);

@@ -105,7 +105,8 @@ export const MAX_BATCH_ITEMS = 10_000;
 export const MAX_BATCH_CONNECTIONS = 64;
 
 export function validateBatch(req: BatchRequest): string | null {
-  if (!Number.isInteger(req.connections) || req.connections < 1 || req.connections > MAX_BATCH_CONNECTIONS) return `connections must be 1..${MAX_BATCH_CONNECTIONS}`;
+  if (!Number.isInteger(req.connections) || req.connections < 1 || req.connections > MAX_BATCH_CONNECTIONS)
+    return `connections must be 1..${MAX_BATCH_CONNECTIONS}`;
   if (!Number.isInteger(req.depth) || req.depth < 1 || req.depth > 1000) return 'depth must be 1..1000';
   if (req.items.length < 1 || req.items.length > MAX_BATCH_ITEMS) return `a batch holds 1..${MAX_BATCH_ITEMS} items`;
   if (!(req.timeout_ms > 0)) return 'timeout_ms must be > 0';
@@ -163,7 +164,7 @@ export class BatchRunner {
         const r: BatchItemResult = {
           pos: index + 1,
           conn_index: ci,
-          conn_id: conn instanceof Error ? '' : conn?.id ?? '',
+          conn_id: conn instanceof Error ? '' : (conn?.id ?? ''),
           conn_seq: 0,
           server_conn_id: null,
           write_ms: null,
@@ -225,7 +226,10 @@ export class BatchRunner {
     const authority = `${req.target.host}:${req.target.port}`;
     const id = `b${this.nextConnId++}`;
     // HTTP/2 gets browser-sized windows: with Node's 64 KiB defaults a page would be limited by flow control.
-    const conn = req.protocol === 'h1' ? new H1Connection(socket, authority) : new H2Connection(socket, authority, req.tls !== null, WIDE_H2_SETTINGS);
+    const conn =
+      req.protocol === 'h1'
+        ? new H1Connection(socket, authority)
+        : new H2Connection(socket, authority, req.tls !== null, WIDE_H2_SETTINGS);
     return new NamedConnection(id, conn);
   }
 }

@@ -84,7 +84,12 @@ export async function calibrate(
   };
   const small = routeOr(opts.routes.sized(1), 'a sized response (calibration)');
   let errors = 0;
-  const take = (kind: CalibrationSample['kind'], value_ms: number | null, size_bytes: number, error: string | null): void => {
+  const take = (
+    kind: CalibrationSample['kind'],
+    value_ms: number | null,
+    size_bytes: number,
+    error: string | null,
+  ): void => {
     if (error) errors++;
     onSample({ kind, value_ms, size_bytes, error });
   };
@@ -109,12 +114,21 @@ export async function calibrate(
   let goodput_mbit: number | null = null;
   const connect = figure(connects);
   // About two seconds of data at the configured rate, on the already warm connection.
-  const size_bytes = params.rate_mbit === null ? 0 : Math.min(64 * 1024 * 1024, Math.max(256 * 1024, Math.round((params.rate_mbit * 1e6 * 2) / 8)));
+  const size_bytes =
+    params.rate_mbit === null
+      ? 0
+      : Math.min(64 * 1024 * 1024, Math.max(256 * 1024, Math.round((params.rate_mbit * 1e6 * 2) / 8)));
   const bulkPath = params.rate_mbit === null ? null : opts.routes.sized(size_bytes);
   if (bulkPath !== null) {
     const rates: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const s = await agent.probe({ ...base, connection: 'reuse', path: bulkPath, close_after: false, timeout_ms: Math.max(opts.timeout_ms, 60_000) });
+      const s = await agent.probe({
+        ...base,
+        connection: 'reuse',
+        path: bulkPath,
+        close_after: false,
+        timeout_ms: Math.max(opts.timeout_ms, 60_000),
+      });
       take('bulk', s.total_ms, size_bytes, s.error);
       if (s.error === null && s.total_ms !== null && s.ttfb_ms !== null) {
         // Goodput over the body's transfer: from the first byte to the last.
@@ -131,10 +145,18 @@ export async function calibrate(
   const rtt_ms_calibrated = (opts.rtt_from === 'connect' ? connect : request)?.median_ms ?? null;
   const warnings: string[] = [];
   if (rtt_ms_calibrated !== null && rttDeviates(params.rtt_ms, rtt_ms_calibrated)) {
-    warnings.push(`measured RTT ${rtt_ms_calibrated.toFixed(3)} ms is off the configured ${params.rtt_ms} ms by more than 5 % or 0.5 ms`);
+    warnings.push(
+      `measured RTT ${rtt_ms_calibrated.toFixed(3)} ms is off the configured ${params.rtt_ms} ms by more than 5 % or 0.5 ms`,
+    );
   }
-  if (goodput_mbit !== null && params.rate_mbit !== null && Math.abs(goodput_mbit - params.rate_mbit) > 0.1 * params.rate_mbit) {
-    warnings.push(`measured goodput ${goodput_mbit.toFixed(2)} Mbit/s is more than 10 % off the configured ${params.rate_mbit} Mbit/s`);
+  if (
+    goodput_mbit !== null &&
+    params.rate_mbit !== null &&
+    Math.abs(goodput_mbit - params.rate_mbit) > 0.1 * params.rate_mbit
+  ) {
+    warnings.push(
+      `measured goodput ${goodput_mbit.toFixed(2)} Mbit/s is more than 10 % off the configured ${params.rate_mbit} Mbit/s`,
+    );
   }
   if (errors > 0) warnings.push(`${errors} calibration requests failed`);
   return {

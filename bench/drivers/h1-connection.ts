@@ -51,7 +51,8 @@ export class H1Connection {
           body_bytes: cur.body_bytes,
           headers: cur.head.headers,
         });
-        if ((cur.head.headers.connection ?? '').toLowerCase() === 'close') this.markClosed('server sent Connection: close');
+        if ((cur.head.headers.connection ?? '').toLowerCase() === 'close')
+          this.markClosed('server sent Connection: close');
       },
     });
     socket.on('data', (chunk: Buffer) => {

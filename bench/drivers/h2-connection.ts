@@ -76,7 +76,9 @@ export class H2Connection {
         body_bytes += chunk.length;
       });
       // A stream reset before any response also ends the readable side: without a status it is an error.
-      stream.on('end', () => finish(status === 0 ? new Error(`stream ended without a response (code ${stream.rstCode ?? '?'})`) : null));
+      stream.on('end', () =>
+        finish(status === 0 ? new Error(`stream ended without a response (code ${stream.rstCode ?? '?'})`) : null),
+      );
       stream.on('error', (e: NodeJS.ErrnoException) => finish(new Error(e.code ?? e.message)));
       stream.on('close', () => {
         if (!done) finish(new Error(`stream closed (code ${stream.rstCode ?? '?'})`));

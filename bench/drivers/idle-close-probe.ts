@@ -27,7 +27,14 @@ export interface IdleCloseResult {
 
 export function idleCloseProbe(q: IdleCloseRequest): Promise<IdleCloseResult> {
   return new Promise((resolve) => {
-    const out: IdleCloseResult = { first_status: null, server_close_after_ms: null, reuse_outcome: null, reuse_detect_ms: null, so_keepalive: false, error: null };
+    const out: IdleCloseResult = {
+      first_status: null,
+      server_close_after_ms: null,
+      reuse_outcome: null,
+      reuse_detect_ms: null,
+      so_keepalive: false,
+      error: null,
+    };
     const socket = net.connect(q.target.port, q.target.host);
     let buf = '';
     let tResponse: number | null = null;

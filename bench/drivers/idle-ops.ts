@@ -50,7 +50,8 @@ export class IdleCrowds {
   private readonly crowds = new Map<string, { members: Member[]; closed_by_peer: number }>();
 
   async open(q: IdleOpenRequest): Promise<IdleOpenResult> {
-    if (!(Number.isInteger(q.count) && q.count >= 0 && q.count <= MAX_IDLE_CONNECTIONS)) throw new Error(`count must be 0..${MAX_IDLE_CONNECTIONS}`);
+    if (!(Number.isInteger(q.count) && q.count >= 0 && q.count <= MAX_IDLE_CONNECTIONS))
+      throw new Error(`count must be 0..${MAX_IDLE_CONNECTIONS}`);
     const crowd = this.crowds.get(q.crowd_key) ?? { members: [], closed_by_peer: 0 };
     this.crowds.set(q.crowd_key, crowd);
     const outcomes: Record<string, number> = {};

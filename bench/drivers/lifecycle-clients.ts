@@ -90,7 +90,9 @@ const socketCreated = new WeakMap<net.Socket, number>();
 class LcAgent extends http.Agent {
   override createConnection(options: net.NetConnectOpts, cb?: (err: Error | null, s: net.Socket) => void): net.Socket {
     const created = performance.now();
-    const s = (http.Agent.prototype as unknown as { createConnection: (o: net.NetConnectOpts, c?: unknown) => net.Socket }).createConnection.call(this, options, cb);
+    const s = (
+      http.Agent.prototype as unknown as { createConnection: (o: net.NetConnectOpts, c?: unknown) => net.Socket }
+    ).createConnection.call(this, options, cb);
     socketCreated.set(s, created);
     return s;
   }
@@ -131,7 +133,15 @@ export class LifecycleClients {
 
   open(spec: LcClientSpec): void {
     this.close(spec.client_key);
-    const c: Client = { spec, agent: null, session: null, pingTimer: null, events: [], nextConnId: 1, sockets: new Set() };
+    const c: Client = {
+      spec,
+      agent: null,
+      session: null,
+      pingTimer: null,
+      events: [],
+      nextConnId: 1,
+      sockets: new Set(),
+    };
     if (spec.protocol === 'h1') {
       const opts: http.AgentOptions = { keepAlive: true, maxSockets: spec.max_sockets, scheduling: 'fifo' };
       if (spec.idle_timeout_ms !== null) opts.timeout = spec.idle_timeout_ms;
@@ -197,7 +207,13 @@ export class LifecycleClients {
     const first = await this.attempt(c, r);
     if (!r.retry_once_on_reset || first.error === null || !first.reused || !isResetLike(first.error)) return first;
     const second = await this.attempt(c, r);
-    return { ...second, retried: true, first_error: first.error, started_epoch_ms: first.started_epoch_ms, failed_epoch_ms: first.failed_epoch_ms };
+    return {
+      ...second,
+      retried: true,
+      first_error: first.error,
+      started_epoch_ms: first.started_epoch_ms,
+      failed_epoch_ms: first.failed_epoch_ms,
+    };
   }
 
   private attempt(c: Client, r: LcRequest): Promise<LcResult> {
@@ -280,7 +296,8 @@ export class LifecycleClients {
           const sc = res.headers['x-kab-conn'];
           const upErr = res.headers['x-kab-upstream-error'];
           const status = res.statusCode ?? null;
-          const err = status !== null && status >= 500 ? `HTTP ${status}${typeof upErr === 'string' ? ` ${upErr}` : ''}` : null;
+          const err =
+            status !== null && status >= 500 ? `HTTP ${status}${typeof upErr === 'string' ? ` ${upErr}` : ''}` : null;
           done(status, err, typeof sc === 'string' ? sc : null);
         });
         res.on('error', (e: NodeJS.ErrnoException) => done(res.statusCode ?? null, e.code ?? e.message));
@@ -392,5 +409,7 @@ const connIds = new WeakMap<Client, WeakMap<net.Socket, number>>();
 
 /** Failures that mean "the reused connection was already dead": safe to retry an idempotent request once. */
 export function isResetLike(error: string): boolean {
-  return /ECONNRESET|EPIPE|socket hang up|ERR_STREAM_PREMATURE_CLOSE|ERR_HTTP2_GOAWAY|ERR_HTTP2_INVALID_SESSION|ERR_HTTP2_STREAM_CANCEL|stream closed/.test(error);
+  return /ECONNRESET|EPIPE|socket hang up|ERR_STREAM_PREMATURE_CLOSE|ERR_HTTP2_GOAWAY|ERR_HTTP2_INVALID_SESSION|ERR_HTTP2_STREAM_CANCEL|stream closed/.test(
+    error,
+  );
 }

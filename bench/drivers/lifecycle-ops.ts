@@ -15,7 +15,15 @@ export type LifecycleOp =
   | { op: 'lc_now' }
   | ({ op: 'lc_idle_close' } & IdleCloseRequest);
 
-export const LIFECYCLE_OPS = new Set(['lc_open', 'lc_request', 'lc_requests', 'lc_events', 'lc_close', 'lc_now', 'lc_idle_close']);
+export const LIFECYCLE_OPS = new Set([
+  'lc_open',
+  'lc_request',
+  'lc_requests',
+  'lc_events',
+  'lc_close',
+  'lc_now',
+  'lc_idle_close',
+]);
 
 export function isLifecycleOp(msg: { op?: unknown }): msg is LifecycleOp {
   return typeof msg.op === 'string' && LIFECYCLE_OPS.has(msg.op);

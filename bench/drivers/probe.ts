@@ -117,7 +117,10 @@ export class Prober {
       timeout_ms: req.timeout_ms,
     });
     const authority = `${req.target.host}:${req.target.port}`;
-    const conn = req.protocol === 'h1' ? new H1Connection(socket, authority) : new H2Connection(socket, authority, req.tls !== null, req.h2_settings);
+    const conn =
+      req.protocol === 'h1'
+        ? new H1Connection(socket, authority)
+        : new H2Connection(socket, authority, req.tls !== null, req.h2_settings);
     return { conn, id: `c${this.nextConnId++}`, timings };
   }
 }

@@ -45,7 +45,14 @@ export function openSocket(
         raw.removeListener('error', fail);
         resolve({
           socket: raw,
-          timings: { t_start_ms, t_connected_ms, t_secure_ms: t_connected_ms, tls_version: null, alpn: null, tls_resumed: false },
+          timings: {
+            t_start_ms,
+            t_connected_ms,
+            t_secure_ms: t_connected_ms,
+            tls_version: null,
+            alpn: null,
+            tls_resumed: false,
+          },
         });
       }
     });
@@ -76,7 +83,7 @@ export function openSocket(
             t_connected_ms,
             t_secure_ms: nowMs(),
             tls_version: secure.getProtocol(),
-            alpn: secure.alpnProtocol === false ? null : secure.alpnProtocol ?? null,
+            alpn: secure.alpnProtocol === false ? null : (secure.alpnProtocol ?? null),
             tls_resumed: secure.isSessionReused(),
           },
         });

@@ -19,7 +19,9 @@ let setsockoptFn: SetSockOpt | null = null;
 function setsockopt(): SetSockOpt {
   if (!setsockoptFn) {
     const libc = koffi.load('libc.so.6');
-    setsockoptFn = libc.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)') as SetSockOpt;
+    setsockoptFn = libc.func(
+      'int setsockopt(int fd, int level, int name, const void *val, uint32_t len)',
+    ) as SetSockOpt;
   }
   return setsockoptFn;
 }
@@ -33,7 +35,8 @@ function socketFd(socket: net.Socket): number {
 function setTcpInt(socket: net.Socket, name: number, value: number): void {
   const b = Buffer.alloc(4);
   b.writeInt32LE(value);
-  if (setsockopt()(socketFd(socket), IPPROTO_TCP, name, b, 4) !== 0) throw new Error(`setsockopt(${name}, ${value}) failed`);
+  if (setsockopt()(socketFd(socket), IPPROTO_TCP, name, b, 4) !== 0)
+    throw new Error(`setsockopt(${name}, ${value}) failed`);
 }
 
 /** Applies the strategy's TCP settings to a connected socket. */

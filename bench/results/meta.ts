@@ -38,8 +38,13 @@ export function machineInfo(): MachineInfo {
 
 export function gitCommit(cwd: string): string | null {
   try {
-    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] })
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .toString()
       .trim();
     return dirty ? `${sha}-dirty` : sha;
@@ -52,7 +57,9 @@ export function packageVersions(root: string, names: readonly string[]): Record<
   const out: Record<string, string> = {};
   for (const n of names) {
     try {
-      out[n] = (JSON.parse(readFileSync(join(root, 'node_modules', n, 'package.json'), 'utf8')) as { version: string }).version;
+      out[n] = (
+        JSON.parse(readFileSync(join(root, 'node_modules', n, 'package.json'), 'utf8')) as { version: string }
+      ).version;
     } catch {
       out[n] = 'missing';
     }

@@ -6,7 +6,10 @@ import { UserError } from '../../lib/errors.ts';
 const MIN_FREE_BYTES = 50 * 1024 * 1024;
 
 export function newRunDirName(runId: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${runId}`;
 }
 
@@ -19,7 +22,9 @@ export function createRunDir(outRoot: string, name: string): string {
   try {
     mkdirSync(root, { recursive: true });
   } catch (e) {
-    throw new UserError(`cannot create results folder ${root}: ${(e as NodeJS.ErrnoException).code ?? String(e)}; pass --out <writable dir>`);
+    throw new UserError(
+      `cannot create results folder ${root}: ${(e as NodeJS.ErrnoException).code ?? String(e)}; pass --out <writable dir>`,
+    );
   }
   try {
     accessSync(root, constants.W_OK);
@@ -30,7 +35,9 @@ export function createRunDir(outRoot: string, name: string): string {
     const fs = statfsSync(root);
     const free = Number(fs.bavail) * Number(fs.bsize);
     if (free < MIN_FREE_BYTES) {
-      throw new UserError(`results folder ${root} has only ${(free / 1e6).toFixed(1)} MB free (need ${MIN_FREE_BYTES / 1e6} MB); free space or pass --out`);
+      throw new UserError(
+        `results folder ${root} has only ${(free / 1e6).toFixed(1)} MB free (need ${MIN_FREE_BYTES / 1e6} MB); free space or pass --out`,
+      );
     }
   } catch (e) {
     if (e instanceof UserError) throw e;
@@ -41,7 +48,9 @@ export function createRunDir(outRoot: string, name: string): string {
     writeFileSync(join(dir, '.write-test'), 'ok');
     rmSync(join(dir, '.write-test'));
   } catch (e) {
-    throw new UserError(`cannot write into ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}; pass --out <writable dir>`);
+    throw new UserError(
+      `cannot write into ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}; pass --out <writable dir>`,
+    );
   }
   return dir;
 }

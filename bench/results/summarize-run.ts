@@ -8,7 +8,6 @@ import { slowstartCaseModel } from '../scenarios/slowstart/model.ts';
 import { holCaseModel } from '../scenarios/hol/app.ts';
 import { numberOrNull } from '../../lib/numbers.ts';
 
-
 const CARRIED = [
   'run_id',
   'scenario',
@@ -33,7 +32,12 @@ function r4(v: number | null | undefined): number | null {
 
 const num = numberOrNull;
 
-const CONNECTION_KIND: Record<string, ConnectionKind> = { new: 'new', server_close: 'new', resumed: 'resumed', reused: 'reused' };
+const CONNECTION_KIND: Record<string, ConnectionKind> = {
+  new: 'new',
+  server_close: 'new',
+  resumed: 'resumed',
+  reused: 'reused',
+};
 
 /** A scenario's analytic prediction for a metric of one of its cases (from the case's tags), or null. */
 export type CaseModel = (tags: Record<string, string>, metric: SummaryMetric) => number | null;
@@ -56,7 +60,8 @@ function handshakeModel(tags: Record<string, string>, metric: SummaryMetric): nu
   const connection = CONNECTION_KIND[tags.conn_mode ?? ''];
   const security = tags.security as Security | undefined;
   const size = num(tags.size_bytes);
-  if (rtt === null || !connection || !security || !['none', 'tls12', 'tls13'].includes(security) || size === null) return null;
+  if (rtt === null || !connection || !security || !['none', 'tls12', 'tls13'].includes(security) || size === null)
+    return null;
   const m = modelRequest({
     rtt_ms: rtt,
     protocol: tags.protocol === 'h2' ? 'h2' : 'h1',
@@ -98,10 +103,18 @@ export function summarizeSamples(rows: readonly Record<string, string>[]): Summa
       const s = summarize(values);
       const model = modelFor(first, metric);
       const calibrated = num(first.rtt_ms_calibrated);
-      const row = Object.fromEntries(CARRIED.map((c) => [c, first[c] ?? ''])) as Record<(typeof CARRIED)[number], string>;
+      const row = Object.fromEntries(CARRIED.map((c) => [c, first[c] ?? ''])) as Record<
+        (typeof CARRIED)[number],
+        string
+      >;
       out.push({
         ...row,
-        rtt_off: calibrated !== null && num(first.rtt_ms_configured) !== null && rttDeviates(num(first.rtt_ms_configured) ?? 0, calibrated) ? 1 : 0,
+        rtt_off:
+          calibrated !== null &&
+          num(first.rtt_ms_configured) !== null &&
+          rttDeviates(num(first.rtt_ms_configured) ?? 0, calibrated)
+            ? 1
+            : 0,
         metric,
         n: s.n,
         errors,

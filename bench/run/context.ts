@@ -43,7 +43,9 @@ export function scenarioContext(args: {
       if (!/^[a-z][a-z0-9-]*$/.test(name) || RESERVED_CSV.has(name)) throw new Error(`bad extra CSV name "${name}"`);
       const declared = definition.csvFiles[name];
       if (!declared || declared.join(',') !== columns.join(',')) {
-        throw new Error(`${name}.csv is not declared with these columns in the ${definition.name} scenario's definition (csvFiles)`);
+        throw new Error(
+          `${name}.csv is not declared with these columns in the ${definition.name} scenario's definition (csvFiles)`,
+        );
       }
       let w = folder.extraCsvs.get(name);
       if (!w) folder.extraCsvs.set(name, (w = new CsvAppender<string>(join(folder.dir, `${name}.csv`), columns)));

@@ -12,7 +12,16 @@ import type { ProfilePlan } from './plan.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export const CALIBRATION_COLUMNS = ['run_id', 'profile', 'link_backend', 'rtt_ms_configured', 'kind', 'value_ms', 'size_bytes', 'error'] as const;
+export const CALIBRATION_COLUMNS = [
+  'run_id',
+  'profile',
+  'link_backend',
+  'rtt_ms_configured',
+  'kind',
+  'value_ms',
+  'size_bytes',
+  'error',
+] as const;
 
 export class RunFolder {
   readonly runId = newRunId();
@@ -42,7 +51,15 @@ export class RunFolder {
       machine: machineInfo(),
       // A busy machine is the first suspect when two runs disagree: compare and the report can see it here.
       load_average_at_start: os.loadavg(),
-      versions: packageVersions(REPO_ROOT, ['autocannon', 'tinybench', 'execa', 'csv-stringify', 'koffi', 'selfsigned', 'tsx']),
+      versions: packageVersions(REPO_ROOT, [
+        'autocannon',
+        'tinybench',
+        'execa',
+        'csv-stringify',
+        'koffi',
+        'selfsigned',
+        'tsx',
+      ]),
       scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, claims: s.claims })),
     });
     this.samples = new CsvAppender(join(this.dir, 'samples.csv'), Object.keys(SAMPLE_COLUMNS) as SampleColumn[]);

@@ -13,7 +13,12 @@ import type { RunFolder } from './folder.ts';
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 
-export async function prepareHost(options: BenchOptions, folder: RunFolder, teardown: Teardown, progress: Progress): Promise<void> {
+export async function prepareHost(
+  options: BenchOptions,
+  folder: RunFolder,
+  teardown: Teardown,
+  progress: Progress,
+): Promise<void> {
   if (isRoot()) {
     const { removed } = await cleanStale();
     if (removed.length) progress.log(`removed what an earlier run left: ${removed.join(', ')}`);
@@ -51,7 +56,9 @@ async function allowHostCc(wanted: string[], folder: RunFolder, teardown: Teardo
   extending = pending;
   const change = await pending;
   if (change !== null) {
-    progress.log(`--allow-host-cc: host ${key} changed from "${change.from}" to "${change.to}" for this run; it is restored at exit (after a SIGKILL: npm run clean)`);
+    progress.log(
+      `--allow-host-cc: host ${key} changed from "${change.from}" to "${change.to}" for this run; it is restored at exit (after a SIGKILL: npm run clean)`,
+    );
     folder.meta.update({ host_settings_changed: [{ key, from: change.from, to: change.to, restore }] });
   }
 }

@@ -31,7 +31,10 @@ export interface ProfileRun {
  * What the endpoints themselves take on this path at 0 ms (kernel, TUN hops, Node's event loop): each profile's
  * connect time minus this is what the link adds, the figure to hold against the configured RTT.
  */
-export async function measureEndpoints(run: Omit<ProfileRun, 'endpointConnect_ms'>, first: ProfilePlan | undefined): Promise<number | null> {
+export async function measureEndpoints(
+  run: Omit<ProfileRun, 'endpointConnect_ms'>,
+  first: ProfilePlan | undefined,
+): Promise<number | null> {
   const { link } = run.bed;
   if (!link.capabilities.real_packets || !link.capabilities.configurable || !first) return null;
   await link.configure({ ...first.profile.params, rtt_ms: 0, jitter_ms: 0, loss_pct: 0, rate_mbit: null });
@@ -43,7 +46,13 @@ export async function measureEndpoints(run: Omit<ProfileRun, 'endpointConnect_ms
     tls: null,
     routes: run.calibrationServer.handle.routes,
   });
-  run.folder.meta.update({ endpoint_baseline: { what: 'TCP connect and small request through the same link at rtt 0', connect: zero.connect, request: zero.request } });
+  run.folder.meta.update({
+    endpoint_baseline: {
+      what: 'TCP connect and small request through the same link at rtt 0',
+      connect: zero.connect,
+      request: zero.request,
+    },
+  });
   return zero.connect?.median_ms ?? null;
 }
 
@@ -52,7 +61,13 @@ export async function runProfile(run: ProfileRun, { profile, scenarios }: Profil
   await link.configure(profile.params);
   const countersAtStart = await link.counters();
   const calibration = await calibrateProfile(run, profile);
-  const record: Record<string, unknown> = { name: profile.name, source: profile.source, key: profileKey(profile.params), configured: profile.params, calibration };
+  const record: Record<string, unknown> = {
+    name: profile.name,
+    source: profile.source,
+    key: profileKey(profile.params),
+    configured: profile.params,
+    calibration,
+  };
   run.folder.noteProfile(record);
 
   for (const scenario of scenarios) {
@@ -61,7 +76,14 @@ export async function runProfile(run: ProfileRun, { profile, scenarios }: Profil
     const removeStep = run.session.teardown.add(`scenario ${scenario.name}`, async () => {
       await servers.run();
     });
-    const ctx = scenarioContext({ ...run, definition: scenario, profile, calibration, signal: run.session.signal, servers });
+    const ctx = scenarioContext({
+      ...run,
+      definition: scenario,
+      profile,
+      calibration,
+      signal: run.session.signal,
+      servers,
+    });
     const start_ms = performance.now();
     try {
       await scenario.run(ctx);
@@ -123,14 +145,25 @@ async function calibrateProfile(run: ProfileRun, profile: ProfilePlan['profile']
 
 export function describeCalibration(c: Calibration): string {
   const f = (x: { median_ms: number; p99_ms: number; n: number } | null, what: string): string =>
-    x === null ? `${what}: no samples` : `${what} median ${x.median_ms.toFixed(3)} ms, p99 ${x.p99_ms.toFixed(3)} ms (n=${x.n})`;
-  const parts = [`configured RTT ${c.rtt_ms_configured} ms`, f(c.connect, 'TCP connect'), f(c.request, 'small request')];
-  if (c.rtt_ms_link_added != null) parts.push(`the link adds ${c.rtt_ms_link_added.toFixed(3)} ms (connect minus the endpoints' own time at 0 ms)`);
-  if (c.goodput_mbit !== null) parts.push(`goodput ${c.goodput_mbit.toFixed(2)} Mbit/s of ${c.rate_mbit_configured} configured`);
+    x === null
+      ? `${what}: no samples`
+      : `${what} median ${x.median_ms.toFixed(3)} ms, p99 ${x.p99_ms.toFixed(3)} ms (n=${x.n})`;
+  const parts = [
+    `configured RTT ${c.rtt_ms_configured} ms`,
+    f(c.connect, 'TCP connect'),
+    f(c.request, 'small request'),
+  ];
+  if (c.rtt_ms_link_added != null)
+    parts.push(`the link adds ${c.rtt_ms_link_added.toFixed(3)} ms (connect minus the endpoints' own time at 0 ms)`);
+  if (c.goodput_mbit !== null)
+    parts.push(`goodput ${c.goodput_mbit.toFixed(2)} Mbit/s of ${c.rate_mbit_configured} configured`);
   return parts.join('; ');
 }
 
-function diffDirection(a: DirectionCounters, b: DirectionCounters): DirectionCounters & { loss_pct_applied: number | null } {
+function diffDirection(
+  a: DirectionCounters,
+  b: DirectionCounters,
+): DirectionCounters & { loss_pct_applied: number | null } {
   const d = {
     packets: b.packets - a.packets,
     bytes: b.bytes - a.bytes,
@@ -143,6 +176,9 @@ function diffDirection(a: DirectionCounters, b: DirectionCounters): DirectionCou
   return { ...d, loss_pct_applied: d.packets > 0 ? (100 * d.dropped_loss) / d.packets : null };
 }
 
-export function diffCounters(a: LinkCounters, b: LinkCounters): { up: ReturnType<typeof diffDirection>; down: ReturnType<typeof diffDirection> } {
+export function diffCounters(
+  a: LinkCounters,
+  b: LinkCounters,
+): { up: ReturnType<typeof diffDirection>; down: ReturnType<typeof diffDirection> } {
   return { up: diffDirection(a.up, b.up), down: diffDirection(a.down, b.down) };
 }

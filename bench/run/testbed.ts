@@ -30,7 +30,13 @@ export interface Testbed {
   serves(config: Pick<ServerConfig, 'protocol' | 'tls'>): boolean;
 }
 
-export async function openTestbed(options: BenchOptions, plan: readonly ProfilePlan[], folder: RunFolder, teardown: Teardown, progress: Progress): Promise<Testbed> {
+export async function openTestbed(
+  options: BenchOptions,
+  plan: readonly ProfilePlan[],
+  folder: RunFolder,
+  teardown: Teardown,
+  progress: Progress,
+): Promise<Testbed> {
   const remote = options.target ?? null;
   const { link, why } =
     remote !== null
@@ -45,20 +51,33 @@ export async function openTestbed(options: BenchOptions, plan: readonly ProfileP
 
   await applyTcpSettings(link, options);
   const sysctls = { client: await readTcpSysctls(link.clientNetns), server: await readTcpSysctls(link.serverNetns) };
-  const routes = link.tuning ? { server: await link.tuning.readRoutes('server'), client: await link.tuning.readRoutes('client') } : null;
+  const routes = link.tuning
+    ? { server: await link.tuning.readRoutes('server'), client: await link.tuning.readRoutes('client') }
+    : null;
   const congestion_control = sysctls.server['net.ipv4.tcp_congestion_control'] ?? 'unknown';
-  folder.meta.update({ link: { backend: link.backend, why, caveats: link.caveats }, sysctls, routes, congestion_control });
+  folder.meta.update({
+    link: { backend: link.backend, why, caveats: link.caveats },
+    sysctls,
+    routes,
+    congestion_control,
+  });
 
   return {
     link,
     agent,
     congestion_control,
     serves: (config) => remote === null || (config.protocol === remote.protocol && config.tls === remote.tls),
-    startServer: async (config, registry) => (remote !== null ? remoteServer(remote, config) : startLocalServer(link, folder, config, registry)),
+    startServer: async (config, registry) =>
+      remote !== null ? remoteServer(remote, config) : startLocalServer(link, folder, config, registry),
   };
 }
 
-async function startLocalServer(link: Link, folder: RunFolder, config: Partial<ServerConfig>, registry: Teardown): Promise<RunningServer> {
+async function startLocalServer(
+  link: Link,
+  folder: RunFolder,
+  config: Partial<ServerConfig>,
+  registry: Teardown,
+): Promise<RunningServer> {
   const handle = await startServer({ ...config, host: link.serverListenHost }, link.serverNetns);
   registry.add(`${handle.config.protocol} server ${handle.pid}`, () => handle.stop());
   const { cert_pem: _cert, key_pem: _key, ...recorded } = handle.config;
@@ -68,7 +87,8 @@ async function startLocalServer(link: Link, folder: RunFolder, config: Partial<S
   return {
     handle: harnessServer(handle),
     target,
-    clientTls: (version): ClientTls | null => (cert === null ? null : { ca: cert, servername: CERT_SERVERNAME, min_version: version, max_version: version }),
+    clientTls: (version): ClientTls | null =>
+      cert === null ? null : { ca: cert, servername: CERT_SERVERNAME, min_version: version, max_version: version },
   };
 }
 
@@ -76,10 +96,13 @@ async function startLocalServer(link: Link, folder: RunFolder, config: Partial<S
 async function applyTcpSettings(link: Link, options: BenchOptions): Promise<void> {
   const values: Record<string, string> = {};
   if (options.congestion_control !== null) values['net.ipv4.tcp_congestion_control'] = options.congestion_control;
-  if (options.slow_start_after_idle !== null) values['net.ipv4.tcp_slow_start_after_idle'] = String(options.slow_start_after_idle);
+  if (options.slow_start_after_idle !== null)
+    values['net.ipv4.tcp_slow_start_after_idle'] = String(options.slow_start_after_idle);
   if (Object.keys(values).length === 0) return;
   if (link.tuning === null) {
-    throw new UserError(`--cc and --slow-start-after-idle set namespace sysctls, and the ${link.backend} link has no namespaces: use --link tun or tc (root)`);
+    throw new UserError(
+      `--cc and --slow-start-after-idle set namespace sysctls, and the ${link.backend} link has no namespaces: use --link tun or tc (root)`,
+    );
   }
   for (const side of ['client', 'server'] as const) await link.tuning.setSysctls(side, values);
 }
@@ -92,7 +115,9 @@ function remoteServer(target: RemoteTarget, config: Partial<ServerConfig>): Runn
   const protocol = config.protocol ?? 'h1';
   const tls = config.tls ?? false;
   if (protocol !== target.protocol || tls !== target.tls) {
-    throw new UserError(`the remote target ${target.url} is ${target.protocol}${target.tls ? '+TLS' : ''}; this case needs ${protocol}${tls ? '+TLS' : ''}`);
+    throw new UserError(
+      `the remote target ${target.url} is ${target.protocol}${target.tls ? '+TLS' : ''}; this case needs ${protocol}${tls ? '+TLS' : ''}`,
+    );
   }
   return {
     handle: {
@@ -107,6 +132,7 @@ function remoteServer(target: RemoteTarget, config: Partial<ServerConfig>): Runn
       stop: async () => undefined,
     },
     target: { host: target.host, port: target.port },
-    clientTls: (version) => (tls ? { ca: target.ca_pem, servername: target.servername, min_version: version, max_version: version } : null),
+    clientTls: (version) =>
+      tls ? { ca: target.ca_pem, servername: target.servername, min_version: version, max_version: version } : null,
   };
 }

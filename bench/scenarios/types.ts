@@ -30,8 +30,13 @@ export function runSize(options: Pick<BenchOptions, 'quick' | 'size'>): RunSize 
 }
 
 /** The profiles a scenario runs on at a size when --profile is not given. */
-export function scenarioProfiles(s: Pick<ScenarioDefinition, 'profilesBySize' | 'defaultProfiles'>, size: SizeName): string[] {
-  return [...(s.profilesBySize?.[size] ?? (size === 'ci' ? s.profilesBySize?.standard : undefined) ?? s.defaultProfiles)];
+export function scenarioProfiles(
+  s: Pick<ScenarioDefinition, 'profilesBySize' | 'defaultProfiles'>,
+  size: SizeName,
+): string[] {
+  return [
+    ...(s.profilesBySize?.[size] ?? (size === 'ci' ? s.profilesBySize?.standard : undefined) ?? s.defaultProfiles),
+  ];
 }
 
 /** The value for this run's size. */

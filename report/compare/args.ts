@@ -12,7 +12,10 @@ export interface CompareArgs {
 }
 
 function dirs(values: readonly string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  return values
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** Failed requests a case may add in head, in percentage points of its requests, before the gate fails. */
@@ -21,7 +24,8 @@ export const DEFAULT_FAILURE_TOLERANCE_PCT = 1;
 function parsePct(flag: string, v: string, example: string): number {
   const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*%?\s*$/.exec(v);
   const n = m?.[1] === undefined ? NaN : Number(m[1]);
-  if (!(n >= 0 && n < 100)) throw new UserError(`${flag} must be a percentage from 0 to 100, e.g. ${example} (got "${v}")`);
+  if (!(n >= 0 && n < 100))
+    throw new UserError(`${flag} must be a percentage from 0 to 100, e.g. ${example} (got "${v}")`);
   return n;
 }
 
@@ -31,16 +35,26 @@ export function parseThreshold(v: string): number {
 
 export function parseAlpha(v: string): number {
   const n = Number(v);
-  if (v.trim() === '' || !(n > 0 && n < 1)) throw new UserError(`--alpha must be a number between 0 and 1, e.g. 0.05 (got "${v}")`);
+  if (v.trim() === '' || !(n > 0 && n < 1))
+    throw new UserError(`--alpha must be a number between 0 and 1, e.g. 0.05 (got "${v}")`);
   return n;
 }
 
 export function parseMetrics(v: string): string[] {
-  const list = [...new Set(v.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+  const list = [
+    ...new Set(
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
   const known = SUMMARY_METRICS as readonly string[];
   const bad = list.filter((m) => !known.includes(m));
   if (list.length === 0 || bad.length > 0) {
-    throw new UserError(`unknown --metric ${bad.length > 0 ? `"${bad.join(',')}"` : '(empty)'}; choose from ${known.join(', ')}`);
+    throw new UserError(
+      `unknown --metric ${bad.length > 0 ? `"${bad.join(',')}"` : '(empty)'}; choose from ${known.join(', ')}`,
+    );
   }
   return list;
 }
@@ -76,14 +90,19 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
   let head = dirs(v.head ?? []);
   if (base.length === 0 && head.length === 0) {
     if (pos.length !== 2) {
-      throw new UserError(`give a base and a head run folder (got ${pos.length} folder${pos.length === 1 ? '' : 's'}); see --help`);
+      throw new UserError(
+        `give a base and a head run folder (got ${pos.length} folder${pos.length === 1 ? '' : 's'}); see --help`,
+      );
     }
     base = dirs([pos[0] ?? '']);
     head = dirs([pos[1] ?? '']);
   } else if (pos.length > 0) {
-    throw new UserError(`give run folders either as two positionals or with --base/--head, not both (extra: ${pos.join(' ')})`);
+    throw new UserError(
+      `give run folders either as two positionals or with --base/--head, not both (extra: ${pos.join(' ')})`,
+    );
   }
-  if (base.length === 0 || head.length === 0) throw new UserError(`give at least one ${base.length === 0 ? 'base' : 'head'} run folder; see --help`);
+  if (base.length === 0 || head.length === 0)
+    throw new UserError(`give at least one ${base.length === 0 ? 'base' : 'head'} run folder; see --help`);
   return {
     base,
     head,
@@ -95,7 +114,10 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
       force_comparable: v['force-comparable'] ?? false,
       allow_not_comparable: v['allow-not-comparable'] ?? false,
       allow_underpowered: v['allow-underpowered'] ?? false,
-      failure_tolerance_pct: v['failure-tolerance'] === undefined ? DEFAULT_FAILURE_TOLERANCE_PCT : parsePct('--failure-tolerance', v['failure-tolerance'], '1%'),
+      failure_tolerance_pct:
+        v['failure-tolerance'] === undefined
+          ? DEFAULT_FAILURE_TOLERANCE_PCT
+          : parsePct('--failure-tolerance', v['failure-tolerance'], '1%'),
     },
   };
 }

@@ -33,7 +33,9 @@ export function describeKeyDifference(baseKey: string, headKey: string): string 
   const b = split(baseKey);
   const h = split(headKey);
   if (!sameSet([...b.keys()].sort(), [...h.keys()].sort())) return `base ${baseKey}, head ${headKey}`;
-  const diffs = [...b.keys()].filter((k) => b.get(k) !== h.get(k)).map((k) => `${b.get(k)} (base) vs ${h.get(k)} (head)`);
+  const diffs = [...b.keys()]
+    .filter((k) => b.get(k) !== h.get(k))
+    .map((k) => `${b.get(k)} (base) vs ${h.get(k)} (head)`);
   return diffs.join(', ');
 }
 
@@ -44,10 +46,19 @@ function profileRule(base: readonly CaseRun[], head: readonly CaseRun[]): Incomp
   const hNames = distinct(head.map((c) => c.profile));
   if ([...bKeys, ...hKeys].every((k) => k === null)) {
     if (sameSet(bNames, hNames)) return null;
-    return { rule: 'profile_params', forceable: true, detail: `profile parameters not recorded; profiles ${bNames.join(',')} (base) vs ${hNames.join(',')} (head)` };
+    return {
+      rule: 'profile_params',
+      forceable: true,
+      detail: `profile parameters not recorded; profiles ${bNames.join(',')} (base) vs ${hNames.join(',')} (head)`,
+    };
   }
   const missing = bKeys.includes(null) ? 'base' : hKeys.includes(null) ? 'head' : null;
-  if (missing) return { rule: 'profile_params', forceable: true, detail: `profile parameters not recorded in the ${missing} run (meta.json has no profiles[].key)` };
+  if (missing)
+    return {
+      rule: 'profile_params',
+      forceable: true,
+      detail: `profile parameters not recorded in the ${missing} run (meta.json has no profiles[].key)`,
+    };
   const b = distinct(bKeys as string[]);
   const h = distinct(hKeys as string[]);
   if (sameSet(b, h) && b.length === 1) return null;
@@ -94,7 +105,11 @@ export const DRIFT_LIMIT = 3;
  */
 export const MIN_LINK_DELAY_MS = 0.5;
 
-export function calibratedRttRule(base: readonly CaseRun[], head: readonly CaseRun[], threshold_pct: number): Incomparability | null {
+export function calibratedRttRule(
+  base: readonly CaseRun[],
+  head: readonly CaseRun[],
+  threshold_pct: number,
+): Incomparability | null {
   const b = sideRtt(base);
   const h = sideRtt(head);
   if (!b || !h) return null;
@@ -104,7 +119,9 @@ export function calibratedRttRule(base: readonly CaseRun[], head: readonly CaseR
   const cisKnown = b.low !== null && b.high !== null && h.low !== null && h.high !== null;
   if (cisKnown && !((h.low ?? 0) > (b.high ?? 0) || (h.high ?? 0) < (b.low ?? 0))) return null;
   const pct = Number.isFinite(change) ? `${formatPct(change)}, ` : '';
-  const beyond = cisKnown ? `beyond ±${limit} % (${DRIFT_LIMIT} × the threshold) and outside each other's 95 % CI` : `beyond ±${limit} % (${DRIFT_LIMIT} × the threshold)`;
+  const beyond = cisKnown
+    ? `beyond ±${limit} % (${DRIFT_LIMIT} × the threshold) and outside each other's 95 % CI`
+    : `beyond ±${limit} % (${DRIFT_LIMIT} × the threshold)`;
   return {
     rule: 'calibrated_rtt',
     forceable: true,
@@ -154,7 +171,11 @@ export function linkDrift(base: readonly CaseRun[], head: readonly CaseRun[]): n
  * per side, run-to-run wobble is part of the test, so the runs' in-run RTTs must differ the way a regression
  * would (significant, whole CI beyond the threshold) to count.
  */
-export function inRunRttRule(base: readonly CaseRun[], head: readonly CaseRun[], s: RuleSettings): Incomparability | null {
+export function inRunRttRule(
+  base: readonly CaseRun[],
+  head: readonly CaseRun[],
+  s: RuleSettings,
+): Incomparability | null {
   const b = inRunRtts(base);
   const h = inRunRtts(head);
   if (!b || !h) return null;
@@ -167,11 +188,19 @@ export function inRunRttRule(base: readonly CaseRun[], head: readonly CaseRun[],
   if (s.unit === 'request') {
     const limit = DRIFT_LIMIT * s.threshold_pct;
     if (!(Math.abs(change) > limit) || Math.max(bMedian, hMedian) < MIN_LINK_DELAY_MS) return null;
-    return { rule: 'in_run_rtt', forceable: true, detail: `${what} (${formatPct(change)}, beyond the ±${limit} % (${DRIFT_LIMIT} × the threshold) a drift correction is trusted for)` };
+    return {
+      rule: 'in_run_rtt',
+      forceable: true,
+      detail: `${what} (${formatPct(change)}, beyond the ±${limit} % (${DRIFT_LIMIT} × the threshold) a drift correction is trusted for)`,
+    };
   }
   const t = testShift(b, h, { threshold_pct: s.threshold_pct, alpha: s.alpha });
   if (t.verdict === 'no_change') return null;
-  return { rule: 'in_run_rtt', forceable: true, detail: `${what} (${formatPct(change)} over the runs' medians; ${t.why})` };
+  return {
+    rule: 'in_run_rtt',
+    forceable: true,
+    detail: `${what} (${formatPct(change)} over the runs' medians; ${t.why})`,
+  };
 }
 
 function setRule(
@@ -183,7 +212,11 @@ function setRule(
   const b = distinct(base);
   const h = distinct(head);
   if (sameSet(b, h) && b.length === 1) return null;
-  return { rule, forceable: true, detail: `${label}: ${b.join(',') || '(none)'} (base) vs ${h.join(',') || '(none)'} (head)` };
+  return {
+    rule,
+    forceable: true,
+    detail: `${label}: ${b.join(',') || '(none)'} (base) vs ${h.join(',') || '(none)'} (head)`,
+  };
 }
 
 /** Every reason the case cannot be compared as is; empty when it can. */
@@ -195,10 +228,24 @@ export function incomparabilities(c: JoinedCase, s: RuleSettings): Incomparabili
   const push = (x: Incomparability | null): void => {
     if (x) out.push(x);
   };
-  push(setRule('link_backend', 'link backend', c.base.map((r) => r.link_backend), c.head.map((r) => r.link_backend)));
+  push(
+    setRule(
+      'link_backend',
+      'link backend',
+      c.base.map((r) => r.link_backend),
+      c.head.map((r) => r.link_backend),
+    ),
+  );
   push(profileRule(c.base, c.head));
   push(calibratedRttRule(c.base, c.head, threshold_pct));
   push(inRunRttRule(c.base, c.head, s));
-  push(setRule('congestion_control', 'congestion control', c.base.map((r) => r.congestion_control), c.head.map((r) => r.congestion_control)));
+  push(
+    setRule(
+      'congestion_control',
+      'congestion control',
+      c.base.map((r) => r.congestion_control),
+      c.head.map((r) => r.congestion_control),
+    ),
+  );
   return out;
 }

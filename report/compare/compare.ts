@@ -7,24 +7,40 @@ import { runCases } from './run-cases.ts';
 import { gateOf } from './gate.ts';
 import { minDetectableChangePct, seedOf } from './power.ts';
 import { assignVerdicts, compareCaseMetric, minReachableP, sideValues } from './test.ts';
-import type { CaseFailures, CaseRun, CompareOptions, CompareResult, JoinedCase, MetricComparison, NotComparableCase, ReplicationUnit } from './types.ts';
+import type {
+  CaseFailures,
+  CaseRun,
+  CompareOptions,
+  CompareResult,
+  JoinedCase,
+  MetricComparison,
+  NotComparableCase,
+  ReplicationUnit,
+} from './types.ts';
 
 export function replicationUnit(baseRuns: number, headRuns: number): ReplicationUnit {
   return baseRuns === 1 && headRuns === 1 ? 'request' : 'run';
 }
 
-export function compareRuns(base: readonly RunFolder[], head: readonly RunFolder[], options: CompareOptions): CompareResult {
+export function compareRuns(
+  base: readonly RunFolder[],
+  head: readonly RunFolder[],
+  options: CompareOptions,
+): CompareResult {
   if (base.length === 0 || head.length === 0) throw new UserError('give at least one base and one head run folder');
   const seen = new Map<string, string>();
   for (const r of [...base, ...head]) {
     const id = String(r.meta.run_id);
     const before = seen.get(id);
-    if (before !== undefined) throw new UserError(`run ${id} is given twice (${before} and ${r.dir}); each run may appear once`);
+    if (before !== undefined)
+      throw new UserError(`run ${id} is given twice (${before} and ${r.dir}); each run may appear once`);
     seen.set(id, r.dir);
   }
   const baseCases = base.map((r) => runCases(r, options.metrics));
   if (baseCases.every((r) => r.cases.size === 0)) {
-    throw new UserError(`the base run${base.length === 1 ? '' : 's'} ${base.map((r) => r.dir).join(', ')} ha${base.length === 1 ? 's' : 've'} no samples (samples.csv missing or empty): nothing to compare against`);
+    throw new UserError(
+      `the base run${base.length === 1 ? '' : 's'} ${base.map((r) => r.dir).join(', ')} ha${base.length === 1 ? 's' : 've'} no samples (samples.csv missing or empty): nothing to compare against`,
+    );
   }
   const headCases = head.map((r) => runCases(r, options.metrics));
   const unit = replicationUnit(base.length, head.length);
@@ -75,7 +91,12 @@ export function compareRuns(base: readonly RunFolder[], head: readonly RunFolder
  * Each tested row's smallest detectable change, at the level a change confined to that one case needs after
  * the Benjamini–Hochberg correction over every test (α / tests), from the base's own spread.
  */
-function assignPower(rows: MetricComparison[], cases: readonly JoinedCase[], unit: ReplicationUnit, o: CompareOptions): void {
+function assignPower(
+  rows: MetricComparison[],
+  cases: readonly JoinedCase[],
+  unit: ReplicationUnit,
+  o: CompareOptions,
+): void {
   const byKey = new Map(cases.map((c) => [c.key, c]));
   const tested = rows.filter((r) => r.p_value !== null);
   for (const r of tested) {

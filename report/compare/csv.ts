@@ -27,8 +27,10 @@ export const COMPARE_COLUMNS = {
   p_value: 'two-sided Mann–Whitney U p-value',
   q_value: 'that p-value Benjamini–Hochberg adjusted over every test of the compare (decides significance)',
   test_method: 'exact or normal (approximation, used above 20 samples or with ties)',
-  detectable_change_pct: 'smallest change, % of the base median, this test catches with ≥ 90 % probability (resampled from the base, for a change in this case alone); empty: not tested, or no change catchable',
-  link_drift_pct: 'one run per side: how much slower (+) the head\'s link was than the base\'s during the runs (median connect of new connections), %; the head\'s samples were divided by it before the test (empty: no correction)',
+  detectable_change_pct:
+    'smallest change, % of the base median, this test catches with ≥ 90 % probability (resampled from the base, for a change in this case alone); empty: not tested, or no change catchable',
+  link_drift_pct:
+    "one run per side: how much slower (+) the head's link was than the base's during the runs (median connect of new connections), %; the head's samples were divided by it before the test (empty: no correction)",
   verdict: 'regressed, improved, no_change or not_comparable',
   reason: 'which branch of the rule gave the verdict',
   why: 'the verdict in words',

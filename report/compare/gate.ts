@@ -6,7 +6,17 @@
  */
 import { medianSorted, sortAsc } from '../../lib/stats.ts';
 import { formatPct } from './format.ts';
-import type { CaseFailures, CompareOptions, Gate, GateFinding, LostCase, MetricComparison, NotComparableCase, PowerSummary, RunInfo } from './types.ts';
+import type {
+  CaseFailures,
+  CompareOptions,
+  Gate,
+  GateFinding,
+  LostCase,
+  MetricComparison,
+  NotComparableCase,
+  PowerSummary,
+  RunInfo,
+} from './types.ts';
 
 /** At most this many findings of one rule are listed one by one; the rest are counted in one more row. */
 export const MAX_FINDINGS_PER_RULE = 20;
@@ -27,7 +37,12 @@ function statusFindings(side: 'base' | 'head', runs: readonly RunInfo[]): GateFi
         r.status === 'running'
           ? 'still "running" in meta.json: killed, or not finished'
           : `ended ${r.status}${r.status_detail === '' ? '' : `: ${r.status_detail}`}`;
-      return { rule: 'run_status', blocking: true, subject: `${side} run ${r.run_id}`, figure: `${what}; only completed runs can pass` };
+      return {
+        rule: 'run_status',
+        blocking: true,
+        subject: `${side} run ${r.run_id}`,
+        figure: `${what}; only completed runs can pass`,
+      };
     });
 }
 
@@ -51,7 +66,9 @@ export function failureFindings(cases: readonly CaseFailures[], tolerance_pct: n
       figure:
         `${c.errors_head} of ${c.requests_head} requests failed in head (${pctText(head)}) vs ${c.errors_base} of ` +
         `${c.requests_base} in base (${pctText(base)}): +${pctText(head - base)}, tolerance ${pctText(tolerance_pct)}` +
-        (c.first_error_head === '' ? '' : `; first: ${c.first_error_head.length > 80 ? `${c.first_error_head.slice(0, 77)}…` : c.first_error_head}`),
+        (c.first_error_head === ''
+          ? ''
+          : `; first: ${c.first_error_head.length > 80 ? `${c.first_error_head.slice(0, 77)}…` : c.first_error_head}`),
     });
   }
   return out;
@@ -76,7 +93,11 @@ function regressionFindings(rows: readonly MetricComparison[]): GateFinding[] {
  * and rows that could not be tested because one side has no samples of the metric (every head request a
  * warm-up or a failure, say) — a comparison that did not happen is not a comparison that passed.
  */
-function incomparableFindings(cases: readonly NotComparableCase[], rows: readonly MetricComparison[], allowed: boolean): GateFinding[] {
+function incomparableFindings(
+  cases: readonly NotComparableCase[],
+  rows: readonly MetricComparison[],
+  allowed: boolean,
+): GateFinding[] {
   const groups = new Map<string, string[]>();
   const add = (detail: string, key: string): void => {
     let keys = groups.get(detail);
@@ -115,7 +136,11 @@ function driftFindings(rows: readonly MetricComparison[], threshold_pct: number)
 }
 
 /** Rows that were tested and can catch twice the threshold; what the rest need, in one line. */
-export function powerSummary(rows: readonly MetricComparison[], o: Pick<CompareOptions, 'threshold_pct'>, runsPerSide: number): PowerSummary {
+export function powerSummary(
+  rows: readonly MetricComparison[],
+  o: Pick<CompareOptions, 'threshold_pct'>,
+  runsPerSide: number,
+): PowerSummary {
   const tested = rows.filter((r) => r.p_value !== null);
   const required = 2 * o.threshold_pct;
   const weak = tested.filter((r) => r.detectable_change_pct === null || r.detectable_change_pct > required);
@@ -158,7 +183,12 @@ function capped(findings: GateFinding[]): GateFinding[] {
   if (!first) return findings;
   return [
     ...findings.slice(0, MAX_FINDINGS_PER_RULE),
-    { rule: first.rule, blocking: first.blocking, subject: `… and ${rest} more`, figure: 'see compare.csv / compare.json' },
+    {
+      rule: first.rule,
+      blocking: first.blocking,
+      subject: `… and ${rest} more`,
+      figure: 'see compare.csv / compare.json',
+    },
   ];
 }
 
@@ -183,11 +213,19 @@ export function gateOf(g: GateInput): Gate {
   findings.push(...driftFindings(g.rows, o.threshold_pct));
   const power = powerSummary(g.rows, o, Math.min(g.base_runs.length, g.head_runs.length));
   if (power.tested === 0) {
-    findings.push({ rule: 'nothing_compared', blocking: true, subject: 'all cases', figure: 'no case × metric could be tested, so nothing can be called unchanged' });
+    findings.push({
+      rule: 'nothing_compared',
+      blocking: true,
+      subject: 'all cases',
+      figure: 'no case × metric could be tested, so nothing can be called unchanged',
+    });
   }
   const failed = findings.some((f) => f.blocking);
   if (power.underpowered) {
-    const det = power.median_detectable_pct === null ? 'no change at all' : `changes ≥ ${formatPct(power.median_detectable_pct).replace('+', '')}`;
+    const det =
+      power.median_detectable_pct === null
+        ? 'no change at all'
+        : `changes ≥ ${formatPct(power.median_detectable_pct).replace('+', '')}`;
     findings.push({
       rule: 'underpowered',
       blocking: !o.allow_underpowered && !failed,
@@ -197,6 +235,10 @@ export function gateOf(g: GateInput): Gate {
         `${power.advice}${o.allow_underpowered ? ' (allowed by --allow-underpowered)' : ''}`,
     });
   }
-  const verdict: Gate['verdict'] = failed ? 'fail' : power.underpowered && !o.allow_underpowered ? 'underpowered' : 'pass';
+  const verdict: Gate['verdict'] = failed
+    ? 'fail'
+    : power.underpowered && !o.allow_underpowered
+      ? 'underpowered'
+      : 'pass';
   return { verdict, exit_code: verdict === 'fail' ? 1 : verdict === 'underpowered' ? 2 : 0, findings, power };
 }

@@ -8,17 +8,34 @@ import { browserBundles } from '../assets.ts';
 import { formatDeltaMs, formatMs, formatP, formatPct } from './format.ts';
 import type { CompareResult, MetricComparison } from './types.ts';
 
-const VERDICT_LABEL = { regressed: 'regressed', improved: 'improved', no_change: 'no change', not_comparable: 'not comparable' } as const;
-const VERDICT_COLOR = { regressed: '#D55E00', improved: '#009E73', no_change: '#8c959f', not_comparable: '#CC79A7' } as const;
+const VERDICT_LABEL = {
+  regressed: 'regressed',
+  improved: 'improved',
+  no_change: 'no change',
+  not_comparable: 'not comparable',
+} as const;
+const VERDICT_COLOR = {
+  regressed: '#D55E00',
+  improved: '#009E73',
+  no_change: '#8c959f',
+  not_comparable: '#CC79A7',
+} as const;
 const SIDE_COLOR = { base: '#8c959f', head: '#0072B2' } as const;
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 }
 
 /** JSON safe inside a <script> element: no `</script>`, no `<!--`, no line separators that break JS. */
 function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** Library code inlined in a <script>: break up any `</script` or `<!--` it contains. */
@@ -88,9 +105,30 @@ export function changeSpec(res: CompareResult): Record<string, unknown> {
       width: 300,
       height: { step: 16 },
       layer: [
-        { data: { values: [{ lo: -t, hi: t }] }, mark: { type: 'rect', opacity: 0.15, color: '#8c959f' }, encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' } } },
-        { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', strokeDash: [3, 3], color: '#8c959f' }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
-        { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y: { field: 'case', type: 'nominal', title: null, sort: null }, x: { ...x, field: 'change_low' }, x2: { field: 'change_high' }, color: { field: 'verdict', type: 'nominal', title: 'verdict', scale: { domain: verdicts.map((v) => VERDICT_LABEL[v]), range: verdicts.map((v) => VERDICT_COLOR[v]) } } } },
+        {
+          data: { values: [{ lo: -t, hi: t }] },
+          mark: { type: 'rect', opacity: 0.15, color: '#8c959f' },
+          encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' } },
+        },
+        {
+          data: { values: [{ zero: 0 }] },
+          mark: { type: 'rule', strokeDash: [3, 3], color: '#8c959f' },
+          encoding: { x: { field: 'zero', type: 'quantitative' } },
+        },
+        {
+          mark: { type: 'rule', strokeWidth: 2 },
+          encoding: {
+            y: { field: 'case', type: 'nominal', title: null, sort: null },
+            x: { ...x, field: 'change_low' },
+            x2: { field: 'change_high' },
+            color: {
+              field: 'verdict',
+              type: 'nominal',
+              title: 'verdict',
+              scale: { domain: verdicts.map((v) => VERDICT_LABEL[v]), range: verdicts.map((v) => VERDICT_COLOR[v]) },
+            },
+          },
+        },
         {
           mark: { type: 'point', filled: true, size: 50 },
           encoding: {
@@ -121,7 +159,12 @@ export function mediansSpec(res: CompareResult): Record<string, unknown> {
   }
   const interval = res.unit === 'request' ? '95 % CI of the median' : 'range of run medians';
   const y = { field: 'case', type: 'nominal', title: null, sort: null };
-  const color = { field: 'side', type: 'nominal', title: null, scale: { domain: ['base', 'head'], range: [SIDE_COLOR.base, SIDE_COLOR.head] } };
+  const color = {
+    field: 'side',
+    type: 'nominal',
+    title: null,
+    scale: { domain: ['base', 'head'], range: [SIDE_COLOR.base, SIDE_COLOR.head] },
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Base vs head', subtitle: `median per case; bars: ${interval}` },
@@ -132,7 +175,17 @@ export function mediansSpec(res: CompareResult): Record<string, unknown> {
       width: 300,
       height: { step: 16 },
       layer: [
-        { transform: [{ filter: 'isValid(datum.low) && isValid(datum.high)' }], mark: { type: 'rule', strokeWidth: 2 }, encoding: { y, yOffset: { field: 'side' }, x: { field: 'low', type: 'quantitative', title: `ms (${interval})` }, x2: { field: 'high' }, color } },
+        {
+          transform: [{ filter: 'isValid(datum.low) && isValid(datum.high)' }],
+          mark: { type: 'rule', strokeWidth: 2 },
+          encoding: {
+            y,
+            yOffset: { field: 'side' },
+            x: { field: 'low', type: 'quantitative', title: `ms (${interval})` },
+            x2: { field: 'high' },
+            color,
+          },
+        },
         {
           mark: { type: 'point', filled: true, size: 45 },
           encoding: {
@@ -158,9 +211,13 @@ export function mediansSpec(res: CompareResult): Record<string, unknown> {
 
 function tableHtml(res: CompareResult): string {
   const cell = (v: number | null, f: (x: number) => string): string => (v === null ? '—' : escapeHtml(f(v)));
-  const head = '<tr><th>case</th><th>metric</th><th>verdict</th><th>base</th><th>head</th><th>change [95 % CI]</th><th>shift</th><th>q (BH)</th><th>why</th></tr>';
+  const head =
+    '<tr><th>case</th><th>metric</th><th>verdict</th><th>base</th><th>head</th><th>change [95 % CI]</th><th>shift</th><th>q (BH)</th><th>why</th></tr>';
   const body = res.rows.map((r) => {
-    const ci = r.change_low_pct !== null && r.change_high_pct !== null ? ` [${formatPct(r.change_low_pct)}, ${formatPct(r.change_high_pct)}]` : '';
+    const ci =
+      r.change_low_pct !== null && r.change_high_pct !== null
+        ? ` [${formatPct(r.change_low_pct)}, ${formatPct(r.change_high_pct)}]`
+        : '';
     const change = r.change_pct === null ? '—' : escapeHtml(`${formatPct(r.change_pct)}${ci}`);
     return (
       `<tr class="${r.verdict}"><td><code>${escapeHtml(r.key)}</code></td><td>${escapeHtml(r.metric)}</td>` +
@@ -213,9 +270,15 @@ const GATE_TEXT = { pass: 'pass (exit 0)', fail: 'fail (exit 1)', underpowered: 
 function gateHtml(res: CompareResult): string {
   const g = res.gate;
   const rows = g.findings
-    .map((f) => `<tr><td>${escapeHtml(f.rule.replace(/_/g, ' '))}</td><td>${f.blocking ? 'yes' : 'no'}</td><td><code>${escapeHtml(f.subject)}</code></td><td>${escapeHtml(f.figure)}</td></tr>`)
+    .map(
+      (f) =>
+        `<tr><td>${escapeHtml(f.rule.replace(/_/g, ' '))}</td><td>${f.blocking ? 'yes' : 'no'}</td><td><code>${escapeHtml(f.subject)}</code></td><td>${escapeHtml(f.figure)}</td></tr>`,
+    )
     .join('');
-  const table = rows === '' ? '' : `<table><thead><tr><th>reason</th><th>fails the gate</th><th>concerns</th><th>figure</th></tr></thead><tbody>${rows}</tbody></table>`;
+  const table =
+    rows === ''
+      ? ''
+      : `<table><thead><tr><th>reason</th><th>fails the gate</th><th>concerns</th><th>figure</th></tr></thead><tbody>${rows}</tbody></table>`;
   return `<h2>Gate: ${escapeHtml(GATE_TEXT[g.verdict])}</h2>\n${table}`;
 }
 

@@ -14,7 +14,9 @@ function uniqueInOrder(lists: readonly string[][]): string[] {
 }
 
 function keysOf(runs: readonly RunCases[], profile: string): Set<string | null> {
-  return new Set(runs.filter((r) => r.profiles.includes(profile)).map((r) => r.profile_facts.get(profile)?.key ?? null));
+  return new Set(
+    runs.filter((r) => r.profiles.includes(profile)).map((r) => r.profile_facts.get(profile)?.key ?? null),
+  );
 }
 
 function sameSingleKey(a: Set<string | null>, b: Set<string | null>): boolean {

@@ -18,18 +18,27 @@ function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 function runsLine(label: string, runs: readonly RunInfo[]): string {
-  const parts = runs.map((r) => `${code(r.run_id)} (${r.link_backend || 'link ?'}; ${r.profiles.join(', ')}${r.size !== '' && r.size !== 'standard' ? `; --${r.size}` : ''}${r.status === 'completed' ? '' : `; ${r.status}`})`);
+  const parts = runs.map(
+    (r) =>
+      `${code(r.run_id)} (${r.link_backend || 'link ?'}; ${r.profiles.join(', ')}${r.size !== '' && r.size !== 'standard' ? `; --${r.size}` : ''}${r.status === 'completed' ? '' : `; ${r.status}`})`,
+  );
   return `**${label}** ${parts.join(', ')}`;
 }
 
 function changeCell(r: MetricComparison): string {
   if (r.change_pct === null) return r.shift_ms === null ? '—' : formatDeltaMs(r.shift_ms);
-  const ci = r.change_low_pct !== null && r.change_high_pct !== null ? ` [${formatPct(r.change_low_pct)}, ${formatPct(r.change_high_pct)}]` : '';
+  const ci =
+    r.change_low_pct !== null && r.change_high_pct !== null
+      ? ` [${formatPct(r.change_low_pct)}, ${formatPct(r.change_high_pct)}]`
+      : '';
   return `${formatPct(r.change_pct)}${ci}`;
 }
 
 function table(rows: readonly MetricComparison[]): string[] {
-  const out = ['| case | metric | base | head | change [95 % CI] | shift | q (BH) |', '|---|---|---:|---:|---|---:|---:|'];
+  const out = [
+    '| case | metric | base | head | change [95 % CI] | shift | q (BH) |',
+    '|---|---|---:|---:|---|---:|---:|',
+  ];
   for (const r of rows) {
     out.push(
       `| ${code(r.key)} | ${r.metric} | ${r.base_median === null ? '—' : formatMs(r.base_median)} | ${r.head_median === null ? '—' : formatMs(r.head_median)} | ${changeCell(r)} | ${r.shift_ms === null ? '—' : formatDeltaMs(r.shift_ms)} | ${r.p_adjusted === null ? '—' : formatP(r.p_adjusted)} |`,
@@ -57,7 +66,9 @@ function reasonLines(cases: readonly NotComparableCase[], totalCases: number): s
     }
   }
   return [...groups].map(([detail, keys]) =>
-    keys.length === totalCases && totalCases > 1 ? `- ${detail} — all ${totalCases} cases` : `- ${detail} — ${plural(keys.length, 'case')}: ${listKeys(keys)}`,
+    keys.length === totalCases && totalCases > 1
+      ? `- ${detail} — all ${totalCases} cases`
+      : `- ${detail} — ${plural(keys.length, 'case')}: ${listKeys(keys)}`,
   );
 }
 
@@ -112,7 +123,10 @@ function methodText(res: CompareResult): string[] {
       `Median over the ${plural(p.tested, 'comparison')}: ${p.median_detectable_pct === null ? 'none catchable' : formatPct(p.median_detectable_pct).replace('+', '')} ` +
       `with a median of ${p.median_n} samples per side; ${p.weak} cannot catch ${p.required_pct} % (twice the threshold).`,
   );
-  out.push('', `Full table: compare.csv (p- and q-values, detectable change); machine-readable: compare.json; chart: compare.html.`);
+  out.push(
+    '',
+    `Full table: compare.csv (p- and q-values, detectable change); machine-readable: compare.json; chart: compare.html.`,
+  );
   return out;
 }
 
@@ -149,10 +163,15 @@ function cell(s: string): string {
 export function gateSection(gate: Gate, o: CompareResult['options']): string[] {
   const out = [`### Gate: ${GATE_HEADLINE[gate.verdict]}`, ''];
   if (gate.findings.length === 0) {
-    out.push(`Nothing failed: every run completed, no case was lost, failed more or regressed, all were comparable, and the samples catch ${gate.power.required_pct} % (median detectable change ${gate.power.median_detectable_pct === null ? '—' : formatPct(gate.power.median_detectable_pct).replace('+', '')}).`);
+    out.push(
+      `Nothing failed: every run completed, no case was lost, failed more or regressed, all were comparable, and the samples catch ${gate.power.required_pct} % (median detectable change ${gate.power.median_detectable_pct === null ? '—' : formatPct(gate.power.median_detectable_pct).replace('+', '')}).`,
+    );
   } else {
     out.push('| reason | fails the gate | concerns | figure |', '|---|---|---|---|');
-    for (const f of gate.findings) out.push(`| ${GATE_RULE_LABEL[f.rule]} | ${f.blocking ? 'yes' : 'no'} | ${code(f.subject)} | ${cell(f.figure)} |`);
+    for (const f of gate.findings)
+      out.push(
+        `| ${GATE_RULE_LABEL[f.rule]} | ${f.blocking ? 'yes' : 'no'} | ${code(f.subject)} | ${cell(f.figure)} |`,
+      );
   }
   out.push(
     '',
@@ -219,8 +238,16 @@ export function renderMarkdown(res: CompareResult): string {
     out.push('', '### Compared despite differences (--force-comparable)', '');
     out.push(...reasonLines(res.forced, totalCases));
   }
-  const oneSided = new Set(res.not_comparable.filter((c) => c.reasons.some((x) => x.rule === 'only_in_base' || x.rule === 'only_in_head')).map((c) => c.key));
-  const failing = [...new Map(res.rows.filter((r) => !oneSided.has(r.key) && r.errors_head > r.errors_base).map((r) => [r.key, r])).values()];
+  const oneSided = new Set(
+    res.not_comparable
+      .filter((c) => c.reasons.some((x) => x.rule === 'only_in_base' || x.rule === 'only_in_head'))
+      .map((c) => c.key),
+  );
+  const failing = [
+    ...new Map(
+      res.rows.filter((r) => !oneSided.has(r.key) && r.errors_head > r.errors_base).map((r) => [r.key, r]),
+    ).values(),
+  ];
   if (failing.length > 0) {
     out.push('', '### Failed requests, base → head', '');
     for (const r of failing) out.push(`- ${code(r.key)}: ${r.errors_base} (base) → ${r.errors_head} (head) failed`);
@@ -228,8 +255,15 @@ export function renderMarkdown(res: CompareResult): string {
   const renamed = res.profile_pairs.filter((p) => p.base !== p.head);
   if (renamed.length > 0) {
     out.push('', 'Profiles paired across runs:');
-    const how = { name: 'same name', parameters: 'same parameters', 'only-remaining': 'the only one left on each side' } as const;
-    for (const p of renamed) out.push(`- ${code(p.base)} (base) ↔ ${code(p.head)} (head), by ${how[p.by]}; cases are listed under the base name`);
+    const how = {
+      name: 'same name',
+      parameters: 'same parameters',
+      'only-remaining': 'the only one left on each side',
+    } as const;
+    for (const p of renamed)
+      out.push(
+        `- ${code(p.base)} (base) ↔ ${code(p.head)} (head), by ${how[p.by]}; cases are listed under the base name`,
+      );
   }
   out.push('', ...methodText(res), '');
   return out.join('\n');

@@ -76,13 +76,17 @@ export function minDetectableChangePct(base: readonly number[], nHead: number, s
   const rng = mulberry32(s.seed);
   const h = silvermanBandwidth(sorted);
   const draw = (size: number): number[] =>
-    sortAsc(Array.from({ length: size }, () => (sorted[Math.min(n - 1, Math.floor(rng() * n))] ?? 0) + h * gaussian(rng)));
+    sortAsc(
+      Array.from({ length: size }, () => (sorted[Math.min(n - 1, Math.floor(rng() * n))] ?? 0) + h * gaussian(rng)),
+    );
   const smallest: number[] = [];
   for (let t = 0; t < trials; t++) {
     const b = draw(n);
     const h = draw(nHead);
     const thresholdMs = (s.threshold_pct / 100) * medianSorted(b);
-    smallest.push(Math.max(thresholdMs - kthPairwiseDifferenceSorted(h, b, k95), -kthPairwiseDifferenceSorted(h, b, kAlpha)));
+    smallest.push(
+      Math.max(thresholdMs - kthPairwiseDifferenceSorted(h, b, k95), -kthPairwiseDifferenceSorted(h, b, kAlpha)),
+    );
   }
   return (quantileSorted(sortAsc(smallest), power) / median) * 100;
 }

@@ -75,7 +75,10 @@ export function runCases(run: RunFolder, metrics: readonly string[]): RunCases {
       if (cell.trim() === '') continue;
       const v = numCell(cell);
       if (v === null) throw new UserError(`${samplesPath} line ${i + 2}: ${m} "${cell}" is not a number`);
-      if (v < 0 || v > MAX_PLAUSIBLE_MS) throw new UserError(`${samplesPath} line ${i + 2}: ${m} ${cell} is not a plausible time in ms (0 to ${MAX_PLAUSIBLE_MS})`);
+      if (v < 0 || v > MAX_PLAUSIBLE_MS)
+        throw new UserError(
+          `${samplesPath} line ${i + 2}: ${m} ${cell} is not a plausible time in ms (0 to ${MAX_PLAUSIBLE_MS})`,
+        );
     }
     const profile = r.profile ?? '';
     if (!profiles.includes(profile)) profiles.push(profile);
@@ -112,7 +115,9 @@ export function runCases(run: RunFolder, metrics: readonly string[]): RunCases {
   const measured = [...cases.values()].flatMap((c) => c.rows);
   for (const m of metrics) {
     if (measured.length > 0 && measured.every((r) => (r[m] ?? '').trim() === '')) {
-      throw new UserError(`${samplesPath}: no ${m} values in any successful request (column missing or empty); compare other metrics with --metric`);
+      throw new UserError(
+        `${samplesPath}: no ${m} values in any successful request (column missing or empty); compare other metrics with --metric`,
+      );
     }
   }
   const connects = new Map<string, number[]>();
@@ -136,7 +141,11 @@ export function runCases(run: RunFolder, metrics: readonly string[]): RunCases {
   const options = obj(run.meta.options);
   const status = obj(run.meta.status);
   const m = obj(run.meta.machine);
-  const machine = m ? [m.kernel, m.cpu_model, typeof m.cpu_count === 'number' ? `${m.cpu_count} CPUs` : null].filter((x) => typeof x === 'string' && x !== '').join(', ') : '';
+  const machine = m
+    ? [m.kernel, m.cpu_model, typeof m.cpu_count === 'number' ? `${m.cpu_count} CPUs` : null]
+        .filter((x) => typeof x === 'string' && x !== '')
+        .join(', ')
+    : '';
   const detail = status?.error ?? status?.signal;
   return {
     info: {

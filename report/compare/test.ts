@@ -74,18 +74,26 @@ export function shiftStats(base: readonly number[], head: readonly number[]): Sh
 export function verdictOf(st: ShiftStats, pAdjusted: number, s: TestSettings, adjustedOver = 1): VerdictOf {
   const thresholdMs = (s.threshold_pct / 100) * Math.abs(st.base_median);
   const significant = pAdjusted < s.alpha;
-  const p = adjustedOver > 1 ? `${pText(pAdjusted).replace(/^p/, 'q')}, BH over ${adjustedOver} tests` : pText(pAdjusted);
+  const p =
+    adjustedOver > 1 ? `${pText(pAdjusted).replace(/^p/, 'q')}, BH over ${adjustedOver} tests` : pText(pAdjusted);
   const t = s.threshold_pct;
   if (st.shift_low_ms === null || st.shift_high_ms === null) {
     return { verdict: 'no_change', reason: 'too_few_samples', why: 'too few samples for a 95 % CI' };
   }
-  if (significant && st.shift_low_ms > thresholdMs) return { verdict: 'regressed', reason: 'beyond_threshold', why: `${p}; 95 % CI above +${t} %` };
-  if (significant && st.shift_high_ms < -thresholdMs) return { verdict: 'improved', reason: 'beyond_threshold', why: `${p}; 95 % CI below −${t} %` };
+  if (significant && st.shift_low_ms > thresholdMs)
+    return { verdict: 'regressed', reason: 'beyond_threshold', why: `${p}; 95 % CI above +${t} %` };
+  if (significant && st.shift_high_ms < -thresholdMs)
+    return { verdict: 'improved', reason: 'beyond_threshold', why: `${p}; 95 % CI below −${t} %` };
   if (!significant) return { verdict: 'no_change', reason: 'not_significant', why: `not significant (${p})` };
-  if (Math.abs(st.shift_ms) <= thresholdMs) return { verdict: 'no_change', reason: 'within_threshold', why: `significant (${p}) but within ±${t} %` };
+  if (Math.abs(st.shift_ms) <= thresholdMs)
+    return { verdict: 'no_change', reason: 'within_threshold', why: `significant (${p}) but within ±${t} %` };
   const near = st.shift_ms > 0 ? st.change_low_pct : st.change_high_pct;
   const nearText = near === null ? 'its 95 % CI' : `its 95 % CI reaches ${formatPct(near)}`;
-  return { verdict: 'no_change', reason: 'ci_reaches_threshold', why: `significant (${p}) but ${nearText}, inside ±${t} %` };
+  return {
+    verdict: 'no_change',
+    reason: 'ci_reaches_threshold',
+    why: `significant (${p}) but ${nearText}, inside ±${t} %`,
+  };
 }
 
 /** One test on its own (no multiplicity adjustment). */
@@ -168,7 +176,11 @@ export function compareCaseMetric(
   // record, or requests whose failure is what the case measures — the failure rule judges those).
   if (base.length === 0) {
     const head_has = head.length > 0 ? `; head has ${head.length}` : `, nor in head${failed(row.errors_head)}`;
-    return { ...row, reason: 'not_measured', why: `no successful ${metric} samples in base${failed(row.errors_base)}${head_has}` };
+    return {
+      ...row,
+      reason: 'not_measured',
+      why: `no successful ${metric} samples in base${failed(row.errors_base)}${head_has}`,
+    };
   }
   const st = shiftStats(base, head);
   return {
@@ -206,7 +218,8 @@ export function assignVerdicts(rows: MetricComparison[], s: TestSettings): void 
       test_method: r.test_method ?? 'normal',
     };
     Object.assign(r, { p_adjusted: pAdj }, verdictOf(st, pAdj, s, tested.length));
-    if (r.link_drift_pct !== null && Math.abs(r.link_drift_pct) >= 0.05) r.why += ` (head corrected for link drift ${formatPct(r.link_drift_pct)})`;
+    if (r.link_drift_pct !== null && Math.abs(r.link_drift_pct) >= 0.05)
+      r.why += ` (head corrected for link drift ${formatPct(r.link_drift_pct)})`;
   });
 }
 

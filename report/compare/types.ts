@@ -181,7 +181,15 @@ export interface LostCase {
   missing_from: string[];
 }
 
-export type GateRule = 'run_status' | 'lost_cases' | 'failures' | 'regression' | 'not_comparable' | 'nothing_compared' | 'underpowered' | 'link_drift';
+export type GateRule =
+  | 'run_status'
+  | 'lost_cases'
+  | 'failures'
+  | 'regression'
+  | 'not_comparable'
+  | 'nothing_compared'
+  | 'underpowered'
+  | 'link_drift';
 
 /** One reason the gate gave, with the figure behind it. */
 export interface GateFinding {

@@ -6,7 +6,13 @@ import { lifecycleSection } from './lifecycle/section.ts';
 import { costSection } from './cost/section.ts';
 import type { ReportSection } from './types.ts';
 
-export const SECTIONS: readonly ReportSection[] = [handshakeSection, slowstartSection, holSection, lifecycleSection, costSection];
+export const SECTIONS: readonly ReportSection[] = [
+  handshakeSection,
+  slowstartSection,
+  holSection,
+  lifecycleSection,
+  costSection,
+];
 
 export function sectionFor(scenario: string): ReportSection | undefined {
   return SECTIONS.find((s) => s.scenario === scenario);

@@ -28,7 +28,10 @@ export function fakeTransport(b: FakeBehaviour): LoadTransport & { opened: numbe
           const fails = b.fail_every !== null && i % b.fail_every === 0;
           return new Promise((resolve, reject) => {
             if (fails && b.fail_with === 'timeout') {
-              setTimeout(() => reject(new Error(`timeout after ${timeout_ms} ms`)), Math.min(timeout_ms, b.latency_ms * 2));
+              setTimeout(
+                () => reject(new Error(`timeout after ${timeout_ms} ms`)),
+                Math.min(timeout_ms, b.latency_ms * 2),
+              );
               return;
             }
             setTimeout(() => {

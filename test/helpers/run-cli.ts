@@ -11,7 +11,11 @@ export interface CliResult {
 }
 
 /** Starts one of the repo's entry points (scripts/<name>.ts) as `node --import tsx`, a single process. */
-export function startCli(script: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
+export function startCli(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
     cwd: REPO,
     env: { ...process.env, ...env },
@@ -27,7 +31,12 @@ export function startCli(script: string, args: string[], env: Record<string, str
   return { child, done };
 }
 
-export async function runCli(script: string, args: string[], timeout_ms = 120_000, env: Record<string, string> = {}): Promise<CliResult> {
+export async function runCli(
+  script: string,
+  args: string[],
+  timeout_ms = 120_000,
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   const { child, done } = startCli(script, args, env);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeout_ms);
   const r = await done;

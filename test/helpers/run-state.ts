@@ -5,16 +5,31 @@ import { join } from 'node:path';
 
 /** Namespaces, links and processes whose names carry this run's id. */
 export function leftovers(runId: string): string[] {
-  const ns = execFileSync('ip', ['netns', 'list']).toString().split('\n').filter((l) => l.includes(`kab-${runId}`));
-  const links = execFileSync('ip', ['-o', 'link']).toString().split('\n').filter((l) => l.includes(`kab${runId}`));
-  const procs = execFileSync('ps', ['-eo', 'pid=,args=']).toString().split('\n').filter((l) => l.includes(`kab${runId}`));
+  const ns = execFileSync('ip', ['netns', 'list'])
+    .toString()
+    .split('\n')
+    .filter((l) => l.includes(`kab-${runId}`));
+  const links = execFileSync('ip', ['-o', 'link'])
+    .toString()
+    .split('\n')
+    .filter((l) => l.includes(`kab${runId}`));
+  const procs = execFileSync('ps', ['-eo', 'pid=,args='])
+    .toString()
+    .split('\n')
+    .filter((l) => l.includes(`kab${runId}`));
   return [...ns, ...links, ...procs];
 }
 
 /** Every namespace, link and qdisc of the harness on this machine (any run). */
 export function allKabObjects(): string[] {
-  const ns = execFileSync('ip', ['netns', 'list']).toString().split('\n').filter((l) => /^kab/.test(l));
-  const links = execFileSync('ip', ['-o', 'link']).toString().split('\n').filter((l) => /^\d+: kab/.test(l));
+  const ns = execFileSync('ip', ['netns', 'list'])
+    .toString()
+    .split('\n')
+    .filter((l) => /^kab/.test(l));
+  const links = execFileSync('ip', ['-o', 'link'])
+    .toString()
+    .split('\n')
+    .filter((l) => /^\d+: kab/.test(l));
   return [...ns, ...links];
 }
 

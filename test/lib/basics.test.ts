@@ -10,7 +10,8 @@ test('numberOrNull: CSV cells and loose values; empty, blank and non-finite are 
   assert.equal(numberOrNull(' 2 '), 2);
   assert.equal(numberOrNull(3), 3);
   assert.equal(numberOrNull('0'), 0);
-  for (const v of ['', '  ', 'abc', 'NaN', 'Infinity', null, undefined, Number.NaN]) assert.equal(numberOrNull(v), null, String(v));
+  for (const v of ['', '  ', 'abc', 'NaN', 'Infinity', null, undefined, Number.NaN])
+    assert.equal(numberOrNull(v), null, String(v));
 });
 
 test('sleep: waits, or returns early (resolving) when aborted; at once for 0 ms or an aborted signal', async () => {

@@ -7,12 +7,17 @@ import { spawnJsonChild, tsEntryArgv } from '../../lib/child.ts';
 const CHILD = fileURLToPath(new URL('../helpers/rpc-echo-child.ts', import.meta.url));
 
 test('the JSON-line RPC: ready line, replies matched by id in any order, errors as ok:false, EOF ends the child', async () => {
-  const child = await spawnJsonChild<{ ready: true; pid: number; role: string }>(tsEntryArgv(CHILD), { label: 'echo child' });
+  const child = await spawnJsonChild<{ ready: true; pid: number; role: string }>(tsEntryArgv(CHILD), {
+    label: 'echo child',
+  });
   try {
     assert.equal(child.ready.role, 'echo');
     assert.equal(child.ready.pid, child.pid);
     // The slow request is answered after the fast one: replies are matched by id, not by order.
-    const [slow, fast] = await Promise.all([child.call<{ slept: number }>({ op: 'slow', ms: 200 }), child.call<{ text: string }>({ op: 'echo', text: 'hi' })]);
+    const [slow, fast] = await Promise.all([
+      child.call<{ slept: number }>({ op: 'slow', ms: 200 }),
+      child.call<{ text: string }>({ op: 'echo', text: 'hi' }),
+    ]);
     assert.equal(slow.slept, 200);
     assert.equal(fast.text, 'hi');
     await assert.rejects(child.call({ op: 'fail' }), /^Error: echo child: asked to fail$/);
@@ -26,7 +31,7 @@ test('the JSON-line RPC: ready line, replies matched by id in any order, errors 
   assert.equal(child.alive(), false);
 });
 
-test('the JSON-line RPC: stdin EOF runs the child\'s own exit path; a request to an exited child fails at once', async () => {
+test("the JSON-line RPC: stdin EOF runs the child's own exit path; a request to an exited child fails at once", async () => {
   const [file, ...args] = tsEntryArgv(CHILD);
   const proc = spawn(file ?? process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const ready = await new Promise<string>((resolve) => proc.stdout.once('data', (d: Buffer) => resolve(d.toString())));

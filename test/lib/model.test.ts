@@ -73,7 +73,13 @@ test('protocol adds no round trip (prior-knowledge h2c, ALPN inside the TLS hand
 });
 
 test('1 MiB without a rate limit: 6 extra slow-start rounds on a new connection, none on a warm one', () => {
-  const input: RequestModelInput = { rtt_ms: 50, protocol: 'h1', security: 'none', connection: 'new', response_bytes: MiB };
+  const input: RequestModelInput = {
+    rtt_ms: 50,
+    protocol: 'h1',
+    security: 'none',
+    connection: 'new',
+    response_bytes: MiB,
+  };
   const fresh = modelRequest(input);
   // 7 rounds → 6 extra; (1 + 1 + 6) × 50 = 400 ms
   assert.equal(fresh.response_segments, 725);
@@ -98,7 +104,12 @@ test('rate limit: idle gaps of slow start overlap with the transfer (Kurose & Ro
   // total = 2 × 50 + 227.71584 + 83.88608 = 411.60192 ms
   //   (a plain sum of rounds and transfer would say 400 + 83.886 = 483.886 ms)
   const m = modelRequest({
-    rtt_ms: 50, protocol: 'h1', security: 'none', connection: 'new', response_bytes: MiB, rate_mbit: 100,
+    rtt_ms: 50,
+    protocol: 'h1',
+    security: 'none',
+    connection: 'new',
+    response_bytes: MiB,
+    rate_mbit: 100,
   });
   close(m.transfer_ms, 83.88608, 1e-9);
   close(m.slow_start_ms, 227.71584, 1e-9);
@@ -106,7 +117,17 @@ test('rate limit: idle gaps of slow start overlap with the transfer (Kurose & Ro
   assert.equal(m.slow_start_rounds, 6); // the round count ignores the rate
   assert.equal(m.total_rtts, 8);
   // the brief's round number: 10^6 B at 100 Mbit/s is 80 ms of transfer
-  close(modelRequest({ rtt_ms: 50, protocol: 'h1', security: 'none', connection: 'reused', response_bytes: 1e6, rate_mbit: 100 }).transfer_ms, 80);
+  close(
+    modelRequest({
+      rtt_ms: 50,
+      protocol: 'h1',
+      security: 'none',
+      connection: 'reused',
+      response_bytes: 1e6,
+      rate_mbit: 100,
+    }).transfer_ms,
+    80,
+  );
 });
 
 test('rate limit slower than the window: no idle at all, total = 2 RTT + transfer', () => {
@@ -114,7 +135,12 @@ test('rate limit slower than the window: no idle at all, total = 2 RTT + transfe
   // 115.84 ms) already outlasts an RTT: idle_1 = 10 + 11.584 − 115.84 < 0 → 0, and every later one too.
   // total = 2 × 10 + 102400 × 8 / 1000 = 20 + 819.2 = 839.2 ms; rounds: 71 segments → 4 → 3 extra
   const m = modelRequest({
-    rtt_ms: 10, protocol: 'h2', security: 'none', connection: 'new', response_bytes: 100 * 1024, rate_mbit: 1,
+    rtt_ms: 10,
+    protocol: 'h2',
+    security: 'none',
+    connection: 'new',
+    response_bytes: 100 * 1024,
+    rate_mbit: 1,
   });
   close(m.slow_start_ms, 0);
   close(m.total_ms, 839.2, 1e-9);
@@ -126,7 +152,13 @@ test('large requests, server delay, validation', () => {
   // request of 100000 B = 70 segments from a fresh client window of 10: 10, 30, 70 → 3 rounds → 2 extra
   // total for a 1000 B response, cleartext new at 20 ms: (1 + 1 + 2) × 20 = 80 ms; + 7 ms server delay = 87
   const m = modelRequest({
-    rtt_ms: 20, protocol: 'h1', security: 'none', connection: 'new', response_bytes: 1000, request_bytes: 100000, server_delay_ms: 7,
+    rtt_ms: 20,
+    protocol: 'h1',
+    security: 'none',
+    connection: 'new',
+    response_bytes: 1000,
+    request_bytes: 100000,
+    server_delay_ms: 7,
   });
   assert.equal(m.request_slow_start_rounds, 2);
   assert.equal(m.total_rtts, 4);
@@ -137,7 +169,10 @@ test('large requests, server delay, validation', () => {
   // smaller MSS → more segments: 14480 B at MSS 1000 → 15 segments → 2 rounds
   assert.equal(modelRequest({ ...small('none', 'new'), response_bytes: 14480, mss_bytes: 1000 }).slow_start_rounds, 1);
   // a larger initcwnd removes the extra round
-  assert.equal(modelRequest({ ...small('none', 'new'), response_bytes: 14481, initcwnd_segments: 11 }).slow_start_rounds, 0);
+  assert.equal(
+    modelRequest({ ...small('none', 'new'), response_bytes: 14481, initcwnd_segments: 11 }).slow_start_rounds,
+    0,
+  );
   assert.throws(() => modelRequest(small('none', 'resumed')), RangeError);
   assert.throws(() => modelRequest(small('none', 'new', -1)), RangeError);
   assert.throws(() => modelRequest({ ...small('none', 'new'), rate_mbit: 0 }), RangeError);
@@ -163,20 +198,40 @@ test('properties: saving grows with RTT; total grows with size; new ≥ resumed 
     const s = expectedSaving({ rtt_ms, protocol: 'h1', security: 'tls12', response_bytes: 50_000, rate_mbit: 50 });
     assert.ok(s.saving_ms > previousSaving, `rtt ${rtt_ms}`);
     previousSaving = s.saving_ms;
-    const resumed = modelRequest({ rtt_ms, protocol: 'h1', security: 'tls12', connection: 'resumed', response_bytes: 50_000, rate_mbit: 50 });
+    const resumed = modelRequest({
+      rtt_ms,
+      protocol: 'h1',
+      security: 'tls12',
+      connection: 'resumed',
+      response_bytes: 50_000,
+      rate_mbit: 50,
+    });
     assert.ok(s.new_connection.total_ms >= resumed.total_ms && resumed.total_ms >= s.reused_connection.total_ms);
   }
   let previousTotal = -1;
   for (let size = 0; size <= 4 * MiB; size += 64 * 1024) {
     for (const rate_mbit of [null, 10, 1000]) {
-      const t = modelRequest({ rtt_ms: 30, protocol: 'h1', security: 'none', connection: 'new', response_bytes: size, rate_mbit });
+      const t = modelRequest({
+        rtt_ms: 30,
+        protocol: 'h1',
+        security: 'none',
+        connection: 'new',
+        response_bytes: size,
+        rate_mbit,
+      });
       assert.ok(Number.isFinite(t.total_ms));
       if (rate_mbit === 10) {
         assert.ok(t.total_ms >= previousTotal, `size ${size}`);
         previousTotal = t.total_ms;
       }
       // rounds and transfer never add up to more than their plain sum, nor less than either part
-      const roundsOnly = modelRequest({ rtt_ms: 30, protocol: 'h1', security: 'none', connection: 'new', response_bytes: size });
+      const roundsOnly = modelRequest({
+        rtt_ms: 30,
+        protocol: 'h1',
+        security: 'none',
+        connection: 'new',
+        response_bytes: size,
+      });
       assert.ok(t.total_ms <= roundsOnly.total_ms + t.transfer_ms + 1e-9);
       assert.ok(t.total_ms >= Math.max(2 * 30 + t.transfer_ms, rate_mbit === null ? roundsOnly.total_ms : 0) - 1e-9);
     }

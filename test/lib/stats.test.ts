@@ -5,7 +5,12 @@ import { bootstrapMedianRatioCi, mulberry32 } from '../../lib/stats-bootstrap.ts
 import { binomialTails, normalCdf, normalQuantile } from '../../lib/stats-distributions.ts';
 import { outliersSorted } from '../../lib/stats-outliers.ts';
 import { medianCiSorted, quantileCiSorted } from '../../lib/stats-quantile-ci.ts';
-import { hodgesLehmann, kthPairwiseDifferenceSorted, mannWhitneyU, uDistributionCounts } from '../../lib/stats-rank-tests.ts';
+import {
+  hodgesLehmann,
+  kthPairwiseDifferenceSorted,
+  mannWhitneyU,
+  uDistributionCounts,
+} from '../../lib/stats-rank-tests.ts';
 import { ciPrecise, samplesNeededForMedianCi, summarize, type Summary } from '../../lib/stats-summary.ts';
 
 function close(actual: number | null | undefined, expected: number, tol = 1e-9): void {
@@ -213,8 +218,20 @@ test('summarize: empty is a distinct kind, n = 1 has no NaN, fields by hand', ()
 
 test('ciPrecise uses the FULL CI width against max(rel × median, abs_ms)', () => {
   const base: Summary = {
-    kind: 'ok', n: 50, min: 90, max: 110, mean: 100, stddev: 5, median: 100, p90: 105, p99: 109,
-    ci95_low: 99.1, ci95_high: 100.9, mad: 3, outliers_mild: 0, outliers_extreme: 0,
+    kind: 'ok',
+    n: 50,
+    min: 90,
+    max: 110,
+    mean: 100,
+    stddev: 5,
+    median: 100,
+    p90: 105,
+    p99: 109,
+    ci95_low: 99.1,
+    ci95_high: 100.9,
+    mad: 3,
+    outliers_mild: 0,
+    outliers_extreme: 0,
   };
   // full width 1.8 < 2 % × 100 = 2 → precise (half width 0.9 would pass too; 2.2 would not)
   assert.equal(ciPrecise(base), true);
@@ -317,7 +334,10 @@ test('Mann–Whitney edge cases: all equal, n = 1, large samples', () => {
   assert.ok(big.z > 3 && big.p < 0.001);
   // complete separation, 200 vs 200: U = 40000, sd = sqrt(200·200·401/12) = 1156.143,
   //   z = (40000 − 20000 − 0.5)/1156.143 = 17.2985, p = 2Φ(−17.2985) = 4.83e−67 — tiny, but not 0
-  const far = mannWhitneyU(base, base.map((v) => v + 2));
+  const far = mannWhitneyU(
+    base,
+    base.map((v) => v + 2),
+  );
   close(far.z, 17.2985, 1e-4);
   close(far.p / 4.830856e-67, 1, 1e-5);
   assert.throws(() => mannWhitneyU([], [1]), RangeError);
@@ -373,7 +393,10 @@ test('mulberry32 is deterministic, in [0, 1), roughly uniform', () => {
   const b = mulberry32(42);
   const c = mulberry32(43);
   const xs = Array.from({ length: 10000 }, () => a());
-  assert.deepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => b()));
+  assert.deepEqual(
+    xs.slice(0, 5),
+    Array.from({ length: 5 }, () => b()),
+  );
   assert.notEqual(c(), xs[0]);
   assert.ok(xs.every((x) => x >= 0 && x < 1));
   // mean of U(0,1) is ½ with sd 1/sqrt(12 × 10000) = 0.0029; 0.01 is > 3 sd
@@ -381,7 +404,10 @@ test('mulberry32 is deterministic, in [0, 1), roughly uniform', () => {
   // each decile gets about 1000 (binomial sd ≈ 30)
   const bins = new Array<number>(10).fill(0);
   for (const x of xs) bins[Math.floor(x * 10)]! += 1;
-  assert.ok(bins.every((k) => k > 850 && k < 1150), `bins ${bins.join(',')}`);
+  assert.ok(
+    bins.every((k) => k > 850 && k < 1150),
+    `bins ${bins.join(',')}`,
+  );
 });
 
 test('mulberry32 gives the same stream as the canonical (int32) formulation', () => {

@@ -62,11 +62,28 @@ test('cleanStale removes a dead run (namespaces, its processes, record) and leav
   await dead;
   writeFileSync(
     recordPath(stale.runId),
-    JSON.stringify({ ...rec(dead.pid as number, [stale.clientNs, stale.serverNs], [stale.clientDev, stale.serverDev]), pid_start_ticks: 1 }),
+    JSON.stringify({
+      ...rec(dead.pid as number, [stale.clientNs, stale.serverNs], [stale.clientDev, stale.serverDev]),
+      pid_start_ticks: 1,
+    }),
   );
   const leftover = execa('ip', ['netns', 'exec', stale.serverNs, 'sleep', '30'], { reject: false });
   await new Promise((r) => setTimeout(r, 200));
-  await run(['ip', 'link', 'add', stale.clientDev, 'netns', stale.clientNs, 'type', 'veth', 'peer', 'name', stale.serverDev, 'netns', stale.serverNs]);
+  await run([
+    'ip',
+    'link',
+    'add',
+    stale.clientDev,
+    'netns',
+    stale.clientNs,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    stale.serverDev,
+    'netns',
+    stale.serverNs,
+  ]);
 
   const logged: string[] = [];
   const { removed } = await cleanStale({ log: (l) => logged.push(l) });

@@ -30,13 +30,20 @@ test('restoreScript: creation writes the four drop chains once and hooks the lin
 
 test('restoreScript: a change of state rewrites only the link chains, jumping to the drop chains that apply', () => {
   const s = restoreScript('kabx', { flow_idle_s: 4, blackhole: true }, false);
-  assert.deepEqual(s.split('\n').filter((l) => l.startsWith(':')), [':KAB_IN - [0:0]', ':KAB_OUT - [0:0]'], 'the drop chains (and their counters) are not declared, so not flushed');
-  assert.deepEqual(s.split('\n').filter((l) => l.startsWith('-A')), [
-    '-A KAB_IN -j KAB_BLACKHOLE_UP',
-    '-A KAB_IN -j KAB_IDLE_UP',
-    '-A KAB_OUT -j KAB_BLACKHOLE_DOWN',
-    '-A KAB_OUT -j KAB_IDLE_DOWN',
-  ]);
+  assert.deepEqual(
+    s.split('\n').filter((l) => l.startsWith(':')),
+    [':KAB_IN - [0:0]', ':KAB_OUT - [0:0]'],
+    'the drop chains (and their counters) are not declared, so not flushed',
+  );
+  assert.deepEqual(
+    s.split('\n').filter((l) => l.startsWith('-A')),
+    [
+      '-A KAB_IN -j KAB_BLACKHOLE_UP',
+      '-A KAB_IN -j KAB_IDLE_UP',
+      '-A KAB_OUT -j KAB_BLACKHOLE_DOWN',
+      '-A KAB_OUT -j KAB_IDLE_DOWN',
+    ],
+  );
 });
 
 test('parseDrops reads the named rules of iptables-save -c; flowIdleSeconds rounds up to whole seconds', () => {

@@ -15,9 +15,15 @@ import {
 import { newRunId } from '../../netem/topology.ts';
 
 test('extendedAllowedList adds only what is missing, refuses what the kernel lacks', () => {
-  assert.deepEqual(extendedAllowedList(['reno', 'bbr'], ['reno', 'bbr', 'cubic'], ['cubic']), { list: ['reno', 'bbr', 'cubic'], added: ['cubic'] });
+  assert.deepEqual(extendedAllowedList(['reno', 'bbr'], ['reno', 'bbr', 'cubic'], ['cubic']), {
+    list: ['reno', 'bbr', 'cubic'],
+    added: ['cubic'],
+  });
   assert.equal(extendedAllowedList(['reno', 'bbr'], ['reno', 'bbr', 'cubic'], ['bbr']), null);
-  assert.deepEqual(extendedAllowedList(['reno'], ['reno', 'bbr', 'cubic'], ['cubic', 'cubic', 'bbr']), { list: ['reno', 'cubic', 'bbr'], added: ['cubic', 'bbr'] });
+  assert.deepEqual(extendedAllowedList(['reno'], ['reno', 'bbr', 'cubic'], ['cubic', 'cubic', 'bbr']), {
+    list: ['reno', 'cubic', 'bbr'],
+    added: ['cubic', 'bbr'],
+  });
   assert.throws(() => extendedAllowedList(['reno'], ['reno', 'cubic'], ['vegas']), /not available in this kernel/);
   assert.throws(() => extendedAllowedList(['reno'], ['reno'], ['cu bic']), /not a congestion control name/);
 });
@@ -89,6 +95,14 @@ test('a host list the operator already put back is left alone', (t) =>
   }));
 
 test('listAfterLeaving keeps the original and what other runs need', () => {
-  assert.deepEqual(listAfterLeaving(['reno', 'bbr', 'cubic', 'htcp'], ['reno', 'bbr'], new Set(['htcp'])), ['reno', 'bbr', 'htcp']);
-  assert.deepEqual(listAfterLeaving(['reno'], ['reno', 'bbr'], new Set()), ['reno'], 'never adds back what someone else removed');
+  assert.deepEqual(listAfterLeaving(['reno', 'bbr', 'cubic', 'htcp'], ['reno', 'bbr'], new Set(['htcp'])), [
+    'reno',
+    'bbr',
+    'htcp',
+  ]);
+  assert.deepEqual(
+    listAfterLeaving(['reno'], ['reno', 'bbr'], new Set()),
+    ['reno'],
+    'never adds back what someone else removed',
+  );
 });

@@ -2,6 +2,10 @@
 import { test } from 'node:test';
 import { runNetemSuite } from '../helpers/uml/suite.ts';
 
-test('tun and tc link parity in one kernel: handshake savings and loss (sch_netem kernel)', { timeout: 900_000 }, async (t) => {
-  await runNetemSuite(t, 'test/netem/uml/parity.uml.ts', 840_000);
-});
+test(
+  'tun and tc link parity in one kernel: handshake savings and loss (sch_netem kernel)',
+  { timeout: 900_000 },
+  async (t) => {
+    await runNetemSuite(t, 'test/netem/uml/parity.uml.ts', 840_000);
+  },
+);

@@ -12,11 +12,19 @@ import {
   type InlineLinkFlags,
 } from '../../netem/profiles.ts';
 
-const base: LinkParams = { rtt_ms: 50, jitter_ms: 0, loss_pct: 0, rate_mbit: null, queue_packets: null, mtu_bytes: 1500 };
+const base: LinkParams = {
+  rtt_ms: 50,
+  jitter_ms: 0,
+  loss_pct: 0,
+  rate_mbit: null,
+  queue_packets: null,
+  mtu_bytes: 1500,
+};
 
 test('the named profiles exist, each with a source and valid parameters', () => {
   const names = listProfiles().map((p) => p.name);
-  for (const n of ['loopback', 'lan', 'metro', 'wan', 'intercontinental', 'mobile-3g', 'lossy']) assert.ok(names.includes(n), n);
+  for (const n of ['loopback', 'lan', 'metro', 'wan', 'intercontinental', 'mobile-3g', 'lossy'])
+    assert.ok(names.includes(n), n);
   for (const p of listProfiles()) {
     assert.ok(p.source.length > 20, `${p.name} says where its numbers come from`);
     validateLinkParams(p.params, p.name);
@@ -26,7 +34,14 @@ test('the named profiles exist, each with a source and valid parameters', () => 
   assert.equal(getProfile('intercontinental').params.rtt_ms, 150);
   assert.deepEqual(getProfile('lossy').params, { ...getProfile('wan').params, loss_pct: 1 });
   const m = getProfile('mobile-3g').params;
-  assert.ok(m.rtt_ms >= 100 && m.rtt_ms <= 200 && m.rate_mbit !== null && m.rate_mbit >= 1 && m.rate_mbit <= 2 && m.loss_pct > 0);
+  assert.ok(
+    m.rtt_ms >= 100 &&
+      m.rtt_ms <= 200 &&
+      m.rate_mbit !== null &&
+      m.rate_mbit >= 1 &&
+      m.rate_mbit <= 2 &&
+      m.loss_pct > 0,
+  );
   assert.equal(getProfile(' WAN ').name, 'wan');
 });
 
@@ -79,7 +94,14 @@ test('inline flags alone make a custom profile', () => {
   const [p] = parseProfiles('', flags);
   assert.ok(p);
   assert.equal(p.name, 'custom(rtt=80ms,jitter=2ms,loss=0.5%,rate=0.5mbit,mtu=1400)');
-  assert.deepEqual(p.params, { rtt_ms: 80, jitter_ms: 2, loss_pct: 0.5, rate_mbit: 0.5, queue_packets: null, mtu_bytes: 1400 });
+  assert.deepEqual(p.params, {
+    rtt_ms: 80,
+    jitter_ms: 2,
+    loss_pct: 0.5,
+    rate_mbit: 0.5,
+    queue_packets: null,
+    mtu_bytes: 1400,
+  });
   const [r] = parseProfiles('', { rtt: 80, loss: 0.5 });
   assert.equal(r?.name, 'custom(rtt=80ms,loss=0.5%)');
   assert.equal(r?.params.jitter_ms, 0);

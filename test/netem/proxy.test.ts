@@ -10,7 +10,14 @@ import { UserError } from '../../lib/errors.ts';
 import type { LinkParams } from '../../netem/link.ts';
 import { openProxyLink, type ProxyLink } from '../../netem/proxy.ts';
 
-const base: LinkParams = { rtt_ms: 40, jitter_ms: 0, loss_pct: 0, rate_mbit: null, queue_packets: null, mtu_bytes: 1500 };
+const base: LinkParams = {
+  rtt_ms: 40,
+  jitter_ms: 0,
+  loss_pct: 0,
+  rate_mbit: null,
+  queue_packets: null,
+  mtu_bytes: 1500,
+};
 const ms = (from: bigint): number => Number(process.hrtime.bigint() - from) / 1e6;
 
 interface Server {
@@ -72,7 +79,11 @@ async function roundTrip(s: net.Socket, msg: string): Promise<string> {
   });
 }
 
-async function withLink(params: LinkParams, fn: (link: ProxyLink, server: Server) => Promise<void>, server?: Server): Promise<void> {
+async function withLink(
+  params: LinkParams,
+  fn: (link: ProxyLink, server: Server) => Promise<void>,
+  server?: Server,
+): Promise<void> {
   const srv = server ?? (await startEchoServer());
   const link = await openProxyLink({ runId: 'test', params });
   try {
@@ -337,7 +348,13 @@ test('close() stops the child process and is idempotent', async () => {
 test('the child exits by itself when its stdin reaches EOF', async () => {
   const script = fileURLToPath(new URL('../../netem/proxy-process.ts', import.meta.url));
   const [file, ...args] = tsEntryArgv(script, [JSON.stringify(base)]);
-  const child = execa(file as string, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: false });
+  const child = execa(file as string, args, {
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    reject: false,
+    buffer: false,
+  });
   try {
     const rl = createInterface({ input: child.stdout! });
     const [first] = (await once(rl, 'line')) as [string];

@@ -21,24 +21,26 @@ const unprivileged: LinkProbes = {
 /** Openers that record what they were asked to open instead of opening it. */
 function fakeDeps(probes: LinkProbes): SelectDeps & { opened: LinkBackendName[] } {
   const opened: LinkBackendName[] = [];
-  const fake = (backend: LinkBackendName) => async (o: LinkOpenOptions): Promise<Link> => {
-    opened.push(backend);
-    return {
-      backend,
-      clientNetns: null,
-      serverNetns: null,
-      serverListenHost: '127.0.0.1',
-      caveats: [],
-      capabilities: { real_packets: false, drops_packets: false, configurable: true, connect_crosses_link: true },
-    controls: null,
-    tuning: null,
-      params: () => o.params,
-      configure: async () => undefined,
-      clientTarget: async (port) => ({ host: '127.0.0.1', port }),
-      counters: async () => null,
-      close: async () => undefined,
+  const fake =
+    (backend: LinkBackendName) =>
+    async (o: LinkOpenOptions): Promise<Link> => {
+      opened.push(backend);
+      return {
+        backend,
+        clientNetns: null,
+        serverNetns: null,
+        serverListenHost: '127.0.0.1',
+        caveats: [],
+        capabilities: { real_packets: false, drops_packets: false, configurable: true, connect_crosses_link: true },
+        controls: null,
+        tuning: null,
+        params: () => o.params,
+        configure: async () => undefined,
+        clientTarget: async (port) => ({ host: '127.0.0.1', port }),
+        counters: async () => null,
+        close: async () => undefined,
+      };
     };
-  };
   return { probes, opened, openers: { tc: fake('tc'), tun: fake('tun'), proxy: fake('proxy'), none: fake('none') } };
 }
 
@@ -102,7 +104,10 @@ test('auto refuses packet loss when only the proxy can run', async () => {
 test('asking for a backend that cannot run here is a UserError saying what is missing and what to do', async () => {
   const deps = fakeDeps(unprivileged);
   const cases: Array<[LinkBackendName, RegExp]> = [
-    ['tun', /^--link tun cannot run here: not root .*needs root \(or CAP_NET_ADMIN\) and \/dev\/net\/tun: run with sudo, or use --link proxy$/],
+    [
+      'tun',
+      /^--link tun cannot run here: not root .*needs root \(or CAP_NET_ADMIN\) and \/dev\/net\/tun: run with sudo, or use --link proxy$/,
+    ],
     ['tc', /^--link tc cannot run here: not root .*sch_netem kernel module.*use --link tun or --link proxy$/],
   ];
   for (const [choice, re] of cases) {
@@ -113,7 +118,10 @@ test('asking for a backend that cannot run here is a UserError saying what is mi
       return true;
     });
   }
-  await assert.rejects(openLink('bogus' as LinkBackendName, opts(wan), deps), /unknown --link "bogus"; choose auto, tc, tun, proxy, none/);
+  await assert.rejects(
+    openLink('bogus' as LinkBackendName, opts(wan), deps),
+    /unknown --link "bogus"; choose auto, tc, tun, proxy, none/,
+  );
   await assert.rejects(openLink('proxy', opts({ ...wan, jitter_ms: 40 }), deps), /--jitter 40 ms is more than half/);
   assert.deepEqual(deps.opened, []);
   const ok = await openLink('proxy', opts(wan), deps);
@@ -121,8 +129,14 @@ test('asking for a backend that cannot run here is a UserError saying what is mi
 });
 
 test('the real backends: none refuses delay, proxy refuses loss, both open and close', async () => {
-  await assert.rejects(openLink('none', opts(wan)), /^UserError: --link none adds no delay; choose tun, tc or proxy to emulate rtt 50 ms$/);
-  await assert.rejects(openLink('proxy', opts(getProfile('lossy').params)), /the proxy link cannot emulate packet loss; use --link tun or tc \(root\)/);
+  await assert.rejects(
+    openLink('none', opts(wan)),
+    /^UserError: --link none adds no delay; choose tun, tc or proxy to emulate rtt 50 ms$/,
+  );
+  await assert.rejects(
+    openLink('proxy', opts(getProfile('lossy').params)),
+    /the proxy link cannot emulate packet loss; use --link tun or tc \(root\)/,
+  );
   const n = await openLink('none', opts(loopback));
   assert.equal(n.link.backend, 'none');
   assert.deepEqual(await n.link.clientTarget(8080), { host: '127.0.0.1', port: 8080 });

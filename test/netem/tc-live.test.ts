@@ -2,6 +2,10 @@
 import { test } from 'node:test';
 import { runNetemSuite } from '../helpers/uml/suite.ts';
 
-test('tc link live: setup, calibration, loss, rate, profile changes, controls, signals, clean (sch_netem kernel)', { timeout: 900_000 }, async (t) => {
-  await runNetemSuite(t, 'test/netem/uml/tc-live.uml.ts', 840_000);
-});
+test(
+  'tc link live: setup, calibration, loss, rate, profile changes, controls, signals, clean (sch_netem kernel)',
+  { timeout: 900_000 },
+  async (t) => {
+    await runNetemSuite(t, 'test/netem/uml/tc-live.uml.ts', 840_000);
+  },
+);

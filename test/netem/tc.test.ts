@@ -4,13 +4,40 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { LinkParams } from '../../netem/link.ts';
 import { UserError } from '../../lib/errors.ts';
 import { tcCommands, tcNetemUnavailableReason, tcReconfigureCommands } from '../../netem/tc.ts';
-import { deleteNetns, listLinks, listNetns, newRunId, removeOwnershipRecord, run, writeOwnershipRecord } from '../../netem/topology.ts';
+import {
+  deleteNetns,
+  listLinks,
+  listNetns,
+  newRunId,
+  removeOwnershipRecord,
+  run,
+  writeOwnershipRecord,
+} from '../../netem/topology.ts';
 import { listProfiles } from '../../netem/profiles.ts';
 import { execa } from 'execa';
 import { requirePrivileged } from '../helpers/privileged.ts';
 
-const base: LinkParams = { rtt_ms: 0, jitter_ms: 0, loss_pct: 0, rate_mbit: null, queue_packets: null, mtu_bytes: 1500 };
-const root = (dev: string) => ['tc', 'qdisc', 'replace', 'dev', dev, 'root', 'handle', '1:', 'netem', 'limit', '100000'];
+const base: LinkParams = {
+  rtt_ms: 0,
+  jitter_ms: 0,
+  loss_pct: 0,
+  rate_mbit: null,
+  queue_packets: null,
+  mtu_bytes: 1500,
+};
+const root = (dev: string) => [
+  'tc',
+  'qdisc',
+  'replace',
+  'dev',
+  dev,
+  'root',
+  'handle',
+  '1:',
+  'netem',
+  'limit',
+  '100000',
+];
 
 test('tcCommands: a LAN profile is a bare netem delay of half the RTT', () => {
   assert.deepEqual(tcCommands('kababc123c', { ...base, rtt_ms: 1 }), [[...root('kababc123c'), 'delay', '0.5ms']]);
@@ -21,18 +48,66 @@ test('tcCommands: nothing to emulate leaves only netem with its limit', () => {
 });
 
 test('tcCommands: a WAN profile gets delay, jitter, loss, and a tbf child for the rate', () => {
-  const wan: LinkParams = { rtt_ms: 80, jitter_ms: 2, loss_pct: 1, rate_mbit: 20, queue_packets: null, mtu_bytes: 1500 };
+  const wan: LinkParams = {
+    rtt_ms: 80,
+    jitter_ms: 2,
+    loss_pct: 1,
+    rate_mbit: 20,
+    queue_packets: null,
+    mtu_bytes: 1500,
+  };
   assert.deepEqual(tcCommands('kababc123s', wan), [
     [...root('kababc123s'), 'delay', '40ms', '2ms', 'loss', '1%'],
-    ['tc', 'qdisc', 'replace', 'dev', 'kababc123s', 'parent', '1:1', 'handle', '10:', 'tbf', 'rate', '20mbit', 'burst', '3000', 'limit', '1500000'],
+    [
+      'tc',
+      'qdisc',
+      'replace',
+      'dev',
+      'kababc123s',
+      'parent',
+      '1:1',
+      'handle',
+      '10:',
+      'tbf',
+      'rate',
+      '20mbit',
+      'burst',
+      '3000',
+      'limit',
+      '1500000',
+    ],
   ]);
 });
 
 test('tcCommands: queue size, fractional values, fast rates, jitter without delay', () => {
-  const mobile: LinkParams = { rtt_ms: 150.5, jitter_ms: 0, loss_pct: 0.25, rate_mbit: 1.5, queue_packets: 50, mtu_bytes: 1400 };
+  const mobile: LinkParams = {
+    rtt_ms: 150.5,
+    jitter_ms: 0,
+    loss_pct: 0.25,
+    rate_mbit: 1.5,
+    queue_packets: 50,
+    mtu_bytes: 1400,
+  };
   assert.deepEqual(tcCommands('d', mobile), [
     [...root('d'), 'delay', '75.25ms', 'loss', '0.25%'],
-    ['tc', 'qdisc', 'replace', 'dev', 'd', 'parent', '1:1', 'handle', '10:', 'tbf', 'rate', '1.5mbit', 'burst', '2800', 'limit', '70000'],
+    [
+      'tc',
+      'qdisc',
+      'replace',
+      'dev',
+      'd',
+      'parent',
+      '1:1',
+      'handle',
+      '10:',
+      'tbf',
+      'rate',
+      '1.5mbit',
+      'burst',
+      '2800',
+      'limit',
+      '70000',
+    ],
   ]);
   const fast = tcCommands('d', { ...base, rtt_ms: 2, rate_mbit: 1000 });
   assert.deepEqual(fast[1]?.slice(-4), ['burst', '125000', 'limit', '1500000']);
@@ -66,7 +141,10 @@ test('tcNetemUnavailableReason probes once and leaves no probe objects', async (
   if (reason !== null) t.diagnostic(`tc netem unavailable: ${reason}`);
   const leftover = (await listNetns()).filter((n) => !before.has(n) && /^kab-[0-9a-f]{6}-p$/.test(n));
   assert.deepEqual(leftover, []);
-  assert.deepEqual((await listLinks()).filter((l) => /^kab[0-9a-f]{6}[pq]$/.test(l)), []);
+  assert.deepEqual(
+    (await listLinks()).filter((l) => /^kab[0-9a-f]{6}[pq]$/.test(l)),
+    [],
+  );
   const records = existsSync('/run/kab') ? readdirSync('/run/kab') : [];
   for (const r of records) assert.ok(!/\.tmp$/.test(r) || !r.includes(`.${process.pid}.`));
 });
@@ -85,7 +163,10 @@ test('iproute2 parses every netem command the backend generates (where the kerne
       const r = await execa(argv[0] ?? 'tc', ['-n', ns, ...argv.slice(1)], { reject: false, stdin: 'ignore' });
       return { code: r.exitCode, stderr: String(r.stderr).trim() };
     };
-    const profiles = [...listProfiles().map((p) => p.params), { ...base, rtt_ms: 150.5, jitter_ms: 2.25, loss_pct: 0.25, rate_mbit: 1.5, queue_packets: 50 }];
+    const profiles = [
+      ...listProfiles().map((p) => p.params),
+      { ...base, rtt_ms: 150.5, jitter_ms: 2.25, loss_pct: 0.25, rate_mbit: 1.5, queue_packets: 50 },
+    ];
     for (const params of profiles) {
       const [netem] = tcCommands(devA, params);
       assert.ok(netem);

@@ -20,7 +20,10 @@ import {
 } from '../../netem/topology.ts';
 
 function rootSysctl(key: string): string {
-  return readFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, 'utf8').trim().split(/\s+/).join(' ');
+  return readFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .join(' ');
 }
 
 test('newRunId gives 6 lowercase hex chars and names fit in IFNAMSIZ', () => {
@@ -47,7 +50,11 @@ test('createNamespaces / destroyNamespaces leave nothing behind', async (t) => {
   });
   const nsList = await listNetns();
   assert.ok(nsList.includes(n.clientNs) && nsList.includes(n.serverNs));
-  const rec = JSON.parse(readFileSync(recordPath(n.runId), 'utf8')) as { pid: number; netns: string[]; links: string[] };
+  const rec = JSON.parse(readFileSync(recordPath(n.runId), 'utf8')) as {
+    pid: number;
+    netns: string[];
+    links: string[];
+  };
   assert.equal(rec.pid, process.pid);
   assert.deepEqual(rec.netns, [n.clientNs, n.serverNs]);
   assert.deepEqual(rec.links, [n.clientDev, n.serverDev]);
@@ -142,7 +149,21 @@ test('route initcwnd/initrwnd are set and cleared with ip route change', async (
   const n = await createNamespaces(newRunId());
   t.after(() => destroyNamespaces(n));
   // A veth pair gives the client namespace a connected route to work on.
-  await run(['ip', 'link', 'add', n.clientDev, 'netns', n.clientNs, 'type', 'veth', 'peer', 'name', n.serverDev, 'netns', n.serverNs]);
+  await run([
+    'ip',
+    'link',
+    'add',
+    n.clientDev,
+    'netns',
+    n.clientNs,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    n.serverDev,
+    'netns',
+    n.serverNs,
+  ]);
   await run(['ip', '-n', n.clientNs, 'addr', 'add', `${n.clientAddr}/24`, 'dev', n.clientDev]);
   await run(['ip', '-n', n.clientNs, 'link', 'set', 'dev', n.clientDev, 'up']);
   const route = () => readRouteInitcwnd(n.clientNs).then((rs) => rs.find((r) => r.dev === n.clientDev));

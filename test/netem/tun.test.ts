@@ -5,7 +5,15 @@ import type { TestContext } from 'node:test';
 import type { LinkParams } from '../../netem/link.ts';
 import { DelayLineCore, handleControl, type Direction } from '../../netem/tun-delay-line.ts';
 import { openTunLink, tunUnavailableReason, type TunLink } from '../../netem/tun.ts';
-import { listLinks, listNetns, newRunId, recordPath, removeOwnershipRecord, run, writeOwnershipRecord } from '../../netem/topology.ts';
+import {
+  listLinks,
+  listNetns,
+  newRunId,
+  recordPath,
+  removeOwnershipRecord,
+  run,
+  writeOwnershipRecord,
+} from '../../netem/topology.ts';
 import { tsEntryArgv } from '../../lib/child.ts';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -14,10 +22,25 @@ import { UserError } from '../../lib/errors.ts';
 import { requirePrivileged } from '../helpers/privileged.ts';
 import { LinkProbe, median } from '../../scripts/bench-link.ts';
 
-const base: LinkParams = { rtt_ms: 0, jitter_ms: 0, loss_pct: 0, rate_mbit: null, queue_packets: null, mtu_bytes: 1500 };
+const base: LinkParams = {
+  rtt_ms: 0,
+  jitter_ms: 0,
+  loss_pct: 0,
+  rate_mbit: null,
+  queue_packets: null,
+  mtu_bytes: 1500,
+};
 
 /** A minimal IPv4 + TCP/UDP header (enough for the flow table). */
-function ipPacket(o: { proto: 'tcp' | 'udp'; src: number; dst: number; sport: number; dport: number; flags?: number; size?: number }): Buffer {
+function ipPacket(o: {
+  proto: 'tcp' | 'udp';
+  src: number;
+  dst: number;
+  sport: number;
+  dport: number;
+  flags?: number;
+  size?: number;
+}): Buffer {
   const b = Buffer.alloc(o.size ?? 60);
   b[0] = 0x45;
   b[9] = o.proto === 'tcp' ? 6 : 17;
@@ -71,7 +94,10 @@ test('delay line: jitter varies the one-way delay uniformly within ±jitter', ()
   const mean = delays.reduce((a, b) => a + b, 0) / delays.length;
   assert.ok(Math.abs(mean - 10) < 0.3, `mean one-way delay ${mean}`);
   assert.ok(Math.min(...delays) >= 5 && Math.max(...delays) <= 15, 'within rtt/2 ± jitter');
-  assert.ok(delays.filter((d) => d < 6).length > 100 && delays.filter((d) => d > 14).length > 100, 'spread over the range');
+  assert.ok(
+    delays.filter((d) => d < 6).length > 100 && delays.filter((d) => d > 14).length > 100,
+    'spread over the range',
+  );
 });
 
 test('delay line: jitter never reorders packets', () => {
@@ -179,7 +205,10 @@ test('delay line: blackhole drops new and held packets, counted', () => {
 
 test('delay line control protocol validates requests', () => {
   const core = new DelayLineCore({ ...base });
-  assert.deepEqual(handleControl(core, { id: 1, op: 'configure', params: { ...base, rtt_ms: 30 } }), { id: 1, ok: true });
+  assert.deepEqual(handleControl(core, { id: 1, op: 'configure', params: { ...base, rtt_ms: 30 } }), {
+    id: 1,
+    ok: true,
+  });
   const bad = handleControl(core, { id: 2, op: 'configure', params: { ...base, loss_pct: 101 } });
   assert.equal(bad.ok, false);
   assert.match(String(bad.error), /loss_pct/);
@@ -193,7 +222,14 @@ test('delay line control protocol validates requests', () => {
   core.release(20, () => undefined);
   const l = handleControl(core, { id: 8, op: 'lateness', reset: true }) as Record<string, unknown>;
   assert.deepEqual(l.release_lateness, { samples: 1, p50_us: 5000, p99_us: 5000, max_us: 5000 });
-  assert.equal(((handleControl(core, { id: 9, op: 'lateness' }) as Record<string, unknown>).release_lateness as { samples: number }).samples, 0);
+  assert.equal(
+    (
+      (handleControl(core, { id: 9, op: 'lateness' }) as Record<string, unknown>).release_lateness as {
+        samples: number;
+      }
+    ).samples,
+    0,
+  );
   // configure took effect: a packet now waits 15 ms.
   core.arrive('up', Buffer.alloc(1), 1, 0);
   assert.equal(core.nextDue_ms(), 15);
@@ -201,7 +237,11 @@ test('delay line control protocol validates requests', () => {
 
 // ----- The real link -----
 
-async function withLink(t: TestContext, params: LinkParams, fn: (link: TunLink, probe: LinkProbe) => Promise<void>): Promise<void> {
+async function withLink(
+  t: TestContext,
+  params: LinkParams,
+  fn: (link: TunLink, probe: LinkProbe) => Promise<void>,
+): Promise<void> {
   const link = await openTunLink({ runId: newRunId(), params });
   let probe: LinkProbe | undefined;
   try {
@@ -226,7 +266,13 @@ test('the delay line exits by itself on stdin EOF (taking its devices) and dies 
     const devs = [`kab${id}c`, `kab${id}s`];
     await writeOwnershipRecord(id, [], devs);
     const [file, ...args] = tsEntryArgv(script, [...devs, JSON.stringify({ ...base, rtt_ms: 5 })]);
-    const child = execa(file as string, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false });
+    const child = execa(file as string, args, {
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+    });
     try {
       const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
       const first = await new Promise<string>((resolve) => lines.once('line', resolve));
@@ -234,9 +280,15 @@ test('the delay line exits by itself on stdin EOF (taking its devices) and dies 
       assert.equal(ready.ready, true);
       assert.equal(ready.pid, child.pid);
       const links = await listLinks();
-      assert.ok(devs.every((d) => links.includes(d)), 'both TUN devices exist while it runs');
+      assert.ok(
+        devs.every((d) => links.includes(d)),
+        'both TUN devices exist while it runs',
+      );
       child.stdin?.write('{"id":1,"op":"counters"}\n');
-      const reply = JSON.parse(await new Promise<string>((resolve) => lines.once('line', resolve))) as { id: number; ok: boolean };
+      const reply = JSON.parse(await new Promise<string>((resolve) => lines.once('line', resolve))) as {
+        id: number;
+        ok: boolean;
+      };
       assert.deepEqual([reply.id, reply.ok], [1, true]);
       const t0 = Date.now();
       if (how === 'eof') child.stdin?.end();
@@ -285,7 +337,9 @@ test('tun link: 20 ms RTT → TCP connect median in [19, 23] ms; configure() cha
     t.diagnostic(`connect @60 ms: median ${m60.toFixed(3)} ms`);
     assert.ok(m60 >= 59 && m60 <= 63, `median ${m60}`);
     const late = await link.releaseLateness();
-    t.diagnostic(`release lateness: p50 ${late.p50_us.toFixed(0)} µs, p99 ${late.p99_us.toFixed(0)} µs, max ${late.max_us.toFixed(0)} µs`);
+    t.diagnostic(
+      `release lateness: p50 ${late.p50_us.toFixed(0)} µs, p99 ${late.p99_us.toFixed(0)} µs, max ${late.max_us.toFixed(0)} µs`,
+    );
     assert.ok(late.samples >= 40, `${late.samples} releases sampled`);
   });
 });
@@ -359,14 +413,18 @@ test('tun link: close() leaves nothing; a SIGKILLed delay line takes its devices
     assert.match(await run(['ip', '-n', n.serverNs, '-o', 'addr', 'show', 'dev', n.serverDev]), /198\.18\.0\.2\/24/);
     process.kill(link.delayLinePid, 'SIGKILL');
     const deadline = Date.now() + 3_000;
-    while (existsSync(`/proc/${link.delayLinePid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (existsSync(`/proc/${link.delayLinePid}`) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     let gone = false;
     while (!gone && Date.now() < deadline) {
       gone = !(await run(['ip', '-n', n.clientNs, '-o', 'link']).then((o) => o.includes(n.clientDev)));
       if (!gone) await new Promise((r) => setTimeout(r, 20));
     }
     assert.ok(gone, 'client TUN device disappeared');
-    assert.ok(!(await run(['ip', '-n', n.serverNs, '-o', 'link'])).includes(n.serverDev), 'server TUN device disappeared');
+    assert.ok(
+      !(await run(['ip', '-n', n.serverNs, '-o', 'link'])).includes(n.serverDev),
+      'server TUN device disappeared',
+    );
   } finally {
     await link.close();
     await link.close(); // idempotent

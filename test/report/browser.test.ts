@@ -18,7 +18,8 @@ const ARTIFACTS = join(REPO, 'test-artifacts');
 
 function haveChromium(t: TestContext): boolean {
   if (existsSync(CHROMIUM)) return true;
-  if (process.env.KAB_REQUIRE_PRIVILEGED === '1') throw new Error(`${CHROMIUM} is missing but KAB_REQUIRE_PRIVILEGED=1 (apt-get install chromium)`);
+  if (process.env.KAB_REQUIRE_PRIVILEGED === '1')
+    throw new Error(`${CHROMIUM} is missing but KAB_REQUIRE_PRIVILEGED=1 (apt-get install chromium)`);
   t.skip(`needs ${CHROMIUM} (apt-get install chromium)`);
   return false;
 }
@@ -27,7 +28,15 @@ async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+    ],
   });
 }
 
@@ -74,7 +83,9 @@ async function charts(page: Page): Promise<ChartState[]> {
         id: f.id,
         state: f.getAttribute('data-state'),
         // Drawn marks: symbols, rects, lines, ticks inside vega's mark groups.
-        marks: svg ? svg.querySelectorAll('g[class*="mark-"] path, g[class*="mark-"] line, g[class*="mark-"] rect').length : 0,
+        marks: svg
+          ? svg.querySelectorAll('g[class*="mark-"] path, g[class*="mark-"] line, g[class*="mark-"] rect').length
+          : 0,
         width: box?.width ?? 0,
         height: box?.height ?? 0,
         staticSvgs: f.querySelectorAll('.static svg').length,
@@ -84,73 +95,91 @@ async function charts(page: Page): Promise<ChartState[]> {
   );
 }
 
-test('report.html renders every chart in headless Chromium, offline, without console errors', { timeout: 180_000 }, async (t) => {
-  if (!haveChromium(t)) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const normal = await buildReport(copyFixture(t, 'report-normal'));
-  const broken = await buildReport(copyFixture(t, 'report-broken'));
-  const browser = await launch();
-  t.after(() => browser.close());
+test(
+  'report.html renders every chart in headless Chromium, offline, without console errors',
+  { timeout: 180_000 },
+  async (t) => {
+    if (!haveChromium(t)) return;
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const normal = await buildReport(copyFixture(t, 'report-normal'));
+    const broken = await buildReport(copyFixture(t, 'report-broken'));
+    const browser = await launch();
+    t.after(() => browser.close());
 
-  for (const scheme of ['light', 'dark'] as const) {
-    const { page, errors, foreign } = await visit(browser, normal.htmlPath, scheme);
-    const list = await charts(page);
-    assert.deepEqual(list.map((c) => c.id), ['handshake-latency', 'handshake-saving', 'handshake-rtt-trend', 'handshake-phases']);
-    for (const c of list) {
-      assert.equal(c.state, 'interactive', `${c.id} embedded`);
-      assert.ok(c.marks > 5, `${c.id} draws marks (${c.marks})`);
-      assert.ok(c.width > 200 && c.height > 100, `${c.id} has a size (${c.width}×${c.height})`);
-      assert.equal(c.staticSvgs, 2, `${c.id} keeps its pre-rendered light and dark SVG`);
-      assert.equal(c.background, scheme === 'dark' ? 'rgb(22, 27, 34)' : 'rgb(255, 255, 255)', `${c.id} drawn in the ${scheme} theme`);
+    for (const scheme of ['light', 'dark'] as const) {
+      const { page, errors, foreign } = await visit(browser, normal.htmlPath, scheme);
+      const list = await charts(page);
+      assert.deepEqual(
+        list.map((c) => c.id),
+        ['handshake-latency', 'handshake-saving', 'handshake-rtt-trend', 'handshake-phases'],
+      );
+      for (const c of list) {
+        assert.equal(c.state, 'interactive', `${c.id} embedded`);
+        assert.ok(c.marks > 5, `${c.id} draws marks (${c.marks})`);
+        assert.ok(c.width > 200 && c.height > 100, `${c.id} has a size (${c.width}×${c.height})`);
+        assert.equal(c.staticSvgs, 2, `${c.id} keeps its pre-rendered light and dark SVG`);
+        assert.equal(
+          c.background,
+          scheme === 'dark' ? 'rgb(22, 27, 34)' : 'rgb(255, 255, 255)',
+          `${c.id} drawn in the ${scheme} theme`,
+        );
+      }
+      // (No DOM lib in this project's tsconfig: reach the window through the element.)
+      const bodyBg = await page.$eval('body', (b) => b.ownerDocument.defaultView?.getComputedStyle(b).backgroundColor);
+      assert.equal(bodyBg, scheme === 'dark' ? 'rgb(13, 17, 23)' : 'rgb(246, 248, 250)');
+      // The verdict table shows, with the measured claims first.
+      await page.locator('#verdict-table').waitFor({ state: 'visible' });
+      const rows = await page.$$eval('#verdict-table tbody tr:not(.group)', (trs) =>
+        trs.map((tr) => (tr as unknown as { innerText: string }).innerText),
+      );
+      assert.equal(rows.length, 12);
+      assert.match(rows[0] ?? '', /^C1\s[\s\S]*confirmed[\s\S]*keep-alive saves 1\.00 RTT/);
+      assert.match(rows[1] ?? '', /^C3\s[\s\S]*confirmed/);
+      assert.deepEqual(errors, [], 'no console errors');
+      assert.deepEqual(foreign, [], 'nothing loaded from outside the file');
+      await page.screenshot({ path: join(ARTIFACTS, `report-normal-${scheme}.png`), fullPage: true });
+      if (scheme === 'light') {
+        // Interactive: hovering a point of the first chart shows its numbers in a tooltip.
+        await page.locator('#handshake-latency .interactive g.mark-symbol path').first().hover();
+        const tip = page.locator('#vg-tooltip-element');
+        await tip.waitFor({ state: 'visible', timeout: 5_000 });
+        assert.match(await tip.innerText(), /median \(ms\)/);
+      }
+      await page.context().close();
     }
-    // (No DOM lib in this project's tsconfig: reach the window through the element.)
-    const bodyBg = await page.$eval('body', (b) => b.ownerDocument.defaultView?.getComputedStyle(b).backgroundColor);
-    assert.equal(bodyBg, scheme === 'dark' ? 'rgb(13, 17, 23)' : 'rgb(246, 248, 250)');
-    // The verdict table shows, with the measured claims first.
-    await page.locator('#verdict-table').waitFor({ state: 'visible' });
-    const rows = await page.$$eval('#verdict-table tbody tr:not(.group)', (trs) => trs.map((tr) => (tr as unknown as { innerText: string }).innerText));
-    assert.equal(rows.length, 12);
-    assert.match(rows[0] ?? '', /^C1\s[\s\S]*confirmed[\s\S]*keep-alive saves 1\.00 RTT/);
-    assert.match(rows[1] ?? '', /^C3\s[\s\S]*confirmed/);
-    assert.deepEqual(errors, [], 'no console errors');
-    assert.deepEqual(foreign, [], 'nothing loaded from outside the file');
-    await page.screenshot({ path: join(ARTIFACTS, `report-normal-${scheme}.png`), fullPage: true });
-    if (scheme === 'light') {
-      // Interactive: hovering a point of the first chart shows its numbers in a tooltip.
-      await page.locator('#handshake-latency .interactive g.mark-symbol path').first().hover();
-      const tip = page.locator('#vg-tooltip-element');
-      await tip.waitFor({ state: 'visible', timeout: 5_000 });
-      assert.match(await tip.innerText(), /median \(ms\)/);
+
+    // First paint / no JavaScript: the pre-rendered SVG of the reader's scheme shows, the other stays hidden.
+    {
+      const context = await browser.newContext({
+        viewport: { width: 1280, height: 900 },
+        colorScheme: 'dark',
+        offline: true,
+        javaScriptEnabled: false,
+      });
+      const page = await context.newPage();
+      await page.goto(pathToFileURL(normal.htmlPath).href);
+      const shown = await page.$$eval('figure.chart', (figs) =>
+        // (No named helpers in here: tsx would wrap them in __name(), which the page does not have.)
+        figs.map((f) => ({
+          dark: f.querySelector('.svg-dark svg')?.getBoundingClientRect().width ?? 0,
+          light: f.querySelector('.svg-light svg')?.getBoundingClientRect().width ?? 0,
+        })),
+      );
+      assert.equal(shown.length, 4);
+      for (const s of shown) {
+        assert.ok(s.dark > 200, `dark SVG shown (${s.dark})`);
+        assert.equal(s.light, 0, 'light SVG hidden');
+      }
+      await context.close();
     }
+
+    const { page, errors, foreign } = await visit(browser, broken.htmlPath, 'light');
+    assert.match(await page.locator('.banner').innerText(), /interrupted \(SIGINT\)/);
+    assert.match(await page.locator('#scenario-slowstart .notice').innerText(), /never measured/);
+    for (const c of await charts(page)) assert.equal(c.state, 'interactive', c.id);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(foreign, []);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-broken-light.png'), fullPage: true });
     await page.context().close();
-  }
-
-  // First paint / no JavaScript: the pre-rendered SVG of the reader's scheme shows, the other stays hidden.
-  {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark', offline: true, javaScriptEnabled: false });
-    const page = await context.newPage();
-    await page.goto(pathToFileURL(normal.htmlPath).href);
-    const shown = await page.$$eval('figure.chart', (figs) =>
-      // (No named helpers in here: tsx would wrap them in __name(), which the page does not have.)
-      figs.map((f) => ({
-        dark: f.querySelector('.svg-dark svg')?.getBoundingClientRect().width ?? 0,
-        light: f.querySelector('.svg-light svg')?.getBoundingClientRect().width ?? 0,
-      })),
-    );
-    assert.equal(shown.length, 4);
-    for (const s of shown) {
-      assert.ok(s.dark > 200, `dark SVG shown (${s.dark})`);
-      assert.equal(s.light, 0, 'light SVG hidden');
-    }
-    await context.close();
-  }
-
-  const { page, errors, foreign } = await visit(browser, broken.htmlPath, 'light');
-  assert.match(await page.locator('.banner').innerText(), /interrupted \(SIGINT\)/);
-  assert.match(await page.locator('#scenario-slowstart .notice').innerText(), /never measured/);
-  for (const c of await charts(page)) assert.equal(c.state, 'interactive', c.id);
-  assert.deepEqual(errors, []);
-  assert.deepEqual(foreign, []);
-  await page.screenshot({ path: join(ARTIFACTS, 'report-broken-light.png'), fullPage: true });
-  await page.context().close();
-});
+  },
+);

@@ -7,7 +7,9 @@ import { copyFixture, FIXTURES } from './fixture-copy.ts';
 
 /** The inline <script type="application/json" class="spec"> blocks: one per chart. */
 function specsIn(html: string): unknown[] {
-  return [...html.matchAll(/<script type="application\/json" class="spec">([\s\S]*?)<\/script>/g)].map((m) => JSON.parse(m[1] ?? 'null') as unknown);
+  return [...html.matchAll(/<script type="application\/json" class="spec">([\s\S]*?)<\/script>/g)].map(
+    (m) => JSON.parse(m[1] ?? 'null') as unknown,
+  );
 }
 
 test('normal run: report.html and summary.md with verdicts, charts pre-rendered in both themes, no vega warnings', async (t) => {
@@ -22,7 +24,8 @@ test('normal run: report.html and summary.md with verdicts, charts pre-rendered 
   const verdicts = Object.fromEntries(r.model.verdicts.map((v) => [v.claim.id, v.kind]));
   assert.equal(verdicts.C1, 'confirmed');
   assert.equal(verdicts.C3, 'confirmed', 'two profiles, 10 and 51 ms: the saving grows');
-  for (const id of ['C2', 'C4', 'C5', 'C6', 'C7', 'C8', 'C9', 'C10', 'C11', 'C12']) assert.equal(verdicts[id], 'not_run', id);
+  for (const id of ['C2', 'C4', 'C5', 'C6', 'C7', 'C8', 'C9', 'C10', 'C11', 'C12'])
+    assert.equal(verdicts[id], 'not_run', id);
 
   assert.match(html, /<table class="verdicts" id="verdict-table">/);
   assert.match(html, /<span class="badge v-confirmed">confirmed<\/span>/);
@@ -48,7 +51,10 @@ test('normal run: report.html and summary.md with verdicts, charts pre-rendered 
 
   const md = readFileSync(r.mdPath, 'utf8');
   assert.match(md, /^## keepalive-bench · run fx0001/);
-  assert.match(md, /\| C1 keep-alive removes the TCP 3-way handshake .* \| \*\*confirmed\*\* \| keep-alive saves 1\.00 RTT/);
+  assert.match(
+    md,
+    /\| C1 keep-alive removes the TCP 3-way handshake .* \| \*\*confirmed\*\* \| keep-alive saves 1\.00 RTT/,
+  );
   assert.match(md, /\| C3 the saving grows with RTT .* \| \*\*confirmed\*\* \|/);
   assert.match(md, /\| wan \| 51 \| HTTP\/1\.1 cleartext \| new connection \| 51\.12 \|/, 'headline numbers');
   assert.match(md, /\| C2 keep-alive also skips .* \| npm run bench -- --scenario slowstart \|/);
@@ -70,8 +76,14 @@ test('aborted run with failed cases and a scenario that never ran: the page says
   assert.equal(existsSync(join(FIXTURES, 'report-broken', 'summary.csv')), false, 'the fixture itself is left alone');
   const html = readFileSync(r.htmlPath, 'utf8');
   assert.match(html, /<div class="banner banner-aborted" role="alert">This run was interrupted \(SIGINT\)/);
-  assert.match(html, /6 of 6 requests failed in handshake\/protocol=h1\/security=none\/conn_mode=new\/size_bytes=100\/profile=wan \(ECONNRESET ×6\): the case has no figure/);
-  assert.match(html, /2 of 6 requests failed in .*security=tls13\/conn_mode=new.* \(timeout after 10000 ms ×2\); its figures use the successful ones/);
+  assert.match(
+    html,
+    /6 of 6 requests failed in handshake\/protocol=h1\/security=none\/conn_mode=new\/size_bytes=100\/profile=wan \(ECONNRESET ×6\): the case has no figure/,
+  );
+  assert.match(
+    html,
+    /2 of 6 requests failed in .*security=tls13\/conn_mode=new.* \(timeout after 10000 ms ×2\); its figures use the successful ones/,
+  );
   assert.match(html, /planned in this run but never measured: no samples of the slowstart scenario/);
   const byId = Object.fromEntries(r.model.verdicts.map((v) => [v.claim.id, v]));
   // h1 cleartext never succeeded and h1+TLS 1.3 has too few samples for a CI: only h2+TLS 1.3 can be judged.
@@ -112,7 +124,12 @@ test('every text from the run is escaped: a hostile profile name or error cannot
   (meta.machine as Record<string, unknown>).hostname = `</script>${evil}`;
   writeFileSync(metaPath, JSON.stringify(meta));
   const samplesPath = join(dir, 'samples.csv');
-  writeFileSync(samplesPath, readFileSync(samplesPath, 'utf8').replaceAll('profile=wan,wan,', `profile=wan,"wan${evil}",`).replaceAll('ECONNRESET', `"ECONNRESET ${evil}"`));
+  writeFileSync(
+    samplesPath,
+    readFileSync(samplesPath, 'utf8')
+      .replaceAll('profile=wan,wan,', `profile=wan,"wan${evil}",`)
+      .replaceAll('ECONNRESET', `"ECONNRESET ${evil}"`),
+  );
   const r = await buildReportDetailed(dir);
   const html = readFileSync(r.htmlPath, 'utf8');
   assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'), 'shown, escaped');
@@ -135,7 +152,10 @@ test('a scenario this version of the report has no section for: its medians, no 
   const html = readFileSync(r.htmlPath, 'utf8');
   assert.match(html, /no section for the mystery scenario yet/);
   assert.match(html, /<caption>Total time per request \(medians\)<\/caption>/);
-  assert.match(html, /<td>handshake\/protocol=h1\/security=none\/conn_mode=new\/size_bytes=100\/profile=wan<\/td><td class="num">6<\/td>/);
+  assert.match(
+    html,
+    /<td>handshake\/protocol=h1\/security=none\/conn_mode=new\/size_bytes=100\/profile=wan<\/td><td class="num">6<\/td>/,
+  );
   const c9 = r.model.verdicts.find((v) => v.claim.id === 'C9');
   assert.equal(c9?.kind, 'depends');
   assert.match(c9?.reason ?? '', /needs a report section for the mystery scenario/);
@@ -153,8 +173,14 @@ test('on the none and proxy links the caveats say what the link cannot show', as
     const r = await buildReportDetailed(dir);
     const caveats = r.model.sections[0]?.output?.caveats ?? [];
     assert.ok(caveats.includes(`Link: ${backend} link: fixture caveat`), caveats.join('\n'));
-    const expected = backend === 'none' ? /^Measured on the none link \(plain loopback\): it adds no delay/ : /^Measured on the proxy link: .*no slow start or loss recovery/;
-    assert.ok(caveats.some((c) => expected.test(c)), caveats.join('\n'));
+    const expected =
+      backend === 'none'
+        ? /^Measured on the none link \(plain loopback\): it adds no delay/
+        : /^Measured on the proxy link: .*no slow start or loss recovery/;
+    assert.ok(
+      caveats.some((c) => expected.test(c)),
+      caveats.join('\n'),
+    );
   }
 });
 
@@ -163,12 +189,17 @@ test('a scenario the server under test could not serve: its section and its clai
   const metaPath = join(dir, 'meta.json');
   const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Record<string, unknown>;
   meta.scenarios = [...(meta.scenarios as unknown[]), { name: 'cost', title: 'cost', claims: ['C6', 'C11'] }];
-  meta.scenario_skips = [{ profile: 'lan', scenario: 'cost', reason: 'needs server-side counters (connections, requests, memory)' }];
+  meta.scenario_skips = [
+    { profile: 'lan', scenario: 'cost', reason: 'needs server-side counters (connections, requests, memory)' },
+  ];
   writeFileSync(metaPath, JSON.stringify(meta));
   const r = await buildReportDetailed(dir);
   const section = r.model.sections.find((s) => s.scenario === 'cost');
   assert.equal(section?.output, null);
-  assert.equal(section?.notice, 'not measured in this run: skipped: needs server-side counters (connections, requests, memory)');
+  assert.equal(
+    section?.notice,
+    'not measured in this run: skipped: needs server-side counters (connections, requests, memory)',
+  );
   const c6 = r.model.verdicts.find((v) => v.claim.id === 'C6');
   assert.equal(c6?.kind, 'not_run');
   assert.match(c6?.figure ?? '', /needs server-side counters/);

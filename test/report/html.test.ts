@@ -28,7 +28,10 @@ test('tables escape cells and format numbers without trailing zeros', () => {
   const html = renderTable({
     title: 'T <1>',
     columns: [{ label: 'name' }, { label: 'median', unit: 'ms', numeric: true }],
-    rows: [['<b>x</b>', 10.3], ['y', null]],
+    rows: [
+      ['<b>x</b>', 10.3],
+      ['y', null],
+    ],
   });
   assert.match(html, /<caption>T &lt;1&gt;<\/caption>/);
   assert.match(html, /<td>&lt;b&gt;x&lt;\/b&gt;<\/td><td class="num">10\.3<\/td>/);

@@ -12,7 +12,17 @@ function dropColumn(path: string, column: string): void {
   const header = (lines[0] ?? '').split(',');
   const i = header.indexOf(column);
   assert.ok(i >= 0, `${column} in ${path}`);
-  writeFileSync(path, `${lines.map((l) => l.split(',').filter((_, j) => j !== i).join(',')).join('\n')}\n`);
+  writeFileSync(
+    path,
+    `${lines
+      .map((l) =>
+        l
+          .split(',')
+          .filter((_, j) => j !== i)
+          .join(','),
+      )
+      .join('\n')}\n`,
+  );
 }
 
 test('a run written before a summary column existed still loads; the column reads as empty', (t) => {
@@ -21,11 +31,17 @@ test('a run written before a summary column existed still loads; the column read
   const run = loadRun(dir);
   assert.ok(run.summary.length > 0);
   assert.ok(run.summary.every((r) => r.measured_over_model === ''));
-  assert.ok(run.summary.some((r) => r.median !== ''), 'other columns intact');
+  assert.ok(
+    run.summary.some((r) => r.median !== ''),
+    'other columns intact',
+  );
 });
 
 test('a summary without a required column is a UserError naming it', (t) => {
   const dir = copyFixture(t, 'report-normal');
   dropColumn(join(dir, 'summary.csv'), 'median');
-  assert.throws(() => loadRun(dir), (e: unknown) => isUserError(e) && /missing column median/.test((e as Error).message));
+  assert.throws(
+    () => loadRun(dir),
+    (e: unknown) => isUserError(e) && /missing column median/.test((e as Error).message),
+  );
 });

@@ -39,18 +39,45 @@ for (const [args, message] of BAD) {
 test('bench --help documents the options and exits 0', async () => {
   const r = await runCli('bench', ['--help'], 60_000);
   assert.equal(r.code, 0);
-  for (const flag of ['--scenario', '--profile', '--link', '--quick', '--full', '--requests', '--out', '--allow-host-cc']) assert.match(r.stdout, new RegExp(flag));
+  for (const flag of [
+    '--scenario',
+    '--profile',
+    '--link',
+    '--quick',
+    '--full',
+    '--requests',
+    '--out',
+    '--allow-host-cc',
+  ])
+    assert.match(r.stdout, new RegExp(flag));
 });
 
 test('a quick handshake run on loopback (new vs reused only) writes meta.json, samples.csv and summary.csv', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'kab-run-'));
   t.after(() => rmSync(out, { recursive: true, force: true }));
   const requests = 3;
-  const r = await runCli('bench', ['--scenario', 'handshake', '--profile', 'loopback', '--link', 'none', '--requests', String(requests), '--quick', '--out', out], 120_000);
+  const r = await runCli(
+    'bench',
+    [
+      '--scenario',
+      'handshake',
+      '--profile',
+      'loopback',
+      '--link',
+      'none',
+      '--requests',
+      String(requests),
+      '--quick',
+      '--out',
+      out,
+    ],
+    120_000,
+  );
   assert.equal(r.code, 0, r.stderr);
   const runDir = join(out, readlinkSync(join(out, 'latest')));
   assert.match(r.stdout, /run folder: /);
-  for (const f of ['meta.json', 'samples.csv', 'summary.csv', 'calibration.csv']) assert.ok(existsSync(join(runDir, f)), f);
+  for (const f of ['meta.json', 'samples.csv', 'summary.csv', 'calibration.csv'])
+    assert.ok(existsSync(join(runDir, f)), f);
 
   const meta = JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as Record<string, any>;
   assert.deepEqual(meta.status, { kind: 'completed' });

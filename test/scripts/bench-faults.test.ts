@@ -4,7 +4,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -13,9 +23,18 @@ import { REPO, runCli, startCli } from '../helpers/run-cli.ts';
 import { readCsv } from '../../lib/csv-file.ts';
 
 function leftovers(runId: string): string[] {
-  const ns = execFileSync('ip', ['netns', 'list']).toString().split('\n').filter((l) => l.includes(`kab-${runId}`));
-  const links = execFileSync('ip', ['-o', 'link']).toString().split('\n').filter((l) => l.includes(`kab${runId}`));
-  const procs = execFileSync('ps', ['-eo', 'pid=,args=']).toString().split('\n').filter((l) => l.includes(`kab${runId}`));
+  const ns = execFileSync('ip', ['netns', 'list'])
+    .toString()
+    .split('\n')
+    .filter((l) => l.includes(`kab-${runId}`));
+  const links = execFileSync('ip', ['-o', 'link'])
+    .toString()
+    .split('\n')
+    .filter((l) => l.includes(`kab${runId}`));
+  const procs = execFileSync('ps', ['-eo', 'pid=,args='])
+    .toString()
+    .split('\n')
+    .filter((l) => l.includes(`kab${runId}`));
   return [...ns, ...links, ...procs];
 }
 
@@ -33,7 +52,19 @@ function rowsIn(runDir: string): number {
 }
 
 async function startRun(out: string, extra: string[] = []) {
-  const started = startCli('bench', ['--scenario', 'handshake', '--profile', 'lan', '--link', 'tun', '--requests', '60', '--out', out, ...extra]);
+  const started = startCli('bench', [
+    '--scenario',
+    'handshake',
+    '--profile',
+    'lan',
+    '--link',
+    'tun',
+    '--requests',
+    '60',
+    '--out',
+    out,
+    ...extra,
+  ]);
   await waitFor('the run folder', () => existsSync(join(out, 'latest', 'meta.json')), 30_000);
   const runDir = join(out, readlinkSync(join(out, 'latest')));
   const meta = () => JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as Record<string, any>;
@@ -57,7 +88,10 @@ test('a server killed mid-case: its cases record errors and stop, the run finish
   const rows = readCsv(join(run.runDir, 'samples.csv'));
   const failed = rows.filter((x) => x.protocol === 'h1' && x.security === 'none' && x.error !== '');
   assert.ok(failed.length >= 10, `${failed.length} error rows for the killed server's cases`);
-  assert.ok(rows.some((x) => x.security === 'tls13' && x.error === '' && x.warmup === '0'), 'the other cases went on');
+  assert.ok(
+    rows.some((x) => x.security === 'tls13' && x.error === '' && x.warmup === '0'),
+    'the other cases went on',
+  );
   assert.deepEqual(leftovers(run.meta().run_id), []);
 });
 
@@ -91,7 +125,11 @@ test('a results folder that cannot take the run fails before measuring, in one l
   });
   const file = join(base, 'a-file');
   writeFileSync(file, 'x');
-  const notDir = await runCli('bench', ['--scenario', 'handshake', '--link', 'none', '--profile', 'loopback', '--out', join(file, 'sub')], 60_000);
+  const notDir = await runCli(
+    'bench',
+    ['--scenario', 'handshake', '--link', 'none', '--profile', 'loopback', '--out', join(file, 'sub')],
+    60_000,
+  );
   assert.equal(notDir.code, 2, notDir.stderr);
   assert.match(notDir.stderr, /^error: cannot create results folder .*ENOTDIR/);
 
@@ -100,7 +138,11 @@ test('a results folder that cannot take the run fails before measuring, in one l
   mkdirSync(small);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
   mounted = small;
-  const full = await runCli('bench', ['--scenario', 'handshake', '--link', 'none', '--profile', 'loopback', '--out', small], 60_000);
+  const full = await runCli(
+    'bench',
+    ['--scenario', 'handshake', '--link', 'none', '--profile', 'loopback', '--out', small],
+    60_000,
+  );
   assert.equal(full.code, 2, full.stderr);
   assert.match(full.stderr, /^error: results folder .* has only 1\.0 MB free/);
   assert.equal(full.stderr.trim().split('\n').length, 1);
@@ -111,7 +153,18 @@ test('two runs at once get separate namespaces and both complete', async (t) => 
   if (!requirePrivileged(t)) return;
   const outs = [mkdtempSync(join(tmpdir(), 'kab-two-')), mkdtempSync(join(tmpdir(), 'kab-two-'))];
   t.after(() => outs.forEach((o) => rmSync(o, { recursive: true, force: true })));
-  const args = (out: string) => ['--scenario', 'handshake', '--link', 'tun', '--profile', 'lan', '--requests', '5', '--out', out];
+  const args = (out: string) => [
+    '--scenario',
+    'handshake',
+    '--link',
+    'tun',
+    '--profile',
+    'lan',
+    '--requests',
+    '5',
+    '--out',
+    out,
+  ];
   const [a, b] = await Promise.all(outs.map((o) => runCli('bench', args(o), 240_000)));
   assert.equal(a?.code, 0, a?.stderr);
   assert.equal(b?.code, 0, b?.stderr);
@@ -127,7 +180,18 @@ test('two runs at once get separate namespaces and both complete', async (t) => 
 test('without root: auto falls back to the proxy link and says why; --link tun says what is missing', async (t) => {
   if (!requirePrivileged(t)) return; // needs root to become another user
   try {
-    execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(join(REPO, 'node_modules', 'tsx', 'package.json'))})`], { stdio: 'ignore' });
+    execFileSync(
+      'setpriv',
+      [
+        '--reuid=nobody',
+        '--regid=nogroup',
+        '--clear-groups',
+        process.execPath,
+        '-e',
+        `require('fs').accessSync(${JSON.stringify(join(REPO, 'node_modules', 'tsx', 'package.json'))})`,
+      ],
+      { stdio: 'ignore' },
+    );
   } catch {
     t.skip(`user nobody cannot read this checkout (${REPO}): the non-root run cannot be tried here`);
     return;
@@ -136,12 +200,25 @@ test('without root: auto falls back to the proxy link and says why; --link tun s
   chmodSync(out, 0o777);
   t.after(() => rmSync(out, { recursive: true, force: true }));
   const asNobody = (args: string[]) =>
-    execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--import', 'tsx', 'scripts/bench.ts', ...args], {
-      cwd: REPO,
-      env: { ...process.env, HOME: out },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    execFileSync(
+      'setpriv',
+      [
+        '--reuid=nobody',
+        '--regid=nogroup',
+        '--clear-groups',
+        process.execPath,
+        '--import',
+        'tsx',
+        'scripts/bench.ts',
+        ...args,
+      ],
+      {
+        cwd: REPO,
+        env: { ...process.env, HOME: out },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
   let tunErr = '';
   try {
     asNobody(['--link', 'tun', '--profile', 'lan', '--out', out]);
@@ -150,15 +227,37 @@ test('without root: auto falls back to the proxy link and says why; --link tun s
     assert.equal(err.status, 2);
     tunErr = err.stderr;
   }
-  assert.match(tunErr, /^error: --link tun cannot run here: not root .*; it needs root \(or CAP_NET_ADMIN\) and \/dev\/net\/tun: run with sudo, or use --link proxy/);
+  assert.match(
+    tunErr,
+    /^error: --link tun cannot run here: not root .*; it needs root \(or CAP_NET_ADMIN\) and \/dev\/net\/tun: run with sudo, or use --link proxy/,
+  );
   assert.equal(tunErr.trim().split('\n').length, 1);
 
   const auto = execFileSync(
     'setpriv',
-    ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--import', 'tsx', 'scripts/bench.ts', '--scenario', 'handshake', '--profile', 'lan', '--requests', '3', '--out', out],
+    [
+      '--reuid=nobody',
+      '--regid=nogroup',
+      '--clear-groups',
+      process.execPath,
+      '--import',
+      'tsx',
+      'scripts/bench.ts',
+      '--scenario',
+      'handshake',
+      '--profile',
+      'lan',
+      '--requests',
+      '3',
+      '--out',
+      out,
+    ],
     { cwd: REPO, env: { ...process.env, HOME: out }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   assert.match(auto, /run folder:/);
   const rows = readCsv(join(out, 'latest', 'samples.csv'));
-  assert.ok(rows.length > 0 && rows.every((r) => r.link_backend === 'proxy' && (r.link_caveat ?? '').includes('no TCP slow start')));
+  assert.ok(
+    rows.length > 0 &&
+      rows.every((r) => r.link_backend === 'proxy' && (r.link_caveat ?? '').includes('no TCP slow start')),
+  );
 });

@@ -15,7 +15,18 @@ import { readCsv } from '../../lib/csv-file.ts';
 async function interruptedRun(t: TestContext, signal: NodeJS.Signals, when: 'setup' | 'mid-case') {
   const out = mkdtempSync(join(tmpdir(), 'kab-sig-'));
   t.after(() => rmSync(out, { recursive: true, force: true }));
-  const { child, done } = startCli('bench', ['--scenario', 'handshake', '--profile', 'lan', '--link', 'tun', '--requests', '400', '--out', out]);
+  const { child, done } = startCli('bench', [
+    '--scenario',
+    'handshake',
+    '--profile',
+    'lan',
+    '--link',
+    'tun',
+    '--requests',
+    '400',
+    '--out',
+    out,
+  ]);
   t.after(() => child.kill('SIGKILL'));
   await waitFor('the run folder', () => existsSync(join(out, 'latest', 'meta.json')), 30_000);
   const runDir = join(out, readlinkSync(join(out, 'latest')));
@@ -36,7 +47,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const { r, runDir, runId, rowsAtSignal, meta } = await interruptedRun(t, signal, when);
       assert.equal(r.code, signal === 'SIGINT' ? 130 : 143, r.stderr);
       assert.deepEqual(leftovers(runId), []);
-      for (const p of (meta.processes ?? []) as Array<{ pid: number; role: string }>) assert.ok(!alive(p.pid), `${p.role} ${p.pid} still alive`);
+      for (const p of (meta.processes ?? []) as Array<{ pid: number; role: string }>)
+        assert.ok(!alive(p.pid), `${p.role} ${p.pid} still alive`);
       assert.deepEqual(meta.status, { kind: 'aborted', signal });
       if (when === 'mid-case') {
         const rows = readCsv(join(runDir, 'samples.csv'));
@@ -51,7 +63,11 @@ test('SIGKILL mid-case: children exit on their own, `npm run clean` removes the 
   const { r, runDir, runId, rowsAtSignal, meta } = await interruptedRun(t, 'SIGKILL', 'mid-case');
   assert.equal(r.signal, 'SIGKILL');
   // Every child reads the harness's stdin pipe and exits at EOF: no orphans even after SIGKILL.
-  await waitFor('children to exit', () => ((meta.processes ?? []) as Array<{ pid: number }>).every((p) => !alive(p.pid)), 10_000);
+  await waitFor(
+    'children to exit',
+    () => ((meta.processes ?? []) as Array<{ pid: number }>).every((p) => !alive(p.pid)),
+    10_000,
+  );
   const clean = await runCli('clean', [], 60_000);
   assert.equal(clean.code, 0, clean.stderr);
   assert.match(clean.stdout, new RegExp(`kab-${runId}`));
@@ -65,7 +81,19 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   test(`${signal} while the report is written: exits ${signal === 'SIGINT' ? 130 : 143}, the measured files are whole, no half report, npm run report rebuilds it`, async (t) => {
     const out = mkdtempSync(join(tmpdir(), 'kab-sigrep-'));
     t.after(() => rmSync(out, { recursive: true, force: true }));
-    const { child, done } = startCli('bench', ['--scenario', 'handshake', '--profile', 'loopback', '--link', 'none', '--requests', '10', '--quick', '--out', out]);
+    const { child, done } = startCli('bench', [
+      '--scenario',
+      'handshake',
+      '--profile',
+      'loopback',
+      '--link',
+      'none',
+      '--requests',
+      '10',
+      '--quick',
+      '--out',
+      out,
+    ]);
     t.after(() => child.kill('SIGKILL'));
     // summary.csv is the last file written before the report; the report takes hundreds of ms to render.
     await waitFor('summary.csv', () => existsSync(join(out, 'latest', 'summary.csv')), 90_000);
@@ -74,7 +102,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const runDir = join(out, readlinkSync(join(out, 'latest')));
     assert.equal(r.code, signal === 'SIGINT' ? 130 : 143, r.stderr);
     assert.match(r.stderr, /while writing the report: the run's files are complete/);
-    assert.deepEqual(readdirSync(runDir).filter((f) => f.includes('.tmp')), [], 'no temporary report file is left');
+    assert.deepEqual(
+      readdirSync(runDir).filter((f) => f.includes('.tmp')),
+      [],
+      'no temporary report file is left',
+    );
     assert.ok(!existsSync(join(runDir, 'report.html')));
     const meta = JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as { status: { kind: string } };
     assert.equal(meta.status.kind, 'completed');
@@ -98,7 +130,20 @@ test('SIGINT mid-case of a run with --allow-host-cc: the host congestion-control
   });
   const out = mkdtempSync(join(tmpdir(), 'kab-sighcc-'));
   t.after(() => rmSync(out, { recursive: true, force: true }));
-  const { child, done } = startCli('bench', ['--scenario', 'handshake', '--profile', 'lan', '--link', 'tun', '--requests', '400', '--allow-host-cc', cc, '--out', out]);
+  const { child, done } = startCli('bench', [
+    '--scenario',
+    'handshake',
+    '--profile',
+    'lan',
+    '--link',
+    'tun',
+    '--requests',
+    '400',
+    '--allow-host-cc',
+    cc,
+    '--out',
+    out,
+  ]);
   t.after(() => child.kill('SIGKILL'));
   await waitFor('the run folder', () => existsSync(join(out, 'latest', 'meta.json')), 30_000);
   const runDir = join(out, readlinkSync(join(out, 'latest')));

@@ -22,16 +22,26 @@ test('serve + bench --target: the handshake cases the remote server can answer, 
   const url = /listening on (https:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
   assert.match(out, /--target https:\/\/127\.0\.0\.1:\d+ --ca /, 'serve prints the client command');
 
-  const r = await runCli('bench', ['--scenario', 'handshake', '--target', url, '--ca', certPath, '--requests', '3', '--out', dir], 120_000);
+  const r = await runCli(
+    'bench',
+    ['--scenario', 'handshake', '--target', url, '--ca', certPath, '--requests', '3', '--out', dir],
+    120_000,
+  );
   assert.equal(r.code, 0, r.stderr);
   const meta = JSON.parse(readFileSync(join(dir, 'latest', 'meta.json'), 'utf8')) as Record<string, any>;
   assert.equal(meta.link.backend, 'remote');
   assert.ok(meta.profiles[0].calibration.connect.n === 30, 'the real path is calibrated like any link');
   const rows = readCsv(join(dir, 'latest', 'samples.csv'));
   assert.ok(rows.length > 0);
-  assert.ok(rows.every((x) => x.link_backend === 'remote' && x.protocol === 'h1' && x.security !== 'none'), 'only h1 + TLS cases');
+  assert.ok(
+    rows.every((x) => x.link_backend === 'remote' && x.protocol === 'h1' && x.security !== 'none'),
+    'only h1 + TLS cases',
+  );
   assert.deepEqual([...new Set(rows.map((x) => x.security))].sort(), ['tls12', 'tls13']);
-  assert.ok(rows.every((x) => x.error === ''), rows.find((x) => x.error !== '')?.error);
+  assert.ok(
+    rows.every((x) => x.error === ''),
+    rows.find((x) => x.error !== '')?.error,
+  );
 
   serve.child.kill('SIGINT');
   const s = await serve.done;

@@ -39,9 +39,15 @@ test('lb: requests of a lane reuse one upstream connection; lanes get their own'
     assert.equal(r.status, 200);
     assert.equal(r.body.length, 100);
   }
-  assert.deepEqual(replies.map((r) => r.headers['x-kab-upstream-reused']), ['0', '1', '1', '0']);
+  assert.deepEqual(
+    replies.map((r) => r.headers['x-kab-upstream-reused']),
+    ['0', '1', '1', '0'],
+  );
   // The server saw the three lane-a requests on one connection, numbered 1, 2, 3.
-  assert.deepEqual(replies.slice(0, 3).map((r) => r.headers['x-kab-conn-seq']), ['1', '2', '3']);
+  assert.deepEqual(
+    replies.slice(0, 3).map((r) => r.headers['x-kab-conn-seq']),
+    ['1', '2', '3'],
+  );
   const lbStats = await lb.stats();
   assert.equal(lbStats.upstream_connections, 2);
   assert.equal(lbStats.upstream_reused, 2);
@@ -72,9 +78,17 @@ test("lb: the server's Keep-Alive hint is ignored unless honor_keepalive_hint", 
   // Node's server announces `Keep-Alive: timeout=2`; an honoring pool then keeps the socket only 2 − 1 = 1 s.
   const server = await startServer({ protocol: 'h1', keep_alive_timeout_ms: 2_000 });
   t.after(() => server.stop());
-  const deaf = await startLb({ upstream_port: server.ready.port, upstream_idle_timeout_ms: 5_000, honor_keepalive_hint: false });
+  const deaf = await startLb({
+    upstream_port: server.ready.port,
+    upstream_idle_timeout_ms: 5_000,
+    honor_keepalive_hint: false,
+  });
   t.after(() => deaf.stop());
-  const honoring = await startLb({ upstream_port: server.ready.port, upstream_idle_timeout_ms: 5_000, honor_keepalive_hint: true });
+  const honoring = await startLb({
+    upstream_port: server.ready.port,
+    upstream_idle_timeout_ms: 5_000,
+    honor_keepalive_hint: true,
+  });
   t.after(() => honoring.stop());
   await Promise.all([get(deaf.ready.port, '/bytes/1', 'h'), get(honoring.ready.port, '/bytes/1', 'h')]);
   await sleep(1_400);

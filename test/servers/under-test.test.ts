@@ -1,13 +1,40 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRoute } from '../../servers/routes.ts';
-import { HARNESS_ROUTES, ServerLacks, pidOf, routeOr, statsOf, type ServerUnderTest } from '../../servers/under-test.ts';
+import {
+  HARNESS_ROUTES,
+  ServerLacks,
+  pidOf,
+  routeOr,
+  statsOf,
+  type ServerUnderTest,
+} from '../../servers/under-test.ts';
 
 test("the harness's route set names routes its servers answer as meant", () => {
-  assert.deepEqual(parseRoute(HARNESS_ROUTES.sized(1234)!), { kind: 'bytes', size_bytes: 1234, delay_ms: 0, close: false });
-  assert.deepEqual(parseRoute(HARNESS_ROUTES.slow(10, 250)!), { kind: 'bytes', size_bytes: 10, delay_ms: 250, close: false });
-  assert.deepEqual(parseRoute(HARNESS_ROUTES.closing(HARNESS_ROUTES.sized(5)!)!), { kind: 'bytes', size_bytes: 5, delay_ms: 0, close: true });
-  assert.deepEqual(parseRoute(HARNESS_ROUTES.closing(HARNESS_ROUTES.slow(5, 7)!)!), { kind: 'bytes', size_bytes: 5, delay_ms: 7, close: true });
+  assert.deepEqual(parseRoute(HARNESS_ROUTES.sized(1234)!), {
+    kind: 'bytes',
+    size_bytes: 1234,
+    delay_ms: 0,
+    close: false,
+  });
+  assert.deepEqual(parseRoute(HARNESS_ROUTES.slow(10, 250)!), {
+    kind: 'bytes',
+    size_bytes: 10,
+    delay_ms: 250,
+    close: false,
+  });
+  assert.deepEqual(parseRoute(HARNESS_ROUTES.closing(HARNESS_ROUTES.sized(5)!)!), {
+    kind: 'bytes',
+    size_bytes: 5,
+    delay_ms: 0,
+    close: true,
+  });
+  assert.deepEqual(parseRoute(HARNESS_ROUTES.closing(HARNESS_ROUTES.slow(5, 7)!)!), {
+    kind: 'bytes',
+    size_bytes: 5,
+    delay_ms: 7,
+    close: true,
+  });
 });
 
 test('a server that lacks a capability says which, as ServerLacks', () => {
@@ -22,9 +49,18 @@ test('a server that lacks a capability says which, as ServerLacks', () => {
     alive: () => true,
     stop: async () => undefined,
   };
-  assert.throws(() => statsOf(remote), (e: unknown) => e instanceof ServerLacks && /counters/.test(e.capability));
-  assert.throws(() => pidOf(remote), (e: unknown) => e instanceof ServerLacks && /process/.test(e.capability));
-  assert.throws(() => routeOr(remote.routes.slow(1, 1), 'a slow response'), (e: unknown) => e instanceof ServerLacks && e.capability === 'a route for a slow response');
+  assert.throws(
+    () => statsOf(remote),
+    (e: unknown) => e instanceof ServerLacks && /counters/.test(e.capability),
+  );
+  assert.throws(
+    () => pidOf(remote),
+    (e: unknown) => e instanceof ServerLacks && /process/.test(e.capability),
+  );
+  assert.throws(
+    () => routeOr(remote.routes.slow(1, 1), 'a slow response'),
+    (e: unknown) => e instanceof ServerLacks && e.capability === 'a route for a slow response',
+  );
   const local = { ...remote, pid: 42, stats: async () => ({}) as never };
   assert.equal(pidOf(local), 42);
   assert.equal(statsOf(local), local.stats);

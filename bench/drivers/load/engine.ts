@@ -121,7 +121,12 @@ function makeSlots(transport: LoadTransport, opts: LoadOptions): Slot[] {
   return slots;
 }
 
-export async function runLoad(driver: string, transport: LoadTransport, opts: LoadOptions, signal?: AbortSignal): Promise<LoadResult> {
+export async function runLoad(
+  driver: string,
+  transport: LoadTransport,
+  opts: LoadOptions,
+  signal?: AbortSignal,
+): Promise<LoadResult> {
   const invalid = validateLoadOptions(opts);
   if (invalid) throw new Error(`bad load options: ${invalid}`);
   const tally = new Tally();

@@ -65,15 +65,18 @@ async function runAutocannon(opts: LoadOptions, signal?: AbortSignal): Promise<L
     settle = res;
     fail = rej;
   });
-  const instance = autocannon({
-    url: `http://${opts.target.host}:${opts.target.port}${opts.path}`,
-    connections: opts.connections,
-    pipelining: opts.per_connection,
-    duration: opts.duration_ms / 1000,
-    ...(opts.max_requests !== null ? { amount: opts.max_requests } : {}),
-    timeout: Math.max(1, Math.ceil(opts.timeout_ms / 1000)),
-    setupClient: noDelay,
-  }, (err: Error | null, r: autocannon.Result) => (err ? fail(err) : settle(r)));
+  const instance = autocannon(
+    {
+      url: `http://${opts.target.host}:${opts.target.port}${opts.path}`,
+      connections: opts.connections,
+      pipelining: opts.per_connection,
+      duration: opts.duration_ms / 1000,
+      ...(opts.max_requests !== null ? { amount: opts.max_requests } : {}),
+      timeout: Math.max(1, Math.ceil(opts.timeout_ms / 1000)),
+      setupClient: noDelay,
+    },
+    (err: Error | null, r: autocannon.Result) => (err ? fail(err) : settle(r)),
+  );
   instance.on('response', (_client: unknown, statusCode: number, resBytes: number, responseTime: number) => {
     responses++;
     if (statusCode >= 200 && statusCode < 300) {

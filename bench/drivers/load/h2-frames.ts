@@ -54,7 +54,14 @@ export class H2ProtocolError extends Error {
 }
 
 /** Writes a 9-byte frame header at offset. */
-export function writeFrameHeader(buf: Buffer, offset: number, length: number, type: number, flags: number, streamId: number): void {
+export function writeFrameHeader(
+  buf: Buffer,
+  offset: number,
+  length: number,
+  type: number,
+  flags: number,
+  streamId: number,
+): void {
   buf[offset] = (length >>> 16) & 0xff;
   buf[offset + 1] = (length >>> 8) & 0xff;
   buf[offset + 2] = length & 0xff;
@@ -64,7 +71,12 @@ export function writeFrameHeader(buf: Buffer, offset: number, length: number, ty
 }
 
 /** One whole frame (any type), payload copied in. */
-export function encodeFrame(type: number, flags: number, streamId: number, payload: Uint8Array = Buffer.alloc(0)): Buffer {
+export function encodeFrame(
+  type: number,
+  flags: number,
+  streamId: number,
+  payload: Uint8Array = Buffer.alloc(0),
+): Buffer {
   const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
   writeFrameHeader(buf, 0, payload.length, type, flags, streamId);
   buf.set(payload, FRAME_HEADER_BYTES);
@@ -87,7 +99,11 @@ export function clientPreface(maxConcurrentStreams: number): Buffer {
     payload.writeUInt16BE(id, i * 6);
     payload.writeUInt32BE(value, i * 6 + 2);
   });
-  return Buffer.concat([CLIENT_MAGIC, encodeFrame(FRAME_SETTINGS, 0, 0, payload), windowUpdate(0, MAX_WINDOW - DEFAULT_WINDOW)]);
+  return Buffer.concat([
+    CLIENT_MAGIC,
+    encodeFrame(FRAME_SETTINGS, 0, 0, payload),
+    windowUpdate(0, MAX_WINDOW - DEFAULT_WINDOW),
+  ]);
 }
 
 const SETTINGS_ACK = encodeFrame(FRAME_SETTINGS, FLAG_ACK, 0);
@@ -102,7 +118,8 @@ export function pingAck(payload: Buffer): Buffer {
 }
 
 export function windowUpdate(streamId: number, increment: number): Buffer {
-  if (!(Number.isInteger(increment) && increment >= 1 && increment <= MAX_WINDOW)) throw new RangeError(`window increment ${increment} not in 1..2^31-1`);
+  if (!(Number.isInteger(increment) && increment >= 1 && increment <= MAX_WINDOW))
+    throw new RangeError(`window increment ${increment} not in 1..2^31-1`);
   const p = Buffer.allocUnsafe(4);
   p.writeUInt32BE(increment, 0);
   return encodeFrame(FRAME_WINDOW_UPDATE, 0, streamId, p);
@@ -190,11 +207,15 @@ export class FrameParser {
         streamId = h.readUInt32BE(5) & 0x7fffffff;
       }
       if (length > this.maxFrameSize) {
-        throw new H2ProtocolError(ERR_FRAME_SIZE_ERROR, `frame of ${length} bytes exceeds the ${this.maxFrameSize}-byte maximum`);
+        throw new H2ProtocolError(
+          ERR_FRAME_SIZE_ERROR,
+          `frame of ${length} bytes exceeds the ${this.maxFrameSize}-byte maximum`,
+        );
       }
       if (type === FRAME_DATA) {
         const padded = (flags & FLAG_PADDED) !== 0;
-        if (padded && length === 0) throw new H2ProtocolError(ERR_PROTOCOL_ERROR, 'padded DATA frame without a pad length');
+        if (padded && length === 0)
+          throw new H2ProtocolError(ERR_PROTOCOL_ERROR, 'padded DATA frame without a pad length');
         if (n - pos >= length) {
           const pad = padded ? chunk[pos]! : 0;
           this.emitData(streamId, flags, length, pad);
@@ -246,7 +267,8 @@ export class FrameParser {
   private emitData(streamId: number, flags: number, length: number, pad: number): void {
     const padded = (flags & FLAG_PADDED) !== 0;
     // The pad length byte counts toward the payload; padding as long as the payload or longer is an error.
-    if (padded && pad >= length) throw new H2ProtocolError(ERR_PROTOCOL_ERROR, `DATA padding ${pad} ≥ payload ${length}`);
+    if (padded && pad >= length)
+      throw new H2ProtocolError(ERR_PROTOCOL_ERROR, `DATA padding ${pad} ≥ payload ${length}`);
     this.visitor.data(streamId, flags, padded ? length - 1 - pad : length, length);
   }
 }

@@ -5,7 +5,17 @@
  * The client advertises SETTINGS_HEADER_TABLE_SIZE = 0, so the server's HPACK encoder keeps no dynamic table
  * and a response's `:status` can be read without any decoder state; everything else in a header block is skipped.
  */
-import { DEFAULT_MAX_FRAME_SIZE, ERR_COMPRESSION_ERROR, FLAG_END_HEADERS, FLAG_END_STREAM, FRAME_CONTINUATION, FRAME_HEADERS, FRAME_HEADER_BYTES, H2ProtocolError, writeFrameHeader } from './h2-frames.ts';
+import {
+  DEFAULT_MAX_FRAME_SIZE,
+  ERR_COMPRESSION_ERROR,
+  FLAG_END_HEADERS,
+  FLAG_END_STREAM,
+  FRAME_CONTINUATION,
+  FRAME_HEADERS,
+  FRAME_HEADER_BYTES,
+  H2ProtocolError,
+  writeFrameHeader,
+} from './h2-frames.ts';
 
 // ---------------------------------------------------------------- request HEADERS
 
@@ -52,7 +62,11 @@ export interface RequestTemplate {
  * A GET's HEADERS frame (END_STREAM|END_HEADERS), encoded once per path. A block over maxFrameSize (only for
  * absurd paths) goes out as HEADERS + CONTINUATION frames.
  */
-export function buildRequestTemplate(path: string, authority: string, maxFrameSize = DEFAULT_MAX_FRAME_SIZE): RequestTemplate {
+export function buildRequestTemplate(
+  path: string,
+  authority: string,
+  maxFrameSize = DEFAULT_MAX_FRAME_SIZE,
+): RequestTemplate {
   const block = encodeRequestHeaderBlock(path, authority);
   const frames = Math.max(1, Math.ceil(block.length / maxFrameSize));
   const bytes = Buffer.allocUnsafe(block.length + frames * FRAME_HEADER_BYTES);
@@ -112,7 +126,8 @@ function readString(block: Buffer, pos: number): { huffman: boolean; start: numb
   if (pos >= block.length) throw new H2ProtocolError(ERR_COMPRESSION_ERROR, 'header block ends before a string');
   const huffman = (block[pos]! & 0x80) !== 0;
   const { value: len, next } = readInt(block, pos, 7);
-  if (next + len > block.length) throw new H2ProtocolError(ERR_COMPRESSION_ERROR, 'string literal runs past the header block');
+  if (next + len > block.length)
+    throw new H2ProtocolError(ERR_COMPRESSION_ERROR, 'string literal runs past the header block');
   return { huffman, start: next, end: next + len };
 }
 
@@ -135,7 +150,8 @@ export function huffmanDigits(bytes: Buffer): number {
     for (let i = 0; i < 5; i++) v = (v << 1) | bit(at + i);
     at += 5;
     let d: number;
-    if (v <= 2) d = v; // 00000 '0', 00001 '1', 00010 '2'
+    if (v <= 2)
+      d = v; // 00000 '0', 00001 '1', 00010 '2'
     else if (v >= 0b01100 && v <= 0b01111 && at < bits) {
       const v6 = (v << 1) | bit(at);
       at += 1;
@@ -174,7 +190,8 @@ export function readStatus(block: Buffer): number {
       const { value: index, next } = readInt(block, pos, 7);
       pos = next;
       if (index === 0) throw new H2ProtocolError(ERR_COMPRESSION_ERROR, 'indexed header field with index 0');
-      if (index > STATIC_TABLE_SIZE) throw new H2ProtocolError(ERR_COMPRESSION_ERROR, `dynamic table index ${index} but our table size is 0`);
+      if (index > STATIC_TABLE_SIZE)
+        throw new H2ProtocolError(ERR_COMPRESSION_ERROR, `dynamic table index ${index} but our table size is 0`);
       fields++;
       const st = STATIC_STATUS[index];
       if (st !== undefined) return st;
@@ -182,7 +199,8 @@ export function readStatus(block: Buffer): number {
     }
     if ((b & 0xe0) === 0x20) {
       // Dynamic table size update (§6.3), 5-bit prefix: only before the first field.
-      if (fields > 0) throw new H2ProtocolError(ERR_COMPRESSION_ERROR, 'dynamic table size update after a header field');
+      if (fields > 0)
+        throw new H2ProtocolError(ERR_COMPRESSION_ERROR, 'dynamic table size update after a header field');
       pos = readInt(block, pos, 5).next;
       continue;
     }
@@ -190,7 +208,8 @@ export function readStatus(block: Buffer): number {
     const prefix = (b & 0xc0) === 0x40 ? 6 : 4;
     const { value: nameIndex, next } = readInt(block, pos, prefix);
     pos = next;
-    if (nameIndex > STATIC_TABLE_SIZE) throw new H2ProtocolError(ERR_COMPRESSION_ERROR, `dynamic table name index ${nameIndex} but our table size is 0`);
+    if (nameIndex > STATIC_TABLE_SIZE)
+      throw new H2ProtocolError(ERR_COMPRESSION_ERROR, `dynamic table name index ${nameIndex} but our table size is 0`);
     let isStatus = nameIndex >= STATUS_INDEX_FIRST && nameIndex <= STATUS_INDEX_LAST;
     if (nameIndex === 0) {
       const name = readString(block, pos);
@@ -200,7 +219,10 @@ export function readStatus(block: Buffer): number {
     const value = readString(block, pos);
     pos = value.end;
     fields++;
-    if (isStatus) return value.huffman ? huffmanDigits(block.subarray(value.start, value.end)) : rawDigits(block, value.start, value.end);
+    if (isStatus)
+      return value.huffman
+        ? huffmanDigits(block.subarray(value.start, value.end))
+        : rawDigits(block, value.start, value.end);
   }
   return 0;
 }

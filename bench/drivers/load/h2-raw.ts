@@ -198,7 +198,8 @@ export class H2RawConn implements LoadConn, FrameVisitor {
       }
       case FRAME_CONTINUATION: {
         const c = this.continuation;
-        if (!c || c.streamId !== streamId) throw new H2ProtocolError(ERR_PROTOCOL_ERROR, 'unexpected CONTINUATION frame');
+        if (!c || c.streamId !== streamId)
+          throw new H2ProtocolError(ERR_PROTOCOL_ERROR, 'unexpected CONTINUATION frame');
         c.parts.push(Buffer.from(payload));
         if (flags & FLAG_END_HEADERS) {
           this.continuation = null;
@@ -217,7 +218,8 @@ export class H2RawConn implements LoadConn, FrameVisitor {
       case FRAME_SETTINGS: {
         if (streamId !== 0) throw new H2ProtocolError(ERR_PROTOCOL_ERROR, 'SETTINGS on a stream');
         if (flags & FLAG_ACK) return;
-        if (payload.length % 6 !== 0) throw new H2ProtocolError(ERR_FRAME_SIZE_ERROR, 'SETTINGS payload not a multiple of 6');
+        if (payload.length % 6 !== 0)
+          throw new H2ProtocolError(ERR_FRAME_SIZE_ERROR, 'SETTINGS payload not a multiple of 6');
         this.send(settingsAck());
         if (!this.settingsSeen) {
           this.settingsSeen = true;

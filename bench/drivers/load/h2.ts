@@ -50,7 +50,12 @@ class H2LoadConn implements LoadConn {
     });
   }
 
-  private readonly pending = new Set<{ deadline_ms: number; timeout_ms: number; stream: http2.ClientHttp2Stream; finish: (e: Error | null) => void }>();
+  private readonly pending = new Set<{
+    deadline_ms: number;
+    timeout_ms: number;
+    stream: http2.ClientHttp2Stream;
+    finish: (e: Error | null) => void;
+  }>();
   private sweep: NodeJS.Timeout | null = null;
 
   private armSweep(): void {

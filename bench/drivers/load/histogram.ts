@@ -105,7 +105,13 @@ export class LatencyHistogram {
   toJSON(): HistogramJson {
     const buckets: Array<[number, number]> = [];
     for (let b = 0; b < BUCKETS; b++) if (this.counts[b]! > 0) buckets.push([b, this.counts[b]!]);
-    return { buckets, count: this.count, sum_us: this.sum_us, min_us: this.count ? this.min_us : null, max_us: this.count ? this.max_us : null };
+    return {
+      buckets,
+      count: this.count,
+      sum_us: this.sum_us,
+      min_us: this.count ? this.min_us : null,
+      max_us: this.count ? this.max_us : null,
+    };
   }
 
   static fromJSON(j: HistogramJson): LatencyHistogram {

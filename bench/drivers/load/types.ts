@@ -66,11 +66,16 @@ export const MAX_LOAD_DURATION_MS = 600_000;
 
 /** null when the options are usable; else what is wrong, in one line. */
 export function validateLoadOptions(o: LoadOptions): string | null {
-  if (!Number.isInteger(o.connections) || o.connections < 1 || o.connections > 10_000) return 'connections must be 1..10000';
-  if (!Number.isInteger(o.per_connection) || o.per_connection < 1 || o.per_connection > 1000) return 'per_connection must be 1..1000';
-  if (!(o.duration_ms > 0 && o.duration_ms <= MAX_LOAD_DURATION_MS)) return `duration_ms must be in (0, ${MAX_LOAD_DURATION_MS}]`;
-  if (o.max_requests !== null && !(Number.isInteger(o.max_requests) && o.max_requests > 0)) return 'max_requests must be a positive integer or null';
-  if (o.loop === 'open' && !(o.rate_rps !== null && o.rate_rps > 0 && o.rate_rps <= 1_000_000)) return 'open loop needs rate_rps in (0, 1e6]';
+  if (!Number.isInteger(o.connections) || o.connections < 1 || o.connections > 10_000)
+    return 'connections must be 1..10000';
+  if (!Number.isInteger(o.per_connection) || o.per_connection < 1 || o.per_connection > 1000)
+    return 'per_connection must be 1..1000';
+  if (!(o.duration_ms > 0 && o.duration_ms <= MAX_LOAD_DURATION_MS))
+    return `duration_ms must be in (0, ${MAX_LOAD_DURATION_MS}]`;
+  if (o.max_requests !== null && !(Number.isInteger(o.max_requests) && o.max_requests > 0))
+    return 'max_requests must be a positive integer or null';
+  if (o.loop === 'open' && !(o.rate_rps !== null && o.rate_rps > 0 && o.rate_rps <= 1_000_000))
+    return 'open loop needs rate_rps in (0, 1e6]';
   if (!(o.timeout_ms > 0)) return 'timeout_ms must be > 0';
   return null;
 }

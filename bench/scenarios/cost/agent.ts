@@ -24,11 +24,15 @@ export async function startCrowdAgent(netns: string | null, nofile_limit: number
     inNetns(netns, ['prlimit', `--nofile=${nofile_limit}:${nofile_limit}`, '--', ...tsEntryArgv(ENTRY)]),
     { label: 'crowd agent' },
   );
-  const call = <T>(body: Record<string, unknown> & { op: string }, timeout_ms: number): Promise<T> => child.call<T>(body, timeout_ms);
+  const call = <T>(body: Record<string, unknown> & { op: string }, timeout_ms: number): Promise<T> =>
+    child.call<T>(body, timeout_ms);
   return {
     pid: child.ready.pid,
-    open: async (q) => (await call<{ result: IdleOpenResult }>({ op: 'idle_open', ...q }, q.total_timeout_ms + q.timeout_ms + 10_000)).result,
-    status: async (crowd_key) => (await call<{ result: IdleStatusResult }>({ op: 'idle_status', crowd_key }, 10_000)).result,
+    open: async (q) =>
+      (await call<{ result: IdleOpenResult }>({ op: 'idle_open', ...q }, q.total_timeout_ms + q.timeout_ms + 10_000))
+        .result,
+    status: async (crowd_key) =>
+      (await call<{ result: IdleStatusResult }>({ op: 'idle_status', crowd_key }, 10_000)).result,
     close: async (crowd_key) => (await call<{ closed: number }>({ op: 'idle_close', crowd_key }, 30_000)).closed,
     stop: () => child.stop(),
   };

@@ -55,7 +55,15 @@ export function churnPlan(size: RunSize): ChurnPlan {
   switch (size) {
     case 'quick':
       // A smoke run: churn only (ports and limits are left out; see cost.ts).
-      return { ...standard, reps: 1, rates_rps: [400], duration_ms: 1_000, port_rates_rps: [], max_requests_per_socket: [], keep_alive_timeout_ms: [] };
+      return {
+        ...standard,
+        reps: 1,
+        rates_rps: [400],
+        duration_ms: 1_000,
+        port_rates_rps: [],
+        max_requests_per_socket: [],
+        keep_alive_timeout_ms: [],
+      };
     case 'standard':
       return standard;
     case 'full':
@@ -90,7 +98,15 @@ interface LoadCase {
 
 /** One open-loop load run with CPU, socket and server readings around it; every figure becomes a cost.csv row. */
 async function measureLoad(ctx: ScenarioContext, write: Write, c: LoadCase): Promise<LoadResult | null> {
-  const tags = { ...c.tags, part: c.part, case_key: c.key, rep: c.rep, keep_alive: c.keep_alive, rate_rps: c.rate_rps, connections: c.connections };
+  const tags = {
+    ...c.tags,
+    part: c.part,
+    case_key: c.key,
+    rep: c.rep,
+    keep_alive: c.keep_alive,
+    rate_rps: c.rate_rps,
+    connections: c.connections,
+  };
   const serverPid = pidOf(c.server.handle);
   const clientNs = ctx.link.clientNetns;
   const serverNs = ctx.link.serverNetns;
@@ -142,7 +158,12 @@ async function measureLoad(ctx: ScenarioContext, write: Write, c: LoadCase): Pro
   write(tags, 'latency_max_ms', us(res.latency.max_us), 'ms');
   write(tags, 'client_cpu_per_req_us', perReq(cpuClient0, cpuClient1), 'us');
   write(tags, 'server_cpu_per_req_us', perReq(cpuServer0, cpuServer1), 'us');
-  write(tags, 'server_conns_per_req', res.responses > 0 ? (statsAfter.connections_accepted - statsBefore.connections_accepted) / res.responses : null, 'connections');
+  write(
+    tags,
+    'server_conns_per_req',
+    res.responses > 0 ? (statsAfter.connections_accepted - statsBefore.connections_accepted) / res.responses : null,
+    'connections',
+  );
   write(tags, 'client_time_wait_before', twClientBefore.time_wait, 'sockets');
   write(tags, 'client_time_wait_after', sockClient.time_wait, 'sockets');
   write(tags, 'server_time_wait_after', sockServer.time_wait, 'sockets');
@@ -164,8 +185,22 @@ export async function runChurn(ctx: ScenarioContext): Promise<void> {
         const order = (i + rep - 1) % 2 === 0 ? [true, false] : [false, true];
         for (const keep_alive of order) {
           if (ctx.signal.aborted) return;
-          const key = caseKey('cost', { part: 'churn', protocol: 'h1', keep_alive: keep_alive ? 1 : 0, rate_rps }, ctx.profile.name);
-          await measureLoad(ctx, write, { part: 'churn', key, rep, tags: { protocol: 'h1' }, server, keep_alive, rate_rps, connections: plan.connections, duration_ms: plan.duration_ms });
+          const key = caseKey(
+            'cost',
+            { part: 'churn', protocol: 'h1', keep_alive: keep_alive ? 1 : 0, rate_rps },
+            ctx.profile.name,
+          );
+          await measureLoad(ctx, write, {
+            part: 'churn',
+            key,
+            rep,
+            tags: { protocol: 'h1' },
+            server,
+            keep_alive,
+            rate_rps,
+            connections: plan.connections,
+            duration_ms: plan.duration_ms,
+          });
           await sleep(500, ctx.signal);
         }
       }
@@ -188,7 +223,13 @@ export async function runPorts(ctx: ScenarioContext): Promise<void> {
   const plan = churnPlan(runSize(ctx.options));
   const tuning = ctx.link.tuning;
   if (tuning === null) {
-    write({ part: 'ports', case_key: caseKey('cost', { part: 'ports' }, ctx.profile.name) }, 'skipped', 1, 'bool', 'needs a link with namespaces of its own (tun or tc): the port range is a host setting otherwise');
+    write(
+      { part: 'ports', case_key: caseKey('cost', { part: 'ports' }, ctx.profile.name) },
+      'skipped',
+      1,
+      'bool',
+      'needs a link with namespaces of its own (tun or tc): the port range is a host setting otherwise',
+    );
     return;
   }
   const original = (await tuning.readSysctls('client'))[PORT_RANGE_KEY];
@@ -202,7 +243,11 @@ export async function runPorts(ctx: ScenarioContext): Promise<void> {
       for (const keep_alive of [true, false]) {
         for (const rate_rps of plan.port_rates_rps) {
           if (ctx.signal.aborted) return;
-          const key = caseKey('cost', { part: 'ports', protocol: 'h1', keep_alive: keep_alive ? 1 : 0, rate_rps, ports: PORT_RANGE_WIDTH }, ctx.profile.name);
+          const key = caseKey(
+            'cost',
+            { part: 'ports', protocol: 'h1', keep_alive: keep_alive ? 1 : 0, rate_rps, ports: PORT_RANGE_WIDTH },
+            ctx.profile.name,
+          );
           await measureLoad(ctx, write, {
             part: 'ports',
             key,
@@ -234,12 +279,24 @@ export async function runLimits(ctx: ScenarioContext): Promise<void> {
     ...plan.max_requests_per_socket.map((mrps) => ({ mrps, kat: 60_000 })),
     ...plan.keep_alive_timeout_ms.map((kat) => ({ mrps: 0, kat })),
   ];
-  const runs = Array.from({ length: plan.reps }, (_, i) => (i % 2 === 0 ? cases : [...cases].reverse()).map((c) => ({ ...c, rep: i + 1 }))).flat();
+  const runs = Array.from({ length: plan.reps }, (_, i) =>
+    (i % 2 === 0 ? cases : [...cases].reverse()).map((c) => ({ ...c, rep: i + 1 })),
+  ).flat();
   for (const { mrps, kat, rep } of runs) {
     if (ctx.signal.aborted) return;
     const server = await ctx.startServer({ protocol: 'h1', keep_alive_timeout_ms: kat, max_requests_per_socket: mrps });
     try {
-      const key = caseKey('cost', { part: 'limits', protocol: 'h1', max_requests_per_socket: mrps, keep_alive_timeout_ms: kat, rate_rps: plan.limits_rate_rps }, ctx.profile.name);
+      const key = caseKey(
+        'cost',
+        {
+          part: 'limits',
+          protocol: 'h1',
+          max_requests_per_socket: mrps,
+          keep_alive_timeout_ms: kat,
+          rate_rps: plan.limits_rate_rps,
+        },
+        ctx.profile.name,
+      );
       await measureLoad(ctx, write, {
         part: 'limits',
         key,

@@ -10,10 +10,23 @@ import { COST_COLUMNS } from './definition.ts';
 
 export type CostColumn = (typeof COST_COLUMNS)[number];
 export type CostPart = 'idle' | 'fdlimit' | 'churn' | 'ports' | 'limits' | 'env';
-export type CostTags = Partial<Record<Exclude<CostColumn, 'run_id' | 'profile' | 'congestion_control' | 'metric' | 'value' | 'unit' | 'detail'>, string | number | boolean | null>>;
+export type CostTags = Partial<
+  Record<
+    Exclude<CostColumn, 'run_id' | 'profile' | 'congestion_control' | 'metric' | 'value' | 'unit' | 'detail'>,
+    string | number | boolean | null
+  >
+>;
 
 /** Writes one metric row per call, with the case's tags and the run/profile tags filled in. */
-export function costWriter(ctx: ScenarioContext): (tags: CostTags & { part: CostPart; case_key: string }, metric: string, value: number | null, unit: string, detail?: string) => void {
+export function costWriter(
+  ctx: ScenarioContext,
+): (
+  tags: CostTags & { part: CostPart; case_key: string },
+  metric: string,
+  value: number | null,
+  unit: string,
+  detail?: string,
+) => void {
   const out = ctx.csv('cost', COST_COLUMNS);
   return (tags, metric, value, unit, detail) =>
     out.append({
@@ -65,7 +78,13 @@ export interface SockStat {
 export function parseSockstat(text: string): SockStat {
   const m = /^TCP:\s+inuse (\d+) orphan (\d+) tw (\d+) alloc (\d+) mem (\d+)/m.exec(text);
   if (!m) throw new Error(`unexpected /proc/net/sockstat: ${text.slice(0, 80)}`);
-  return { tcp_inuse: Number(m[1]), tcp_orphan: Number(m[2]), tcp_tw: Number(m[3]), tcp_alloc: Number(m[4]), tcp_mem_pages: Number(m[5]) };
+  return {
+    tcp_inuse: Number(m[1]),
+    tcp_orphan: Number(m[2]),
+    tcp_tw: Number(m[3]),
+    tcp_alloc: Number(m[4]),
+    tcp_mem_pages: Number(m[5]),
+  };
 }
 
 export async function readSockstat(ns: string | null): Promise<SockStat> {
@@ -125,5 +144,3 @@ export async function readSocketCounts(ns: string | null): Promise<SocketCounts>
   }
   return { time_wait, established, total };
 }
-
-

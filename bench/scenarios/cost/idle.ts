@@ -90,9 +90,21 @@ async function waitConnectionsBelow(server: RunningServer, open: number, timeout
 }
 
 /** One case of C6: N idle connections to a fresh server of one protocol. */
-export async function idleCase(ctx: ScenarioContext, crowd: CrowdAgent, write: Write, protocol: 'h1' | 'h2', n: number): Promise<void> {
+export async function idleCase(
+  ctx: ScenarioContext,
+  crowd: CrowdAgent,
+  write: Write,
+  protocol: 'h1' | 'h2',
+  n: number,
+): Promise<void> {
   const key = caseKey('cost', { part: 'idle', protocol, connections: n }, ctx.profile.name);
-  const tags: CostTags & { part: 'idle'; case_key: string } = { part: 'idle', case_key: key, protocol, connections: n, keep_alive: true };
+  const tags: CostTags & { part: 'idle'; case_key: string } = {
+    part: 'idle',
+    case_key: key,
+    protocol,
+    connections: n,
+    keep_alive: true,
+  };
   const server = await ctx.startServer({ protocol, keep_alive_timeout_ms: IDLE_KEEP_ALIVE_MS });
   const crowd_key = `idle-${protocol}-${n}`;
   try {
@@ -123,7 +135,8 @@ export async function idleCase(ctx: ScenarioContext, crowd: CrowdAgent, write: W
     const per = (d: number): number | null => (opened.open > 0 ? d / opened.open : null);
     write(tags, 'crowd_open', opened.open, 'connections');
     write(tags, 'crowd_open_ms', opened.elapsed_ms, 'ms');
-    for (const [outcome, count] of Object.entries(opened.outcomes)) write(tags, 'crowd_outcome', count, 'connections', outcome);
+    for (const [outcome, count] of Object.entries(opened.outcomes))
+      write(tags, 'crowd_outcome', count, 'connections', outcome);
     write(tags, 'crowd_open_after_probes', status.open, 'connections');
     write(tags, 'server_connections_open', after.connections_open, 'connections');
     write(tags, 'server_rss_bytes', after.rss_bytes, 'bytes');
@@ -134,15 +147,38 @@ export async function idleCase(ctx: ScenarioContext, crowd: CrowdAgent, write: W
     write(tags, 'fds_per_conn', per(after.open_fds - before.open_fds), 'fds');
     write(tags, 'server_tcp_inuse', sockAfter.tcp_inuse, 'sockets');
     write(tags, 'tcp_inuse_per_conn', per(sockAfter.tcp_inuse - sockBefore.tcp_inuse), 'sockets');
-    write(tags, 'tcp_mem_delta_bytes', (sockAfter.tcp_mem_pages - sockBefore.tcp_mem_pages) * 4096, 'bytes', 'host-wide TCP memory (sockstat mem pages, not per namespace)');
-    write(tags, 'server_sock_alloc_bytes', memAfter.alloc_bytes, 'bytes', 'ss -tm skmem r+t+f+w+o+bl, server namespace');
-    write(tags, 'sock_mem_per_conn_bytes', per(memAfter.alloc_bytes - memBefore.alloc_bytes), 'bytes', 'ss -tm skmem, server namespace');
+    write(
+      tags,
+      'tcp_mem_delta_bytes',
+      (sockAfter.tcp_mem_pages - sockBefore.tcp_mem_pages) * 4096,
+      'bytes',
+      'host-wide TCP memory (sockstat mem pages, not per namespace)',
+    );
+    write(
+      tags,
+      'server_sock_alloc_bytes',
+      memAfter.alloc_bytes,
+      'bytes',
+      'ss -tm skmem r+t+f+w+o+bl, server namespace',
+    );
+    write(
+      tags,
+      'sock_mem_per_conn_bytes',
+      per(memAfter.alloc_bytes - memBefore.alloc_bytes),
+      'bytes',
+      'ss -tm skmem, server namespace',
+    );
     write(tags, 'active_p50_ms', quantileOf(active.values_ms, 0.5), 'ms');
     write(tags, 'active_p99_ms', quantileOf(active.values_ms, 0.99), 'ms');
-    write(tags, 'active_mean_ms', (() => {
-      const s = summarize(active.values_ms);
-      return s.kind === 'ok' ? s.mean : null;
-    })(), 'ms');
+    write(
+      tags,
+      'active_mean_ms',
+      (() => {
+        const s = summarize(active.values_ms);
+        return s.kind === 'ok' ? s.mean : null;
+      })(),
+      'ms',
+    );
     write(tags, 'active_samples', active.values_ms.length, 'requests');
     write(tags, 'active_errors', active.errors, 'requests');
     write(tags, 'eventloop_delay_p50_ms', during.eventloop_delay.p50_ms, 'ms');
@@ -171,9 +207,24 @@ export async function runFdLimit(ctx: ScenarioContext, crowd: CrowdAgent): Promi
   const write = costWriter(ctx);
   for (const protocol of ['h1', 'h2'] as const) {
     if (ctx.signal.aborted) return;
-    const key = caseKey('cost', { part: 'fdlimit', protocol, nofile: FD_LIMIT, connections: FD_LIMIT_CROWD }, ctx.profile.name);
-    const tags = { part: 'fdlimit' as const, case_key: key, protocol, connections: FD_LIMIT_CROWD, nofile_limit: FD_LIMIT, keep_alive: true };
-    const server = await ctx.startServer({ protocol, keep_alive_timeout_ms: IDLE_KEEP_ALIVE_MS, nofile_limit: FD_LIMIT });
+    const key = caseKey(
+      'cost',
+      { part: 'fdlimit', protocol, nofile: FD_LIMIT, connections: FD_LIMIT_CROWD },
+      ctx.profile.name,
+    );
+    const tags = {
+      part: 'fdlimit' as const,
+      case_key: key,
+      protocol,
+      connections: FD_LIMIT_CROWD,
+      nofile_limit: FD_LIMIT,
+      keep_alive: true,
+    };
+    const server = await ctx.startServer({
+      protocol,
+      keep_alive_timeout_ms: IDLE_KEEP_ALIVE_MS,
+      nofile_limit: FD_LIMIT,
+    });
     const crowd_key = `fdlimit-${protocol}`;
     const probeOnce = async (phase: string, rep: number): Promise<void> => {
       const sample = await ctx.agent.probe({
@@ -202,7 +253,13 @@ export async function runFdLimit(ctx: ScenarioContext, crowd: CrowdAgent): Promi
         ...sample,
       });
       ctx.progress.advance(1, `[${ctx.profile.name}] cost fdlimit ${protocol} ${phase}`);
-      write({ ...tags, rep }, `probe_${phase}_ok`, sample.error === null ? 1 : 0, 'bool', sample.error ?? `${sample.total_ms ?? ''} ms`);
+      write(
+        { ...tags, rep },
+        `probe_${phase}_ok`,
+        sample.error === null ? 1 : 0,
+        'bool',
+        sample.error ?? `${sample.total_ms ?? ''} ms`,
+      );
     };
     try {
       const base = await statsOf(server.handle)();
@@ -219,7 +276,8 @@ export async function runFdLimit(ctx: ScenarioContext, crowd: CrowdAgent): Promi
         total_timeout_ms: 60_000,
         path: CROWD_PATH,
       });
-      for (const [outcome, count] of Object.entries(opened.outcomes)) write(tags, 'crowd_outcome', count, 'connections', outcome);
+      for (const [outcome, count] of Object.entries(opened.outcomes))
+        write(tags, 'crowd_outcome', count, 'connections', outcome);
       write(tags, 'crowd_open', opened.open, 'connections');
       for (let r = 1; r <= 3; r++) await probeOnce('at_limit', r);
       const full = await statsOf(server.handle)();

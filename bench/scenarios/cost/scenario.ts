@@ -45,9 +45,17 @@ async function withCrowdAgent(ctx: ScenarioContext, body: (crowd: CrowdAgent) =>
   }
   try {
     const limit = nofileOf(crowd.pid);
-    costWriter(ctx)({ part: 'env', case_key: caseKey('cost', { part: 'env' }, ctx.profile.name) }, 'crowd_agent_nofile', limit, 'fds');
+    costWriter(ctx)(
+      { part: 'env', case_key: caseKey('cost', { part: 'env' }, ctx.profile.name) },
+      'crowd_agent_nofile',
+      limit,
+      'fds',
+    );
     const largest = Math.max(...idleCounts(runSize(ctx.options)));
-    if (limit !== null && limit < largest + 100) throw new UserError(`cost: the crowd agent's file limit is ${limit}, below the ${largest} connections it must hold; raise the hard limit (ulimit -Hn)`);
+    if (limit !== null && limit < largest + 100)
+      throw new UserError(
+        `cost: the crowd agent's file limit is ${limit}, below the ${largest} connections it must hold; raise the hard limit (ulimit -Hn)`,
+      );
     await body(crowd);
   } finally {
     await crowd.stop();

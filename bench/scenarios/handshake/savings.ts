@@ -62,7 +62,8 @@ export function handshakeSavings(totals: readonly Figure[]): Saving[] {
       const model_ms = diff(other.model_ms, reused.model_ms);
       const cpu_ms = diff(other.cpu_baseline_ms, reused.cpu_baseline_ms);
       const expected_ms = model_ms === null ? null : model_ms + (cpu_ms ?? 0);
-      const perRtt = (v: number | null): number | null => (v !== null && rtt !== null && rtt >= MIN_RTT_FOR_RTT_UNITS_MS ? v / rtt : null);
+      const perRtt = (v: number | null): number | null =>
+        v !== null && rtt !== null && rtt >= MIN_RTT_FOR_RTT_UNITS_MS ? v / rtt : null;
       out.push({
         profile: reused.profile,
         link_backend: reused.link_backend,
@@ -84,4 +85,3 @@ export function handshakeSavings(totals: readonly Figure[]): Saving[] {
   }
   return out;
 }
-

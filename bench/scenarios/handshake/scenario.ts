@@ -9,7 +9,15 @@ import type { TlsVersion } from '../../../servers/config.ts';
 import type { Profile } from '../../../netem/link.ts';
 import { ErrorStreak, MAX_CONSECUTIVE_ERRORS } from '../error-streak.ts';
 import { handshakeDefinition } from './definition.ts';
-import { bySize, caseKey, runSize, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext } from '../types.ts';
+import {
+  bySize,
+  caseKey,
+  runSize,
+  type BenchOptions,
+  type RunningServer,
+  type Scenario,
+  type ScenarioContext,
+} from '../types.ts';
 import { routeOr } from '../../../servers/under-test.ts';
 
 export type Security = 'none' | 'tls12' | 'tls13';
@@ -69,14 +77,21 @@ export function ciRequests(rtt_ms: number): number {
   return rtt_ms < CI_FAR_FROM_RTT_MS ? CI_REQUESTS_NEAR : CI_REQUESTS_FAR;
 }
 
-export function samplingPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>, profile?: Pick<Profile, 'params'>): SamplingPlan {
+export function samplingPlan(
+  options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>,
+  profile?: Pick<Profile, 'params'>,
+): SamplingPlan {
   const warmup = bySize(options, { quick: 1, standard: 1, full: 2 });
   if (options.requests !== null) return { warmup, min: options.requests, max: options.requests };
   if (options.size === 'ci') {
     const n = ciRequests(profile?.params.rtt_ms ?? 0);
     return { warmup, min: n, max: n };
   }
-  return bySize(options, { quick: { warmup, min: 3, max: 3 }, standard: { warmup, min: 10, max: 30 }, full: { warmup, min: 30, max: 300 } });
+  return bySize(options, {
+    quick: { warmup, min: 3, max: 3 },
+    standard: { warmup, min: 10, max: 30 },
+    full: { warmup, min: 30, max: 300 },
+  });
 }
 
 const TLS_VERSION: Record<Exclude<Security, 'none'>, TlsVersion> = { tls12: 'TLSv1.2', tls13: 'TLSv1.3' };
@@ -85,10 +100,18 @@ const TLS_VERSION: Record<Exclude<Security, 'none'>, TlsVersion> = { tls12: 'TLS
 function handshakePath(c: HandshakeCase, server: RunningServer): string {
   const { routes } = server.handle;
   const small = routeOr(routes.sized(HANDSHAKE_SIZE_BYTES), `a ${HANDSHAKE_SIZE_BYTES}-byte response`);
-  return c.conn_mode === 'server_close' ? routeOr(routes.closing(small), 'a response after which the server closes') : small;
+  return c.conn_mode === 'server_close'
+    ? routeOr(routes.closing(small), 'a response after which the server closes')
+    : small;
 }
 
-function probeFor(c: HandshakeCase, server: RunningServer, conn_key: string, timeout_ms: number, warm: boolean): ProbeRequest {
+function probeFor(
+  c: HandshakeCase,
+  server: RunningServer,
+  conn_key: string,
+  timeout_ms: number,
+  warm: boolean,
+): ProbeRequest {
   const reused = c.conn_mode === 'reused';
   return {
     target: server.target,
@@ -112,7 +135,9 @@ export const handshakeScenario: Scenario = {
   },
   async run(ctx: ScenarioContext) {
     // Against a remote target only the cases its one server can answer.
-    const cases = casesFor(ctx.options).filter((c) => ctx.serves?.({ protocol: c.protocol, tls: c.security !== 'none' }) ?? true);
+    const cases = casesFor(ctx.options).filter(
+      (c) => ctx.serves?.({ protocol: c.protocol, tls: c.security !== 'none' }) ?? true,
+    );
     const plan = samplingPlan(ctx.options, ctx.profile);
     // One server per protocol × cleartext/TLS.
     const servers = new Map<string, RunningServer>();
@@ -153,7 +178,11 @@ export const handshakeScenario: Scenario = {
         c,
         server: await serverFor(c),
         conn_key: `handshake-${i}`,
-        key: caseKey('handshake', { protocol: c.protocol, security: c.security, conn_mode: c.conn_mode, size_bytes: HANDSHAKE_SIZE_BYTES }, ctx.profile.name),
+        key: caseKey(
+          'handshake',
+          { protocol: c.protocol, security: c.security, conn_mode: c.conn_mode, size_bytes: HANDSHAKE_SIZE_BYTES },
+          ctx.profile.name,
+        ),
         values_ms: [],
         rep: 0,
         done: false,
@@ -182,7 +211,10 @@ export const handshakeScenario: Scenario = {
           `[${ctx.profile.name}] handshake ${s.c.protocol}/${s.c.security}/${s.c.conn_mode}: ${MAX_CONSECUTIVE_ERRORS} requests in a row failed (last: ${s.errors.lastError}); stopping this case`,
         );
       }
-      ctx.progress.advance(1, `[${ctx.profile.name}] handshake ${s.c.protocol}/${s.c.security}/${s.c.conn_mode} rep ${s.rep}`);
+      ctx.progress.advance(
+        1,
+        `[${ctx.profile.name}] handshake ${s.c.protocol}/${s.c.security}/${s.c.conn_mode} rep ${s.rep}`,
+      );
       // A kept-alive connection that died (reset, closed by the server) is recorded as an error above, then
       // reopened by a warm-up request, so one loss does not turn every later request of the case into an error.
       if (!warm && !s.done && sample.error !== null && s.c.conn_mode === 'reused') await measureOne(s, true);

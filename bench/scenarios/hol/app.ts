@@ -23,7 +23,11 @@ export interface AppPlan {
 
 export function appPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): AppPlan {
   const reps = options.requests ?? bySize(options, { quick: 1, standard: 3, full: 15 });
-  return bySize(options, { quick: { reps, solo_fast: 2, solo_slow: 1 }, standard: { reps, solo_fast: 4, solo_slow: 2 }, full: { reps, solo_fast: 8, solo_slow: 4 } });
+  return bySize(options, {
+    quick: { reps, solo_fast: 2, solo_slow: 1 },
+    standard: { reps, solo_fast: 4, solo_slow: 2 },
+    full: { reps, solo_fast: 8, solo_slow: 4 },
+  });
 }
 
 export function appPlannedUnits(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): number {
@@ -43,11 +47,13 @@ export function appCaseKey(mode: HolModeName, cls: RequestClass, profile: string
 }
 
 /** Blocked time of one request: how much later than its unblocked arrival (write + time alone) it arrived. */
-export function blockedMs(item: Pick<BatchItemResult, 'write_ms' | 'done_ms'>, unblocked_ms: number | null): number | null {
+export function blockedMs(
+  item: Pick<BatchItemResult, 'write_ms' | 'done_ms'>,
+  unblocked_ms: number | null,
+): number | null {
   if (item.write_ms === null || item.done_ms === null || unblocked_ms === null) return null;
   return Math.round(Math.max(0, item.done_ms - item.write_ms - unblocked_ms) * 1000) / 1000;
 }
-
 
 export async function runAppPart(ctx: ScenarioContext, servers: Record<'h1' | 'h2', RunningServer>): Promise<void> {
   const plan = appPlan(ctx.options);
@@ -77,7 +83,8 @@ export async function runAppPart(ctx: ScenarioContext, servers: Record<'h1' | 'h
         const b = await ctx.agent.batch(batchRequest(mode, [{ path: appPath(cls) }], `hol-solo-${protocol}`));
         const it = b.items[0];
         // i = 0 opens the connection and is not counted.
-        if (i > 0 && it && it.error === null && it.done_ms !== null && it.write_ms !== null) values.push(it.done_ms - it.write_ms);
+        if (i > 0 && it && it.error === null && it.done_ms !== null && it.write_ms !== null)
+          values.push(it.done_ms - it.write_ms);
         ctx.progress.advance(1, `[${profile}] hol app: ${protocol} ${cls} request alone`);
       }
       const s = summarize(values);
@@ -85,7 +92,8 @@ export async function runAppPart(ctx: ScenarioContext, servers: Record<'h1' | 'h
     }
     await ctx.agent.close(`hol-solo-${protocol}`);
   }
-  const unblockedFor = (protocol: 'h1' | 'h2', cls: RequestClass): number | null => unblocked.get(`${protocol}/${cls}`) ?? null;
+  const unblockedFor = (protocol: 'h1' | 'h2', cls: RequestClass): number | null =>
+    unblocked.get(`${protocol}/${cls}`) ?? null;
   ctx.progress.log(
     `[${profile}] hol app: unblocked h1 fast ${unblockedFor('h1', 'fast')} ms, slow ${unblockedFor('h1', 'slow')} ms; h2 fast ${unblockedFor('h2', 'fast')} ms, slow ${unblockedFor('h2', 'slow')} ms`,
   );
@@ -103,7 +111,13 @@ export async function runAppPart(ctx: ScenarioContext, servers: Record<'h1' | 'h
         batch = await ctx.agent.batch(batchRequest(mode, items, `hol-app-${mode.mode}`));
       } catch (e) {
         // A hung agent: record the batch as failed rather than lose the case.
-        batch = { started_at: new Date().toISOString(), connect_ms: [], batch_ms: 0, errors: items.length, items: items.map((_, i) => failedItem(i + 1, (e as Error).message)) };
+        batch = {
+          started_at: new Date().toISOString(),
+          connect_ms: [],
+          batch_ms: 0,
+          errors: items.length,
+          items: items.map((_, i) => failedItem(i + 1, (e as Error).message)),
+        };
       }
       const unblockedOf = (it: BatchItemResult): number | null => unblockedFor(mode.protocol, classOf(it.pos));
       recordBatch(ctx, {
@@ -152,7 +166,19 @@ export async function runAppPart(ctx: ScenarioContext, servers: Record<'h1' | 'h
 }
 
 export function failedItem(pos: number, error: string): BatchItemResult {
-  return { pos, conn_index: 0, conn_id: '', conn_seq: 0, server_conn_id: null, write_ms: null, first_byte_ms: null, done_ms: null, status: null, body_bytes: null, error };
+  return {
+    pos,
+    conn_index: 0,
+    conn_id: '',
+    conn_seq: 0,
+    server_conn_id: null,
+    write_ms: null,
+    first_byte_ms: null,
+    done_ms: null,
+    status: null,
+    body_bytes: null,
+    error,
+  };
 }
 
 /**
@@ -166,7 +192,7 @@ export function holCaseModel(tags: Record<string, string>, metric: string): numb
   if (v.get('part') !== 'app') return null;
   const rtt = Number(tags.rtt_ms_calibrated || tags.rtt_ms_configured);
   const delay = Number(tags.server_delay_ms || 0);
-  if (!Number.isFinite(rtt) || tags.rtt_ms_calibrated === '' && tags.rtt_ms_configured === '') return null;
+  if (!Number.isFinite(rtt) || (tags.rtt_ms_calibrated === '' && tags.rtt_ms_configured === '')) return null;
   const blockedBehindSlow = v.get('req') === 'slow' || v.get('mode') === 'h1_pipelined';
   return rtt + (blockedBehindSlow ? APP_SLOW_DELAY_MS : Number.isFinite(delay) ? delay : 0);
 }

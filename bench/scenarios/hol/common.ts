@@ -38,7 +38,9 @@ export function rotate<T>(xs: readonly T[], by: number): T[] {
 /** Retransmitted TCP segments of a process's network namespace (RetransSegs of /proc/<pid>/net/snmp); null if unreadable. */
 export function retransSegs(pid: number): number | null {
   try {
-    const lines = readFileSync(`/proc/${pid}/net/snmp`, 'utf8').split('\n').filter((l) => l.startsWith('Tcp:'));
+    const lines = readFileSync(`/proc/${pid}/net/snmp`, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('Tcp:'));
     const [head, vals] = lines;
     if (!head || !vals) return null;
     const i = head.trim().split(/\s+/).indexOf('RetransSegs');
@@ -72,7 +74,8 @@ export function recordBatch(
 ): void {
   const { batch, mode } = args;
   for (const it of batch.items) {
-    const fromWrite = (t: number | null): number | null => (t === null || it.write_ms === null ? null : Math.round((t - it.write_ms) * 1000) / 1000);
+    const fromWrite = (t: number | null): number | null =>
+      t === null || it.write_ms === null ? null : Math.round((t - it.write_ms) * 1000) / 1000;
     ctx.record({
       scenario: 'hol',
       case_key: args.case_key(it),
@@ -93,7 +96,7 @@ export function recordBatch(
       conn_id: it.conn_id,
       conn_seq: it.conn_seq,
       new_connection: args.fresh && it.conn_seq === 1,
-      connect_ms: args.fresh && it.conn_seq === 1 ? batch.connect_ms[it.conn_index] ?? null : 0,
+      connect_ms: args.fresh && it.conn_seq === 1 ? (batch.connect_ms[it.conn_index] ?? null) : 0,
       ttfb_ms: fromWrite(it.first_byte_ms),
       total_ms: fromWrite(it.done_ms),
       status: it.status,

@@ -26,18 +26,70 @@ export function loadCases(options: Pick<BenchOptions, 'quick' | 'size'>): LoadCa
   const depths = bySize(options, { quick: [16], standard: [1, 4, 16], full: [1, 2, 4, 8, 16] });
   const streams = bySize(options, { quick: [100], standard: [1, 10, 100], full: [1, 4, 10, 25, 50, 100] });
   const out: LoadCase[] = [];
-  for (const d of depths) out.push({ protocol: 'h1', loop: 'closed', keep_alive: true, connections: H1_TOTAL_CONCURRENCY / d, per_connection: d, rate_fraction: null });
+  for (const d of depths)
+    out.push({
+      protocol: 'h1',
+      loop: 'closed',
+      keep_alive: true,
+      connections: H1_TOTAL_CONCURRENCY / d,
+      per_connection: d,
+      rate_fraction: null,
+    });
   const smoke = runSize(options) === 'quick';
-  if (!smoke) out.push({ protocol: 'h1', loop: 'closed', keep_alive: false, connections: H1_TOTAL_CONCURRENCY, per_connection: 1, rate_fraction: null });
-  for (const s of streams) out.push({ protocol: 'h2', loop: 'closed', keep_alive: true, connections: H2_TOTAL_CONCURRENCY / s, per_connection: s, rate_fraction: null });
+  if (!smoke)
+    out.push({
+      protocol: 'h1',
+      loop: 'closed',
+      keep_alive: false,
+      connections: H1_TOTAL_CONCURRENCY,
+      per_connection: 1,
+      rate_fraction: null,
+    });
+  for (const s of streams)
+    out.push({
+      protocol: 'h2',
+      loop: 'closed',
+      keep_alive: true,
+      connections: H2_TOTAL_CONCURRENCY / s,
+      per_connection: s,
+      rate_fraction: null,
+    });
   if (smoke) {
     // A smoke run keeps one open-loop case (its closed-loop twin is the 100-stream one above).
-    out.push({ protocol: 'h2', loop: 'open', keep_alive: true, connections: 1, per_connection: H2_TOTAL_CONCURRENCY, rate_fraction: 0.8 });
+    out.push({
+      protocol: 'h2',
+      loop: 'open',
+      keep_alive: true,
+      connections: 1,
+      per_connection: H2_TOTAL_CONCURRENCY,
+      rate_fraction: 0.8,
+    });
     return out;
   }
-  out.push({ protocol: 'h2', loop: 'closed', keep_alive: false, connections: H1_TOTAL_CONCURRENCY, per_connection: 1, rate_fraction: null });
-  out.push({ protocol: 'h1', loop: 'open', keep_alive: true, connections: H1_TOTAL_CONCURRENCY, per_connection: 1, rate_fraction: 0.8 });
-  out.push({ protocol: 'h2', loop: 'open', keep_alive: true, connections: 1, per_connection: H2_TOTAL_CONCURRENCY, rate_fraction: 0.8 });
+  out.push({
+    protocol: 'h2',
+    loop: 'closed',
+    keep_alive: false,
+    connections: H1_TOTAL_CONCURRENCY,
+    per_connection: 1,
+    rate_fraction: null,
+  });
+  out.push({
+    protocol: 'h1',
+    loop: 'open',
+    keep_alive: true,
+    connections: H1_TOTAL_CONCURRENCY,
+    per_connection: 1,
+    rate_fraction: 0.8,
+  });
+  out.push({
+    protocol: 'h2',
+    loop: 'open',
+    keep_alive: true,
+    connections: 1,
+    per_connection: H2_TOTAL_CONCURRENCY,
+    rate_fraction: 0.8,
+  });
   return out;
 }
 
@@ -53,11 +105,17 @@ export function loadPlannedUnits(options: Pick<BenchOptions, 'quick' | 'size'>):
 export function loadCaseKey(c: LoadCase, profile: string): string {
   return caseKey(
     'hol',
-    { part: 'load', protocol: c.protocol, loop: c.loop, keep_alive: c.keep_alive ? 1 : 0, connections: c.connections, per_connection: c.per_connection },
+    {
+      part: 'load',
+      protocol: c.protocol,
+      loop: c.loop,
+      keep_alive: c.keep_alive ? 1 : 0,
+      connections: c.connections,
+      per_connection: c.per_connection,
+    },
     profile,
   );
 }
-
 
 export async function runLoadPart(ctx: ScenarioContext, servers: Record<'h1' | 'h2', RunningServer>): Promise<void> {
   const csv = ctx.csv('load', LOAD_CSV_COLUMNS);
@@ -128,6 +186,9 @@ export async function runLoadPart(ctx: ScenarioContext, servers: Record<'h1' | '
       send_lag_max_us: r?.send_lag?.max_us ?? null,
       error,
     });
-    ctx.progress.advance(duration_ms / 100, `[${profile}] hol load ${c.protocol} ${c.loop} ${c.connections}×${c.per_connection}${c.keep_alive ? '' : ' no-keep-alive'}: ${r ? `${r.requests_per_s} req/s` : error}`);
+    ctx.progress.advance(
+      duration_ms / 100,
+      `[${profile}] hol load ${c.protocol} ${c.loop} ${c.connections}×${c.per_connection}${c.keep_alive ? '' : ' no-keep-alive'}: ${r ? `${r.requests_per_s} req/s` : error}`,
+    );
   }
 }

@@ -50,10 +50,25 @@ export interface TransportPlan {
 export function transportPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): TransportPlan {
   return bySize(options, {
     // A smoke run: the two modes C5 compares, fresh connections, lossless and lossy.
-    quick: { cases: TRANSPORT_CASES.filter((c) => c.conn === 'fresh' && c.mode !== 'h1_serial'), losses: [0, 2], reps: options.requests ?? 1, ccs: null },
+    quick: {
+      cases: TRANSPORT_CASES.filter((c) => c.conn === 'fresh' && c.mode !== 'h1_serial'),
+      losses: [0, 2],
+      reps: options.requests ?? 1,
+      ccs: null,
+    },
     // h1 × 1 serial (41 round trips a page) is the slowest case and no part of C5's comparison: --full only.
-    standard: { cases: TRANSPORT_CASES.filter((c) => c.mode !== 'h1_serial'), losses: [0, 1, 5], reps: options.requests ?? 3, ccs: null },
-    full: { cases: TRANSPORT_CASES, losses: [...LOSS_SWEEP_PCT], reps: options.requests ?? 10, ccs: [...CC_CANDIDATES] },
+    standard: {
+      cases: TRANSPORT_CASES.filter((c) => c.mode !== 'h1_serial'),
+      losses: [0, 1, 5],
+      reps: options.requests ?? 3,
+      ccs: null,
+    },
+    full: {
+      cases: TRANSPORT_CASES,
+      losses: [...LOSS_SWEEP_PCT],
+      reps: options.requests ?? 10,
+      ccs: [...CC_CANDIDATES],
+    },
   });
 }
 
@@ -72,11 +87,20 @@ function allowedCcs(): string[] {
 }
 
 export function pageItems(): BatchRequest['items'] {
-  return [{ path: `/bytes/${PAGE_BIG_BYTES}` }, ...Array.from({ length: PAGE_SMALL_COUNT }, () => ({ path: `/bytes/${PAGE_SMALL_BYTES}` }))];
+  return [
+    { path: `/bytes/${PAGE_BIG_BYTES}` },
+    ...Array.from({ length: PAGE_SMALL_COUNT }, () => ({ path: `/bytes/${PAGE_SMALL_BYTES}` })),
+  ];
 }
 
-
-export function pageCaseKey(mode: HolModeName, conn: ConnStart, loss_pct: number, cc: string, req: 'big' | 'small', profile: string): string {
+export function pageCaseKey(
+  mode: HolModeName,
+  conn: ConnStart,
+  loss_pct: number,
+  cc: string,
+  req: 'big' | 'small',
+  profile: string,
+): string {
   return caseKey('hol', { part: 'loss', mode, conn, loss_pct, cc, req }, profile);
 }
 
@@ -116,7 +140,10 @@ interface PageCounters {
 
 const CC_SYSCTL = 'net.ipv4.tcp_congestion_control';
 
-export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1' | 'h2', RunningServer>): Promise<void> {
+export async function runTransportPart(
+  ctx: ScenarioContext,
+  servers: Record<'h1' | 'h2', RunningServer>,
+): Promise<void> {
   const plan = transportPlan(ctx.options);
   const csv = ctx.csv('hol-pages', PAGE_CSV_COLUMNS);
   const tuning = ctx.link.tuning;
@@ -125,11 +152,15 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
     ctx,
     servers,
     csv,
-    head: { profile: ctx.profile.name, rtt_ms_configured: base.rtt_ms, rtt_ms_calibrated: ctx.calibration.rtt_ms_calibrated },
+    head: {
+      profile: ctx.profile.name,
+      rtt_ms_configured: base.rtt_ms,
+      rtt_ms_calibrated: ctx.calibration.rtt_ms_calibrated,
+    },
     items: pageItems(),
   };
   const ccs = congestionControlsToRun(sweep, plan);
-  const ccBefore = tuning !== null ? (await tuning.readSysctls('server'))[CC_SYSCTL] ?? null : null;
+  const ccBefore = tuning !== null ? ((await tuning.readSysctls('server'))[CC_SYSCTL] ?? null) : null;
   const cases = plan.cases.map((c) => ({ ...c, m: holMode(c.mode, PAGE_ITEMS) }));
   const losses = lossesToRun(sweep, plan);
 
@@ -158,8 +189,24 @@ export async function runTransportPart(ctx: ScenarioContext, servers: Record<'h1
 /** A hol-pages.csv row for a case that was not run: what identifies it, and why. */
 function skippedRow(head: RowHead, loss_pct: number | null, congestion_control: string, skipped: string): PageRow {
   return {
-    ...head, loss_pct, congestion_control, mode: null, conn_start: null, protocol: null, connections: null, depth: null, batch_id: null, rep: null, warmup: null,
-    page_ms: null, connect_ms_max: null, errors: null, retrans_segs_server: null, retrans_segs_client: null, dropped_loss_down: null, dropped_loss_up: null,
+    ...head,
+    loss_pct,
+    congestion_control,
+    mode: null,
+    conn_start: null,
+    protocol: null,
+    connections: null,
+    depth: null,
+    batch_id: null,
+    rep: null,
+    warmup: null,
+    page_ms: null,
+    connect_ms_max: null,
+    errors: null,
+    retrans_segs_server: null,
+    retrans_segs_client: null,
+    dropped_loss_down: null,
+    dropped_loss_up: null,
     skipped,
   };
 }
@@ -171,7 +218,14 @@ function congestionControlsToRun({ ctx, csv, head }: PageSweep, plan: TransportP
   if (plan.ccs !== null && ctx.link.tuning !== null) {
     ccs = plan.ccs.filter((c) => allowed.includes(c));
     for (const c of plan.ccs.filter((x) => !allowed.includes(x))) {
-      csv.append(skippedRow(head, null, c, `${c} is not in the host's net.ipv4.tcp_allowed_congestion_control (${allowed.join(' ')}); run with --allow-host-cc ${c} to add it for the run`));
+      csv.append(
+        skippedRow(
+          head,
+          null,
+          c,
+          `${c} is not in the host's net.ipv4.tcp_allowed_congestion_control (${allowed.join(' ')}); run with --allow-host-cc ${c} to add it for the run`,
+        ),
+      );
     }
     if (ccs.length === 0) ccs = [ctx.congestion_control];
   }
@@ -184,9 +238,19 @@ function lossesToRun({ ctx, csv, head }: PageSweep, plan: TransportPlan): number
   const canLose = ctx.link.capabilities.drops_packets;
   const losses = canLose ? plan.losses : plan.losses.filter((l) => l === 0);
   for (const loss_pct of plan.losses.filter((l) => !losses.includes(l))) {
-    csv.append(skippedRow(head, loss_pct, ctx.congestion_control, `needs a link that drops packets (tun or tc, root); the ${ctx.link.backend} link cannot`));
+    csv.append(
+      skippedRow(
+        head,
+        loss_pct,
+        ctx.congestion_control,
+        `needs a link that drops packets (tun or tc, root); the ${ctx.link.backend} link cannot`,
+      ),
+    );
   }
-  if (losses.length < plan.losses.length) ctx.progress.log(`[${head.profile}] hol: loss ${plan.losses.filter((l) => !losses.includes(l)).join(', ')} % skipped: the ${ctx.link.backend} link cannot drop packets`);
+  if (losses.length < plan.losses.length)
+    ctx.progress.log(
+      `[${head.profile}] hol: loss ${plan.losses.filter((l) => !losses.includes(l)).join(', ')} % skipped: the ${ctx.link.backend} link cannot drop packets`,
+    );
   return losses;
 }
 
@@ -226,11 +290,23 @@ async function sendPage({ ctx, servers, items }: PageSweep, tc: PageLoad['tc']):
       timeout_ms: ctx.options.request_timeout_ms,
     });
   } catch (e) {
-    return { started_at: new Date().toISOString(), connect_ms: [], batch_ms: 0, errors: items.length, items: items.map((_, i) => failedItem(i + 1, (e as Error).message)) };
+    return {
+      started_at: new Date().toISOString(),
+      connect_ms: [],
+      batch_ms: 0,
+      errors: items.length,
+      items: items.map((_, i) => failedItem(i + 1, (e as Error).message)),
+    };
   }
 }
 
-function recordPage({ ctx, csv, head, items }: PageSweep, page: PageLoad, batch: BatchResult, before: PageCounters, after: PageCounters): void {
+function recordPage(
+  { ctx, csv, head, items }: PageSweep,
+  page: PageLoad,
+  batch: BatchResult,
+  before: PageCounters,
+  after: PageCounters,
+): void {
   const { tc, cc, loss_pct, rep, batch_id } = page;
   const mode = tc.m;
   const profile = head.profile;
@@ -270,5 +346,8 @@ function recordPage({ ctx, csv, head, items }: PageSweep, page: PageLoad, batch:
     dropped_loss_up: diff(before.up, after.up),
     skipped: null,
   });
-  ctx.progress.advance(items.length, `[${profile}] hol loss ${loss_pct}% ${cc} ${mode.mode} ${tc.conn} rep ${rep}: ${batch.batch_ms.toFixed(0)} ms`);
+  ctx.progress.advance(
+    items.length,
+    `[${profile}] hol loss ${loss_pct}% ${cc} ${mode.mode} ${tc.conn} rep ${rep}: ${batch.batch_ms.toFixed(0)} ms`,
+  );
 }

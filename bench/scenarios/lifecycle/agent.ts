@@ -32,19 +32,22 @@ export async function startLifecycleAgent(netns: string | null): Promise<Lifecyc
   const child: ChildHandle<{ ready: true; pid: number }> = await spawnJsonChild(inNetns(netns, tsEntryArgv(ENTRY)), {
     label: 'lifecycle agent',
   });
-  const call = <T>(body: Record<string, unknown> & { op: string }, timeout_ms: number): Promise<T> => child.call<T>(body, timeout_ms);
+  const call = <T>(body: Record<string, unknown> & { op: string }, timeout_ms: number): Promise<T> =>
+    child.call<T>(body, timeout_ms);
   const margin = (r: LcRequest): number => (r.delay_ms ?? 0) + r.cap_ms * (r.retry_once_on_reset ? 2 : 1) + 10_000;
   return {
     pid: child.pid,
     open: (spec) => call({ op: 'lc_open', spec }, 5_000).then(() => undefined),
     request: async (r) => (await call<{ result: LcResult }>({ op: 'lc_request', ...r }, margin(r))).result,
     requests: async (rs) =>
-      (await call<{ results: LcResult[] }>({ op: 'lc_requests', requests: rs }, Math.max(10_000, ...rs.map(margin)))).results,
+      (await call<{ results: LcResult[] }>({ op: 'lc_requests', requests: rs }, Math.max(10_000, ...rs.map(margin))))
+        .results,
     events: async (client_key, since_epoch_ms) =>
       (await call<{ events: SocketEvent[] }>({ op: 'lc_events', client_key, since_epoch_ms }, 5_000)).events,
     close: (client_key) => call({ op: 'lc_close', client_key }, 5_000).then(() => undefined),
     idleClose: async (q) =>
-      (await call<{ result: IdleCloseResult }>({ op: 'lc_idle_close', ...q }, q.wait_ms + q.reuse_timeout_ms + 15_000)).result,
+      (await call<{ result: IdleCloseResult }>({ op: 'lc_idle_close', ...q }, q.wait_ms + q.reuse_timeout_ms + 15_000))
+        .result,
     stop: () => child.stop(),
   };
 }

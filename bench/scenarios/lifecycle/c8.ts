@@ -37,7 +37,11 @@ export interface C8Plan {
 export function c8Plan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>): C8Plan {
   if (options.requests !== null) return { lanes: 20, trials_per_lane: Math.max(1, Math.ceil(options.requests / 20)) };
   // 1 000 trials per case in a full run, 40 by default, 20 in a smoke run (the rate then has a wider interval).
-  return bySize(options, { quick: { lanes: 20, trials_per_lane: 1 }, standard: { lanes: 20, trials_per_lane: 2 }, full: { lanes: 50, trials_per_lane: 20 } });
+  return bySize(options, {
+    quick: { lanes: 20, trials_per_lane: 1 },
+    standard: { lanes: 20, trials_per_lane: 2 },
+    full: { lanes: 50, trials_per_lane: 20 },
+  });
 }
 
 export type C8Path = 'lb' | 'direct';
@@ -63,7 +67,14 @@ export function c8Cases(): C8Case[] {
     label: `LB X=${C8_X_MS / 1000} s, server Y=${y / 1000} s`,
   }));
   out.push(
-    { path: 'direct', x_ms: null, y_ms: C8_DIRECT_Y_MS, honor_hint: false, edge_ms: C8_DIRECT_Y_MS, label: 'client without idle timeout (hint ignored)' },
+    {
+      path: 'direct',
+      x_ms: null,
+      y_ms: C8_DIRECT_Y_MS,
+      honor_hint: false,
+      edge_ms: C8_DIRECT_Y_MS,
+      label: 'client without idle timeout (hint ignored)',
+    },
     {
       path: 'direct',
       x_ms: C8_DIRECT_CLIENT_IDLE_MS,
@@ -90,7 +101,11 @@ export function c8SpreadMs(rtt_ms: number): number {
 }
 
 export function c8CaseKey(c: C8Case, profile: string): string {
-  return caseKey('lifecycle', { part: 'c8', path: c.path, x_ms: c.x_ms ?? 'none', y_ms: c.y_ms, hint: c.honor_hint ? 1 : 0 }, profile);
+  return caseKey(
+    'lifecycle',
+    { part: 'c8', path: c.path, x_ms: c.x_ms ?? 'none', y_ms: c.y_ms, hint: c.honor_hint ? 1 : 0 },
+    profile,
+  );
 }
 
 export function classify(r: LcResult): string {
@@ -115,7 +130,9 @@ export async function runC8(p: PartContext): Promise<void> {
       for (const [ci, c] of cases.entries()) {
         const t = targets.get(c);
         if (!t) continue;
-        const gaps = Array.from({ length: plan.trials_per_lane }, () => Math.round(draw(c.edge_ms - spread, c.edge_ms + spread)));
+        const gaps = Array.from({ length: plan.trials_per_lane }, () =>
+          Math.round(draw(c.edge_ms - spread, c.edge_ms + spread)),
+        );
         laneRuns.push(runC8Lane(p, { c, ci, lane, target: t, gaps, trials_per_lane: plan.trials_per_lane }));
       }
     }
@@ -132,9 +149,14 @@ interface C8Target {
 }
 
 /** One server per server timeout Y; the LB cases get an LB of their own in front of it. */
-async function c8Targets(ctx: PartContext['ctx'], cases: readonly C8Case[], lbs: LbHandle[]): Promise<Map<C8Case, C8Target>> {
+async function c8Targets(
+  ctx: PartContext['ctx'],
+  cases: readonly C8Case[],
+  lbs: LbHandle[],
+): Promise<Map<C8Case, C8Target>> {
   const servers = new Map<number, RunningServer>();
-  for (const y of new Set(cases.map((c) => c.y_ms))) servers.set(y, await ctx.startServer({ protocol: 'h1', keep_alive_timeout_ms: serverConfiguredMs(y) }));
+  for (const y of new Set(cases.map((c) => c.y_ms)))
+    servers.set(y, await ctx.startServer({ protocol: 'h1', keep_alive_timeout_ms: serverConfiguredMs(y) }));
   // The LB runs in the client namespace, so its hop to the server crosses the emulated link: the race
   // window is one RTT of that hop, as between a cloud LB and its targets.
   const targets = new Map<C8Case, C8Target>();
@@ -163,7 +185,10 @@ async function c8Targets(ctx: PartContext['ctx'], cases: readonly C8Case[], lbs:
 }
 
 /** One lane of one case: a client that warms up, then idles each drawn gap before its next request. */
-async function runC8Lane(p: PartContext, o: { c: C8Case; ci: number; lane: number; target: C8Target; gaps: number[]; trials_per_lane: number }): Promise<void> {
+async function runC8Lane(
+  p: PartContext,
+  o: { c: C8Case; ci: number; lane: number; target: C8Target; gaps: number[]; trials_per_lane: number },
+): Promise<void> {
   const { ctx, agent } = p;
   const { c, ci, lane } = o;
   const client_key = `c8-${ci}-${lane}`;
@@ -175,11 +200,27 @@ async function runC8Lane(p: PartContext, o: { c: C8Case; ci: number; lane: numbe
     }),
   );
   // Stagger lane starts over one gap window so lanes do not fire in lockstep.
-  const warm = await agent.request({ client_key, path: '/bytes/100', headers, timeout_ms: 10_000, cap_ms: 15_000, retry_once_on_reset: false, delay_ms: lane * 7 + ci * 3 });
+  const warm = await agent.request({
+    client_key,
+    path: '/bytes/100',
+    headers,
+    timeout_ms: 10_000,
+    cap_ms: 15_000,
+    retry_once_on_reset: false,
+    delay_ms: lane * 7 + ci * 3,
+  });
   let prevEnd = warm.ended_epoch_ms;
   for (const [i, gap] of o.gaps.entries()) {
     if (ctx.signal.aborted) break;
-    const r = await agent.request({ client_key, path: '/bytes/100', headers, timeout_ms: 10_000, cap_ms: 15_000, retry_once_on_reset: false, delay_ms: gap });
+    const r = await agent.request({
+      client_key,
+      path: '/bytes/100',
+      headers,
+      timeout_ms: 10_000,
+      cap_ms: 15_000,
+      retry_once_on_reset: false,
+      delay_ms: gap,
+    });
     const idle_ms = Math.round((r.started_epoch_ms - prevEnd) * 1000) / 1000;
     prevEnd = r.ended_epoch_ms;
     recordC8Trial(p, c, r, idle_ms, lane * o.trials_per_lane + i + 1);
@@ -193,7 +234,14 @@ function recordC8Trial(p: PartContext, c: C8Case, r: LcResult, idle_ms: number, 
   p.row({
     part: 'c8',
     case_key: key,
-    strategy: c.path === 'lb' ? 'lb' : c.honor_hint ? 'node_default' : c.x_ms === null ? 'no_idle_timeout' : 'idle_below_server',
+    strategy:
+      c.path === 'lb'
+        ? 'lb'
+        : c.honor_hint
+          ? 'node_default'
+          : c.x_ms === null
+            ? 'no_idle_timeout'
+            : 'idle_below_server',
     fault: 'idle_race',
     trial,
     x_ms: c.x_ms,

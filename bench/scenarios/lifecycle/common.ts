@@ -25,7 +25,11 @@ export interface PartContext {
   row(r: Partial<LifecycleRow> & Pick<LifecycleRow, 'part' | 'case_key' | 'outcome'>): void;
 }
 
-export function makePartContext(ctx: ScenarioContext, agent: LifecycleAgent, out: CsvAppender<LifecycleColumn>): PartContext {
+export function makePartContext(
+  ctx: ScenarioContext,
+  agent: LifecycleAgent,
+  out: CsvAppender<LifecycleColumn>,
+): PartContext {
   return {
     ctx,
     agent,
@@ -59,7 +63,6 @@ export function clientSpec(client_key: string, target: Target, over: Partial<LcC
     ...over,
   };
 }
-
 
 /** Uniform draw in [lo, hi] from a seeded generator (mulberry32), so runs draw the same gaps. */
 export function seededUniform(seed: number): (lo: number, hi: number) => number {

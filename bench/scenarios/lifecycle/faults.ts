@@ -37,9 +37,27 @@ function strategyColumns(s: Strategy) {
 export const C10_STRATEGIES: readonly Strategy[] = [
   { name: 'none', protocol: 'h1', spec: {}, request_timeout_ms: null, retry_once: false },
   { name: 'request_timeout', protocol: 'h1', spec: {}, request_timeout_ms: 2_000, retry_once: false },
-  { name: 'tcp_keepalive', protocol: 'h1', spec: { tcp_keepalive: { idle_s: 1, intvl_s: 1, probes: 2 } }, request_timeout_ms: null, retry_once: false },
-  { name: 'tcp_user_timeout', protocol: 'h1', spec: { tcp_user_timeout_ms: 2_000 }, request_timeout_ms: null, retry_once: false },
-  { name: 'h2_ping', protocol: 'h2', spec: { h2_ping_interval_ms: 1_000, h2_ping_timeout_ms: 1_000 }, request_timeout_ms: null, retry_once: false },
+  {
+    name: 'tcp_keepalive',
+    protocol: 'h1',
+    spec: { tcp_keepalive: { idle_s: 1, intvl_s: 1, probes: 2 } },
+    request_timeout_ms: null,
+    retry_once: false,
+  },
+  {
+    name: 'tcp_user_timeout',
+    protocol: 'h1',
+    spec: { tcp_user_timeout_ms: 2_000 },
+    request_timeout_ms: null,
+    retry_once: false,
+  },
+  {
+    name: 'h2_ping',
+    protocol: 'h2',
+    spec: { h2_ping_interval_ms: 1_000, h2_ping_timeout_ms: 1_000 },
+    request_timeout_ms: null,
+    retry_once: false,
+  },
   { name: 'retry_once', protocol: 'h1', spec: {}, request_timeout_ms: null, retry_once: true },
 ];
 
@@ -68,20 +86,29 @@ export function detection(
   for (const e of events) {
     // 'close' alone is the client's own destroy (cap, idle timeout); learning shows as a FIN or an error.
     if (!preFaultConns.has(e.conn_id) || e.at_epoch_ms < t_fault || e.kind === 'open' || e.kind === 'close') continue;
-    if (!best || e.at_epoch_ms < best.at) best = { at: e.at_epoch_ms, how: e.kind === 'error' ? `socket error ${e.code ?? ''}`.trim() : `socket ${e.kind}` };
+    if (!best || e.at_epoch_ms < best.at)
+      best = {
+        at: e.at_epoch_ms,
+        how: e.kind === 'error' ? `socket error ${e.code ?? ''}`.trim() : `socket ${e.kind}`,
+      };
   }
   if (req?.failed_epoch_ms !== null && req?.failed_epoch_ms !== undefined && req.error !== 'cap') {
     const at = req.failed_epoch_ms;
     if (!best || at < best.at) best = { at, how: `request ${req.first_error ?? req.error ?? 'error'}` };
   }
-  return best ? { detect_ms: Math.round((best.at - t_fault) * 1000) / 1000, how: best.how } : { detect_ms: null, how: null };
+  return best
+    ? { detect_ms: Math.round((best.at - t_fault) * 1000) / 1000, how: best.how }
+    : { detect_ms: null, how: null };
 }
 
 async function killSockets(ns: string | null, port: number): Promise<string | null> {
   // Destroying the server's sockets while the blackhole is on drops their RST: the host "forgets" them, as a
   // rebooted machine would. Needs CONFIG_INET_DIAG_DESTROY.
   const argv = ['ss', '-K', '-t', 'state', 'established', `( sport = :${port} )`];
-  const r = await execa(ns === null ? argv[0]! : 'ip', ns === null ? argv.slice(1) : ['netns', 'exec', ns, ...argv], { reject: false, stdin: 'ignore' });
+  const r = await execa(ns === null ? argv[0]! : 'ip', ns === null ? argv.slice(1) : ['netns', 'exec', ns, ...argv], {
+    reject: false,
+    stdin: 'ignore',
+  });
   return r.exitCode === 0 ? null : `ss -K failed: ${String(r.stderr).trim().split('\n')[0] ?? r.exitCode}`;
 }
 
@@ -96,7 +123,15 @@ export async function runC10(p: PartContext): Promise<void> {
       if (ctx.signal.aborted) return;
       if (fault !== 'process_killed' && !ctx.link.controls) {
         for (const s of C10_STRATEGIES) {
-          p.row({ part: 'c10', case_key: c10Key(s, fault, ctx.profile.name), strategy: s.name, fault, trial: rep, outcome: 'skipped', note: `needs a link with a blackhole control (tun, or tc with iptables and conntrack); the ${ctx.link.backend} link has none` });
+          p.row({
+            part: 'c10',
+            case_key: c10Key(s, fault, ctx.profile.name),
+            strategy: s.name,
+            fault,
+            trial: rep,
+            outcome: 'skipped',
+            note: `needs a link with a blackhole control (tun, or tc with iptables and conntrack); the ${ctx.link.backend} link has none`,
+          });
         }
         continue;
       }
@@ -121,7 +156,15 @@ async function c10Trial(p: PartContext, fault: (typeof C10_FAULTS)[number], rep:
       await agent.open(clientSpec(keys[i]!, servers[s.protocol].target, { protocol: s.protocol, ...s.spec }));
     }
     const warm = await Promise.all(
-      C10_STRATEGIES.map((_, i) => agent.request({ client_key: keys[i]!, path: '/bytes/100', timeout_ms: 5_000, cap_ms: 8_000, retry_once_on_reset: false })),
+      C10_STRATEGIES.map((_, i) =>
+        agent.request({
+          client_key: keys[i]!,
+          path: '/bytes/100',
+          timeout_ms: 5_000,
+          cap_ms: 8_000,
+          retry_once_on_reset: false,
+        }),
+      ),
     );
     const preConns = warm.map((w) => new Set(w.conn_id !== null ? [w.conn_id] : []));
     await sleep(C10_IDLE_BEFORE_FAULT_MS);
@@ -136,7 +179,13 @@ async function c10Trial(p: PartContext, fault: (typeof C10_FAULTS)[number], rep:
     await sleep(Math.max(0, t_fault + C10_SEND_AFTER_MS - epochNow()));
     const results = await Promise.all(
       C10_STRATEGIES.map((s, i) =>
-        agent.request({ client_key: keys[i]!, path: '/bytes/100', timeout_ms: s.request_timeout_ms, cap_ms: C10_CAP_MS, retry_once_on_reset: s.retry_once }),
+        agent.request({
+          client_key: keys[i]!,
+          path: '/bytes/100',
+          timeout_ms: s.request_timeout_ms,
+          cap_ms: C10_CAP_MS,
+          retry_once_on_reset: s.retry_once,
+        }),
       ),
     );
     // Clear the fault, then see whether the client's next request goes through.
@@ -146,14 +195,37 @@ async function c10Trial(p: PartContext, fault: (typeof C10_FAULTS)[number], rep:
       await restart();
     }
     const next = await Promise.all(
-      C10_STRATEGIES.map((s, i) => agent.request({ client_key: keys[i]!, path: '/bytes/100', timeout_ms: 5_000, cap_ms: 6_000, retry_once_on_reset: s.retry_once })),
+      C10_STRATEGIES.map((s, i) =>
+        agent.request({
+          client_key: keys[i]!,
+          path: '/bytes/100',
+          timeout_ms: 5_000,
+          cap_ms: 6_000,
+          retry_once_on_reset: s.retry_once,
+        }),
+      ),
     );
     for (const [i, s] of C10_STRATEGIES.entries()) {
       const d = detection(t_fault, await agent.events(keys[i]!, t_fault), preConns[i]!, results[i]!);
-      recordC10(p, { strategy: s, fault, rep, result: results[i]!, detected: d, next_ok: next[i]!.error === null, note });
+      recordC10(p, {
+        strategy: s,
+        fault,
+        rep,
+        result: results[i]!,
+        detected: d,
+        next_ok: next[i]!.error === null,
+        note,
+      });
     }
   } catch (e) {
-    p.row({ part: 'c10', case_key: `lifecycle/part=c10/fault=${fault}/profile=${ctx.profile.name}`, fault, trial: rep, outcome: 'error', error: errorMessage(e) });
+    p.row({
+      part: 'c10',
+      case_key: `lifecycle/part=c10/fault=${fault}/profile=${ctx.profile.name}`,
+      fault,
+      trial: rep,
+      outcome: 'error',
+      error: errorMessage(e),
+    });
   } finally {
     await controls?.setBlackhole(false);
     for (const k of keys) await agent.close(k).catch(() => undefined);
@@ -162,7 +234,13 @@ async function c10Trial(p: PartContext, fault: (typeof C10_FAULTS)[number], rep:
 }
 
 /** Makes the fault happen at t_fault; a reboot also brings the servers back after REBOOT_DOWN_MS. Returns a note on what could not be done. */
-async function injectC10Fault(p: PartContext, fault: (typeof C10_FAULTS)[number], servers: C10Servers, t_fault: number, restart: () => Promise<void>): Promise<string | null> {
+async function injectC10Fault(
+  p: PartContext,
+  fault: (typeof C10_FAULTS)[number],
+  servers: C10Servers,
+  t_fault: number,
+  restart: () => Promise<void>,
+): Promise<string | null> {
   const { ctx } = p;
   const controls = ctx.link.controls;
   if (fault === 'process_killed') {
@@ -172,7 +250,10 @@ async function injectC10Fault(p: PartContext, fault: (typeof C10_FAULTS)[number]
   }
   await controls?.setBlackhole(true);
   if (fault === 'host_gone') return null;
-  const fails = [await killSockets(ctx.link.serverNetns, servers.h1.handle.port), await killSockets(ctx.link.serverNetns, servers.h2.handle.port)];
+  const fails = [
+    await killSockets(ctx.link.serverNetns, servers.h1.handle.port),
+    await killSockets(ctx.link.serverNetns, servers.h2.handle.port),
+  ];
   const note = fails.find((f) => f !== null) ?? null;
   signalPid(pidOf(servers.h1.handle), 'SIGKILL');
   signalPid(pidOf(servers.h2.handle), 'SIGKILL');
@@ -185,7 +266,15 @@ async function injectC10Fault(p: PartContext, fault: (typeof C10_FAULTS)[number]
 
 function recordC10(
   p: PartContext,
-  o: { strategy: Strategy; fault: string; rep: number; result: Awaited<ReturnType<PartContext['agent']['request']>>; detected: ReturnType<typeof detection>; next_ok: boolean; note: string | null },
+  o: {
+    strategy: Strategy;
+    fault: string;
+    rep: number;
+    result: Awaited<ReturnType<PartContext['agent']['request']>>;
+    detected: ReturnType<typeof detection>;
+    next_ok: boolean;
+    note: string | null;
+  },
 ): void {
   const { ctx } = p;
   const { strategy: s, fault, rep, result: r, detected: d } = o;
@@ -240,10 +329,28 @@ export const C9_CAP_MS = 10_000;
 
 export const C9_STRATEGIES: readonly Strategy[] = [
   { name: 'none', protocol: 'h1', spec: {}, request_timeout_ms: null, retry_once: false },
-  { name: 'tcp_user_timeout', protocol: 'h1', spec: { tcp_user_timeout_ms: 3_000 }, request_timeout_ms: null, retry_once: false },
-  { name: 'tcp_keepalive', protocol: 'h1', spec: { tcp_keepalive: { idle_s: 2, intvl_s: 1, probes: 3 } }, request_timeout_ms: null, retry_once: false },
+  {
+    name: 'tcp_user_timeout',
+    protocol: 'h1',
+    spec: { tcp_user_timeout_ms: 3_000 },
+    request_timeout_ms: null,
+    retry_once: false,
+  },
+  {
+    name: 'tcp_keepalive',
+    protocol: 'h1',
+    spec: { tcp_keepalive: { idle_s: 2, intvl_s: 1, probes: 3 } },
+    request_timeout_ms: null,
+    retry_once: false,
+  },
   { name: 'h2_none', protocol: 'h2', spec: {}, request_timeout_ms: null, retry_once: false },
-  { name: 'h2_ping', protocol: 'h2', spec: { h2_ping_interval_ms: 2_000, h2_ping_timeout_ms: 1_000 }, request_timeout_ms: null, retry_once: false },
+  {
+    name: 'h2_ping',
+    protocol: 'h2',
+    spec: { h2_ping_interval_ms: 2_000, h2_ping_timeout_ms: 1_000 },
+    request_timeout_ms: null,
+    retry_once: false,
+  },
 ];
 
 export function c9Reps(options: Pick<BenchOptions, 'quick' | 'size'>): number {
@@ -260,7 +367,14 @@ export async function runC9(p: PartContext): Promise<void> {
   const reps = c9Reps(ctx.options);
   if (!controls) {
     for (const s of C9_STRATEGIES) {
-      p.row({ part: 'c9', case_key: c9Key(s, ctx.profile.name), strategy: s.name, fault: 'nat_idle_drop', outcome: 'skipped', note: `needs a link with a flow idle timeout (tun, or tc with iptables and conntrack); the ${ctx.link.backend} link has none` });
+      p.row({
+        part: 'c9',
+        case_key: c9Key(s, ctx.profile.name),
+        strategy: s.name,
+        fault: 'nat_idle_drop',
+        outcome: 'skipped',
+        note: `needs a link with a flow idle timeout (tun, or tc with iptables and conntrack); the ${ctx.link.backend} link has none`,
+      });
     }
     return;
   }
@@ -269,20 +383,41 @@ export async function runC9(p: PartContext): Promise<void> {
     h2: await ctx.startServer({ protocol: 'h2', keep_alive_timeout_ms: 60_000 }),
   };
   // Every rep of every strategy runs side by side: each holds its own flow, and the timeout is per flow.
-  const trials = Array.from({ length: reps }, (_, r) => C9_STRATEGIES.map((s) => ({ s, rep: r + 1, key: `c9-${r + 1}-${s.name}` }))).flat();
+  const trials = Array.from({ length: reps }, (_, r) =>
+    C9_STRATEGIES.map((s) => ({ s, rep: r + 1, key: `c9-${r + 1}-${s.name}` })),
+  ).flat();
   try {
     await controls.setFlowIdleTimeout(C9_FLOW_IDLE_MS);
     await Promise.all(
       trials.map(async ({ s, rep, key }) => {
         try {
           await agent.open(clientSpec(key, servers[s.protocol].target, { protocol: s.protocol, ...s.spec }));
-          const warm = await agent.request({ client_key: key, path: '/bytes/100', timeout_ms: 5_000, cap_ms: 8_000, retry_once_on_reset: false });
+          const warm = await agent.request({
+            client_key: key,
+            path: '/bytes/100',
+            timeout_ms: 5_000,
+            cap_ms: 8_000,
+            retry_once_on_reset: false,
+          });
           const pre = new Set(warm.conn_id !== null ? [warm.conn_id] : []);
-          const r = await agent.request({ client_key: key, path: '/bytes/100', timeout_ms: s.request_timeout_ms, cap_ms: C9_CAP_MS, retry_once_on_reset: false, delay_ms: C9_IDLE_MS });
+          const r = await agent.request({
+            client_key: key,
+            path: '/bytes/100',
+            timeout_ms: s.request_timeout_ms,
+            cap_ms: C9_CAP_MS,
+            retry_once_on_reset: false,
+            delay_ms: C9_IDLE_MS,
+          });
           const events = await agent.events(key, warm.ended_epoch_ms);
           // Time to failure counts from the send: that is when the dead flow starts to matter.
           const d = detection(r.started_epoch_ms, events, pre, r);
-          const next = await agent.request({ client_key: key, path: '/bytes/100', timeout_ms: 5_000, cap_ms: 6_000, retry_once_on_reset: false });
+          const next = await agent.request({
+            client_key: key,
+            path: '/bytes/100',
+            timeout_ms: 5_000,
+            cap_ms: 6_000,
+            retry_once_on_reset: false,
+          });
           const survived = r.error === null && r.reused === true;
           p.row({
             part: 'c9',
@@ -293,7 +428,13 @@ export async function runC9(p: PartContext): Promise<void> {
             idle_ms: C9_IDLE_MS,
             flow_idle_timeout_ms: C9_FLOW_IDLE_MS,
             detect_ms: survived ? null : d.detect_ms,
-            outcome: survived ? 'survived' : r.error === 'cap' ? 'hung' : r.error === null ? 'ok_new_connection' : 'failed',
+            outcome: survived
+              ? 'survived'
+              : r.error === 'cap'
+                ? 'hung'
+                : r.error === null
+                  ? 'ok_new_connection'
+                  : 'failed',
             status: r.status,
             error: r.error,
             first_error: d.how,
@@ -319,7 +460,15 @@ export async function runC9(p: PartContext): Promise<void> {
             ...sampleFields(r),
           });
         } catch (e) {
-          p.row({ part: 'c9', case_key: c9Key(s, ctx.profile.name), strategy: s.name, fault: 'nat_idle_drop', trial: rep, outcome: 'error', error: errorMessage(e) });
+          p.row({
+            part: 'c9',
+            case_key: c9Key(s, ctx.profile.name),
+            strategy: s.name,
+            fault: 'nat_idle_drop',
+            trial: rep,
+            outcome: 'error',
+            error: errorMessage(e),
+          });
         } finally {
           await agent.close(key).catch(() => undefined);
           ctx.progress.advance(1, `[${ctx.profile.name}] lifecycle C9 ${s.name}`);

@@ -19,7 +19,11 @@ export function c7Key(profile: string): string {
   return caseKey('lifecycle', { part: 'c7', server_idle_ms: C7_SERVER_IDLE_MS }, profile);
 }
 
-const KA_KEYS = ['net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes'] as const;
+const KA_KEYS = [
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+] as const;
 
 export async function runC7(p: PartContext): Promise<void> {
   const { ctx, agent } = p;
@@ -36,7 +40,13 @@ export async function runC7(p: PartContext): Promise<void> {
     for (let rep = 1; rep <= c7Reps(ctx.options); rep++) {
       if (ctx.signal.aborted) return;
       try {
-        const r = await agent.idleClose({ target: server.target, path: '/bytes/100', wait_ms: C7_WAIT_MS, reuse_after: true, reuse_timeout_ms: 3_000 });
+        const r = await agent.idleClose({
+          target: server.target,
+          path: '/bytes/100',
+          wait_ms: C7_WAIT_MS,
+          reuse_after: true,
+          reuse_timeout_ms: 3_000,
+        });
         p.row({
           part: 'c7',
           case_key: c7Key(ctx.profile.name),

@@ -34,7 +34,13 @@ export async function runC12(p: PartContext): Promise<void> {
           for (let round = 1; round <= C12_ROUNDS; round++) {
             const kind = round === 1 ? 'cold' : 'warm';
             const results = await agent.requests(
-              Array.from({ length: C12_CONCURRENCY }, () => ({ client_key: key, path: '/bytes/1000', timeout_ms: 10_000, cap_ms: 15_000, retry_once_on_reset: false })),
+              Array.from({ length: C12_CONCURRENCY }, () => ({
+                client_key: key,
+                path: '/bytes/1000',
+                timeout_ms: 10_000,
+                cap_ms: 15_000,
+                retry_once_on_reset: false,
+              })),
             );
             const ck = c12Key(m, kind, ctx.profile.name);
             const conns = new Set(results.map((r) => r.conn_id)).size;
@@ -77,7 +83,14 @@ export async function runC12(p: PartContext): Promise<void> {
             ctx.progress.advance(C12_CONCURRENCY, `[${ctx.profile.name}] lifecycle C12 maxSockets ${m} round ${round}`);
           }
         } catch (e) {
-          p.row({ part: 'c12', case_key: c12Key(m, 'cold', ctx.profile.name), strategy: `max_sockets=${m}`, trial: rep, outcome: 'error', error: errorMessage(e) });
+          p.row({
+            part: 'c12',
+            case_key: c12Key(m, 'cold', ctx.profile.name),
+            strategy: `max_sockets=${m}`,
+            trial: rep,
+            outcome: 'error',
+            error: errorMessage(e),
+          });
         } finally {
           await agent.close(key).catch(() => undefined);
         }

@@ -18,13 +18,19 @@ export type LifecyclePart = (typeof LIFECYCLE_PARTS)[number];
 /** Parts a smoke run (--quick) leaves out: C9 and C10 wait on scaled timeouts and caps (~45 s at wan), C8's race needs many trials. */
 export const SLOW_PARTS: readonly LifecyclePart[] = ['c8', 'c9', 'c10'];
 
-export function selectedParts(env: string | undefined = process.env.KAB_LIFECYCLE_PARTS, size: RunSize = 'full'): LifecyclePart[] {
+export function selectedParts(
+  env: string | undefined = process.env.KAB_LIFECYCLE_PARTS,
+  size: RunSize = 'full',
+): LifecyclePart[] {
   if (!env) return LIFECYCLE_PARTS.filter((p) => size !== 'quick' || !SLOW_PARTS.includes(p));
   const want = env.split(',').map((s) => s.trim());
   return LIFECYCLE_PARTS.filter((p) => want.includes(p));
 }
 
-export function lifecyclePlannedUnits(options: BenchOptions, parts: readonly LifecyclePart[] = selectedParts(undefined, runSize(options))): number {
+export function lifecyclePlannedUnits(
+  options: BenchOptions,
+  parts: readonly LifecyclePart[] = selectedParts(undefined, runSize(options)),
+): number {
   let n = 0;
   if (parts.includes('c7')) n += c7Reps(options);
   if (parts.includes('c8')) n += c8Units(options);
@@ -42,7 +48,10 @@ export const lifecycleScenario: Scenario = {
     const p = makePartContext(ctx, agent, ctx.csv('lifecycle', LIFECYCLE_COLUMNS));
     const parts = selectedParts(undefined, runSize(ctx.options));
     const left = LIFECYCLE_PARTS.filter((x) => !parts.includes(x));
-    if (left.length > 0) ctx.progress.log(`[${ctx.profile.name}] lifecycle: ${left.join(', ').toUpperCase()} not in this run (${process.env.KAB_LIFECYCLE_PARTS ? 'KAB_LIFECYCLE_PARTS' : '--quick: they wait on scaled timeouts; run without --quick'})`);
+    if (left.length > 0)
+      ctx.progress.log(
+        `[${ctx.profile.name}] lifecycle: ${left.join(', ').toUpperCase()} not in this run (${process.env.KAB_LIFECYCLE_PARTS ? 'KAB_LIFECYCLE_PARTS' : '--quick: they wait on scaled timeouts; run without --quick'})`,
+      );
     try {
       // The fault parts go first and last around the long C8 race so a broken link control shows early.
       if (parts.includes('c7') && !ctx.signal.aborted) await runC7(p);

@@ -28,12 +28,21 @@ export function linuxRtoMs(rtt_ms: number): number {
 }
 
 /** cwnd after slow start delivered size_bytes from initcwnd with no loss. */
-export function cwndAfterTransfer(initcwnd_segments: number, size_bytes: number, mss_bytes = DEFAULT_MSS_BYTES): number {
+export function cwndAfterTransfer(
+  initcwnd_segments: number,
+  size_bytes: number,
+  mss_bytes = DEFAULT_MSS_BYTES,
+): number {
   return initcwnd_segments + segmentsFor(size_bytes, mss_bytes);
 }
 
 /** Linux tcp_cwnd_restart: halve once per full RTO of the idle gap while above the restart window. */
-export function cwndAfterIdle(cwnd_segments: number, initcwnd_segments: number, idle_ms: number, rto_ms: number): number {
+export function cwndAfterIdle(
+  cwnd_segments: number,
+  initcwnd_segments: number,
+  idle_ms: number,
+  rto_ms: number,
+): number {
   if (!(rto_ms > 0)) throw new RangeError(`rto_ms must be > 0, got ${rto_ms}`);
   if (idle_ms <= rto_ms) return cwnd_segments;
   const restart = Math.min(initcwnd_segments, cwnd_segments);
@@ -85,7 +94,12 @@ export function slowstartModel(c: SlowstartCase, rtt_ms: number, rate_mbit: numb
  * per round (slow start), HTTP/2's receive window lets at most window_bytes be in flight, so a round can never
  * carry more than that (the client returns WINDOW_UPDATEs as it reads, at best one window per round trip).
  */
-export function windowLimitedRounds(size_bytes: number, start_cwnd_segments: number, window_bytes: number, mss_bytes = DEFAULT_MSS_BYTES): number {
+export function windowLimitedRounds(
+  size_bytes: number,
+  start_cwnd_segments: number,
+  window_bytes: number,
+  mss_bytes = DEFAULT_MSS_BYTES,
+): number {
   if (!(window_bytes > 0)) throw new RangeError(`window_bytes must be > 0, got ${window_bytes}`);
   let delivered = 0;
   let cwnd = start_cwnd_segments;
@@ -104,7 +118,12 @@ export function windowLimitedRounds(size_bytes: number, start_cwnd_segments: num
  * round trip at most), plus the transfer at the profile's rate. A lower bound: frames, headers and the
  * WINDOW_UPDATE timing are left out.
  */
-export function h2Model(c: SlowstartCase, window_bytes: number, rtt_ms: number, rate_mbit: number | null): { total_ms: number; total_rtts: number } {
+export function h2Model(
+  c: SlowstartCase,
+  window_bytes: number,
+  rtt_ms: number,
+  rate_mbit: number | null,
+): { total_ms: number; total_rtts: number } {
   const tcp = slowstartModel(c, rtt_ms, rate_mbit);
   const rounds = windowLimitedRounds(c.size_bytes, startWindowSegments(c, rtt_ms), window_bytes);
   const extra = Math.max(0, rounds - 1 - tcp.slow_start_rounds);
@@ -155,7 +174,7 @@ export function slowstartCaseModel(tags: Record<string, string>, metric: Summary
   if (c === null || rtt === null) return null;
   const rate = num(tags.rate_mbit_configured);
   const m = slowstartModel(c, rtt, rate);
-  const window = tags.protocol === 'h2' ? num(parseVariant(tags.variant ?? '').h2_window) ?? 65535 : null;
+  const window = tags.protocol === 'h2' ? (num(parseVariant(tags.variant ?? '').h2_window) ?? 65535) : null;
   switch (metric) {
     case 'total_ms':
       return window === null ? m.total_ms : h2Model(c, window, rtt, rate).total_ms;

@@ -28,7 +28,10 @@ export interface SlowstartPlan {
   skipped: Array<{ cc: string; reason: string }>;
 }
 
-export function slowstartPlan(options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>, allowedCcs: readonly string[]): SlowstartPlan {
+export function slowstartPlan(
+  options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>,
+  allowedCcs: readonly string[],
+): SlowstartPlan {
   const allowed = CC_CANDIDATES.filter((cc) => allowedCcs.includes(cc));
   // A smoke run measures one: reno when allowed, whose idle restart (unlike bbr's) shows.
   const ccs = runSize(options) === 'quick' ? (allowed.includes('reno') ? ['reno'] : allowed.slice(0, 1)) : allowed;
@@ -39,7 +42,13 @@ export function slowstartPlan(options: Pick<BenchOptions, 'quick' | 'size' | 're
       : `not in the host's net.ipv4.tcp_allowed_congestion_control (${allowedCcs.join(' ')}); run with --allow-host-cc ${cc} to add it for the run`,
   }));
   return {
-    sizes_bytes: [...bySize<readonly number[]>(options, { quick: SIZES_QUICK_BYTES, standard: SIZES_STANDARD_BYTES, full: SIZES_FULL_BYTES })],
+    sizes_bytes: [
+      ...bySize<readonly number[]>(options, {
+        quick: SIZES_QUICK_BYTES,
+        standard: SIZES_STANDARD_BYTES,
+        full: SIZES_FULL_BYTES,
+      }),
+    ],
     h2_sizes_bytes: bySize(options, { quick: [], standard: [1048576], full: [...H2_SIZES_BYTES] }),
     idles_ms: bySize(options, { quick: [1000], standard: [1000], full: [1000, 5000] }),
     reps: options.requests ?? bySize(options, { quick: 1, standard: 2, full: 4 }),
@@ -97,7 +106,8 @@ export function sweepGroup(plan: SlowstartPlan, cc: string, ssai: 0 | 1): SweepC
       out.push({ ...base, state: 'warm', idle_ms: 0, size_bytes });
     }
   }
-  for (const idle_ms of plan.idles_ms) for (const size_bytes of plan.sizes_bytes) out.push({ ...base, state: 'idle', idle_ms, size_bytes });
+  for (const idle_ms of plan.idles_ms)
+    for (const size_bytes of plan.sizes_bytes) out.push({ ...base, state: 'idle', idle_ms, size_bytes });
   return out;
 }
 
@@ -106,4 +116,3 @@ export function rotate<T>(list: readonly T[], by: number): T[] {
   const k = ((by % list.length) + list.length) % list.length;
   return [...list.slice(k), ...list.slice(0, k)];
 }
-

@@ -65,7 +65,15 @@ async function procLoop(req: SamplerStart, state: NonNullable<typeof running>, t
     }
     const t_ms = ms((before + performance.now()) / 2 - t0);
     for (const w of parseProcNetTcp(text, req.port)) {
-      state.samples.push({ ...EMPTY_INFO, t_ms, source: 'proc', local: w.local, peer: w.peer, cwnd_segments: w.cwnd_segments, ssthresh_segments: w.ssthresh_segments });
+      state.samples.push({
+        ...EMPTY_INFO,
+        t_ms,
+        source: 'proc',
+        local: w.local,
+        peer: w.peer,
+        cwnd_segments: w.cwnd_segments,
+        ssthresh_segments: w.ssthresh_segments,
+      });
     }
     const wait = req.interval_ms - (performance.now() - before);
     await new Promise((res) => setTimeout(res, Math.max(0, wait)));

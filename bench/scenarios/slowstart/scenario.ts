@@ -14,12 +14,25 @@ import { startTcpInfoSampler, type TcpInfoSampler } from './tcpinfo.ts';
 import type { TimedTcpInfo } from './sampler.ts';
 import { sleep } from '../../../lib/sleep.ts';
 import { SKIP_COLUMNS, TCPINFO_COLUMNS, slowstartDefinition } from './definition.ts';
-import { DEFAULT_IW, H2_WINDOWS_BYTES, IW_SEGMENTS, IW_SIZE_BYTES, SIZES_STANDARD_BYTES, TRACE_SIZE_BYTES, WARMUP_BYTES, keyOf, plannedRequests, rotate, slowstartPlan, sweepGroup, variantOf, type SweepCase } from './plan.ts';
-
+import {
+  DEFAULT_IW,
+  H2_WINDOWS_BYTES,
+  IW_SEGMENTS,
+  IW_SIZE_BYTES,
+  SIZES_STANDARD_BYTES,
+  TRACE_SIZE_BYTES,
+  WARMUP_BYTES,
+  keyOf,
+  plannedRequests,
+  rotate,
+  slowstartPlan,
+  sweepGroup,
+  variantOf,
+  type SweepCase,
+} from './plan.ts';
 
 const SYSCTL_CC = 'net.ipv4.tcp_congestion_control';
 const SYSCTL_SSAI = 'net.ipv4.tcp_slow_start_after_idle';
-
 
 class SlowstartRun {
   private connSeq = 0;
@@ -51,7 +64,13 @@ class SlowstartRun {
     await tuning.setSysctls('server', { [SYSCTL_CC]: cc, [SYSCTL_SSAI]: String(ssai) });
   }
 
-  private probe(c: SweepCase, conn_key: string, connection: 'new' | 'reuse', size_bytes: number, close_after: boolean): ProbeRequest {
+  private probe(
+    c: SweepCase,
+    conn_key: string,
+    connection: 'new' | 'reuse',
+    size_bytes: number,
+    close_after: boolean,
+  ): ProbeRequest {
     const server = c.protocol === 'h2' ? this.h2 : this.h1;
     const req: ProbeRequest = {
       target: server.target,
@@ -64,7 +83,8 @@ class SlowstartRun {
       close_after,
       timeout_ms: this.ctx.options.request_timeout_ms,
     };
-    if (c.h2_window_bytes !== null) req.h2_settings = { initial_window_bytes: c.h2_window_bytes, connection_window_bytes: c.h2_window_bytes };
+    if (c.h2_window_bytes !== null)
+      req.h2_settings = { initial_window_bytes: c.h2_window_bytes, connection_window_bytes: c.h2_window_bytes };
     return req;
   }
 
@@ -102,7 +122,10 @@ class SlowstartRun {
   }
 
   /** Opens a connection and warms it with WARMUP_BYTES; resolves with the harness time the transfer ended. */
-  private async warmUp(c: SweepCase, key: string): Promise<{ ok: true; end_ms: number } | { ok: false; sample: ProbeSample }> {
+  private async warmUp(
+    c: SweepCase,
+    key: string,
+  ): Promise<{ ok: true; end_ms: number } | { ok: false; sample: ProbeSample }> {
     const t0 = performance.now();
     const s = await this.ctx.agent.probe(this.probe(c, key, 'new', WARMUP_BYTES, false));
     const end_ms = performance.now();
@@ -164,7 +187,9 @@ class SlowstartRun {
     const idleGaps = [...new Set(cases.filter((c) => c.state === 'idle').map((c) => c.idle_ms))];
     for (const gap of rotate(idleGaps, round)) {
       if (this.ctx.signal.aborted) return;
-      await this.idleBatch(cases.filter((c) => c.state === 'idle' && c.idle_ms === gap).sort((a, b) => a.size_bytes - b.size_bytes));
+      await this.idleBatch(
+        cases.filter((c) => c.state === 'idle' && c.idle_ms === gap).sort((a, b) => a.size_bytes - b.size_bytes),
+      );
     }
   }
 
@@ -177,7 +202,9 @@ class SlowstartRun {
     let samples: TimedTcpInfo[] = [];
     let errors: string[] = [];
     if (c.state === 'cold') {
-      const t = await this.sampler.trace(port, () => this.ctx.agent.probe(this.probe(c, key, 'new', c.size_bytes, true)));
+      const t = await this.sampler.trace(port, () =>
+        this.ctx.agent.probe(this.probe(c, key, 'new', c.size_bytes, true)),
+      );
       ({ result: sample, samples, errors } = t);
     } else {
       const w = await this.warmUp(c, key);
@@ -185,7 +212,9 @@ class SlowstartRun {
         sample = w.sample;
       } else {
         if (c.state === 'idle') await sleep(w.end_ms + c.idle_ms - performance.now(), this.ctx.signal);
-        const t = await this.sampler.trace(port, () => this.ctx.agent.probe(this.probe(c, key, 'reuse', c.size_bytes, true)));
+        const t = await this.sampler.trace(port, () =>
+          this.ctx.agent.probe(this.probe(c, key, 'reuse', c.size_bytes, true)),
+        );
         ({ result: sample, samples, errors } = t);
       }
     }
@@ -201,7 +230,9 @@ class SlowstartRun {
       iw: c.iw,
       size_bytes: c.size_bytes,
       total_ms: sample.total_ms,
-      error: sample.error ?? (errors.length ? `sampler: ${errors.join('; ')}` : samples.length === 0 ? 'no tcp_info samples' : null),
+      error:
+        sample.error ??
+        (errors.length ? `sampler: ${errors.join('; ')}` : samples.length === 0 ? 'no tcp_info samples' : null),
     };
     if (samples.length === 0) {
       this.tcpinfo.append({ ...common, ...emptyInfo() });
@@ -231,7 +262,10 @@ class SlowstartRun {
 }
 
 function emptyInfo(): Record<(typeof TCPINFO_COLUMNS)[number] & string, null> {
-  return Object.fromEntries(TCPINFO_COLUMNS.slice(TCPINFO_COLUMNS.indexOf('t_ms')).map((k) => [k, null])) as Record<(typeof TCPINFO_COLUMNS)[number], null>;
+  return Object.fromEntries(TCPINFO_COLUMNS.slice(TCPINFO_COLUMNS.indexOf('t_ms')).map((k) => [k, null])) as Record<
+    (typeof TCPINFO_COLUMNS)[number],
+    null
+  >;
 }
 
 /** Restores what the scenario changes in the server namespace: cc, slow start after idle, route initcwnd. */
@@ -247,7 +281,8 @@ export async function snapshotServerTuning(tuning: LinkTuning): Promise<() => Pr
   return async () => {
     const errors: string[] = [];
     await tuning.setSysctls('server', saved).catch((e: Error) => errors.push(e.message));
-    if (route) await tuning.setInitcwnd('server', route.initcwnd, route.initrwnd).catch((e: Error) => errors.push(e.message));
+    if (route)
+      await tuning.setInitcwnd('server', route.initcwnd, route.initrwnd).catch((e: Error) => errors.push(e.message));
     if (errors.length) throw new Error(`slowstart: could not restore the server namespace: ${errors.join('; ')}`);
   };
 }
@@ -261,7 +296,9 @@ export const slowstartScenario: Scenario = {
     const ns = ctx.link.serverNetns;
     const tuning = ctx.link.tuning;
     if (ns === null || tuning === null || !ctx.link.capabilities.real_packets) {
-      ctx.progress.log(`[${ctx.profile.name}] slowstart: needs a packet link with namespaces (tun or tc), got ${ctx.link.backend}: skipped`);
+      ctx.progress.log(
+        `[${ctx.profile.name}] slowstart: needs a packet link with namespaces (tun or tc), got ${ctx.link.backend}: skipped`,
+      );
       ctx.csv('slowstart-skipped', SKIP_COLUMNS).append({
         run_id: ctx.runId,
         profile: ctx.profile.name,
@@ -283,13 +320,27 @@ export const slowstartScenario: Scenario = {
       for (const s of plan.skipped) run.skipped('cc', s.cc, s.reason);
 
       const groups: Array<{ cc: string; ssai: 0 | 1; cases: SweepCase[] }> = [];
-      for (const cc of plan.ccs) for (const ssai of [1, 0] as const) groups.push({ cc, ssai, cases: sweepGroup(plan, cc, ssai) });
+      for (const cc of plan.ccs)
+        for (const ssai of [1, 0] as const) groups.push({ cc, ssai, cases: sweepGroup(plan, cc, ssai) });
       const firstCc = plan.ccs[0];
       if (firstCc === undefined) throw new Error('no congestion control to measure');
 
       // One warm-up request (JIT, server caches), recorded as such.
       await run.setGroup(firstCc, 1);
-      await run.cold({ part: 'size', protocol: 'h1', state: 'cold', idle_ms: 0, cc: firstCc, ssai: 1, iw: DEFAULT_IW, size_bytes: SIZES_STANDARD_BYTES[0], h2_window_bytes: null }, true);
+      await run.cold(
+        {
+          part: 'size',
+          protocol: 'h1',
+          state: 'cold',
+          idle_ms: 0,
+          cc: firstCc,
+          ssai: 1,
+          iw: DEFAULT_IW,
+          size_bytes: SIZES_STANDARD_BYTES[0],
+          h2_window_bytes: null,
+        },
+        true,
+      );
 
       for (let round = 0; round < plan.reps && !ctx.signal.aborted; round++) {
         for (const g of rotate(groups, round)) {
@@ -303,7 +354,17 @@ export const slowstartScenario: Scenario = {
           for (const iw of rotate(IW_SEGMENTS, round)) {
             if (ctx.signal.aborted) break;
             await tuning.setInitcwnd('server', iw, null);
-            await run.cold({ part: 'iw', protocol: 'h1', state: 'cold', idle_ms: 0, cc, ssai: 1, iw, size_bytes: IW_SIZE_BYTES, h2_window_bytes: null });
+            await run.cold({
+              part: 'iw',
+              protocol: 'h1',
+              state: 'cold',
+              idle_ms: 0,
+              cc,
+              ssai: 1,
+              iw,
+              size_bytes: IW_SIZE_BYTES,
+              h2_window_bytes: null,
+            });
           }
           await tuning.setInitcwnd('server', null, null);
         }
@@ -313,7 +374,17 @@ export const slowstartScenario: Scenario = {
           for (const h2_window_bytes of rotate(H2_WINDOWS_BYTES, round)) {
             for (const state of ['cold', 'warm'] as const) {
               if (ctx.signal.aborted) break;
-              await run.runCase({ part: 'h2', protocol: 'h2', state, idle_ms: 0, cc: firstCc, ssai: 1, iw: DEFAULT_IW, size_bytes, h2_window_bytes });
+              await run.runCase({
+                part: 'h2',
+                protocol: 'h2',
+                state,
+                idle_ms: 0,
+                cc: firstCc,
+                ssai: 1,
+                iw: DEFAULT_IW,
+                size_bytes,
+                h2_window_bytes,
+              });
             }
           }
         }
@@ -322,7 +393,15 @@ export const slowstartScenario: Scenario = {
       for (const cc of plan.ccs) {
         if (ctx.signal.aborted) break;
         await run.setGroup(cc, 1);
-        const base = { part: 'size' as const, protocol: 'h1' as const, cc, ssai: 1 as const, iw: DEFAULT_IW, size_bytes: TRACE_SIZE_BYTES, h2_window_bytes: null };
+        const base = {
+          part: 'size' as const,
+          protocol: 'h1' as const,
+          cc,
+          ssai: 1 as const,
+          iw: DEFAULT_IW,
+          size_bytes: TRACE_SIZE_BYTES,
+          h2_window_bytes: null,
+        };
         await run.trace({ ...base, state: 'cold', idle_ms: 0 });
         await run.trace({ ...base, state: 'warm', idle_ms: 0 });
         await run.trace({ ...base, state: 'idle', idle_ms: 1000 });

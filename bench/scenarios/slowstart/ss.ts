@@ -119,7 +119,13 @@ export function parseProcNetTcp(text: string, port: number): ProcTcpWindow[] {
     const ssthresh = Number(f[16]);
     const tx = Number.parseInt((f[4] ?? '').split(':')[0] ?? '', 16);
     if (!Number.isFinite(cwnd)) continue;
-    out.push({ local, peer, cwnd_segments: cwnd, ssthresh_segments: Number.isFinite(ssthresh) && ssthresh >= 0 ? ssthresh : null, tx_queue_bytes: Number.isFinite(tx) ? tx : 0 });
+    out.push({
+      local,
+      peer,
+      cwnd_segments: cwnd,
+      ssthresh_segments: Number.isFinite(ssthresh) && ssthresh >= 0 ? ssthresh : null,
+      tx_queue_bytes: Number.isFinite(tx) ? tx : 0,
+    });
   }
   return out;
 }

@@ -25,17 +25,28 @@ export async function startTcpInfoSampler(netns: string | null): Promise<TcpInfo
   const children: Array<ChildHandle<{ ready: true; pid: number }>> = [];
   try {
     for (const mode of ['ss', 'proc']) {
-      children.push(await spawnJsonChild(inNetns(netns, tsEntryArgv(ENTRY, [mode])), { label: `tcp_info sampler (${mode})` }));
+      children.push(
+        await spawnJsonChild(inNetns(netns, tsEntryArgv(ENTRY, [mode])), { label: `tcp_info sampler (${mode})` }),
+      );
     }
   } catch (e) {
     await Promise.all(children.map((c) => c.stop()));
     throw e;
   }
-  const call = <R>(child: ChildHandle<unknown>, body: Record<string, unknown> & { op: string }, timeout_ms: number): Promise<R> => child.call<R>(body, timeout_ms);
+  const call = <R>(
+    child: ChildHandle<unknown>,
+    body: Record<string, unknown> & { op: string },
+    timeout_ms: number,
+  ): Promise<R> => child.call<R>(body, timeout_ms);
   return {
     pid: children[0]?.pid ?? 0,
     async trace(port, fn, opts = {}) {
-      const start: SamplerStart = { port, interval_ms: opts.interval_ms ?? 3, max_ms: opts.max_ms ?? 30_000, max_samples: opts.max_samples ?? 20_000 };
+      const start: SamplerStart = {
+        port,
+        interval_ms: opts.interval_ms ?? 3,
+        max_ms: opts.max_ms ?? 30_000,
+        max_samples: opts.max_samples ?? 20_000,
+      };
       await Promise.all(children.map((c) => call(c, { op: 'start', ...start }, 5_000)));
       let result: Awaited<ReturnType<typeof fn>>;
       let stopped: Array<{ samples: TimedTcpInfo[]; errors: string[] }>;
@@ -43,7 +54,11 @@ export async function startTcpInfoSampler(netns: string | null): Promise<TcpInfo
         result = await fn();
       } finally {
         // Always stop, even when fn failed, so the next trace can start.
-        stopped = await Promise.all(children.map((c) => call<{ samples: TimedTcpInfo[]; errors: string[] }>(c, { op: 'stop' }, start.max_ms + 5_000)));
+        stopped = await Promise.all(
+          children.map((c) =>
+            call<{ samples: TimedTcpInfo[]; errors: string[] }>(c, { op: 'stop' }, start.max_ms + 5_000),
+          ),
+        );
       }
       const samples = stopped.flatMap((x) => x.samples).sort((a, b) => a.t_ms - b.t_ms);
       return { result, samples: busiestSocket(samples), errors: stopped.flatMap((x) => x.errors) };

@@ -164,7 +164,10 @@ export function loadRuns(rows: readonly CsvRow[], case_key: string): LoadRun[] {
 export function loadPoints(rows: readonly CsvRow[], part: 'churn' | 'ports' | 'limits'): LoadPoint[] {
   return caseKeys(rows, part).map((k) => {
     const runs = loadRuns(rows, k);
-    const spread = Object.fromEntries(LOAD_METRICS.map((m) => [m, spreadOf(runs.map((r) => r[m]))])) as Record<LoadMetric, Spread | null>;
+    const spread = Object.fromEntries(LOAD_METRICS.map((m) => [m, spreadOf(runs.map((r) => r[m]))])) as Record<
+      LoadMetric,
+      Spread | null
+    >;
     const medians = Object.fromEntries(LOAD_METRICS.map((m) => [m, spread[m]?.median ?? null])) as LoadFigures;
     return {
       part,
@@ -199,7 +202,10 @@ export function runsText(ns: readonly number[]): string {
 }
 
 /** Runs of a churn pair (same rep) where each side is cheaper in CPU per request (client + server). */
-export function cpuWinsByRun(ka: LoadPoint, noka: LoadPoint): { ka_cheaper: number; noka_cheaper: number; runs: number } {
+export function cpuWinsByRun(
+  ka: LoadPoint,
+  noka: LoadPoint,
+): { ka_cheaper: number; noka_cheaper: number; runs: number } {
   let ka_cheaper = 0;
   let noka_cheaper = 0;
   let runs = 0;
@@ -245,7 +251,9 @@ export function fdLimitCases(rows: readonly CsvRow[]): FdLimitCase[] {
       probes_after_ok: okCount('after_close'),
       probes_after: probes('after_close').length,
       alive_after: metricOf(rows, k, 'server_alive_after') === 1,
-      at_limit_errors: probes('at_limit').filter((r) => r.value !== '1').map((r) => r.detail ?? ''),
+      at_limit_errors: probes('at_limit')
+        .filter((r) => r.value !== '1')
+        .map((r) => r.detail ?? ''),
     };
   });
 }
@@ -270,7 +278,9 @@ export function c6Verdict(idle: IdlePoint[], fd: FdLimitCase[]): Verdict {
       ? `${p} at ${x.connections} idle: ${x.fds_per_conn?.toFixed(2) ?? 'n/a'} FD, ${kb(x.rss_per_conn_bytes)} RSS, ${kb(x.heap_per_conn_bytes)} heap per connection`
       : `${p} not measured`;
   const figure = `${fig(h1, 'h1')}; ${fig(h2, 'h2')}; kernel TCP memory ${buffers.map((b) => `${b.toFixed(0)} B`).join(' / ') || 'n/a'} per idle connection${
-    fd.length ? `; past the FD limit new clients ${limitHit ? 'failed' : 'did not fail'} and the server ${recovered ? 'stayed up and served again once connections closed' : 'did not recover'}` : ''
+    fd.length
+      ? `; past the FD limit new clients ${limitHit ? 'failed' : 'did not fail'} and the server ${recovered ? 'stayed up and served again once connections closed' : 'did not recover'}`
+      : ''
   }`;
   const numbers = {
     h1_rss_per_conn_bytes: h1?.rss_per_conn_bytes ?? null,
@@ -282,9 +292,24 @@ export function c6Verdict(idle: IdlePoint[], fd: FdLimitCase[]): Verdict {
     connections_max: Math.max(h1?.connections ?? 0, h2?.connections ?? 0),
   };
   const rule = C6_RULE;
-  if (!fdsOk || !memOk) return { claim: 'C6', kind: 'refuted', figure, reason: 'idle connections held no FD or no measurable memory', numbers, rule };
+  if (!fdsOk || !memOk)
+    return {
+      claim: 'C6',
+      kind: 'refuted',
+      figure,
+      reason: 'idle connections held no FD or no measurable memory',
+      numbers,
+      rule,
+    };
   if (buffersNegligible)
-    return { claim: 'C6', kind: 'depends', figure, reason: 'FDs and process memory yes; socket buffers are not allocated while a connection is idle', numbers, rule };
+    return {
+      claim: 'C6',
+      kind: 'depends',
+      figure,
+      reason: 'FDs and process memory yes; socket buffers are not allocated while a connection is idle',
+      numbers,
+      rule,
+    };
   return { claim: 'C6', kind: 'confirmed', figure, numbers, rule };
 }
 
@@ -296,10 +321,16 @@ export function fellBehind(p: LoadPoint, other: LoadPoint): boolean {
 }
 
 /** The lowest rate where no-keep-alive failed (> 1 % errors) with the narrowed port range, and keep-alive's errors there. */
-export function portFailure(ports: readonly LoadPoint[]): { rate_rps: number; noka_error_pct: number; ka_error_pct: number | null } | null {
-  const failed = ports.filter((p) => !p.keep_alive && (p.error_pct ?? 0) > 1).sort((a, b) => a.rate_rps - b.rate_rps)[0];
+export function portFailure(
+  ports: readonly LoadPoint[],
+): { rate_rps: number; noka_error_pct: number; ka_error_pct: number | null } | null {
+  const failed = ports
+    .filter((p) => !p.keep_alive && (p.error_pct ?? 0) > 1)
+    .sort((a, b) => a.rate_rps - b.rate_rps)[0];
   if (!failed) return null;
-  const ka = ports.filter((p) => p.keep_alive && p.rate_rps >= failed.rate_rps).sort((a, b) => a.rate_rps - b.rate_rps)[0];
+  const ka = ports
+    .filter((p) => p.keep_alive && p.rate_rps >= failed.rate_rps)
+    .sort((a, b) => a.rate_rps - b.rate_rps)[0];
   return { rate_rps: failed.rate_rps, noka_error_pct: failed.error_pct ?? 0, ka_error_pct: ka?.error_pct ?? null };
 }
 
@@ -328,28 +359,46 @@ function portsFigure(ports: readonly LoadPoint[], port_range: string): string {
 
 export function c11Verdict(churn: LoadPoint[], ports: LoadPoint[] = [], port_range = ''): Verdict {
   const pairs = churnPairs(churn);
-  if (pairs.length === 0) return { claim: 'C11', kind: 'not_run', figure: 'no churn pair (same rate with and without keep-alive) in this run', numbers: {} };
+  if (pairs.length === 0)
+    return {
+      claim: 'C11',
+      kind: 'not_run',
+      figure: 'no churn pair (same rate with and without keep-alive) in this run',
+      numbers: {},
+    };
   // Per case the median over its runs of client + server CPU per request.
   const ratios = pairs.map(({ ka, noka }) => {
     const a = ka.cpu_per_req_us;
     const b = noka.cpu_per_req_us;
     return a && b ? b / a : null;
   });
-  const runCounts = pairs.flatMap(({ ka, noka }) => [ka, noka].map((p) => p.spread.cpu_per_req_us?.n ?? p.n)).filter((n) => n > 0);
+  const runCounts = pairs
+    .flatMap(({ ka, noka }) => [ka, noka].map((p) => p.spread.cpu_per_req_us?.n ?? p.n))
+    .filter((n) => n > 0);
   const runs = runsText(runCounts);
   // Runs that disagree on which side costs less CPU per request (same rep of both sides, run next to each other).
   const split = pairs
     .map(({ ka, noka }) => ({ noka, wins: cpuWinsByRun(ka, noka) }))
     .filter(({ wins }) => wins.ka_cheaper > 0 && wins.noka_cheaper > 0);
-  const worseEverywhere = pairs.every(({ ka, noka }, i) => (ratios[i] ?? 0) > 1 && (noka.latency_p50_ms ?? 0) >= (ka.latency_p50_ms ?? 0));
-  const failing = pairs.filter(({ noka, ka }) => fellBehind(noka, ka)).map(({ noka }) => `${noka.rate_rps} rps on ${noka.profile}`);
+  const worseEverywhere = pairs.every(
+    ({ ka, noka }, i) => (ratios[i] ?? 0) > 1 && (noka.latency_p50_ms ?? 0) >= (ka.latency_p50_ms ?? 0),
+  );
+  const failing = pairs
+    .filter(({ noka, ka }) => fellBehind(noka, ka))
+    .map(({ noka }) => `${noka.rate_rps} rps on ${noka.profile}`);
   const kaFailing = pairs.filter(({ noka, ka }) => fellBehind(noka, ka) && fellBehind(ka, noka)).length;
   const valid = ratios.filter((r): r is number => r !== null);
   const medianRatio = valid.length ? medianSorted(sortAsc(valid)) : null;
-  const worst = pairs.reduce((w, p) => ((p.noka.latency_p50_ms ?? 0) - (p.ka.latency_p50_ms ?? 0) > (w.noka.latency_p50_ms ?? 0) - (w.ka.latency_p50_ms ?? 0) ? p : w));
+  const worst = pairs.reduce((w, p) =>
+    (p.noka.latency_p50_ms ?? 0) - (p.ka.latency_p50_ms ?? 0) >
+    (w.noka.latency_p50_ms ?? 0) - (w.ka.latency_p50_ms ?? 0)
+      ? p
+      : w,
+  );
   const pf = portFailure(ports);
   const portText = portsFigure(ports, port_range);
-  const p50 = (p: LoadPoint): string => (p.spread.latency_p50_ms ? `${fmtSpread(p.spread.latency_p50_ms, 2)} ms` : 'n/a');
+  const p50 = (p: LoadPoint): string =>
+    p.spread.latency_p50_ms ? `${fmtSpread(p.spread.latency_p50_ms, 2)} ms` : 'n/a';
   const figure = `without keep-alive each request cost ${medianRatio?.toFixed(2) ?? 'n/a'}× the CPU (client + server; ${runs} per case, then the median over ${pairs.length} rate×profile pairs); p50 ${p50(worst.noka)} vs ${p50(worst.ka)} at ${worst.noka.rate_rps} rps on ${worst.noka.profile}; no-keep-alive ${failing.length ? `fell behind (> 1 % errors or unsent, < 95 % of the rate, or p50 > 10× keep-alive's) at ${failing.join(', ')}` : 'kept up at every rate'}, keep-alive at ${kaFailing} of those${portText}`;
   const numbers = {
     cpu_ratio_median: medianRatio,
@@ -367,7 +416,10 @@ export function c11Verdict(churn: LoadPoint[], ports: LoadPoint[] = [], port_ran
       kind: 'depends',
       figure,
       reason: `the runs disagree on which side costs less CPU per request at ${split
-        .map(({ noka, wins }) => `${noka.rate_rps} rps on ${noka.profile} (keep-alive cheaper in ${wins.ka_cheaper}, no keep-alive in ${wins.noka_cheaper} of ${wins.runs} runs)`)
+        .map(
+          ({ noka, wins }) =>
+            `${noka.rate_rps} rps on ${noka.profile} (keep-alive cheaper in ${wins.ka_cheaper}, no keep-alive in ${wins.noka_cheaper} of ${wins.runs} runs)`,
+        )
         .join(', ')}`,
       numbers,
       rule,
@@ -377,7 +429,8 @@ export function c11Verdict(churn: LoadPoint[], ports: LoadPoint[] = [], port_ran
       claim: 'C11',
       kind: 'refuted',
       figure,
-      reason: 'even for short requests at high churn keep-alive is cheaper per request; turning it off only saves what idle connections hold (C6)',
+      reason:
+        'even for short requests at high churn keep-alive is cheaper per request; turning it off only saves what idle connections hold (C6)',
       numbers,
       rule,
     };
@@ -387,7 +440,8 @@ export function c11Verdict(churn: LoadPoint[], ports: LoadPoint[] = [], port_ran
 /** The narrowed port range(s) of the ports part: one per run when each run had its own (`port_range` column). */
 export function portRangeText(rows: readonly CsvRow[]): string {
   const byRep = new Map<string, string>();
-  for (const r of rows) if (r.part === 'ports' && r.port_range && !byRep.has(r.rep ?? '')) byRep.set(r.rep ?? '', r.port_range);
+  for (const r of rows)
+    if (r.part === 'ports' && r.port_range && !byRep.has(r.rep ?? '')) byRep.set(r.rep ?? '', r.port_range);
   const ranges = [...new Set([...byRep.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([, v]) => v))];
   if (ranges.length <= 1) return ranges[0] ?? '';
   const m = /^(\d+)-(\d+)$/.exec(ranges[0] ?? '');

@@ -3,7 +3,16 @@
  * computed here.
  */
 import type { Cell, ChartSpec, Table } from '../types.ts';
-import { fmtSpread, runsText, type CostFigures, type FdLimitCase, type IdlePoint, type LoadMetric, type LoadPoint, type Spread } from './analysis.ts';
+import {
+  fmtSpread,
+  runsText,
+  type CostFigures,
+  type FdLimitCase,
+  type IdlePoint,
+  type LoadMetric,
+  type LoadPoint,
+  type Spread,
+} from './analysis.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -11,8 +20,18 @@ function idleCharts(idle: IdlePoint[]): ChartSpec[] {
   const perConn = idle
     .filter((p) => p.connections > 0)
     .flatMap((p) => [
-      { connections: p.connections, protocol: p.protocol, what: 'RSS', kib: p.rss_per_conn_bytes === null ? null : p.rss_per_conn_bytes / 1024 },
-      { connections: p.connections, protocol: p.protocol, what: 'V8 heap', kib: p.heap_per_conn_bytes === null ? null : p.heap_per_conn_bytes / 1024 },
+      {
+        connections: p.connections,
+        protocol: p.protocol,
+        what: 'RSS',
+        kib: p.rss_per_conn_bytes === null ? null : p.rss_per_conn_bytes / 1024,
+      },
+      {
+        connections: p.connections,
+        protocol: p.protocol,
+        what: 'V8 heap',
+        kib: p.heap_per_conn_bytes === null ? null : p.heap_per_conn_bytes / 1024,
+      },
     ]);
   const lat = idle.flatMap((p) => [
     { connections: p.connections, protocol: p.protocol, what: 'active client p50', ms: p.active_p50_ms },
@@ -23,7 +42,8 @@ function idleCharts(idle: IdlePoint[]): ChartSpec[] {
     {
       id: 'cost-idle-memory',
       title: 'C6: server memory per idle kept-alive connection, h1 vs h2',
-      caption: '(RSS or heap with the crowd − before it) ÷ connections, on a fresh server per case; small crowds are dominated by allocator granularity and GC timing.',
+      caption:
+        '(RSS or heap with the crowd − before it) ÷ connections, on a fresh server per case; small crowds are dominated by allocator granularity and GC timing.',
       spec: {
         $schema: SCHEMA,
         data: { values: perConn },
@@ -44,7 +64,8 @@ function idleCharts(idle: IdlePoint[]): ChartSpec[] {
     {
       id: 'cost-idle-latency',
       title: 'C6: an active client and the event loop with the idle crowd present',
-      caption: 'Sequential requests on one kept-alive connection while N other connections sit idle; event-loop delay from perf_hooks.monitorEventLoopDelay in the server.',
+      caption:
+        'Sequential requests on one kept-alive connection while N other connections sit idle; event-loop delay from perf_hooks.monitorEventLoopDelay in the server.',
       spec: {
         $schema: SCHEMA,
         data: { values: lat },
@@ -65,7 +86,9 @@ function idleCharts(idle: IdlePoint[]): ChartSpec[] {
 }
 
 function fdChart(fd: FdLimitCase[]): ChartSpec {
-  const values = fd.flatMap((c) => Object.entries(c.outcomes).map(([outcome, count]) => ({ protocol: c.protocol, outcome, count })));
+  const values = fd.flatMap((c) =>
+    Object.entries(c.outcomes).map(([outcome, count]) => ({ protocol: c.protocol, outcome, count })),
+  );
   return {
     id: 'cost-fd-limit',
     title: 'C6: what clients see past the server’s FD limit',
@@ -82,7 +105,10 @@ function fdChart(fd: FdLimitCase[]): ChartSpec {
           field: 'outcome',
           type: 'nominal',
           title: 'outcome',
-          scale: { domain: ['ok', ...new Set(values.map((v) => v.outcome).filter((o) => o !== 'ok'))], range: ['#9aa5b1', '#d62728', '#ff7f0e', '#8c564b', '#e377c2', '#7f7f7f'] },
+          scale: {
+            domain: ['ok', ...new Set(values.map((v) => v.outcome).filter((o) => o !== 'ok'))],
+            range: ['#9aa5b1', '#d62728', '#ff7f0e', '#8c564b', '#e377c2', '#7f7f7f'],
+          },
         },
         tooltip: [{ field: 'protocol' }, { field: 'outcome' }, { field: 'count' }],
       },
@@ -104,7 +130,15 @@ function churnCharts(churn: LoadPoint[]): ChartSpec[] {
     ['CPU per request, client + server (µs)', 'cpu_per_req_us'],
     ['errors + unsent (%)', 'error_pct'],
   ];
-  const long = churn.flatMap((p) => whats.map(([what, m]) => ({ profile: p.profile, rate_rps: p.rate_rps, mode: tag(p), what, ...spreadDatum(p.spread[m]) })));
+  const long = churn.flatMap((p) =>
+    whats.map(([what, m]) => ({
+      profile: p.profile,
+      rate_rps: p.rate_rps,
+      mode: tag(p),
+      what,
+      ...spreadDatum(p.spread[m]),
+    })),
+  );
   return [
     {
       id: 'cost-churn',
@@ -114,7 +148,12 @@ function churnCharts(churn: LoadPoint[]): ChartSpec[] {
         $schema: SCHEMA,
         data: { values: long },
         facet: {
-          row: { field: 'what', type: 'nominal', title: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } },
+          row: {
+            field: 'what',
+            type: 'nominal',
+            title: null,
+            header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' },
+          },
           column: { field: 'profile', type: 'nominal', title: null },
         },
         resolve: { scale: { y: 'independent' } },
@@ -134,7 +173,10 @@ function churnCharts(churn: LoadPoint[]): ChartSpec[] {
             ],
           },
           layer: [
-            { mark: { type: 'line', point: true }, encoding: { y: { field: 'value', type: 'quantitative', title: null, axis: { format: ',.6~g' } } } },
+            {
+              mark: { type: 'line', point: true },
+              encoding: { y: { field: 'value', type: 'quantitative', title: null, axis: { format: ',.6~g' } } },
+            },
             { mark: { type: 'rule' }, encoding: { y: { field: 'min', type: 'quantitative' }, y2: { field: 'max' } } },
           ],
         },
@@ -144,7 +186,8 @@ function churnCharts(churn: LoadPoint[]): ChartSpec[] {
 }
 
 function limitsChart(limits: LoadPoint[]): ChartSpec {
-  const label = (p: LoadPoint): string => `maxRequests ${p.max_requests_per_socket || '0'}, keepAlive ${p.keep_alive_timeout_ms} ms`;
+  const label = (p: LoadPoint): string =>
+    `maxRequests ${p.max_requests_per_socket || '0'}, keepAlive ${p.keep_alive_timeout_ms} ms`;
   return {
     id: 'cost-limits',
     title: 'Server limits: how often connections are recycled, and the tail',
@@ -163,11 +206,20 @@ function limitsChart(limits: LoadPoint[]): ChartSpec {
         width: 200,
         encoding: {
           y: { field: 'case', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } },
-          tooltip: [{ field: 'case' }, { field: 'value', title: 'median', format: '.3f' }, { field: 'min', format: '.3f' }, { field: 'max', format: '.3f' }, { field: 'n', title: 'runs' }],
+          tooltip: [
+            { field: 'case' },
+            { field: 'value', title: 'median', format: '.3f' },
+            { field: 'min', format: '.3f' },
+            { field: 'max', format: '.3f' },
+            { field: 'n', title: 'runs' },
+          ],
         },
         layer: [
           { mark: 'bar', encoding: { x: { field: 'value', type: 'quantitative', title: null } } },
-          { mark: { type: 'rule', color: 'black' }, encoding: { x: { field: 'min', type: 'quantitative' }, x2: { field: 'max' } } },
+          {
+            mark: { type: 'rule', color: 'black' },
+            encoding: { x: { field: 'min', type: 'quantitative' }, x2: { field: 'max' } },
+          },
         ],
       },
     } as ChartSpec['spec'],
@@ -223,7 +275,9 @@ function fdTable(fd: FdLimitCase[]): Table {
       c.protocol,
       c.nofile_limit,
       c.crowd,
-      Object.entries(c.outcomes).map(([k, v]) => `${k} ${v}`).join(', '),
+      Object.entries(c.outcomes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
       c.probes_before_ok,
       `${c.probes_at_limit_ok}/${c.probes_at_limit} ok (${c.at_limit_errors.join('; ')})`,
       `${c.probes_after_ok}/${c.probes_after} ok`,
@@ -245,7 +299,9 @@ function loadTable(title: string, pts: LoadPoint[], extra: 'none' | 'limits'): T
     title: pts.some((p) => p.n > 1) ? `${title}: median [min–max] over runs` : title,
     columns: [
       { label: 'profile' },
-      ...(extra === 'limits' ? [{ label: 'maxRequestsPerSocket' }, { label: 'keepAliveTimeout', unit: 'ms' }] : [{ label: 'keep-alive' }]),
+      ...(extra === 'limits'
+        ? [{ label: 'maxRequestsPerSocket' }, { label: 'keepAliveTimeout', unit: 'ms' }]
+        : [{ label: 'keep-alive' }]),
       { label: 'target', unit: 'rps', numeric: true },
       { label: 'n', numeric: true },
       { label: 'achieved', unit: 'rps', numeric: true },
@@ -260,7 +316,9 @@ function loadTable(title: string, pts: LoadPoint[], extra: 'none' | 'limits'): T
     ],
     rows: pts.map((p) => [
       p.profile,
-      ...(extra === 'limits' ? [p.max_requests_per_socket || '0', p.keep_alive_timeout_ms] : [p.keep_alive ? 'yes' : 'no']),
+      ...(extra === 'limits'
+        ? [p.max_requests_per_socket || '0', p.keep_alive_timeout_ms]
+        : [p.keep_alive ? 'yes' : 'no']),
       p.rate_rps,
       p.n,
       spreadCell(p, 'throughput_rps', 1),
@@ -302,8 +360,10 @@ export function costTables(f: CostFigures): Table[] {
   if (f.idle.length) tables.push(idleTable(f.idle));
   if (f.fd.length) tables.push(fdTable(f.fd));
   if (f.churn.length) tables.push(loadTable('Churn with and without keep-alive (C11)', f.churn, 'none'));
-  if (f.ports.length) tables.push(loadTable(`Narrowed client ip_local_port_range ${f.port_range} (C11)`, f.ports, 'none'));
-  if (f.limits.length) tables.push(loadTable('Server limits (maxRequestsPerSocket, keepAliveTimeout)', f.limits, 'limits'));
+  if (f.ports.length)
+    tables.push(loadTable(`Narrowed client ip_local_port_range ${f.port_range} (C11)`, f.ports, 'none'));
+  if (f.limits.length)
+    tables.push(loadTable('Server limits (maxRequestsPerSocket, keepAliveTimeout)', f.limits, 'limits'));
   return tables;
 }
 
@@ -311,11 +371,15 @@ export function costCaveats(f: CostFigures): string[] {
   const nofile = f.crowd_agent_nofile;
   return [
     'Per-connection memory is (with crowd − before) ÷ N on a fresh server, without a forced GC: heap figures move with GC timing, RSS with allocator granularity; trust the largest N most.',
-    'Kernel socket memory per connection is the sum of skmem r+t+f+w+o+bl (ss -tm) over the server namespace\'s TCP sockets, with the crowd − before; /proc/net/sockstat `mem` is also in cost.csv but counted host-wide.',
-    'The client holds the idle crowd in a separate agent process' + (nofile ? ` (RLIMIT_NOFILE ${nofile}: root here cannot raise the hard limit, Node raises the soft one to it)` : '') + '.',
+    "Kernel socket memory per connection is the sum of skmem r+t+f+w+o+bl (ss -tm) over the server namespace's TCP sockets, with the crowd − before; /proc/net/sockstat `mem` is also in cost.csv but counted host-wide.",
+    'The client holds the idle crowd in a separate agent process' +
+      (nofile
+        ? ` (RLIMIT_NOFILE ${nofile}: root here cannot raise the hard limit, Node raises the soft one to it)`
+        : '') +
+      '.',
     'TIME_WAIT counts are deltas over one run; TIME_WAIT lasts 60 s, so a run can still see sockets of the run before it. The side that closes first keeps it: with Connection: close the server usually closes first.',
     'The load driver counts errors as timeouts, resets and other: the narrowed-port-range failures are "other" (connect errors) and their errno is not recorded. A side experiment on the same link (128 ports, Connection: close) gave EADDRNOTAVAIL with all 128 ports in client TIME_WAIT when the client closed right after the response, and no failure at all when it waited for the server\'s FIN: who closes first decides whether the client runs out of ports.',
     repsCaveat([...f.churn, ...f.ports, ...f.limits]),
-    'Server and client share a 2-core machine: CPU per request and the rate where a mode falls behind are figures of this machine under its load at the time. CPU per request is (utime + stime over the run) ÷ answers, so each process\'s fixed background work weighs more at low rates.',
+    "Server and client share a 2-core machine: CPU per request and the rate where a mode falls behind are figures of this machine under its load at the time. CPU per request is (utime + stime over the run) ÷ answers, so each process's fixed background work weighs more at low rates.",
   ];
 }

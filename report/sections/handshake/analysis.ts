@@ -7,7 +7,13 @@ import type { RunFolder } from '../../load-run.ts';
 import { fmtMs, fmtRtt, round4, variantLabel } from '../../format.ts';
 import { profileOrder } from '../../rows.ts';
 import { type Figure } from '../../../lib/figures.ts';
-import { diff, MIN_RTT_FOR_RTT_UNITS_MS, rttOf, variantKey, type Saving } from '../../../bench/scenarios/handshake/savings.ts';
+import {
+  diff,
+  MIN_RTT_FOR_RTT_UNITS_MS,
+  rttOf,
+  variantKey,
+  type Saving,
+} from '../../../bench/scenarios/handshake/savings.ts';
 import type { Verdict } from '../types.ts';
 
 /** A measured saving counts as matching the model when within this many RTTs of it (or its CI reaches it). */
@@ -92,7 +98,8 @@ function headlineText(pair: readonly Saving[]): string {
   if (!first) return 'no figure';
   const at = first.rtt_ms !== null ? ` at ${fmtMs(first.rtt_ms)} RTT` : '';
   let text = `keep-alive saves ${savingWords(first)} per request over ${variantLabel(first.protocol, first.security)}${at} (${first.profile}; ${modelWords(first)})`;
-  if (second) text += `; ${savingWords(second)} over ${variantLabel(second.protocol, second.security)} (${modelWords(second)})`;
+  if (second)
+    text += `; ${savingWords(second)} over ${variantLabel(second.protocol, second.security)} (${modelWords(second)})`;
   return text;
 }
 
@@ -105,10 +112,19 @@ export function verdictC1(savings: readonly Saving[]): Verdict {
   const rule = `judged on profiles with an RTT of at least ${MIN_RTT_FOR_RTT_UNITS_MS} ms, new connection vs kept alive: confirmed when no case contradicts the model and at least one agrees — within ±${C1_TOLERANCE_RTT} RTT of it (model + processing measured at zero RTT when the run has a zero-RTT profile) or its 95 % CI reaching it, the CI excluding 0; refuted when a CI excludes the model and lies below it or includes 0; cases whose CI spans both 0 and the model are too noisy to count; on the proxy link only profiles from ${PROXY_MIN_RTT_FOR_C1_MS} ms RTT count (its delays are ms-granular timers)`;
   // The proxy link delays with Node timers (1 ms granularity) and charges the handshake on the first bytes:
   // at a few ms of RTT that rounding, not the handshake, decides.
-  const evaluable = vsNew.filter((s) => s.saving_rtt !== null && !(s.link_backend === 'proxy' && (s.rtt_ms ?? 0) < PROXY_MIN_RTT_FOR_C1_MS));
+  const evaluable = vsNew.filter(
+    (s) => s.saving_rtt !== null && !(s.link_backend === 'proxy' && (s.rtt_ms ?? 0) < PROXY_MIN_RTT_FOR_C1_MS),
+  );
   if (evaluable.length === 0) {
     if (vsNew.length === 0) {
-      return { claim: 'C1', kind: 'depends', reason: 'no successful new-vs-reused pair in this run', figure: 'no figure: every pair of cases lacks samples', numbers: {}, rule };
+      return {
+        claim: 'C1',
+        kind: 'depends',
+        reason: 'no successful new-vs-reused pair in this run',
+        figure: 'no figure: every pair of cases lacks samples',
+        numbers: {},
+        rule,
+      };
     }
     const pair = headlinePair(vsNew);
     const rtt = Math.max(...vsNew.map((s) => s.rtt_ms ?? 0));
@@ -148,21 +164,42 @@ export function verdictC1(savings: readonly Saving[]): Verdict {
   const list = (ms: readonly C1Match[], why = false): string =>
     matches
       .filter((x) => ms.includes(x.m))
-      .map((x) => `${where(x.s)}: ${fmtRtt(x.s.saving_rtt)} vs ${fmtRtt(x.s.expected_rtt)} expected${why ? `, ${MATCH_TEXT[x.m]}` : ''}`)
+      .map(
+        (x) =>
+          `${where(x.s)}: ${fmtRtt(x.s.saving_rtt)} vs ${fmtRtt(x.s.expected_rtt)} expected${why ? `, ${MATCH_TEXT[x.m]}` : ''}`,
+      )
       .join('; ');
   const bad = count('zero') + count('smaller');
   if (bad > 0) {
-    return { claim: 'C1', kind: 'refuted', reason: `keep-alive saved less than the handshake it skips in ${cases(bad)} (${list(['zero', 'smaller'], true)})`, figure, numbers, rule };
+    return {
+      claim: 'C1',
+      kind: 'refuted',
+      reason: `keep-alive saved less than the handshake it skips in ${cases(bad)} (${list(['zero', 'smaller'], true)})`,
+      figure,
+      numbers,
+      rule,
+    };
   }
   const parts: string[] = [];
   if (count('larger') > 0) {
     const cpuKnown = matches.some((x) => x.m === 'larger' && x.s.cpu_ms !== null);
-    const hint = cpuKnown ? '' : ': the handshake\'s processing time is saved too — add a zero-RTT profile (--profile loopback,…) to measure it';
-    parts.push(`saving above the model by more than ${C1_TOLERANCE_RTT} RTT in ${cases(count('larger'))} (${list(['larger'])})${hint}`);
+    const hint = cpuKnown
+      ? ''
+      : ": the handshake's processing time is saved too — add a zero-RTT profile (--profile loopback,…) to measure it";
+    parts.push(
+      `saving above the model by more than ${C1_TOLERANCE_RTT} RTT in ${cases(count('larger'))} (${list(['larger'])})${hint}`,
+    );
   }
   if (agreeing === 0) {
-    if (count('noisy') > 0) parts.push(`too noisy to tell in ${cases(count('noisy'))} (${list(['noisy'])}) — run without --quick`);
-    if (count('no_ci') > 0) parts.push(`too few successful samples for a 95 % CI in ${cases(count('no_ci'))} (${matches.filter((x) => x.m === 'no_ci').map((x) => where(x.s)).join('; ')})`);
+    if (count('noisy') > 0)
+      parts.push(`too noisy to tell in ${cases(count('noisy'))} (${list(['noisy'])}) — run without --quick`);
+    if (count('no_ci') > 0)
+      parts.push(
+        `too few successful samples for a 95 % CI in ${cases(count('no_ci'))} (${matches
+          .filter((x) => x.m === 'no_ci')
+          .map((x) => where(x.s))
+          .join('; ')})`,
+      );
   }
   if (parts.length > 0) return { claim: 'C1', kind: 'depends', reason: parts.join('; '), figure, numbers, rule };
   const unjudged = count('noisy') + count('no_ci');
@@ -199,7 +236,13 @@ export function c3Trends(savings: readonly Saving[]): VariantTrend[] {
     const list = vsNew.filter((s) => variantKey(s) === variant).sort((a, b) => (a.rtt_ms ?? 0) - (b.rtt_ms ?? 0));
     const low = list[0];
     const high = list[list.length - 1];
-    if (!low || !high || (high.rtt_ms ?? 0) < (low.rtt_ms ?? 0) * C3_MIN_RTT_RATIO || (high.rtt_ms ?? 0) - (low.rtt_ms ?? 0) < MIN_RTT_FOR_RTT_UNITS_MS) continue;
+    if (
+      !low ||
+      !high ||
+      (high.rtt_ms ?? 0) < (low.rtt_ms ?? 0) * C3_MIN_RTT_RATIO ||
+      (high.rtt_ms ?? 0) - (low.rtt_ms ?? 0) < MIN_RTT_FOR_RTT_UNITS_MS
+    )
+      continue;
     const minGrowth = diff(high.ci_low_ms, low.ci_high_ms);
     const maxGrowth = diff(high.ci_high_ms, low.ci_low_ms);
     const modelGrowth = diff(high.model_ms, low.model_ms);
@@ -216,7 +259,10 @@ export function c3Trends(savings: readonly Saving[]): VariantTrend[] {
       high,
       trend,
       slope_rtt: slope(list.map((s) => ({ x: s.rtt_ms ?? 0, y: s.saving_ms }))),
-      model_slope_rtt: withModel.length === list.length ? slope(withModel.map((s) => ({ x: s.rtt_ms ?? 0, y: s.model_ms ?? 0 }))) : null,
+      model_slope_rtt:
+        withModel.length === list.length
+          ? slope(withModel.map((s) => ({ x: s.rtt_ms ?? 0, y: s.model_ms ?? 0 })))
+          : null,
     });
   }
   return out;
@@ -238,7 +284,9 @@ export function verdictC3(savings: readonly Saving[], profilesRun: number): Verd
       claim: 'C3',
       kind: 'depends',
       reason: `needs ≥ 2 profiles with different RTT (this run: ${profilesRun}) — run with --profile lan,wan,intercontinental`,
-      figure: one ? `one RTT measured: ${fmtMs(one.saving_ms)} saved at ${fmtMs(one.rtt_ms)} RTT (${variantLabel(one.protocol, one.security)})` : 'no figure',
+      figure: one
+        ? `one RTT measured: ${fmtMs(one.saving_ms)} saved at ${fmtMs(one.rtt_ms)} RTT (${variantLabel(one.protocol, one.security)})`
+        : 'no figure',
       numbers: {},
       rule,
     };
@@ -257,7 +305,8 @@ export function verdictC3(savings: readonly Saving[], profilesRun: number): Verd
   const numbers: Record<string, number | null> = {};
   if (key) {
     figure = `saving ${key.trend === 'grows' ? 'grows' : 'goes'} from ${fmtMs(key.low.saving_ms)} at ${fmtMs(key.low.rtt_ms)} RTT (${key.low.profile}) to ${fmtMs(key.high.saving_ms)} at ${fmtMs(key.high.rtt_ms)} RTT (${key.high.profile}) over ${name(key)}`;
-    if (key.slope_rtt !== null) figure += `, ${key.slope_rtt.toFixed(2)} ms per ms of RTT${key.model_slope_rtt !== null ? ` (model ${key.model_slope_rtt.toFixed(2)})` : ''}`;
+    if (key.slope_rtt !== null)
+      figure += `, ${key.slope_rtt.toFixed(2)} ms per ms of RTT${key.model_slope_rtt !== null ? ` (model ${key.model_slope_rtt.toFixed(2)})` : ''}`;
     if (tls && tls !== key) figure += `; ${describe(tls)}`;
     Object.assign(numbers, {
       rtt_low_ms: round4(key.low.rtt_ms),
@@ -274,13 +323,28 @@ export function verdictC3(savings: readonly Saving[], profilesRun: number): Verd
   numbers.variants = trends.length;
   const against = of(['shrinks', 'flat']);
   if (against.length > 0) {
-    return { claim: 'C3', kind: 'refuted', reason: `the saving does not grow with RTT for ${against.map((t) => `${describe(t)}, ${TREND_TEXT[t.trend]}`).join('; ')}`, figure, numbers, rule };
+    return {
+      claim: 'C3',
+      kind: 'refuted',
+      reason: `the saving does not grow with RTT for ${against.map((t) => `${describe(t)}, ${TREND_TEXT[t.trend]}`).join('; ')}`,
+      figure,
+      numbers,
+      rule,
+    };
   }
   if (growing === 0) {
-    return { claim: 'C3', kind: 'depends', reason: `too noisy to tell for every protocol/security variant (${trends.map(name).join(', ')}) — run without --quick`, figure, numbers, rule };
+    return {
+      claim: 'C3',
+      kind: 'depends',
+      reason: `too noisy to tell for every protocol/security variant (${trends.map(name).join(', ')}) — run without --quick`,
+      figure,
+      numbers,
+      rule,
+    };
   }
   const unclear = of(['unclear']);
-  if (unclear.length > 0) figure += ` (${unclear.length} of ${trends.length} variants too noisy to tell: ${unclear.map(name).join(', ')})`;
+  if (unclear.length > 0)
+    figure += ` (${unclear.length} of ${trends.length} variants too noisy to tell: ${unclear.map(name).join(', ')})`;
   return { claim: 'C3', kind: 'confirmed', figure, numbers, rule };
 }
 
@@ -302,4 +366,3 @@ export function profileInfos(run: RunFolder, totals: readonly Figure[]): Profile
       return { name, rtt_ms: rtt, label: rtt !== null ? `${name} · RTT ${fmtMs(rtt)}` : name };
     });
 }
-

@@ -6,14 +6,21 @@ import { MODE_ORDER, PHASE_COLORS, PHASE_ORDER, modeColorScale } from '../../the
 import type { ChartSpec } from '../types.ts';
 import { type ProfileInfo } from './analysis.ts';
 
-const TOOLTIP_NUM = (field: string, title: string): { field: string; type: 'quantitative'; title: string; format: string } => ({
+const TOOLTIP_NUM = (
+  field: string,
+  title: string,
+): { field: string; type: 'quantitative'; title: string; format: string } => ({
   field,
   type: 'quantitative',
   title,
   format: '.3~f',
 });
 
-export function latencyChart(totals: readonly Figure[], profiles: readonly ProfileInfo[], variants: readonly string[]): ChartSpec {
+export function latencyChart(
+  totals: readonly Figure[],
+  profiles: readonly ProfileInfo[],
+  variants: readonly string[],
+): ChartSpec {
   const label = new Map(profiles.map((p) => [p.name, p.label]));
   const values = totals
     .filter((f) => f.median !== null)
@@ -41,16 +48,28 @@ export function latencyChart(totals: readonly Figure[], profiles: readonly Profi
     type: 'nominal' as const,
     title: 'connection',
     scale: modeColorScale(modes),
-    legend: { labelExpr: "{'new': 'new connection', 'server_close': 'server closes', 'resumed': 'new, TLS resumed', 'reused': 'kept alive (reused)'}[datum.label] || datum.label" },
+    legend: {
+      labelExpr:
+        "{'new': 'new connection', 'server_close': 'server closes', 'resumed': 'new, TLS resumed', 'reused': 'kept alive (reused)'}[datum.label] || datum.label",
+    },
   };
   return {
     id: 'handshake-latency',
     title: 'Time per request by connection mode',
-    caption: 'Median total time per request (dot) with its 95 % CI (whiskers) and the analytic model (thin tick), per protocol, security and link profile.',
+    caption:
+      'Median total time per request (dot) with its 95 % CI (whiskers) and the analytic model (thin tick), per protocol, security and link profile.',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       data: { values },
-      facet: { row: { field: 'profile', type: 'nominal', sort: profiles.map((p) => p.label), title: null, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top' } } },
+      facet: {
+        row: {
+          field: 'profile',
+          type: 'nominal',
+          sort: profiles.map((p) => p.label),
+          title: null,
+          header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top' },
+        },
+      },
       spacing: 18,
       resolve: { scale: { x: 'independent' } },
       spec: {
@@ -61,7 +80,12 @@ export function latencyChart(totals: readonly Figure[], profiles: readonly Profi
           {
             mark: { type: 'errorbar', ticks: { size: 5 } },
             encoding: {
-              x: { field: 'ci_low_ms', type: 'quantitative', title: 'total time per request (ms)', scale: { zero: false } },
+              x: {
+                field: 'ci_low_ms',
+                type: 'quantitative',
+                title: 'total time per request (ms)',
+                scale: { zero: false },
+              },
               x2: { field: 'ci_high_ms' },
               color,
             },
@@ -94,7 +118,11 @@ export function latencyChart(totals: readonly Figure[], profiles: readonly Profi
   };
 }
 
-export function savingChart(savings: readonly Saving[], profiles: readonly ProfileInfo[], variants: readonly string[]): ChartSpec {
+export function savingChart(
+  savings: readonly Saving[],
+  profiles: readonly ProfileInfo[],
+  variants: readonly string[],
+): ChartSpec {
   const label = new Map(profiles.map((p) => [p.name, p.label]));
   const inRtt = savings.some((s) => s.saving_rtt !== null);
   const list = inRtt ? savings.filter((s) => s.saving_rtt !== null) : [...savings];
@@ -127,18 +155,32 @@ export function savingChart(savings: readonly Saving[], profiles: readonly Profi
     type: 'nominal' as const,
     title: 'a kept-alive request compared with',
     scale: modeColorScale(modes),
-    legend: { titleLimit: 400, labelExpr: "{'new': 'a new connection', 'server_close': 'a server-closed one', 'resumed': 'a TLS-resumed one'}[datum.label] || datum.label" },
+    legend: {
+      titleLimit: 400,
+      labelExpr:
+        "{'new': 'a new connection', 'server_close': 'a server-closed one', 'resumed': 'a TLS-resumed one'}[datum.label] || datum.label",
+    },
   };
   return {
     id: 'handshake-saving',
-    title: inRtt ? 'Saving of keep-alive in round trips, against the model' : 'Saving of keep-alive (ms) — the link adds no delay, so not in round trips',
+    title: inRtt
+      ? 'Saving of keep-alive in round trips, against the model'
+      : 'Saving of keep-alive (ms) — the link adds no delay, so not in round trips',
     caption: inRtt
       ? `How many RTTs a kept-alive connection saves per request (bar, with 95 % CI), beside the model (thin tick): 1 RTT for the TCP handshake, +1 for TLS 1.3, +2 for TLS 1.2 (+1 resumed).${withCpu ? ' The hollow diamond adds the processing time the run measured at zero RTT.' : ''}`
       : 'Saving per request in ms with its 95 % CI; with no delay on the link this is CPU and kernel time.',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       data: { values },
-      facet: { row: { field: 'profile', type: 'nominal', sort: profiles.map((p) => p.label), title: null, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top' } } },
+      facet: {
+        row: {
+          field: 'profile',
+          type: 'nominal',
+          sort: profiles.map((p) => p.label),
+          title: null,
+          header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top' },
+        },
+      },
       spacing: 18,
       resolve: inRtt ? {} : { scale: { x: 'independent' } },
       spec: {
@@ -171,7 +213,10 @@ export function savingChart(savings: readonly Saving[], profiles: readonly Profi
           },
           {
             mark: { type: 'errorbar', ticks: { size: 4 }, color: '#7F7F7F' },
-            encoding: { x: { field: 'ci_low', type: 'quantitative', title: `saving per request (${unit})` }, x2: { field: 'ci_high' } },
+            encoding: {
+              x: { field: 'ci_low', type: 'quantitative', title: `saving per request (${unit})` },
+              x2: { field: 'ci_high' },
+            },
           },
           {
             mark: { type: 'tick', size: 11, orient: 'vertical' },
@@ -181,7 +226,9 @@ export function savingChart(savings: readonly Saving[], profiles: readonly Profi
             ? [
                 {
                   mark: { type: 'point' as const, shape: 'diamond', filled: false, size: 40, strokeWidth: 1.5 },
-                  encoding: { x: { field: 'expected', type: 'quantitative' as const, title: `saving per request (${unit})` } },
+                  encoding: {
+                    x: { field: 'expected', type: 'quantitative' as const, title: `saving per request (${unit})` },
+                  },
                 },
               ]
             : []),
@@ -213,7 +260,8 @@ export function rttTrendChart(savings: readonly Saving[], variants: readonly str
   return {
     id: 'handshake-rtt-trend',
     title: 'Saving against RTT: new connection vs kept alive',
-    caption: 'Each point is one link profile: the saving per request (ms, with 95 % CI) against the calibrated RTT; the dashed line is the model. A slope of 1 means one RTT saved.',
+    caption:
+      'Each point is one link profile: the saving per request (ms, with 95 % CI) against the calibrated RTT; the dashed line is the model. A slope of 1 means one RTT saved.',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       data: { values },
@@ -225,7 +273,11 @@ export function rttTrendChart(savings: readonly Saving[], variants: readonly str
         layer: [
           {
             mark: { type: 'line', strokeDash: [4, 3], strokeWidth: 1.5, point: false },
-            encoding: { x, y: { field: 'model_ms', type: 'quantitative', title: 'saving per request (ms)' }, order: { field: 'rtt_ms', type: 'quantitative' } },
+            encoding: {
+              x,
+              y: { field: 'model_ms', type: 'quantitative', title: 'saving per request (ms)' },
+              order: { field: 'rtt_ms', type: 'quantitative' },
+            },
           },
           {
             mark: { type: 'errorbar', ticks: { size: 5 } },
@@ -259,7 +311,11 @@ export function rttTrendChart(savings: readonly Saving[], variants: readonly str
   };
 }
 
-export function phaseChart(figures: readonly Figure[], profiles: readonly ProfileInfo[], variants: readonly string[]): ChartSpec {
+export function phaseChart(
+  figures: readonly Figure[],
+  profiles: readonly ProfileInfo[],
+  variants: readonly string[],
+): ChartSpec {
   const label = new Map(profiles.map((p) => [p.name, p.label]));
   const get = (f: Figure, metric: string): number | null =>
     figures.find((x) => x.case_key === f.case_key && x.metric === metric)?.median ?? null;
@@ -290,12 +346,19 @@ export function phaseChart(figures: readonly Figure[], profiles: readonly Profil
   return {
     id: 'handshake-phases',
     title: 'Where the time goes: phases of one request',
-    caption: 'Median TCP connect and TLS handshake times, and the rest of the request, per connection mode. A kept-alive request is only the last part.',
+    caption:
+      'Median TCP connect and TLS handshake times, and the rest of the request, per connection mode. A kept-alive request is only the last part.',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       data: { values },
       facet: {
-        row: { field: 'profile', type: 'nominal', sort: profiles.map((p) => p.label), title: null, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top' } },
+        row: {
+          field: 'profile',
+          type: 'nominal',
+          sort: profiles.map((p) => p.label),
+          title: null,
+          header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top' },
+        },
         column: { field: 'variant', type: 'nominal', sort: variantLabels, title: null },
       },
       spacing: { row: 14, column: 10 },
@@ -310,10 +373,18 @@ export function phaseChart(figures: readonly Figure[], profiles: readonly Profil
             type: 'nominal',
             sort: [...MODE_ORDER],
             title: null,
-            axis: { labelExpr: "{'new': 'new', 'server_close': 'server close', 'resumed': 'resumed', 'reused': 'reused'}[datum.label] || datum.label" },
+            axis: {
+              labelExpr:
+                "{'new': 'new', 'server_close': 'server close', 'resumed': 'resumed', 'reused': 'reused'}[datum.label] || datum.label",
+            },
           },
           x: { field: 'ms', type: 'quantitative', stack: 'zero', title: 'time (ms)' },
-          color: { field: 'phase', type: 'nominal', title: 'phase', scale: { domain: [...PHASE_ORDER], range: [...PHASE_COLORS] } },
+          color: {
+            field: 'phase',
+            type: 'nominal',
+            title: 'phase',
+            scale: { domain: [...PHASE_ORDER], range: [...PHASE_COLORS] },
+          },
           order: { field: 'phase_order', type: 'quantitative' },
           tooltip: [
             { field: 'profile', title: 'profile' },
@@ -328,5 +399,3 @@ export function phaseChart(figures: readonly Figure[], profiles: readonly Profil
     },
   };
 }
-
-

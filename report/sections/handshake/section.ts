@@ -26,7 +26,9 @@ export function buildHandshake(run: RunFolder): SectionOutput {
       'Reusing a connection skips the TCP handshake (1 RTT) — and with TLS the TLS handshake (1 RTT for TLS 1.3, 2 for TLS 1.2) — on every request after the first, so the saving in milliseconds grows with the RTT.',
     verdicts: [verdictC1(savings), verdictC3(savings, profiles.length)],
     specs,
-    tables: [savingTable(savings, profiles, variants), latencyTable(figures, totals, profiles, variants)].filter((t) => t.rows.length > 0),
+    tables: [savingTable(savings, profiles, variants), latencyTable(figures, totals, profiles, variants)].filter(
+      (t) => t.rows.length > 0,
+    ),
     caveats: caveatsFor(run, figures, totals),
   };
 }
@@ -35,4 +37,3 @@ export const handshakeSection: ReportSection = {
   scenario: 'handshake',
   build: buildHandshake,
 };
-

@@ -3,12 +3,22 @@ import type { RunFolder } from '../../load-run.ts';
 import { CONN_MODE_LABEL, fmtCi, round4, variantLabel } from '../../format.ts';
 import { failedCases } from '../../rows.ts';
 import { type Figure } from '../../../lib/figures.ts';
-import { MIN_RTT_FOR_RTT_UNITS_MS, rttOf, variantKey, type Saving } from '../../../bench/scenarios/handshake/savings.ts';
+import {
+  MIN_RTT_FOR_RTT_UNITS_MS,
+  rttOf,
+  variantKey,
+  type Saving,
+} from '../../../bench/scenarios/handshake/savings.ts';
 import { MODE_ORDER } from '../../theme.ts';
 import type { Cell, Table } from '../types.ts';
 import { MATCH_TEXT, c1Match, type ProfileInfo } from './analysis.ts';
 
-export function latencyTable(figures: readonly Figure[], totals: readonly Figure[], profiles: readonly ProfileInfo[], variants: readonly string[]): Table {
+export function latencyTable(
+  figures: readonly Figure[],
+  totals: readonly Figure[],
+  profiles: readonly ProfileInfo[],
+  variants: readonly string[],
+): Table {
   const metricOf = (f: Figure, metric: string): number | null =>
     figures.find((x) => x.case_key === f.case_key && x.metric === metric)?.median ?? null;
   const rows: Cell[][] = [];
@@ -59,7 +69,11 @@ export function latencyTable(figures: readonly Figure[], totals: readonly Figure
   };
 }
 
-export function savingTable(savings: readonly Saving[], profiles: readonly ProfileInfo[], variants: readonly string[]): Table {
+export function savingTable(
+  savings: readonly Saving[],
+  profiles: readonly ProfileInfo[],
+  variants: readonly string[],
+): Table {
   const rows: Cell[][] = [];
   for (const p of profiles) {
     for (const v of variants) {
@@ -109,20 +123,29 @@ export function caveatsFor(run: RunFolder, figures: readonly Figure[], totals: r
   const backends = new Set(figures.map((f) => f.link_backend).filter((b) => b !== ''));
   if (typeof link.backend === 'string') backends.add(link.backend);
   if (backends.has('none')) {
-    out.push('Measured on the none link (plain loopback): it adds no delay, so savings are host CPU and kernel time, not round trips. For RTT figures run with --link tun (or tc) and --profile wan.');
+    out.push(
+      'Measured on the none link (plain loopback): it adds no delay, so savings are host CPU and kernel time, not round trips. For RTT figures run with --link tun (or tc) and --profile wan.',
+    );
   }
   if (backends.has('proxy')) {
-    out.push('Measured on the proxy link: it charges the TCP handshake RTT when a connection opens instead of carrying real packets, so the TCP part of the saving is the proxy\'s emulation; there is no slow start or loss recovery.');
+    out.push(
+      "Measured on the proxy link: it charges the TCP handshake RTT when a connection opens instead of carrying real packets, so the TCP part of the saving is the proxy's emulation; there is no slow start or loss recovery.",
+    );
   }
   const caveatTexts = new Set([...strings(link.caveats), ...figures.map((f) => f.link_caveat).filter((c) => c !== '')]);
   for (const c of caveatTexts) out.push(`Link: ${c}`);
   for (const fc of failedCases(run.samples, 'handshake')) {
     const reasons = fc.reasons.map(([r, n]) => `${r} ×${n}`).join(', ');
     const all = fc.failed === fc.measured;
-    out.push(`${fc.failed} of ${fc.measured} requests failed in ${fc.case_key} (${reasons})${all ? ': the case has no figure' : '; its figures use the successful ones'}.`);
+    out.push(
+      `${fc.failed} of ${fc.measured} requests failed in ${fc.case_key} (${reasons})${all ? ': the case has no figure' : '; its figures use the successful ones'}.`,
+    );
   }
   const noCi = totals.filter((f) => f.median !== null && (f.ci95_low === null || f.ci95_high === null));
-  if (noCi.length > 0) out.push(`${noCi.length} case${noCi.length === 1 ? ' has' : 's have'} fewer than 6 successful samples: no 95 % CI, so no verdict can rest on ${noCi.length === 1 ? 'it' : 'them'}.`);
+  if (noCi.length > 0)
+    out.push(
+      `${noCi.length} case${noCi.length === 1 ? ' has' : 's have'} fewer than 6 successful samples: no 95 % CI, so no verdict can rest on ${noCi.length === 1 ? 'it' : 'them'}.`,
+    );
   const options = (run.meta.options ?? {}) as Record<string, unknown>;
   if (options.quick === true) out.push('Quick run (--quick): few samples per case, so confidence intervals are wide.');
   for (const p of Array.isArray(run.meta.profiles) ? run.meta.profiles : []) {
@@ -130,7 +153,8 @@ export function caveatsFor(run: RunFolder, figures: readonly Figure[], totals: r
     const cal = (rec.calibration ?? {}) as Record<string, unknown>;
     for (const w of strings(cal.warnings)) out.push(`Calibration of ${String(rec.name)}: ${w}`);
   }
-  out.push('The model counts round trips only (TCP 1, TLS 1.3 1, TLS 1.2 2, resumed 1, request 1): server and crypto CPU time are not in it, which is why measured times sit a little above it.');
+  out.push(
+    'The model counts round trips only (TCP 1, TLS 1.3 1, TLS 1.2 2, resumed 1, request 1): server and crypto CPU time are not in it, which is why measured times sit a little above it.',
+  );
   return out;
 }
-

@@ -42,7 +42,8 @@ export interface Dist {
 
 export function dist(values: readonly number[]): Dist {
   const s = sortAsc(values.filter((v) => Number.isFinite(v)));
-  if (s.length === 0) return { n: 0, median: null, ci_low: null, ci_high: null, p90: null, p90_ci_low: null, p90_ci_high: null };
+  if (s.length === 0)
+    return { n: 0, median: null, ci_low: null, ci_high: null, p90: null, p90_ci_low: null, p90_ci_high: null };
   const q = (p: number): number => {
     const pos = (s.length - 1) * p;
     const lo = Math.floor(pos);
@@ -51,7 +52,15 @@ export function dist(values: readonly number[]): Dist {
   };
   const ci = medianCiSorted(s);
   const ci90 = quantileCiSorted(s, 0.9);
-  return { n: s.length, median: q(0.5), ci_low: ci?.low ?? null, ci_high: ci?.high ?? null, p90: q(0.9), p90_ci_low: ci90?.low ?? null, p90_ci_high: ci90?.high ?? null };
+  return {
+    n: s.length,
+    median: q(0.5),
+    ci_low: ci?.low ?? null,
+    ci_high: ci?.high ?? null,
+    p90: q(0.9),
+    p90_ci_low: ci90?.low ?? null,
+    p90_ci_high: ci90?.high ?? null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -70,7 +79,13 @@ export interface AppFigures {
   /** h2 fast responses done within H2_UNBLOCKED_FACTOR × their unblocked time, of all. */
   h2_within: { ok: number; n: number };
   /** Median per mode × position of ready_ms (write + unblocked) and done_ms, for the timeline chart. */
-  timeline: Array<{ mode: string; pos: number; ready_ms: number | null; done_ms: number | null; write_ms: number | null }>;
+  timeline: Array<{
+    mode: string;
+    pos: number;
+    ready_ms: number | null;
+    done_ms: number | null;
+    write_ms: number | null;
+  }>;
   errors: number;
 }
 
@@ -96,7 +111,13 @@ export function appFigures(rows: readonly CsvRow[]): AppFigures[] {
     for (const [k, trs] of groupBy(ok, (r) => `${r.mode}|${r.pos}`)) {
       const [mode = '', pos = '0'] = k.split('|');
       const med = (c: string): number | null => dist(trs.map((r) => num(r[c]) ?? Number.NaN)).median;
-      timeline.push({ mode, pos: Number(pos), ready_ms: round4(med('ready_ms')), done_ms: round4(med('done_ms')), write_ms: round4(med('write_ms')) });
+      timeline.push({
+        mode,
+        pos: Number(pos),
+        ready_ms: round4(med('ready_ms')),
+        done_ms: round4(med('done_ms')),
+        write_ms: round4(med('write_ms')),
+      });
     }
     out.push({
       profile,
@@ -105,7 +126,10 @@ export function appFigures(rows: readonly CsvRow[]): AppFigures[] {
       fast_delay,
       fast_blocked,
       batch,
-      pipelined_delayed: { ok: piped.filter((r) => (num(r.delay_vs_alone_ms) ?? -1) >= delay_ms - BLOCK_TOLERANCE_MS).length, n: piped.length },
+      pipelined_delayed: {
+        ok: piped.filter((r) => (num(r.delay_vs_alone_ms) ?? -1) >= delay_ms - BLOCK_TOLERANCE_MS).length,
+        n: piped.length,
+      },
       h2_within: {
         ok: h2.filter((r) => {
           const done = num(r.done_ms);
@@ -124,7 +148,15 @@ export function appFigures(rows: readonly CsvRow[]): AppFigures[] {
 export function verdictC4(figs: readonly AppFigures[]): Verdict {
   const rule = `confirmed when every pipelined fast response arrives at least D − ${BLOCK_TOLERANCE_MS} ms later than it does alone while h1 × 6 and h2 fast responses are blocked less than D/4 (medians)`;
   const f = figs.find((x) => x.pipelined_delayed.n > 0);
-  if (!f) return { claim: 'C4', kind: 'depends', figure: 'no pipelined batches measured', reason: 'no data', numbers: {}, rule };
+  if (!f)
+    return {
+      claim: 'C4',
+      kind: 'depends',
+      figure: 'no pipelined batches measured',
+      reason: 'no data',
+      numbers: {},
+      rule,
+    };
   const piped = f.fast_blocked.get('h1_pipelined')?.median ?? null;
   const six = f.fast_blocked.get('h1_6conn')?.median ?? null;
   const h2 = f.fast_blocked.get('h2_streams')?.median ?? null;
@@ -135,10 +167,18 @@ export function verdictC4(figs: readonly AppFigures[]): Verdict {
     claim: 'C4',
     kind,
     figure: `behind a ${f.delay_ms} ms response, ${f.pipelined_delayed.ok}/${f.pipelined_delayed.n} pipelined fast responses arrived ≥ ${f.delay_ms - BLOCK_TOLERANCE_MS} ms late (median blocked ${fmtMs(piped)}); h1 × 6 ${fmtMs(six)}, h2 ${fmtMs(h2)} (${f.profile}, RTT ${fmtMs(f.rtt_ms)})`,
-    numbers: { delay_ms: f.delay_ms, pipelined_blocked_median_ms: piped, h1_6conn_blocked_median_ms: six, h2_blocked_median_ms: h2, pipelined_delayed: f.pipelined_delayed.ok, pipelined_n: f.pipelined_delayed.n },
+    numbers: {
+      delay_ms: f.delay_ms,
+      pipelined_blocked_median_ms: piped,
+      h1_6conn_blocked_median_ms: six,
+      h2_blocked_median_ms: h2,
+      pipelined_delayed: f.pipelined_delayed.ok,
+      pipelined_n: f.pipelined_delayed.n,
+    },
     rule,
   };
-  if (kind !== 'confirmed') v.reason = allDelayed ? 'other modes were blocked too' : 'some pipelined responses were not held back';
+  if (kind !== 'confirmed')
+    v.reason = allDelayed ? 'other modes were blocked too' : 'some pipelined responses were not held back';
   return v;
 }
 
@@ -161,7 +201,10 @@ export interface PagePoint {
 export function pagePoints(rows: readonly CsvRow[]): PagePoint[] {
   const measured = rows.filter((r) => r.warmup === '0' && (r.skipped ?? '') === '');
   const out: PagePoint[] = [];
-  for (const [, rs] of groupBy(measured, (r) => `${r.profile}|${r.congestion_control}|${r.conn_start || 'fresh'}|${r.loss_pct}|${r.mode}`)) {
+  for (const [, rs] of groupBy(
+    measured,
+    (r) => `${r.profile}|${r.congestion_control}|${r.conn_start || 'fresh'}|${r.loss_pct}|${r.mode}`,
+  )) {
     const r0 = rs[0];
     if (!r0) continue;
     out.push({
@@ -172,11 +215,20 @@ export function pagePoints(rows: readonly CsvRow[]): PagePoint[] {
       loss_pct: num(r0.loss_pct) ?? 0,
       mode: r0.mode ?? '',
       page: dist(rs.map((r) => num(r.page_ms) ?? Number.NaN)),
-      retrans_median: dist(rs.map((r) => (num(r.retrans_segs_server) ?? Number.NaN) + (num(r.retrans_segs_client) ?? 0))).median,
+      retrans_median: dist(
+        rs.map((r) => (num(r.retrans_segs_server) ?? Number.NaN) + (num(r.retrans_segs_client) ?? 0)),
+      ).median,
       errors: rs.reduce((a, r) => a + (num(r.errors) ?? 0), 0),
     });
   }
-  return out.sort((a, b) => a.profile.localeCompare(b.profile) || a.cc.localeCompare(b.cc) || a.conn.localeCompare(b.conn) || a.loss_pct - b.loss_pct || MODE_ORDER.indexOf(a.mode) - MODE_ORDER.indexOf(b.mode));
+  return out.sort(
+    (a, b) =>
+      a.profile.localeCompare(b.profile) ||
+      a.cc.localeCompare(b.cc) ||
+      a.conn.localeCompare(b.conn) ||
+      a.loss_pct - b.loss_pct ||
+      MODE_ORDER.indexOf(a.mode) - MODE_ORDER.indexOf(b.mode),
+  );
 }
 
 export interface Crossover {
@@ -207,10 +259,34 @@ export function crossovers(points: readonly PagePoint[]): Crossover[] {
       ratios.push({ loss_pct: loss, ratio: round4(ratio) });
       if (!found && h2?.median != null && six?.median != null && six.median < h2.median) {
         const clear = six.ci_high !== null && h2.ci_low !== null && six.ci_high < h2.ci_low;
-        found = { profile: ps[0]?.profile ?? '', cc: ps[0]?.cc ?? '', conn: ps[0]?.conn ?? '', rtt_ms: ps[0]?.rtt_ms ?? null, loss_pct: loss, clear, h2_ms: h2.median, h1x6_ms: six.median, ratios };
+        found = {
+          profile: ps[0]?.profile ?? '',
+          cc: ps[0]?.cc ?? '',
+          conn: ps[0]?.conn ?? '',
+          rtt_ms: ps[0]?.rtt_ms ?? null,
+          loss_pct: loss,
+          clear,
+          h2_ms: h2.median,
+          h1x6_ms: six.median,
+          ratios,
+        };
       }
     }
-    out.push(found ? { ...found, ratios } : { profile: ps[0]?.profile ?? '', cc: ps[0]?.cc ?? '', conn: ps[0]?.conn ?? '', rtt_ms: ps[0]?.rtt_ms ?? null, loss_pct: null, clear: false, h2_ms: null, h1x6_ms: null, ratios });
+    out.push(
+      found
+        ? { ...found, ratios }
+        : {
+            profile: ps[0]?.profile ?? '',
+            cc: ps[0]?.cc ?? '',
+            conn: ps[0]?.conn ?? '',
+            rtt_ms: ps[0]?.rtt_ms ?? null,
+            loss_pct: null,
+            clear: false,
+            h2_ms: null,
+            h1x6_ms: null,
+            ratios,
+          },
+    );
   }
   return out;
 }
@@ -221,10 +297,14 @@ export function verdictC5(app: readonly AppFigures[], points: readonly PagePoint
   const f = app.find((x) => x.h2_within.n > 0);
   const h2Free = f ? f.h2_within.ok / f.h2_within.n : null;
   const parts: string[] = [];
-  if (f) parts.push(`app level: ${f.h2_within.ok}/${f.h2_within.n} h2 fast responses within ${H2_UNBLOCKED_FACTOR}× their unblocked time; batch median h2 ${fmtMs(f.batch.get('h2_streams')?.median ?? null)} vs h1 × 6 ${fmtMs(f.batch.get('h1_6conn')?.median ?? null)} vs serial ${fmtMs(f.batch.get('h1_serial')?.median ?? null)}`);
+  if (f)
+    parts.push(
+      `app level: ${f.h2_within.ok}/${f.h2_within.n} h2 fast responses within ${H2_UNBLOCKED_FACTOR}× their unblocked time; batch median h2 ${fmtMs(f.batch.get('h2_streams')?.median ?? null)} vs h1 × 6 ${fmtMs(f.batch.get('h1_6conn')?.median ?? null)} vs serial ${fmtMs(f.batch.get('h1_serial')?.median ?? null)}`,
+    );
   for (const c of cross) {
     const at = (loss: number): string => {
-      const same = (p: PagePoint): boolean => p.profile === c.profile && p.cc === c.cc && p.conn === c.conn && p.loss_pct === loss;
+      const same = (p: PagePoint): boolean =>
+        p.profile === c.profile && p.cc === c.cc && p.conn === c.conn && p.loss_pct === loss;
       const h2 = points.find((p) => same(p) && p.mode === 'h2_streams')?.page.median ?? null;
       const six = points.find((p) => same(p) && p.mode === 'h1_6conn')?.page.median ?? null;
       return `${loss} %: h2 ${fmtMs(h2)} vs h1×6 ${fmtMs(six)}`;
@@ -240,7 +320,8 @@ export function verdictC5(app: readonly AppFigures[], points: readonly PagePoint
   const crossAtZero = cross.some((c) => c.loss_pct === 0);
   let kind: VerdictKind;
   let reason: string | undefined;
-  if (cross.length === 0 && !f) return { claim: 'C5', kind: 'depends', figure: 'no h2 data', reason: 'no data', numbers: {}, rule };
+  if (cross.length === 0 && !f)
+    return { claim: 'C5', kind: 'depends', figure: 'no h2 data', reason: 'no data', numbers: {}, rule };
   const h2Batch = f?.batch.get('h2_streams')?.median ?? null;
   const sixBatch = f?.batch.get('h1_6conn')?.median ?? null;
   if (crossAtZero) {
@@ -248,7 +329,10 @@ export function verdictC5(app: readonly AppFigures[], points: readonly PagePoint
     reason = 'h1 × 6 loads the page faster than h2 even without loss';
   } else if (anyCross) {
     kind = 'depends';
-    reason = `on packet loss: h1 × 6 overtakes h2 from ${cross.filter((c) => c.loss_pct !== null).map((c) => `${c.loss_pct} % (${c.profile}/${c.cc}/${c.conn})`).join(', ')}`;
+    reason = `on packet loss: h1 × 6 overtakes h2 from ${cross
+      .filter((c) => c.loss_pct !== null)
+      .map((c) => `${c.loss_pct} % (${c.profile}/${c.cc}/${c.conn})`)
+      .join(', ')}`;
   } else if (cross.length === 0 && h2Batch !== null && sixBatch !== null && h2Batch > sixBatch * 1.1) {
     kind = 'depends';
     reason = 'h2 finished the slow-first batch later than h1 × 6';
@@ -297,7 +381,9 @@ export function holFigures(rows: HolRows): HolFigures {
     app,
     points: pagePoints(rows.pages),
     load: rows.load,
-    skipped: rows.pages.filter((r) => (r.skipped ?? '') !== '').map((r) => ({ loss_pct: r.loss_pct, congestion_control: r.congestion_control, reason: r.skipped ?? '' })),
+    skipped: rows.pages
+      .filter((r) => (r.skipped ?? '') !== '')
+      .map((r) => ({ loss_pct: r.loss_pct, congestion_control: r.congestion_control, reason: r.skipped ?? '' })),
     closed_loop_load: rows.load.some((r) => r.loop === 'closed'),
     bbr_h2_app: rows.app.some((r) => r.congestion_control === 'bbr' && r.mode === 'h2_streams'),
     app_errors: app.reduce((a, f) => a + f.errors, 0),

@@ -32,30 +32,58 @@ const modeColor = (title = 'mode') => ({
 
 function timelineChart(app: readonly AppFigures[]): ChartSpec {
   const values = app.flatMap((f) =>
-    f.timeline.map((t) => ({ profile: f.profile, mode_label: MODE_LABEL[t.mode] ?? t.mode, pos: t.pos, ready_ms: t.ready_ms, done_ms: t.done_ms, write_ms: t.write_ms })),
+    f.timeline.map((t) => ({
+      profile: f.profile,
+      mode_label: MODE_LABEL[t.mode] ?? t.mode,
+      pos: t.pos,
+      ready_ms: t.ready_ms,
+      done_ms: t.done_ms,
+      write_ms: t.write_ms,
+    })),
   );
   const enc = { y: { field: 'pos', type: 'ordinal' as const, title: 'request (1 = slow)' } };
   return {
     id: 'hol-app-timeline',
     title: 'Per request: ready (alone) vs reached the client',
-    caption: 'Grey tick: when the request would have arrived had nothing been ahead of it (its write + its time alone); dot: when it arrived (medians, ms since the batch started). The bar between them is blocked time.',
+    caption:
+      'Grey tick: when the request would have arrived had nothing been ahead of it (its write + its time alone); dot: when it arrived (medians, ms since the batch started). The bar between them is blocked time.',
     spec: {
       $schema: SCHEMA,
       data: { values },
-      facet: { row: { field: 'mode_label', type: 'nominal', title: null, sort: MODE_ORDER.map((m) => MODE_LABEL[m] ?? m) }, column: { field: 'profile', type: 'nominal', title: null } },
+      facet: {
+        row: { field: 'mode_label', type: 'nominal', title: null, sort: MODE_ORDER.map((m) => MODE_LABEL[m] ?? m) },
+        column: { field: 'profile', type: 'nominal', title: null },
+      },
       spec: {
         width: 360,
         height: { step: 12 },
         layer: [
-          { mark: { type: 'rule', strokeWidth: 3, opacity: 0.5 }, encoding: { ...enc, x: { field: 'ready_ms', type: 'quantitative', title: 'ms since batch start' }, x2: { field: 'done_ms' }, color: modeColor() } },
-          { mark: { type: 'tick', color: '#888', thickness: 2 }, encoding: { ...enc, x: { field: 'ready_ms', type: 'quantitative' } } },
+          {
+            mark: { type: 'rule', strokeWidth: 3, opacity: 0.5 },
+            encoding: {
+              ...enc,
+              x: { field: 'ready_ms', type: 'quantitative', title: 'ms since batch start' },
+              x2: { field: 'done_ms' },
+              color: modeColor(),
+            },
+          },
+          {
+            mark: { type: 'tick', color: '#888', thickness: 2 },
+            encoding: { ...enc, x: { field: 'ready_ms', type: 'quantitative' } },
+          },
           {
             mark: { type: 'point', filled: true, size: 40 },
             encoding: {
               ...enc,
               x: { field: 'done_ms', type: 'quantitative' },
               color: modeColor(),
-              tooltip: [{ field: 'mode_label', title: 'mode' }, { field: 'pos', title: 'request' }, { field: 'write_ms', title: 'written (ms)' }, { field: 'ready_ms', title: 'ready alone (ms)' }, { field: 'done_ms', title: 'arrived (ms)' }],
+              tooltip: [
+                { field: 'mode_label', title: 'mode' },
+                { field: 'pos', title: 'request' },
+                { field: 'write_ms', title: 'written (ms)' },
+                { field: 'ready_ms', title: 'ready alone (ms)' },
+                { field: 'done_ms', title: 'arrived (ms)' },
+              ],
             },
           },
         ],
@@ -65,7 +93,16 @@ function timelineChart(app: readonly AppFigures[]): ChartSpec {
 }
 
 function batchChart(app: readonly AppFigures[]): ChartSpec {
-  const values = app.flatMap((f) => [...f.batch.entries()].map(([mode, d]) => ({ profile: f.profile, mode_label: MODE_LABEL[mode] ?? mode, median: round4(d.median), lo: round4(d.ci_low), hi: round4(d.ci_high), n: d.n })));
+  const values = app.flatMap((f) =>
+    [...f.batch.entries()].map(([mode, d]) => ({
+      profile: f.profile,
+      mode_label: MODE_LABEL[mode] ?? mode,
+      median: round4(d.median),
+      lo: round4(d.ci_low),
+      hi: round4(d.ci_high),
+      n: d.n,
+    })),
+  );
   return {
     id: 'hol-app-batch',
     title: 'Batch completion time (10 requests, the first one slow)',
@@ -78,8 +115,24 @@ function batchChart(app: readonly AppFigures[]): ChartSpec {
         width: 300,
         height: { step: 20 },
         layer: [
-          { mark: { type: 'bar' }, encoding: { y: { field: 'mode_label', type: 'nominal', title: null, sort: MODE_ORDER.map((m) => MODE_LABEL[m] ?? m) }, x: { field: 'median', type: 'quantitative', title: 'batch time (ms)' }, color: { ...modeColor(), legend: null }, tooltip: [{ field: 'mode_label' }, { field: 'median' }, { field: 'lo' }, { field: 'hi' }, { field: 'n' }] } },
-          { transform: [CI_PRESENT], mark: { type: 'rule' }, encoding: { y: { field: 'mode_label', type: 'nominal', sort: MODE_ORDER.map((m) => MODE_LABEL[m] ?? m) }, x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' } } },
+          {
+            mark: { type: 'bar' },
+            encoding: {
+              y: { field: 'mode_label', type: 'nominal', title: null, sort: MODE_ORDER.map((m) => MODE_LABEL[m] ?? m) },
+              x: { field: 'median', type: 'quantitative', title: 'batch time (ms)' },
+              color: { ...modeColor(), legend: null },
+              tooltip: [{ field: 'mode_label' }, { field: 'median' }, { field: 'lo' }, { field: 'hi' }, { field: 'n' }],
+            },
+          },
+          {
+            transform: [CI_PRESENT],
+            mark: { type: 'rule' },
+            encoding: {
+              y: { field: 'mode_label', type: 'nominal', sort: MODE_ORDER.map((m) => MODE_LABEL[m] ?? m) },
+              x: { field: 'lo', type: 'quantitative' },
+              x2: { field: 'hi' },
+            },
+          },
         ],
       },
     },
@@ -102,7 +155,8 @@ function lossChart(points: readonly PagePoint[]): ChartSpec {
   return {
     id: 'hol-loss-page',
     title: 'Page time vs packet loss (1 × 100 KB + 40 × 10 KB)',
-    caption: 'Median page load time per mode with its 95 % CI (bars) and p90 (open circles); log scale; one panel per profile × congestion control × connection start. Where the h1 × 6 line falls below h2 × 1, six TCP connections beat one multiplexed one.',
+    caption:
+      'Median page load time per mode with its 95 % CI (bars) and p90 (open circles); log scale; one panel per profile × congestion control × connection start. Where the h1 × 6 line falls below h2 × 1, six TCP connections beat one multiplexed one.',
     spec: {
       $schema: SCHEMA,
       data: { values },
@@ -113,9 +167,33 @@ function lossChart(points: readonly PagePoint[]): ChartSpec {
         width: 320,
         height: 240,
         layer: [
-          { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'median', type: 'quantitative', title: 'page time (ms)', scale: { type: 'log' } }, color: modeColor(), tooltip: [{ field: 'mode_label' }, { field: 'loss_pct' }, { field: 'median' }, { field: 'lo' }, { field: 'hi' }, { field: 'p90' }, { field: 'n' }, { field: 'retrans', title: 'retransmitted segments (median)' }] } },
-          { transform: [CI_PRESENT], mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: modeColor() } },
-          { mark: { type: 'point', filled: false, shape: 'circle' }, encoding: { x, y: { field: 'p90', type: 'quantitative' }, color: modeColor() } },
+          {
+            mark: { type: 'line', point: true },
+            encoding: {
+              x,
+              y: { field: 'median', type: 'quantitative', title: 'page time (ms)', scale: { type: 'log' } },
+              color: modeColor(),
+              tooltip: [
+                { field: 'mode_label' },
+                { field: 'loss_pct' },
+                { field: 'median' },
+                { field: 'lo' },
+                { field: 'hi' },
+                { field: 'p90' },
+                { field: 'n' },
+                { field: 'retrans', title: 'retransmitted segments (median)' },
+              ],
+            },
+          },
+          {
+            transform: [CI_PRESENT],
+            mark: { type: 'rule' },
+            encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: modeColor() },
+          },
+          {
+            mark: { type: 'point', filled: false, shape: 'circle' },
+            encoding: { x, y: { field: 'p90', type: 'quantitative' }, color: modeColor() },
+          },
         ],
       },
     },
@@ -123,7 +201,12 @@ function lossChart(points: readonly PagePoint[]): ChartSpec {
 }
 
 function retransChart(points: readonly PagePoint[]): ChartSpec {
-  const values = points.map((p) => ({ panel: `${p.profile}, ${p.cc}, ${p.conn}`, loss_pct: p.loss_pct, mode_label: MODE_LABEL[p.mode] ?? p.mode, retrans: p.retrans_median }));
+  const values = points.map((p) => ({
+    panel: `${p.profile}, ${p.cc}, ${p.conn}`,
+    loss_pct: p.loss_pct,
+    mode_label: MODE_LABEL[p.mode] ?? p.mode,
+    retrans: p.retrans_median,
+  }));
   return {
     id: 'hol-loss-retrans',
     title: 'Retransmitted TCP segments per page',
@@ -133,7 +216,16 @@ function retransChart(points: readonly PagePoint[]): ChartSpec {
       data: { values },
       facet: { field: 'panel', type: 'nominal', title: null },
       columns: 4,
-      spec: { width: 260, height: 180, mark: { type: 'line', point: true }, encoding: { x: { field: 'loss_pct', type: 'quantitative', title: 'loss (%)' }, y: { field: 'retrans', type: 'quantitative', title: 'segments' }, color: modeColor() } },
+      spec: {
+        width: 260,
+        height: 180,
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'loss_pct', type: 'quantitative', title: 'loss (%)' },
+          y: { field: 'retrans', type: 'quantitative', title: 'segments' },
+          color: modeColor(),
+        },
+      },
     },
   };
 }
@@ -142,21 +234,51 @@ function loadCharts(rows: readonly CsvRow[]): ChartSpec[] {
   const closed = rows.filter((r) => r.loop === 'closed' && r.keep_alive === '1' && (r.error ?? '') === '');
   const values = closed.map((r) => ({
     profile: r.profile,
-    series: r.protocol === 'h1' ? `h1 pipelined, ${r.total_concurrency} in flight` : `h2 streams, ${r.total_concurrency} in flight`,
+    series:
+      r.protocol === 'h1'
+        ? `h1 pipelined, ${r.total_concurrency} in flight`
+        : `h2 streams, ${r.total_concurrency} in flight`,
     per_connection: num(r.per_connection),
     rps: num(r.requests_per_s),
     p50_ms: (num(r.lat_p50_us) ?? Number.NaN) / 1000,
     p99_ms: (num(r.lat_p99_us) ?? Number.NaN) / 1000,
     errors: num(r.errors),
   }));
-  const x = { field: 'per_connection', type: 'quantitative' as const, title: 'requests in flight per connection', scale: { type: 'log' as const } };
+  const x = {
+    field: 'per_connection',
+    type: 'quantitative' as const,
+    title: 'requests in flight per connection',
+    scale: { type: 'log' as const },
+  };
   const color = { field: 'series', type: 'nominal' as const, title: null, legend: { labelLimit: 300 } };
   return [
     {
       id: 'hol-load-rps',
       title: 'Throughput vs pipelining depth / streams per connection (closed loop)',
-      caption: 'Requests per second at a fixed total concurrency: more per connection means fewer connections. Closed loop: each slot waits for its answer.',
-      spec: { $schema: SCHEMA, data: { values }, facet: { column: { field: 'profile', type: 'nominal', title: null } }, spec: { width: 280, height: 200, mark: { type: 'line', point: true }, encoding: { x, y: { field: 'rps', type: 'quantitative', title: 'requests/s' }, color, tooltip: [{ field: 'series' }, { field: 'per_connection' }, { field: 'rps' }, { field: 'p99_ms' }, { field: 'errors' }] } } },
+      caption:
+        'Requests per second at a fixed total concurrency: more per connection means fewer connections. Closed loop: each slot waits for its answer.',
+      spec: {
+        $schema: SCHEMA,
+        data: { values },
+        facet: { column: { field: 'profile', type: 'nominal', title: null } },
+        spec: {
+          width: 280,
+          height: 200,
+          mark: { type: 'line', point: true },
+          encoding: {
+            x,
+            y: { field: 'rps', type: 'quantitative', title: 'requests/s' },
+            color,
+            tooltip: [
+              { field: 'series' },
+              { field: 'per_connection' },
+              { field: 'rps' },
+              { field: 'p99_ms' },
+              { field: 'errors' },
+            ],
+          },
+        },
+      },
     },
     {
       id: 'hol-load-latency',
@@ -170,8 +292,14 @@ function loadCharts(rows: readonly CsvRow[]): ChartSpec[] {
           width: 280,
           height: 200,
           layer: [
-            { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'p99_ms', type: 'quantitative', title: 'latency (ms)' }, color } },
-            { mark: { type: 'line', strokeDash: [4, 3] }, encoding: { x, y: { field: 'p50_ms', type: 'quantitative' }, color } },
+            {
+              mark: { type: 'line', point: true },
+              encoding: { x, y: { field: 'p99_ms', type: 'quantitative', title: 'latency (ms)' }, color },
+            },
+            {
+              mark: { type: 'line', strokeDash: [4, 3] },
+              encoding: { x, y: { field: 'p50_ms', type: 'quantitative' }, color },
+            },
           ],
         },
       },
@@ -190,7 +318,15 @@ function appTable(app: readonly AppFigures[]): Table {
       const b = f.fast_blocked.get(mode);
       const batch = f.batch.get(mode);
       if (!d && !batch) continue;
-      rows.push([f.profile, MODE_LABEL[mode] ?? mode, round4(d?.median ?? null), round4(b?.median ?? null), round4(batch?.median ?? null), batch ? `${fmtMs(batch.ci_low)} – ${fmtMs(batch.ci_high)}` : '', batch?.n ?? null]);
+      rows.push([
+        f.profile,
+        MODE_LABEL[mode] ?? mode,
+        round4(d?.median ?? null),
+        round4(b?.median ?? null),
+        round4(batch?.median ?? null),
+        batch ? `${fmtMs(batch.ci_low)} – ${fmtMs(batch.ci_high)}` : '',
+        batch?.n ?? null,
+      ]);
     }
   }
   return {
@@ -281,11 +417,15 @@ function caveats(figs: HolFigures): string[] {
   const out: string[] = [
     'Unblocked time = the same request measured alone on a warm connection of the same protocol; "blocked" = arrival − (write + unblocked). The server\'s own ready time is not reported, so it is inferred this way on the client clock.',
     'The page requests all 41 resources at t = 0 (the document → sub-resource dependency is left out). "fresh": the connects are part of the page time, so h1 × 6 also pays six handshakes (a lost SYN costs a 1 s RTO) and gains six initial windows; "preconnected": connections opened just before, untimed, so only losses during the transfer count.',
-    'HTTP/2 uses browser-sized flow-control windows (15 MB session, 6 MB stream, as Chrome); with node\'s 64 KiB defaults h2 would be flow-control-bound, not TCP-bound.',
-    'Loss rates are applied by the link within the run; samples.csv\'s loss_pct_configured shows the profile\'s own value — the loss of a case is in its variant and case key.',
+    "HTTP/2 uses browser-sized flow-control windows (15 MB session, 6 MB stream, as Chrome); with node's 64 KiB defaults h2 would be flow-control-bound, not TCP-bound.",
+    "Loss rates are applied by the link within the run; samples.csv's loss_pct_configured shows the profile's own value — the loss of a case is in its variant and case key.",
   ];
-  for (const s of figs.skipped) out.push(`${(s.loss_pct ?? '') !== '' ? `loss ${s.loss_pct} %` : s.congestion_control} skipped: ${s.reason}`);
-  if (figs.closed_loop_load) out.push('Closed-loop load rows (loop = closed) hide queueing (coordinated omission); the open-loop rows measure from the intended send time at 80 % of the closed-loop throughput of the same shape.');
+  for (const s of figs.skipped)
+    out.push(`${(s.loss_pct ?? '') !== '' ? `loss ${s.loss_pct} %` : s.congestion_control} skipped: ${s.reason}`);
+  if (figs.closed_loop_load)
+    out.push(
+      'Closed-loop load rows (loop = closed) hide queueing (coordinated omission); the open-loop rows measure from the intended send time at 80 % of the closed-loop throughput of the same shape.',
+    );
   if (figs.bbr_h2_app) {
     out.push(
       'Under bbr the server paces each connection at its bandwidth estimate, which for a connection that has only carried 1 KB answers is low: the nine fast h2 responses on one connection leave spread over ~10 ms, so some arrive later than 1.1 × alone — pacing, not head-of-line blocking (six h1 connections get six pacing budgets). With --cc reno (no pacing without the fq qdisc) every h2 fast response arrives within 1.1 × alone (measured here: +2.7 to +3.3 ms).',

@@ -20,7 +20,8 @@ export function loadLifecycleRows(run: Pick<RunFolder, 'dir'>): CsvRow[] {
 export function buildLifecycle(rows: readonly CsvRow[], scale: number, linkBackend = ''): SectionOutput {
   const a = analyseLifecycle(rows, scale, linkBackend);
   return {
-    claimSentence: 'Most keep-alive incidents are connections one side thinks alive and the other has dropped: idle timeouts between LB and server (C8), servers closing before TCP keepalive probes (C7), NATs forgetting idle flows (C9), crashed peers (C10); and pools reuse what stays open (C12).',
+    claimSentence:
+      'Most keep-alive incidents are connections one side thinks alive and the other has dropped: idle timeouts between LB and server (C8), servers closing before TCP keepalive probes (C7), NATs forgetting idle flows (C9), crashed peers (C10); and pools reuse what stays open (C12).',
     verdicts: a.verdicts,
     specs: lifecycleCharts(a),
     tables: lifecycleTables(a),

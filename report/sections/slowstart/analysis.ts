@@ -55,7 +55,8 @@ export function slowstartFigures(summary: readonly CsvRow[]): SlowstartFigure[] 
     const rtt = num(r.rtt_ms_calibrated) ?? num(r.rtt_ms_configured);
     const median = num(r.median);
     const model = num(r.model_ms);
-    const perRtt = (x: number | null): number | null => (x !== null && rtt !== null && rtt >= 1 ? round4(x / rtt) : null);
+    const perRtt = (x: number | null): number | null =>
+      x !== null && rtt !== null && rtt >= 1 ? round4(x / rtt) : null;
     const idle_ms = num(v.idle_ms) ?? 0;
     const ssai = num(v.ssai) ?? 1;
     out.push({
@@ -101,7 +102,11 @@ export interface DoneRow {
 }
 
 /** The issue's done-when figures: cold / warm / idle 1 s (ssai 1 and 0) at 1 MiB, per profile and congestion control. */
-export function doneWhenRows(figs: readonly SlowstartFigure[], size_bytes = DONE_SIZE_BYTES, idle_ms = 1000): DoneRow[] {
+export function doneWhenRows(
+  figs: readonly SlowstartFigure[],
+  size_bytes = DONE_SIZE_BYTES,
+  idle_ms = 1000,
+): DoneRow[] {
   const keys = [...new Set(figs.filter((f) => f.part === 'size').map((f) => `${f.profile}\u0000${f.cc}`))];
   return keys.map((k) => {
     const [profile = '', cc = ''] = k.split('\u0000');
@@ -161,7 +166,8 @@ export function c2Findings(figs: readonly SlowstartFigure[]): C2Finding[] {
           const warm = find(mine, { state: 'warm', size_bytes: size });
           if (idleFig?.rounds == null || warm?.rounds == null) continue;
           const lost = round4(idleFig.rounds - warm.rounds);
-          if (lost !== null && (worst.lost_rounds === null || lost > worst.lost_rounds)) worst = { lost_rounds: lost, size_bytes: size };
+          if (lost !== null && (worst.lost_rounds === null || lost > worst.lost_rounds))
+            worst = { lost_rounds: lost, size_bytes: size };
         }
         return { idle_ms: idle, ssai, ...worst };
       }),
@@ -176,14 +182,24 @@ export function c2Verdict(findings: readonly C2Finding[]): Verdict {
   for (const f of findings) {
     numbers[`saved_rounds_${f.profile}_${f.cc}`] = f.saved_rounds_largest;
     numbers[`threshold_bytes_${f.profile}_${f.cc}`] = f.threshold_bytes;
-    for (const g of f.idle_lost_rounds) numbers[`idle${g.idle_ms}ms_ssai${g.ssai}_lost_rounds_${f.profile}_${f.cc}`] = g.lost_rounds;
+    for (const g of f.idle_lost_rounds)
+      numbers[`idle${g.idle_ms}ms_ssai${g.ssai}_lost_rounds_${f.profile}_${f.cc}`] = g.lost_rounds;
   }
   const rule = `warm saves slow-start rounds when it beats cold by ≥ ${SAVED_ROUNDS_MIN} RTT beyond the handshake; an idle connection lost them when ≥ ${LOST_ROUNDS_MIN} RTT slower than warm at some size`;
-  if (findings.length === 0) return { claim: 'C2', kind: 'not_run', figure: 'no slow-start sweep in this run', numbers };
+  if (findings.length === 0)
+    return { claim: 'C2', kind: 'not_run', figure: 'no slow-start sweep in this run', numbers };
   if (saving.length === 0) {
-    return { claim: 'C2', kind: 'refuted', figure: 'a warm connection was never ≥ 1 round trip faster than a cold one beyond the handshake', numbers, rule };
+    return {
+      claim: 'C2',
+      kind: 'refuted',
+      figure: 'a warm connection was never ≥ 1 round trip faster than a cold one beyond the handshake',
+      numbers,
+      rule,
+    };
   }
-  const losers = findings.flatMap((f) => f.idle_lost_rounds.filter((g) => g.ssai === 1 && (g.lost_rounds ?? 0) >= LOST_ROUNDS_MIN).map((g) => ({ f, g })));
+  const losers = findings.flatMap((f) =>
+    f.idle_lost_rounds.filter((g) => g.ssai === 1 && (g.lost_rounds ?? 0) >= LOST_ROUNDS_MIN).map((g) => ({ f, g })),
+  );
   const thresholds = saving.map((f) => f.threshold_bytes as number);
   const minT = Math.min(...thresholds);
   const maxT = Math.max(...thresholds);
@@ -265,7 +281,8 @@ export function doneChecks(r: DoneRow): string {
     `idle 1 s (ssai=1) = cold − handshake ± 1: ${mark(i1 !== null && c !== null ? Math.abs(i1 - (c - 1)) <= 1 : null)}`,
     `idle 1 s (ssai=0) = warm ± 1: ${mark(i0 !== null && w !== null ? Math.abs(i0 - w) <= 1 : null)}`,
   ];
-  if (i5 !== null) checks.push(`idle 5 s (ssai=1) = cold − handshake ± 1: ${mark(c !== null ? Math.abs(i5 - (c - 1)) <= 1 : null)}`);
+  if (i5 !== null)
+    checks.push(`idle 5 s (ssai=1) = cold − handshake ± 1: ${mark(c !== null ? Math.abs(i5 - (c - 1)) <= 1 : null)}`);
   return checks.join('; ');
 }
 
@@ -290,7 +307,12 @@ export interface SkippedCase {
 }
 
 export function skippedCases(rows: readonly CsvRow[]): SkippedCase[] {
-  return rows.map((s) => ({ what: s.what ?? '', value: s.value ?? '', profile: s.profile ?? '', reason: s.reason ?? '' }));
+  return rows.map((s) => ({
+    what: s.what ?? '',
+    value: s.value ?? '',
+    profile: s.profile ?? '',
+    reason: s.reason ?? '',
+  }));
 }
 
 /** A warm 1 MiB response over h2 with the client's default window, against the rounds that window alone allows. */
@@ -300,9 +322,18 @@ export interface H2DefaultWindow {
 }
 
 export function h2DefaultWindow(figs: readonly SlowstartFigure[]): H2DefaultWindow | null {
-  const warm = figs.find((f) => f.part === 'h2' && f.state === 'warm' && f.h2_window === H2_DEFAULT_WINDOW_BYTES && f.size_bytes === DONE_SIZE_BYTES);
+  const warm = figs.find(
+    (f) =>
+      f.part === 'h2' &&
+      f.state === 'warm' &&
+      f.h2_window === H2_DEFAULT_WINDOW_BYTES &&
+      f.size_bytes === DONE_SIZE_BYTES,
+  );
   if (warm?.rounds == null) return null;
-  return { warm_rounds: warm.rounds, window_limit_rounds: h2WindowLimitedRounds(DONE_SIZE_BYTES, H2_DEFAULT_WINDOW_BYTES) };
+  return {
+    warm_rounds: warm.rounds,
+    window_limit_rounds: h2WindowLimitedRounds(DONE_SIZE_BYTES, H2_DEFAULT_WINDOW_BYTES),
+  };
 }
 
 export interface SlowstartAnalysis {
@@ -316,7 +347,11 @@ export interface SlowstartAnalysis {
   h2_default_window: H2DefaultWindow | null;
 }
 
-export function analyseSlowstart(summary: readonly CsvRow[], tcpinfo: readonly CsvRow[], skipped: readonly CsvRow[]): SlowstartAnalysis {
+export function analyseSlowstart(
+  summary: readonly CsvRow[],
+  tcpinfo: readonly CsvRow[],
+  skipped: readonly CsvRow[],
+): SlowstartAnalysis {
   const figs = slowstartFigures(summary);
   const traces = tracePoints(tcpinfo);
   return {

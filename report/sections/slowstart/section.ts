@@ -25,7 +25,8 @@ function readExtra(dir: string, name: string): CsvRow[] {
 export function buildSlowstart(run: RunFolder): SectionOutput {
   const a = analyseSlowstart(run.summary, readExtra(run.dir, 'tcpinfo'), readExtra(run.dir, 'slowstart-skipped'));
   return {
-    claimSentence: 'Keep-alive saves more than the handshake: a reused connection has already grown its congestion window — unless it sat idle long enough for Linux to shrink it again.',
+    claimSentence:
+      'Keep-alive saves more than the handshake: a reused connection has already grown its congestion window — unless it sat idle long enough for Linux to shrink it again.',
     verdicts: [a.verdict],
     specs: slowstartCharts(a),
     tables: slowstartTables(a),

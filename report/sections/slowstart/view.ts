@@ -8,8 +8,17 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const STATE_ORDER = ['cold', 'warm', 'idle 1 s, ssai=1', 'idle 1 s, ssai=0', 'idle 5 s, ssai=1', 'idle 5 s, ssai=0'];
 const STATE_COLORS = ['#D55E00', '#0072B2', '#E69F00', '#56B4E9', '#CC79A7', '#009E73'];
 
-function stateColor(labels: readonly string[]): { field: string; type: 'nominal'; title: string; scale: { domain: string[]; range: string[] }; sort: string[] } {
-  const domain = [...STATE_ORDER.filter((s) => labels.includes(s)), ...[...new Set(labels)].filter((s) => !STATE_ORDER.includes(s)).sort()];
+function stateColor(labels: readonly string[]): {
+  field: string;
+  type: 'nominal';
+  title: string;
+  scale: { domain: string[]; range: string[] };
+  sort: string[];
+} {
+  const domain = [
+    ...STATE_ORDER.filter((s) => labels.includes(s)),
+    ...[...new Set(labels)].filter((s) => !STATE_ORDER.includes(s)).sort(),
+  ];
   const range = domain.map((_, i) => STATE_COLORS[i % STATE_COLORS.length] as string);
   return { field: 'label', type: 'nominal', title: 'connection', scale: { domain, range }, sort: domain };
 }
@@ -31,7 +40,12 @@ function sweepChart(figs: readonly SlowstartFigure[], y: 'ms' | 'rounds'): Chart
   }));
   const color = stateColor(sweep.map((f) => f.label));
   const yTitle = y === 'ms' ? 'total time (ms)' : 'round trips (total / calibrated RTT)';
-  const x = { field: 'size_bytes', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'response size (bytes, log)' };
+  const x = {
+    field: 'size_bytes',
+    type: 'quantitative' as const,
+    scale: { type: 'log' as const },
+    title: 'response size (bytes, log)',
+  };
   return {
     id: y === 'ms' ? 'slowstart-time-vs-size' : 'slowstart-rounds-vs-size',
     title: y === 'ms' ? 'Time vs response size: cold, warm and idle connections' : 'Round trips vs response size',
@@ -42,13 +56,19 @@ function sweepChart(figs: readonly SlowstartFigure[], y: 'ms' | 'rounds'): Chart
     spec: {
       $schema: SCHEMA,
       data: { values },
-      facet: { row: { field: 'profile', type: 'nominal', title: null }, column: { field: 'cc', type: 'nominal', title: 'congestion control' } },
+      facet: {
+        row: { field: 'profile', type: 'nominal', title: null },
+        column: { field: 'cc', type: 'nominal', title: 'congestion control' },
+      },
       resolve: { scale: { y: 'independent' } },
       spec: {
         width: 300,
         height: 220,
         layer: [
-          { mark: { type: 'line', strokeDash: [4, 3], opacity: 0.7 }, encoding: { x, y: { field: 'model', type: 'quantitative', title: yTitle }, color } },
+          {
+            mark: { type: 'line', strokeDash: [4, 3], opacity: 0.7 },
+            encoding: { x, y: { field: 'model', type: 'quantitative', title: yTitle }, color },
+          },
           {
             mark: { type: 'point', filled: true, size: 50 },
             encoding: {
@@ -58,7 +78,12 @@ function sweepChart(figs: readonly SlowstartFigure[], y: 'ms' | 'rounds'): Chart
               tooltip: [
                 { field: 'label', title: 'connection' },
                 { field: 'size', title: 'size' },
-                { field: 'measured', type: 'quantitative', title: y === 'ms' ? 'median (ms)' : 'round trips', format: '.2f' },
+                {
+                  field: 'measured',
+                  type: 'quantitative',
+                  title: y === 'ms' ? 'median (ms)' : 'round trips',
+                  format: '.2f',
+                },
                 { field: 'model', type: 'quantitative', title: 'model', format: '.2f' },
                 { field: 'n', title: 'n' },
                 { field: 'errors', title: 'errors' },
@@ -76,11 +101,15 @@ function cwndChart(points: readonly TracePoint[]): ChartSpec {
   return {
     id: 'slowstart-cwnd-trace',
     title: 'The server socket’s congestion window during one 1 MiB transfer (TCP_INFO)',
-    caption: 'Sampled with `ss -tin` in the server namespace. Cold starts at initcwnd and doubles per round trip; warm starts where the warm-up left it; idle with slow start after idle restarts from a halved (or initial) window — except under bbr.',
+    caption:
+      'Sampled with `ss -tin` in the server namespace. Cold starts at initcwnd and doubles per round trip; warm starts where the warm-up left it; idle with slow start after idle restarts from a halved (or initial) window — except under bbr.',
     spec: {
       $schema: SCHEMA,
       data: { values: points },
-      facet: { row: { field: 'profile', type: 'nominal', title: null }, column: { field: 'cc', type: 'nominal', title: 'congestion control' } },
+      facet: {
+        row: { field: 'profile', type: 'nominal', title: null },
+        column: { field: 'cc', type: 'nominal', title: 'congestion control' },
+      },
       resolve: { scale: { x: 'independent' } },
       spec: {
         width: 300,
@@ -108,19 +137,38 @@ function cwndChart(points: readonly TracePoint[]): ChartSpec {
 function iwChart(figs: readonly SlowstartFigure[]): ChartSpec {
   const values = figs
     .filter((f) => f.part === 'iw')
-    .map((f) => ({ profile: f.profile, cc: f.cc, iw: `initcwnd ${f.iw}`, iw_n: f.iw, rounds: f.rounds, model_rounds: f.model_rounds, median_ms: f.median_ms }));
+    .map((f) => ({
+      profile: f.profile,
+      cc: f.cc,
+      iw: `initcwnd ${f.iw}`,
+      iw_n: f.iw,
+      rounds: f.rounds,
+      model_rounds: f.model_rounds,
+      median_ms: f.median_ms,
+    }));
   return {
     id: 'slowstart-initcwnd',
     title: `Initial window: a cold ${fmtBytes(values.length ? 102400 : null)} response with initcwnd 4 / 10 / 32 on the server route`,
-    caption: 'Bars: measured round trips (median / RTT); ticks: the model. Each doubling of the initial window removes about one slow-start round.',
+    caption:
+      'Bars: measured round trips (median / RTT); ticks: the model. Each doubling of the initial window removes about one slow-start round.',
     spec: {
       $schema: SCHEMA,
       data: { values },
-      facet: { row: { field: 'profile', type: 'nominal', title: null }, column: { field: 'cc', type: 'nominal', title: 'congestion control' } },
+      facet: {
+        row: { field: 'profile', type: 'nominal', title: null },
+        column: { field: 'cc', type: 'nominal', title: 'congestion control' },
+      },
       spec: {
         width: 220,
         height: { step: 22 },
-        encoding: { y: { field: 'iw', type: 'nominal', sort: [...new Set(values.map((v) => v.iw_n))].sort((a, b) => a - b).map((n) => `initcwnd ${n}`), title: null } },
+        encoding: {
+          y: {
+            field: 'iw',
+            type: 'nominal',
+            sort: [...new Set(values.map((v) => v.iw_n))].sort((a, b) => a - b).map((n) => `initcwnd ${n}`),
+            title: null,
+          },
+        },
         layer: [
           {
             mark: { type: 'bar', color: '#0072B2' },
@@ -134,7 +182,10 @@ function iwChart(figs: readonly SlowstartFigure[]): ChartSpec {
               ],
             },
           },
-          { mark: { type: 'tick', color: '#D55E00', thickness: 3 }, encoding: { x: { field: 'model_rounds', type: 'quantitative' } } },
+          {
+            mark: { type: 'tick', color: '#D55E00', thickness: 3 },
+            encoding: { x: { field: 'model_rounds', type: 'quantitative' } },
+          },
         ],
       },
     } as ChartSpec['spec'],
@@ -152,11 +203,14 @@ function h2Chart(figs: readonly SlowstartFigure[]): ChartSpec {
       model_rounds: f.model_rounds,
       median_ms: f.median_ms,
     }));
-  const windows = [...new Set(figs.filter((f) => f.part === 'h2').map((f) => f.h2_window ?? 0))].sort((a, b) => a - b).map((w) => `window ${fmtBytes(w)}`);
+  const windows = [...new Set(figs.filter((f) => f.part === 'h2').map((f) => f.h2_window ?? 0))]
+    .sort((a, b) => a - b)
+    .map((w) => `window ${fmtBytes(w)}`);
   return {
     id: 'slowstart-h2-window',
     title: 'HTTP/2: the client’s flow-control window as the limit',
-    caption: "Bars: measured; black diamonds: the model (TCP slow start, each round capped at the window). With Node's default 64 KiB stream/connection window the server may send only 64 KiB per round trip, whatever TCP's cwnd: a warm connection gains little. A 16 MiB window hands the limit back to TCP.",
+    caption:
+      "Bars: measured; black diamonds: the model (TCP slow start, each round capped at the window). With Node's default 64 KiB stream/connection window the server may send only 64 KiB per round trip, whatever TCP's cwnd: a warm connection gains little. A 16 MiB window hands the limit back to TCP.",
     spec: {
       $schema: SCHEMA,
       data: { values },
@@ -167,7 +221,12 @@ function h2Chart(figs: readonly SlowstartFigure[]): ChartSpec {
         encoding: {
           y: { field: 'case', type: 'nominal', title: null },
           yOffset: { field: 'window', type: 'nominal', sort: windows },
-          color: { field: 'window', type: 'nominal', title: 'h2 window', scale: { domain: windows, range: ['#D55E00', '#0072B2', '#009E73'] } },
+          color: {
+            field: 'window',
+            type: 'nominal',
+            title: 'h2 window',
+            scale: { domain: windows, range: ['#D55E00', '#0072B2', '#009E73'] },
+          },
         },
         layer: [
           {
@@ -183,7 +242,10 @@ function h2Chart(figs: readonly SlowstartFigure[]): ChartSpec {
               ],
             },
           },
-          { mark: { type: 'point', shape: 'diamond', filled: true, size: 45 }, encoding: { x: { field: 'model_rounds', type: 'quantitative' }, color: { value: '#222222' } } },
+          {
+            mark: { type: 'point', shape: 'diamond', filled: true, size: 45 },
+            encoding: { x: { field: 'model_rounds', type: 'quantitative' }, color: { value: '#222222' } },
+          },
         ],
       },
     } as ChartSpec['spec'],
@@ -229,8 +291,29 @@ function doneTable(rows: readonly DoneRow[]): Table {
 function casesTable(figs: readonly SlowstartFigure[], part: string, title: string): Table {
   const rows = figs
     .filter((f) => f.part === part)
-    .sort((a, b) => a.profile.localeCompare(b.profile) || a.cc.localeCompare(b.cc) || a.size_bytes - b.size_bytes || a.label.localeCompare(b.label) || a.iw - b.iw)
-    .map((f): Cell[] => [f.profile, f.cc, f.protocol, f.label, f.iw, f.h2_window, fmtBytes(f.size_bytes), f.n, f.errors, r2(f.median_ms), r2(f.model_ms), r2(f.rounds), r2(f.model_rounds)]);
+    .sort(
+      (a, b) =>
+        a.profile.localeCompare(b.profile) ||
+        a.cc.localeCompare(b.cc) ||
+        a.size_bytes - b.size_bytes ||
+        a.label.localeCompare(b.label) ||
+        a.iw - b.iw,
+    )
+    .map((f): Cell[] => [
+      f.profile,
+      f.cc,
+      f.protocol,
+      f.label,
+      f.iw,
+      f.h2_window,
+      fmtBytes(f.size_bytes),
+      f.n,
+      f.errors,
+      r2(f.median_ms),
+      r2(f.model_ms),
+      r2(f.rounds),
+      r2(f.model_rounds),
+    ]);
   return {
     title,
     columns: [

@@ -48,26 +48,34 @@ test('batch driver: h1 pipelining blocks fast responses behind the slow one; h2 
   assert.deepEqual(new Set(piped.items.map((i) => i.conn_id)).size, 1);
   for (const it of piped.items.slice(1)) {
     assert.ok((it.write_ms ?? Infinity) < 50, `pipelined request ${it.pos} was written at once (${it.write_ms} ms)`);
-    assert.ok((it.done_ms ?? 0) >= D_MS, `pipelined fast response ${it.pos} waited for the slow one (${it.done_ms} ms)`);
+    assert.ok(
+      (it.done_ms ?? 0) >= D_MS,
+      `pipelined fast response ${it.pos} waited for the slow one (${it.done_ms} ms)`,
+    );
   }
 
   // Warm the h2 session first: a cold session's set-up (and JIT) on a busy 2-core machine can take ~100 ms.
   await runner.run(req(h2, { depth: K, fresh: false, conn_key: 'h2', items: [{ path: '/bytes/100' }] }));
   const streams = await runner.run(req(h2, { depth: K, fresh: false, conn_key: 'h2' }));
   assert.equal(streams.errors, 0);
-  for (const it of streams.items.slice(1)) assert.ok((it.done_ms ?? Infinity) < D_MS / 2, `h2 stream ${it.pos} was not blocked (${it.done_ms} ms)`);
+  for (const it of streams.items.slice(1))
+    assert.ok((it.done_ms ?? Infinity) < D_MS / 2, `h2 stream ${it.pos} was not blocked (${it.done_ms} ms)`);
   assert.ok((streams.items[0]?.done_ms ?? 0) >= D_MS);
 
   await runner.run(req(h1, { connections: 6, fresh: false, conn_key: 'six', items: items().slice(1, 7) }));
   const six = await runner.run(req(h1, { connections: 6, fresh: false, conn_key: 'six' }));
   assert.equal(six.errors, 0);
   assert.equal(new Set(six.items.map((i) => i.conn_id)).size, 6);
-  for (const it of six.items.slice(1)) assert.ok((it.done_ms ?? Infinity) < D_MS / 2, `h1×6 request ${it.pos} on a free connection (${it.done_ms} ms)`);
+  for (const it of six.items.slice(1))
+    assert.ok((it.done_ms ?? Infinity) < D_MS / 2, `h1×6 request ${it.pos} on a free connection (${it.done_ms} ms)`);
 
   const serial = await runner.run(req(h1, {}));
   assert.equal(serial.errors, 0);
   const second = serial.items[1];
-  assert.ok(second && (second.write_ms ?? 0) >= D_MS, 'serial: the second request is only sent after the slow first one');
+  assert.ok(
+    second && (second.write_ms ?? 0) >= D_MS,
+    'serial: the second request is only sent after the slow first one',
+  );
   assert.ok(serial.batch_ms >= D_MS);
 });
 
@@ -79,7 +87,10 @@ test('batch driver: warm connections are reused across batches, fresh ones are n
   const fast = [{ path: '/bytes/10' }, { path: '/bytes/10' }];
   const a = await runner.run(req(h1, { fresh: false, conn_key: 'w', connections: 2, items: fast }));
   const b = await runner.run(req(h1, { fresh: false, conn_key: 'w', connections: 2, items: fast }));
-  assert.ok(a.connect_ms.every((c) => c > 0), 'first warm batch opened its connections');
+  assert.ok(
+    a.connect_ms.every((c) => c > 0),
+    'first warm batch opened its connections',
+  );
   assert.deepEqual(b.connect_ms, [0, 0]);
   assert.deepEqual(new Set(b.items.map((i) => i.conn_id)), new Set(a.items.map((i) => i.conn_id)));
   assert.ok(b.items.every((i) => i.conn_seq === 2));
@@ -92,13 +103,18 @@ test('batch driver: errors are data (HTTP 404, refused connection), never thrown
   t.after(() => h2.stop());
   const runner = new BatchRunner();
   t.after(() => runner.closeAll());
-  const r = await runner.run(req(h2, { depth: 4, items: [{ path: '/bytes/10' }, { path: '/nope' }, { path: '/bytes/10' }] }));
+  const r = await runner.run(
+    req(h2, { depth: 4, items: [{ path: '/bytes/10' }, { path: '/nope' }, { path: '/bytes/10' }] }),
+  );
   assert.equal(r.errors, 1);
   assert.equal(r.items[1]?.error, 'HTTP 404');
   assert.equal(r.items[0]?.error, null);
 
   const port = await freePortWithNoListener();
-  const refused = await runner.run({ ...req(h2, { items: [{ path: '/bytes/10' }, { path: '/bytes/10' }] }), target: { host: '127.0.0.1', port } });
+  const refused = await runner.run({
+    ...req(h2, { items: [{ path: '/bytes/10' }, { path: '/bytes/10' }] }),
+    target: { host: '127.0.0.1', port },
+  });
   assert.equal(refused.errors, 2);
   assert.match(refused.items[0]?.error ?? '', /connect failed: .*ECONNREFUSED/);
   await assert.rejects(runner.run(req(h2, { connections: 0 })), /connections must be/);

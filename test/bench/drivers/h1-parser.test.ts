@@ -34,7 +34,11 @@ test('content-length body split across chunks, byte by byte', () => {
 
 test('pipelined responses in one chunk are parsed in order', () => {
   const { parser, events } = collect();
-  parser.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nxy'));
+  parser.feed(
+    Buffer.from(
+      'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nxy',
+    ),
+  );
   assert.deepEqual(
     events.map((e) => [e.head.status, e.body, e.complete]),
     [
@@ -47,7 +51,11 @@ test('pipelined responses in one chunk are parsed in order', () => {
 
 test('chunked encoding with extensions and trailers', () => {
   const { parser, events } = collect();
-  parser.feed(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nX-T: 1\r\n\r\n'));
+  parser.feed(
+    Buffer.from(
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nX-T: 1\r\n\r\n',
+    ),
+  );
   assert.equal(events[0]?.body, 9);
   assert.equal(events[0]?.complete, true);
 });

@@ -6,7 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { H2Connection } from '../../../bench/drivers/h2-connection.ts';
 
 /** A loopback h2c server whose handler decides per request; closed when the test ends. */
-async function h2Server(t: { after(fn: () => void): void }, onStream: (s: http2.ServerHttp2Stream) => void): Promise<number> {
+async function h2Server(
+  t: { after(fn: () => void): void },
+  onStream: (s: http2.ServerHttp2Stream) => void,
+): Promise<number> {
   const server = http2.createServer();
   server.on('stream', onStream);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

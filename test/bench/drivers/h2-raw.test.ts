@@ -87,7 +87,10 @@ test('frame parser: many frames per chunk, frames split anywhere, DATA padding n
     p.push(reused.subarray(0, n));
     reused.fill(0xee);
   }
-  assert.deepEqual(events, [0, 1, 4].map((i) => want[i]!.split(' ')[3]));
+  assert.deepEqual(
+    events,
+    [0, 1, 4].map((i) => want[i]!.split(' ')[3]),
+  );
 
   assert.deepEqual(headersFragment(FLAG_END_HEADERS | FLAG_PADDED | FLAG_PRIORITY, priorityPadded), block);
   assert.throws(() => headersFragment(FLAG_PADDED, Buffer.from([9, 0x88])), H2ProtocolError);
@@ -130,10 +133,18 @@ test('client preface and request HEADERS: settings, window, pre-encoded block wi
 });
 
 test('HPACK :status: static indices, raw and Huffman literals, size update, skipped fields, dynamic index rejected', () => {
-  const b = (...xs: Array<number | string>): Buffer => Buffer.concat(xs.map((x) => (typeof x === 'string' ? Buffer.from(x, 'latin1') : Buffer.from([x]))));
+  const b = (...xs: Array<number | string>): Buffer =>
+    Buffer.concat(xs.map((x) => (typeof x === 'string' ? Buffer.from(x, 'latin1') : Buffer.from([x]))));
   assert.equal(readStatus(b(0x88)), 200);
   assert.equal(readStatus(b(0x8d)), 404);
-  for (const [i, st] of [[0x89, 204], [0x8a, 206], [0x8b, 304], [0x8c, 400], [0x8e, 500]] as const) assert.equal(readStatus(b(i)), st);
+  for (const [i, st] of [
+    [0x89, 204],
+    [0x8a, 206],
+    [0x8b, 304],
+    [0x8c, 400],
+    [0x8e, 500],
+  ] as const)
+    assert.equal(readStatus(b(i)), st);
   assert.equal(readStatus(b(0x20, 0x88)), 200, 'dynamic table size update to 0 first');
   assert.equal(readStatus(b(0x3f, 0xe1, 0x1f, 0x8d)), 404, 'size update 4096 (multi-byte integer) first');
   // Literal :status (name index 8) without indexing, never indexed, with incremental indexing; raw "503".
@@ -162,7 +173,10 @@ test('HPACK :status: static indices, raw and Huffman literals, size update, skip
   assert.equal(huffmanDigits(Buffer.from([0x6c, 0x02])), 502);
   assert.equal(huffmanDigits(Buffer.from([0x6c, 0x02, 0xff])), 0, '8 bits of padding is not padding');
   // A reference into the dynamic table (index > 61) cannot happen with table size 0: a COMPRESSION_ERROR.
-  assert.throws(() => readStatus(b(0xbe)), (e: unknown) => e instanceof H2ProtocolError && e.code === 0x9);
+  assert.throws(
+    () => readStatus(b(0xbe)),
+    (e: unknown) => e instanceof H2ProtocolError && e.code === 0x9,
+  );
   assert.throws(() => readStatus(b(0x7e, 0x03, '200')), /dynamic table name index 62/);
   assert.throws(() => readStatus(b(0x80)), /index 0/);
   assert.throws(() => readStatus(b(0x08, 0x05, '20')), /past the header block/);
@@ -182,11 +196,17 @@ test('raw h2 driver against the h2 server: counts, big bodies, non-2xx, refused 
   assert.equal(r.ok_2xx, r.responses);
   assert.equal(r.body_bytes, r.ok_2xx * 100);
   const after = await server.stats();
-  assert.equal(after.requests_served - before.requests_served, r.responses, 'the server served exactly what the driver counted');
+  assert.equal(
+    after.requests_served - before.requests_served,
+    r.responses,
+    'the server served exactly what the driver counted',
+  );
   assert.equal(after.sessions_accepted - before.sessions_accepted, 2);
 
   // Bodies of many DATA frames spread over many socket reads.
-  const big = await h2RawLoadDriver.run(opts({ target, path: '/bytes/300000', connections: 1, per_connection: 4, max_requests: 12, duration_ms: 5_000 }));
+  const big = await h2RawLoadDriver.run(
+    opts({ target, path: '/bytes/300000', connections: 1, per_connection: 4, max_requests: 12, duration_ms: 5_000 }),
+  );
   assert.equal(big.ok_2xx, 12);
   assert.equal(big.body_bytes, 12 * 300_000);
 
@@ -195,15 +215,21 @@ test('raw h2 driver against the h2 server: counts, big bodies, non-2xx, refused 
   assert.equal(notFound.errors, 0);
   assert.equal(notFound.latency.count, 0);
 
-  const noKeep = await h2RawLoadDriver.run(opts({ target, keep_alive: false, connections: 2, per_connection: 1, max_requests: 10, duration_ms: 5_000 }));
+  const noKeep = await h2RawLoadDriver.run(
+    opts({ target, keep_alive: false, connections: 2, per_connection: 1, max_requests: 10, duration_ms: 5_000 }),
+  );
   assert.equal(noKeep.ok_2xx, 10);
 
-  const refused = await h2RawLoadDriver.run(opts({ target: { host: '127.0.0.1', port: await refusedPort() }, max_requests: 10, duration_ms: 2_000 }));
+  const refused = await h2RawLoadDriver.run(
+    opts({ target: { host: '127.0.0.1', port: await refusedPort() }, max_requests: 10, duration_ms: 2_000 }),
+  );
   assert.equal(refused.responses, 0);
   assert.equal(refused.errors, refused.sent);
   assert.ok(refused.sent > 0);
 
-  const open = await h2RawLoadDriver.run(opts({ target, loop: 'open', rate_rps: 200, duration_ms: 1_000, connections: 1, per_connection: 50 }));
+  const open = await h2RawLoadDriver.run(
+    opts({ target, loop: 'open', rate_rps: 200, duration_ms: 1_000, connections: 1, per_connection: 50 }),
+  );
   assert.ok(open.sent >= 180 && open.sent <= 220, `open loop sent ${open.sent} of 200 due`);
   assert.ok(open.responses >= 190 && open.responses <= 201, `open loop answered ${open.responses} of 200 due`);
   assert.equal(open.rate_rps_target, 200);
@@ -260,15 +286,27 @@ test('raw h2 transport: literal/Huffman statuses from nghttp2, 1xx, timeouts can
   }
   assert.deepEqual(await conn.request('/continue', 2_000), { status: 200, body_bytes: 5 }, '100 then 200');
 
-  await assert.rejects(conn.request('/hang', 100), (e: Error) => e.message === 'timeout after 100 ms' && classifyError(e.message) === 'timeout');
-  await assert.rejects(conn.request('/rst', 2_000), (e: Error) => e.message === 'stream reset (code 7)' && classifyError(e.message) === 'reset');
+  await assert.rejects(
+    conn.request('/hang', 100),
+    (e: Error) => e.message === 'timeout after 100 ms' && classifyError(e.message) === 'timeout',
+  );
+  await assert.rejects(
+    conn.request('/rst', 2_000),
+    (e: Error) => e.message === 'stream reset (code 7)' && classifyError(e.message) === 'reset',
+  );
   assert.equal(conn.unusableReason, null, 'stream errors leave the connection usable');
   for (let i = 0; i < 50 && srv.cancelled.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-  assert.deepEqual(srv.cancelled, [http2.constants.NGHTTP2_CANCEL], 'the timed-out stream was cancelled with RST_STREAM');
+  assert.deepEqual(
+    srv.cancelled,
+    [http2.constants.NGHTTP2_CANCEL],
+    'the timed-out stream was cancelled with RST_STREAM',
+  );
   assert.equal((await conn.request('/status/204', 2_000)).status, 204);
 
   // A status through the whole engine: 2xx by a non-static code counts as ok.
-  const viaDriver = await h2RawLoadDriver.run(opts({ target, path: '/status/201', max_requests: 8, duration_ms: 5_000 }));
+  const viaDriver = await h2RawLoadDriver.run(
+    opts({ target, path: '/status/201', max_requests: 8, duration_ms: 5_000 }),
+  );
   assert.equal(viaDriver.ok_2xx, 8);
   assert.equal(viaDriver.body_bytes, 24);
 
@@ -299,9 +337,18 @@ test('raw h2 transport: a peer that is not an HTTP/2 server, and one that hangs,
     silent.close();
   });
   const port = (s: net.Server): number => (s.address() as net.AddressInfo).port;
-  await assert.rejects(h2RawTransport.open(opts({ target: { host: '127.0.0.1', port: port(junk) } })), /protocol error|closed/);
-  await assert.rejects(h2RawTransport.open(opts({ target: { host: '127.0.0.1', port: port(silent) }, timeout_ms: 150 })), /connect timeout after 150 ms/);
-  await assert.rejects(h2RawTransport.open(opts({ target: { host: '127.0.0.1', port: await refusedPort() } })), /ECONNREFUSED/);
+  await assert.rejects(
+    h2RawTransport.open(opts({ target: { host: '127.0.0.1', port: port(junk) } })),
+    /protocol error|closed/,
+  );
+  await assert.rejects(
+    h2RawTransport.open(opts({ target: { host: '127.0.0.1', port: port(silent) }, timeout_ms: 150 })),
+    /connect timeout after 150 ms/,
+  );
+  await assert.rejects(
+    h2RawTransport.open(opts({ target: { host: '127.0.0.1', port: await refusedPort() } })),
+    /ECONNREFUSED/,
+  );
 });
 
 /**
@@ -326,11 +373,13 @@ test('raw h2 transport: GOAWAY rejects only the streams above its last-stream-id
         if (heads.length !== 2) return;
         const g = Buffer.alloc(8);
         g.writeUInt32BE(1, 0);
-        s.write(Buffer.concat([
-          encodeFrame(FRAME_GOAWAY, 0, 0, g),
-          encodeFrame(FRAME_HEADERS, FLAG_END_HEADERS | FLAG_END_STREAM, 1, Buffer.from([0x88])),
-          encodeFrame(FRAME_PING, 0, 0, Buffer.from('0011223344556677', 'hex')),
-        ]));
+        s.write(
+          Buffer.concat([
+            encodeFrame(FRAME_GOAWAY, 0, 0, g),
+            encodeFrame(FRAME_HEADERS, FLAG_END_HEADERS | FLAG_END_STREAM, 1, Buffer.from([0x88])),
+            encodeFrame(FRAME_PING, 0, 0, Buffer.from('0011223344556677', 'hex')),
+          ]),
+        );
       },
     });
     s.on('data', (c: Buffer) => {
@@ -344,10 +393,15 @@ test('raw h2 transport: GOAWAY rejects only the streams above its last-stream-id
     for (const s of sockets) s.destroy();
     server.close();
   });
-  const conn = await h2RawTransport.open(opts({ target: { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port } }));
+  const conn = await h2RawTransport.open(
+    opts({ target: { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port } }),
+  );
   const first = conn.request('/a', 2_000);
   const second = conn.request('/b', 2_000);
-  await assert.rejects(second, (e: Error) => e.message === 'server sent GOAWAY (code 0)' && classifyError(e.message) === 'reset');
+  await assert.rejects(
+    second,
+    (e: Error) => e.message === 'server sent GOAWAY (code 0)' && classifyError(e.message) === 'reset',
+  );
   assert.deepEqual(await first, { status: 200, body_bytes: 0 });
   assert.equal(conn.unusableReason, 'server sent GOAWAY');
   await assert.rejects(conn.request('/c', 2_000), /server sent GOAWAY/);

@@ -69,9 +69,18 @@ test('model per metric: reused has no handshake; TLS 1.2 takes 2 RTT to shake ha
 test('the zero-RTT profile of the same run gives each case its processing baseline', () => {
   const at = (profile: string, rtt: string, cal: string, values: number[]) =>
     values.map((v) =>
-      row({ profile, case_key: `handshake/protocol=h1/security=tls13/conn_mode=new/profile=${profile}`, rtt_ms_configured: rtt, rtt_ms_calibrated: cal, total_ms: String(v) }),
+      row({
+        profile,
+        case_key: `handshake/protocol=h1/security=tls13/conn_mode=new/profile=${profile}`,
+        rtt_ms_configured: rtt,
+        rtt_ms_calibrated: cal,
+        total_ms: String(v),
+      }),
     );
-  const s = summarizeSamples([...at('loopback', '0', '0.2', [4.6, 4.6, 4.6]), ...at('wan', '50', '50', [157, 157, 157])]);
+  const s = summarizeSamples([
+    ...at('loopback', '0', '0.2', [4.6, 4.6, 4.6]),
+    ...at('wan', '50', '50', [157, 157, 157]),
+  ]);
   const lo = s.find((r) => r.profile === 'loopback' && r.metric === 'total_ms');
   const wan = s.find((r) => r.profile === 'wan' && r.metric === 'total_ms');
   // loopback: model 3 × 0.2 = 0.6 ms, measured 4.6 → 4.0 ms of processing

@@ -42,21 +42,37 @@ test('the default suite covers every claim C1–C12, on fewer profiles than --fu
   const claims = new Set(SCENARIOS.flatMap((s) => s.claims));
   for (let i = 1; i <= 12; i++) assert.ok(claims.has(`C${i}`), `C${i} is measured by some scenario`);
   const count = (size: SizeName) => planProfiles(SCENARIOS, null, size).reduce((n, p) => n + p.scenarios.length, 0);
-  assert.ok(count('quick') <= count('standard') && count('standard') < count('full'), `${count('quick')} ≤ ${count('standard')} < ${count('full')}`);
+  assert.ok(
+    count('quick') <= count('standard') && count('standard') < count('full'),
+    `${count('quick')} ≤ ${count('standard')} < ${count('full')}`,
+  );
   // Profiles run in order of RTT so a run's cheap cases come first.
   const rtts = planProfiles(SCENARIOS, null, 'standard').map((p) => p.profile.params.rtt_ms);
-  assert.deepEqual(rtts, [...rtts].sort((a, b) => a - b));
+  assert.deepEqual(
+    rtts,
+    [...rtts].sort((a, b) => a - b),
+  );
 });
 
-test('--ci: a fixed n per handshake case decided up front (no early stop), by the profile\'s RTT; others run standard', () => {
+test("--ci: a fixed n per handshake case decided up front (no early stop), by the profile's RTT; others run standard", () => {
   const ci = opts('ci');
   assert.equal(runSize(ci), 'standard');
   assert.deepEqual(samplingPlan(ci, getProfile('lan')), { warmup: 1, min: CI_REQUESTS_NEAR, max: CI_REQUESTS_NEAR });
   assert.deepEqual(samplingPlan(ci, getProfile('wan')), { warmup: 1, min: CI_REQUESTS_FAR, max: CI_REQUESTS_FAR });
   // --requests still wins
   assert.deepEqual(samplingPlan({ ...ci, requests: 7 }, getProfile('lan')), { warmup: 1, min: 7, max: 7 });
-  const plan = planProfiles(SCENARIOS.filter((s) => s.ciPlan), null, 'ci');
-  assert.deepEqual(plan.map((p) => [p.profile.name, p.scenarios.map((s) => s.name)]), [['lan', ['handshake']], ['wan', ['handshake']]]);
+  const plan = planProfiles(
+    SCENARIOS.filter((s) => s.ciPlan),
+    null,
+    'ci',
+  );
+  assert.deepEqual(
+    plan.map((p) => [p.profile.name, p.scenarios.map((s) => s.name)]),
+    [
+      ['lan', ['handshake']],
+      ['wan', ['handshake']],
+    ],
+  );
   const hol = SCENARIOS.find((s) => s.name === 'hol');
   assert.ok(hol);
   assert.deepEqual(scenarioProfiles(hol, 'ci'), scenarioProfiles(hol, 'standard'));

@@ -19,7 +19,9 @@ while (args[0]?.startsWith('--') && args[0] !== '--') {
 }
 if (args[0] === '--') args.shift();
 if (args.length === 0) {
-  process.stderr.write('usage: node --import tsx test/helpers/uml/cli.ts [--mem 2G] [--timeout-s N] -- <command> [args…]\n');
+  process.stderr.write(
+    'usage: node --import tsx test/helpers/uml/cli.ts [--mem 2G] [--timeout-s N] -- <command> [args…]\n',
+  );
   process.exit(2);
 }
 const why = umlUnavailableReason();

@@ -5,7 +5,16 @@
  * The live tc tests use it on machines whose own kernel has no sch_netem. One CPU: timing is noisier.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { claimSignals } from '../../../lib/signals.ts';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +23,20 @@ const MODULES_ROOT = '/usr/lib/uml/modules';
 const SHIM_SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'xstate-shim.c');
 
 /** Modules loaded at boot, by name (modprobe resolves their dependencies). */
-export const UML_MODULES = ['sch_netem', 'sch_tbf', 'sch_htb', 'veth', 'tun', 'ifb', 'tcp_bbr', 'nf_conntrack', 'ip_tables', 'iptable_filter', 'xt_conntrack', 'xt_comment'];
+export const UML_MODULES = [
+  'sch_netem',
+  'sch_tbf',
+  'sch_htb',
+  'veth',
+  'tun',
+  'ifb',
+  'tcp_bbr',
+  'nf_conntrack',
+  'ip_tables',
+  'iptable_filter',
+  'xt_conntrack',
+  'xt_comment',
+];
 
 /** Environment passed into the user-mode kernel besides what the caller gives. */
 const PASSED_ENV = ['KAB_REQUIRE_PRIVILEGED', 'KAB_DEBUG', 'NODE_OPTIONS', 'TERM'];
@@ -51,7 +73,7 @@ function kernelVersion(): string | null {
 
 /** null when runInUml can work here; else what is missing, in one line. */
 export function umlUnavailableReason(): string | null {
-  if (process.getuid?.() !== 0) return 'not root (the user-mode kernel needs this machine\'s / as root)';
+  if (process.getuid?.() !== 0) return "not root (the user-mode kernel needs this machine's / as root)";
   if (!which('linux.uml')) return 'linux.uml missing (apt-get install user-mode-linux kmod)';
   if (!which('modprobe')) return 'modprobe missing (apt-get install kmod)';
   if (kernelVersion() === null) return `no user-mode kernel modules under ${MODULES_ROOT}`;
@@ -74,7 +96,13 @@ function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function initScript(work: string, kver: string, argv: readonly string[], cwd: string, env: Record<string, string>): string {
+function initScript(
+  work: string,
+  kver: string,
+  argv: readonly string[],
+  cwd: string,
+  env: Record<string, string>,
+): string {
   const exports = Object.entries(env).map(([k, v]) => `export ${k}=${shQuote(v)}`);
   return [
     '#!/bin/sh',
@@ -106,7 +134,8 @@ export async function runInUml(argv: readonly string[], opts: UmlRunOptions = {}
   const env: Record<string, string> = {};
   for (const k of PASSED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k] ?? '';
   Object.assign(env, opts.env ?? {});
-  for (const k of Object.keys(env)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`not an environment variable name: "${k}"`);
+  for (const k of Object.keys(env))
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`not an environment variable name: "${k}"`);
   try {
     const shim = buildShim(work);
     mkdirSync(join(work, 'root', 'lib', 'modules'), { recursive: true });
@@ -115,7 +144,18 @@ export async function runInUml(argv: readonly string[], opts: UmlRunOptions = {}
     writeFileSync(join(work, 'out'), '');
     const child = spawn(
       'linux.uml',
-      [`mem=${opts.mem ?? '2G'}`, 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'rw', `init=${join(work, 'init')}`, 'con0=null,fd:1', 'con=null', `umid=kab-uml-${process.pid}`, `uml_dir=${work}`],
+      [
+        `mem=${opts.mem ?? '2G'}`,
+        'root=/dev/root',
+        'rootfstype=hostfs',
+        'rootflags=/',
+        'rw',
+        `init=${join(work, 'init')}`,
+        'con0=null,fd:1',
+        'con=null',
+        `umid=kab-uml-${process.pid}`,
+        `uml_dir=${work}`,
+      ],
       { env: { ...process.env, LD_PRELOAD: shim }, stdio: ['ignore', 'ignore', 'ignore'], detached: true },
     );
     let sent = 0;
@@ -155,8 +195,15 @@ export async function runInUml(argv: readonly string[], opts: UmlRunOptions = {}
     const output = flush();
     const rcPath = join(work, 'rc');
     const code = existsSync(rcPath) ? Number(readFileSync(rcPath, 'utf8').trim()) : null;
-    const modprobeErr = existsSync(join(work, 'modprobe.err')) ? readFileSync(join(work, 'modprobe.err'), 'utf8').trim() : '';
-    const failure = code !== null ? null : timedOut ? `timed out after ${opts.timeout_ms ?? 600_000} ms` : `the user-mode kernel ended before the command did${modprobeErr ? ` (modprobe: ${modprobeErr})` : ''}`;
+    const modprobeErr = existsSync(join(work, 'modprobe.err'))
+      ? readFileSync(join(work, 'modprobe.err'), 'utf8').trim()
+      : '';
+    const failure =
+      code !== null
+        ? null
+        : timedOut
+          ? `timed out after ${opts.timeout_ms ?? 600_000} ms`
+          : `the user-mode kernel ended before the command did${modprobeErr ? ` (modprobe: ${modprobeErr})` : ''}`;
     return { code, output, failure, elapsed_ms: Date.now() - started };
   } finally {
     rmSync(work, { recursive: true, force: true });

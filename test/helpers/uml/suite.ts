@@ -61,10 +61,18 @@ export async function runNetemSuite(t: TestContext, file: string, timeout_ms: nu
     r = { code: u.code, output: u.output };
   }
   const c = tapCounts(r.output);
-  const tail = r.output.split('\n').filter((l) => /^(not ok|# |\s+(error|expected|actual|location):)/.test(l)).slice(-60).join('\n');
+  const tail = r.output
+    .split('\n')
+    .filter((l) => /^(not ok|# |\s+(error|expected|actual|location):)/.test(l))
+    .slice(-60)
+    .join('\n');
   assert.equal(r.code, 0, `${file} (${where}) exited ${r.code}:\n${tail}`);
-  assert.ok(c.tests > 0 && c.pass === c.tests && c.fail === 0 && c.skipped === 0, `${file} (${where}): ${JSON.stringify(c)}\n${tail}`);
-  for (const line of r.output.split('\n')) if (/^# (?!Subtest|tests|suites|pass|fail|cancelled|skipped|todo|duration)/.test(line)) t.diagnostic(line.slice(2));
+  assert.ok(
+    c.tests > 0 && c.pass === c.tests && c.fail === 0 && c.skipped === 0,
+    `${file} (${where}): ${JSON.stringify(c)}\n${tail}`,
+  );
+  for (const line of r.output.split('\n'))
+    if (/^# (?!Subtest|tests|suites|pass|fail|cancelled|skipped|todo|duration)/.test(line)) t.diagnostic(line.slice(2));
   t.diagnostic(`${c.pass} tests passed in the ${where} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return { where, output: r.output, elapsed_ms: Date.now() - started };
 }

@@ -36,8 +36,14 @@ test('tun and tc agree: keep-alive saving per protocol within 0.15 × the RTT in
   for (const f of [tun, tc]) {
     assert.ok(f.loss);
     const sigma = Math.sqrt(f.loss.sent * 0.05 * 0.95);
-    assert.ok(Math.abs(f.loss.lost - f.loss.sent * 0.05) <= 4 * sigma, `${f.backend}: the link dropped ${f.loss.lost} of ${f.loss.sent}`);
+    assert.ok(
+      Math.abs(f.loss.lost - f.loss.sent * 0.05) <= 4 * sigma,
+      `${f.backend}: the link dropped ${f.loss.lost} of ${f.loss.sent}`,
+    );
     // The link may also drop a packet that was not a datagram (an ARP reply on the veth): a little slack.
-    assert.ok(f.loss.missed >= f.loss.lost - 5, `${f.backend}: the receiver missed ${f.loss.missed}, fewer than the ${f.loss.lost} the link dropped`);
+    assert.ok(
+      f.loss.missed >= f.loss.lost - 5,
+      `${f.backend}: the receiver missed ${f.loss.missed}, fewer than the ${f.loss.lost} the link dropped`,
+    );
   }
 });

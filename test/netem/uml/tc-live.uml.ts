@@ -17,7 +17,14 @@ import { LinkProbe, median } from '../../../scripts/bench-link.ts';
 import { runCli, startCli } from '../../helpers/run-cli.ts';
 import { allKabObjects, alive, leftovers, measuredRows, waitFor } from '../../helpers/run-state.ts';
 
-const base: LinkParams = { rtt_ms: 0, jitter_ms: 0, loss_pct: 0, rate_mbit: null, queue_packets: null, mtu_bytes: 1500 };
+const base: LinkParams = {
+  rtt_ms: 0,
+  jitter_ms: 0,
+  loss_pct: 0,
+  rate_mbit: null,
+  queue_packets: null,
+  mtu_bytes: 1500,
+};
 
 test('this kernel has sch_netem (else the live tc tests cannot run)', async () => {
   assert.equal(await tcNetemUnavailableReason(), null);
@@ -55,20 +62,27 @@ test('tc link live', async (t) => {
       assert.ok(Math.abs(r.goodput_mbit - 20) <= 3, `goodput ${r.goodput_mbit} Mbit/s`);
     });
 
-    await t.test('20 ms RTT → connect median in [19.5, 25] ms over 40; configure() moves it to 60 ms and drops the rate', async (st) => {
-      await link.configure({ ...base, rtt_ms: 20, rate_mbit: 50 });
-      const a = await p.connectTimes(40);
-      const m20 = median(a.times_ms);
-      st.diagnostic(`connect @20 ms: median ${m20.toFixed(3)} ms over ${a.times_ms.length}`);
-      assert.equal(a.failures, 0);
-      assert.ok(m20 >= 19.5 && m20 <= 25, `median ${m20}`);
-      await link.configure({ ...base, rtt_ms: 60 });
-      const b = await p.connectTimes(20);
-      const m60 = median(b.times_ms);
-      st.diagnostic(`connect @60 ms: median ${m60.toFixed(3)} ms`);
-      assert.ok(m60 >= 59.5 && m60 <= 66, `median ${m60}`);
-      assert.doesNotMatch(await run(['tc', '-n', ns.s, 'qdisc', 'show']), /tbf/, 'the rate went away with its tbf child');
-    });
+    await t.test(
+      '20 ms RTT → connect median in [19.5, 25] ms over 40; configure() moves it to 60 ms and drops the rate',
+      async (st) => {
+        await link.configure({ ...base, rtt_ms: 20, rate_mbit: 50 });
+        const a = await p.connectTimes(40);
+        const m20 = median(a.times_ms);
+        st.diagnostic(`connect @20 ms: median ${m20.toFixed(3)} ms over ${a.times_ms.length}`);
+        assert.equal(a.failures, 0);
+        assert.ok(m20 >= 19.5 && m20 <= 25, `median ${m20}`);
+        await link.configure({ ...base, rtt_ms: 60 });
+        const b = await p.connectTimes(20);
+        const m60 = median(b.times_ms);
+        st.diagnostic(`connect @60 ms: median ${m60.toFixed(3)} ms`);
+        assert.ok(m60 >= 59.5 && m60 <= 66, `median ${m60}`);
+        assert.doesNotMatch(
+          await run(['tc', '-n', ns.s, 'qdisc', 'show']),
+          /tbf/,
+          'the rate went away with its tbf child',
+        );
+      },
+    );
 
     await t.test('5 % loss over 20 000 UDP datagrams within 4 σ, and netem counts every drop', async (st) => {
       await link.configure({ ...base, rtt_ms: 2, loss_pct: 5 });
@@ -77,10 +91,15 @@ test('tc link live', async (t) => {
       const after = await link.counters();
       const counted = (after?.up.dropped_loss ?? 0) - (before?.up.dropped_loss ?? 0);
       const sigma = Math.sqrt(u.sent * 0.05 * 0.95);
-      st.diagnostic(`sent ${u.sent}: netem dropped ${counted} (${((100 * counted) / u.sent).toFixed(2)} %), the receiver missed ${u.sent - u.received}; expected ${u.sent * 0.05} ± ${(4 * sigma).toFixed(0)} (4 σ)`);
+      st.diagnostic(
+        `sent ${u.sent}: netem dropped ${counted} (${((100 * counted) / u.sent).toFixed(2)} %), the receiver missed ${u.sent - u.received}; expected ${u.sent * 0.05} ± ${(4 * sigma).toFixed(0)} (4 σ)`,
+      );
       assert.equal(u.sent, 20_000);
       assert.ok(Math.abs(counted - u.sent * 0.05) <= 4 * sigma, `netem dropped ${counted}`);
-      assert.ok(u.sent - u.received >= counted - 5, `the receiver missed ${u.sent - u.received}, fewer than netem dropped`);
+      assert.ok(
+        u.sent - u.received >= counted - 5,
+        `the receiver missed ${u.sent - u.received}, fewer than netem dropped`,
+      );
     });
 
     await t.test('the flow idle timeout (conntrack) stalls an idle connection while a new one works', async () => {
@@ -121,7 +140,11 @@ test('tc link live', async (t) => {
 test('bench on tc: a wan handshake run calibrates the link at 50 ms and saves ~1 RTT with keep-alive', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'kab-tc-bench-'));
   t.after(() => rmSync(out, { recursive: true, force: true }));
-  const r = await runCli('bench', ['--link', 'tc', '--quick', '--scenario', 'handshake', '--profile', 'wan', '--requests', '5', '--out', out], 300_000);
+  const r = await runCli(
+    'bench',
+    ['--link', 'tc', '--quick', '--scenario', 'handshake', '--profile', 'wan', '--requests', '5', '--out', out],
+    300_000,
+  );
   assert.equal(r.code, 0, r.stderr);
   const meta = JSON.parse(readFileSync(join(out, 'latest', 'meta.json'), 'utf8')) as {
     link: { backend: string };
@@ -131,7 +154,10 @@ test('bench on tc: a wan handshake run calibrates the link at 50 ms and saves ~1
   assert.equal(meta.link.backend, 'tc');
   const wan = meta.profiles.find((p) => p.name === 'wan');
   t.diagnostic(`calibrated ${wan?.calibration.rtt_ms_calibrated} ms, congestion control ${meta.congestion_control}`);
-  assert.ok(wan && wan.calibration.rtt_ms_calibrated >= 50 && wan.calibration.rtt_ms_calibrated <= 56, JSON.stringify(wan?.calibration));
+  assert.ok(
+    wan && wan.calibration.rtt_ms_calibrated >= 50 && wan.calibration.rtt_ms_calibrated <= 56,
+    JSON.stringify(wan?.calibration),
+  );
   // The headline's h1 row: "… saving ms  saving RTT  model RTT …"; 5 requests under one CPU: 0.9–1.2 RTT.
   const h1 = /^wan\s+h1\s.*\s(\d+\.\d+) RTT\s+1\.00 RTT/m.exec(r.stdout);
   assert.ok(h1, r.stdout);
@@ -139,10 +165,26 @@ test('bench on tc: a wan handshake run calibrates the link at 50 ms and saves ~1
   assert.deepEqual(allKabObjects(), []);
 });
 
-async function startLong(t: TestContext): Promise<{ child: ReturnType<typeof startCli>['child']; done: ReturnType<typeof startCli>['done']; runDir: string; runId: string }> {
+async function startLong(t: TestContext): Promise<{
+  child: ReturnType<typeof startCli>['child'];
+  done: ReturnType<typeof startCli>['done'];
+  runDir: string;
+  runId: string;
+}> {
   const out = mkdtempSync(join(tmpdir(), 'kab-tc-sig-'));
   t.after(() => rmSync(out, { recursive: true, force: true }));
-  const { child, done } = startCli('bench', ['--link', 'tc', '--scenario', 'handshake', '--profile', 'lan', '--requests', '400', '--out', out]);
+  const { child, done } = startCli('bench', [
+    '--link',
+    'tc',
+    '--scenario',
+    'handshake',
+    '--profile',
+    'lan',
+    '--requests',
+    '400',
+    '--out',
+    out,
+  ]);
   t.after(() => child.kill('SIGKILL'));
   await waitFor('the run folder', () => existsSync(join(out, 'latest', 'meta.json')), 60_000);
   const runDir = join(out, readlinkSync(join(out, 'latest')));

@@ -46,7 +46,10 @@ test('exit 0 when nothing changed; a lost case fails even under a threshold abov
   const weak = await runCli('compare', [BASE, copy, '--out', join(dir, 'o0')]);
   assert.equal(weak.code, 2, weak.stderr);
   assert.match(weak.stdout, /### Gate: ⚠️ \*\*underpowered\*\* \(exit 2\)/);
-  assert.match(weak.stdout, /underpowered: 8 samples per case catch changes ≥ \d+\.\d % \(median\), not the 10 % \(twice the threshold\) a gate must; measure both sides with `npm run bench -- --ci`/);
+  assert.match(
+    weak.stdout,
+    /underpowered: 8 samples per case catch changes ≥ \d+\.\d % \(median\), not the 10 % \(twice the threshold\) a gate must; measure both sides with `npm run bench -- --ci`/,
+  );
   // … which --allow-underpowered accepts
   const same = await runCli('compare', [BASE, copy, '--allow-underpowered', '--out', join(dir, 'o1')]);
   assert.equal(same.code, 0, same.stderr);
@@ -60,23 +63,69 @@ test('exit 0 when nothing changed; a lost case fails even under a threshold abov
   const wide = await runCli('compare', [BASE, HEAD, '--threshold', '60%', '--out', join(dir, 'o2')]);
   assert.equal(wide.code, 1, wide.stderr);
   assert.match(wide.stdout, /\*\*0 regressed · 0 improved · 6 no change · 4 not comparable\*\*/);
-  assert.match(wide.stdout, /\| cases lost \| yes \| `1 case` \| in base, missing from head: handshake\/protocol=h1\/security=none\/conn_mode=resumed/);
+  assert.match(
+    wide.stdout,
+    /\| cases lost \| yes \| `1 case` \| in base, missing from head: handshake\/protocol=h1\/security=none\/conn_mode=resumed/,
+  );
   assert.match(wide.stderr, /gate: fail \(exit 1\)\n  lost_cases: /);
   // --base/--head with repeated folders: unit run; one base and two head runs cannot reach a p below 0.05
-  const runs = await runCli('compare', ['--base', BASE, '--head', `${copy},${HEAD}`, '--metric', 'total_ms', '--allow-not-comparable', '--out', join(dir, 'o3')]);
+  const runs = await runCli('compare', [
+    '--base',
+    BASE,
+    '--head',
+    `${copy},${HEAD}`,
+    '--metric',
+    'total_ms',
+    '--allow-not-comparable',
+    '--out',
+    join(dir, 'o3'),
+  ]);
   assert.match(runs.stdout, /Unit of replication: \*\*the run\*\*/);
   assert.equal(runs.code, 1, 'the head run that lost a case still fails');
-  const runsAa = await runCli('compare', ['--base', BASE, '--head', `${copy},${copyRun(BASE, join(dir, 'copy2'), 'base03')}`, '--metric', 'total_ms', '--out', join(dir, 'o4')]);
+  const runsAa = await runCli('compare', [
+    '--base',
+    BASE,
+    '--head',
+    `${copy},${copyRun(BASE, join(dir, 'copy2'), 'base03')}`,
+    '--metric',
+    'total_ms',
+    '--out',
+    join(dir, 'o4'),
+  ]);
   assert.equal(runsAa.code, 2, runsAa.stderr);
-  assert.match(runsAa.stdout, /\| underpowered \| yes \| .* \| underpowered: 1 samples per case catch no change at all/);
-  const allowed = await runCli('compare', ['--base', BASE, '--head', `${copy},${join(dir, 'copy2')}`, '--metric', 'total_ms', '--allow-underpowered', '--out', join(dir, 'o5')]);
+  assert.match(
+    runsAa.stdout,
+    /\| underpowered \| yes \| .* \| underpowered: 1 samples per case catch no change at all/,
+  );
+  const allowed = await runCli('compare', [
+    '--base',
+    BASE,
+    '--head',
+    `${copy},${join(dir, 'copy2')}`,
+    '--metric',
+    'total_ms',
+    '--allow-underpowered',
+    '--out',
+    join(dir, 'o5'),
+  ]);
   assert.equal(allowed.code, 0, allowed.stderr);
 });
 
 test('compare --help exits 0 and documents the options', async () => {
   const r = await runCli('compare', ['--help']);
   assert.equal(r.code, 0);
-  for (const flag of ['--threshold', '--metric', '--alpha', '--out', '--force-comparable', '--allow-not-comparable', '--allow-underpowered', '--failure-tolerance', '--base', '--head']) {
+  for (const flag of [
+    '--threshold',
+    '--metric',
+    '--alpha',
+    '--out',
+    '--force-comparable',
+    '--allow-not-comparable',
+    '--allow-underpowered',
+    '--failure-tolerance',
+    '--base',
+    '--head',
+  ]) {
     assert.match(r.stdout, new RegExp(flag));
   }
 });
@@ -90,7 +139,12 @@ interface Bad {
 }
 
 const BAD: Bad[] = [
-  { name: 'missing folder', args: (d) => [join(d, 'nope'), HEAD], message: /no run folder at .*nope/, writesError: true },
+  {
+    name: 'missing folder',
+    args: (d) => [join(d, 'nope'), HEAD],
+    message: /no run folder at .*nope/,
+    writesError: true,
+  },
   {
     name: 'a folder that is not a run',
     args: (d) => {
@@ -102,13 +156,39 @@ const BAD: Bad[] = [
   },
   {
     name: 'samples.csv without the total_ms column',
-    args: (d) => [copyRun(BASE, join(d, 'cut'), 'cut01', (csv) => csv.split('\n').map((l) => l.split(',').filter((_, i) => i !== 23).join(',')).join('\n')), HEAD],
+    args: (d) => [
+      copyRun(BASE, join(d, 'cut'), 'cut01', (csv) =>
+        csv
+          .split('\n')
+          .map((l) =>
+            l
+              .split(',')
+              .filter((_, i) => i !== 23)
+              .join(','),
+          )
+          .join('\n'),
+      ),
+      HEAD,
+    ],
     message: /samples\.csv: no total_ms values in any successful request \(column missing or empty\)/,
     writesError: true,
   },
   {
     name: 'samples.csv without the case_key column',
-    args: (d) => [copyRun(BASE, join(d, 'nokey'), 'nokey01', (csv) => csv.split('\n').map((l) => l.split(',').filter((_, i) => i !== 2).join(',')).join('\n')), HEAD],
+    args: (d) => [
+      copyRun(BASE, join(d, 'nokey'), 'nokey01', (csv) =>
+        csv
+          .split('\n')
+          .map((l) =>
+            l
+              .split(',')
+              .filter((_, i) => i !== 2)
+              .join(','),
+          )
+          .join('\n'),
+      ),
+      HEAD,
+    ],
     message: /samples\.csv: missing column case_key/,
     writesError: true,
   },
@@ -124,15 +204,26 @@ const BAD: Bad[] = [
   },
   {
     name: 'a non-numeric measurement',
-    args: (d) => [copyRun(BASE, join(d, 'nan'), 'nan01', (csv) => csv.replace(',9.5,10.0,200,', ',9.5,ten,200,')), HEAD],
+    args: (d) => [
+      copyRun(BASE, join(d, 'nan'), 'nan01', (csv) => csv.replace(',9.5,10.0,200,', ',9.5,ten,200,')),
+      HEAD,
+    ],
     message: /samples\.csv line 3: total_ms "ten" is not a number/,
     writesError: true,
   },
   { name: 'one folder only', args: () => [BASE], message: /give a base and a head run folder \(got 1 folder\)/ },
   { name: 'the same run twice', args: () => [BASE, BASE], message: /run base01 is given twice/, writesError: true },
-  { name: 'bad threshold', args: () => [BASE, HEAD, '--threshold', 'lots'], message: /--threshold must be a percentage/ },
+  {
+    name: 'bad threshold',
+    args: () => [BASE, HEAD, '--threshold', 'lots'],
+    message: /--threshold must be a percentage/,
+  },
   { name: 'bad alpha', args: () => [BASE, HEAD, '--alpha', '5'], message: /--alpha must be a number between 0 and 1/ },
-  { name: 'unknown metric', args: () => [BASE, HEAD, '--metric', 'ttfb_ms,speed'], message: /unknown --metric "speed"/ },
+  {
+    name: 'unknown metric',
+    args: () => [BASE, HEAD, '--metric', 'ttfb_ms,speed'],
+    message: /unknown --metric "speed"/,
+  },
   { name: 'unknown option', args: () => [BASE, HEAD, '--frobnicate'], message: /Unknown option '--frobnicate'/ },
 ];
 

@@ -6,7 +6,15 @@ import { renderMarkdown } from '../../../report/compare/markdown.ts';
 import type { CompareOptions } from '../../../report/compare/types.ts';
 import { fakeRun, spread } from './fake-run.ts';
 
-const OPTS: CompareOptions = { threshold_pct: 5, alpha: 0.05, metrics: ['ttfb_ms', 'total_ms'], force_comparable: false, allow_not_comparable: false, allow_underpowered: false, failure_tolerance_pct: 1 };
+const OPTS: CompareOptions = {
+  threshold_pct: 5,
+  alpha: 0.05,
+  metrics: ['ttfb_ms', 'total_ms'],
+  force_comparable: false,
+  allow_not_comparable: false,
+  allow_underpowered: false,
+  failure_tolerance_pct: 1,
+};
 
 test('unit of replication: requests with one run per side, runs otherwise', () => {
   assert.equal(replicationUnit(1, 1), 'request');
@@ -34,7 +42,10 @@ test('one run per side: requests are the samples (n = requests, warm-ups and fai
 test('several runs: each run median is one sample, so many requests of few runs cannot make a verdict', () => {
   // Every run has 200 requests, head runs are 20 % slower: with requests as the unit that would be
   // overwhelmingly significant; with 3 runs per side the smallest p is 0.1 and nothing can be called.
-  const runs = (side: string, from: number) => [0, 1, 2].map((i) => fakeRun({ run_id: `${side}${i}`, cases: [{ mode: 'new', values: spread(from + i * 0.1, 1, 200) }] }));
+  const runs = (side: string, from: number) =>
+    [0, 1, 2].map((i) =>
+      fakeRun({ run_id: `${side}${i}`, cases: [{ mode: 'new', values: spread(from + i * 0.1, 1, 200) }] }),
+    );
   const res = compareRuns(runs('b', 10), runs('h', 12), OPTS);
   assert.equal(res.unit, 'run');
   const total = res.rows.find((r) => r.metric === 'total_ms');
@@ -51,9 +62,14 @@ test('several runs: each run median is one sample, so many requests of few runs 
 
 test('several runs: enough consistent runs call the regression', () => {
   const runs = (side: string, from: number) =>
-    Array.from({ length: 8 }, (_, i) => fakeRun({ run_id: `${side}${i}`, cases: [{ mode: 'new', values: spread(from + i * 0.05, 1, 20) }] }));
+    Array.from({ length: 8 }, (_, i) =>
+      fakeRun({ run_id: `${side}${i}`, cases: [{ mode: 'new', values: spread(from + i * 0.05, 1, 20) }] }),
+    );
   const res = compareRuns(runs('b', 10), runs('h', 13), OPTS);
-  assert.deepEqual(res.rows.map((r) => r.verdict), ['regressed', 'regressed']);
+  assert.deepEqual(
+    res.rows.map((r) => r.verdict),
+    ['regressed', 'regressed'],
+  );
   // run medians differ by exactly 3 ms in every pairing position: HL shift 3 ms
   assert.ok(Math.abs((res.rows[1]?.shift_ms ?? 0) - 3) < 1e-9);
 });
@@ -62,31 +78,55 @@ test('a metric without successful samples on one side is not comparable, not "no
   const base = fakeRun({ run_id: 'b', cases: [{ mode: 'new', values: spread(10, 1, 10) }] });
   const head = fakeRun({ run_id: 'h', cases: [{ mode: 'new', values: [], errors: 10 }] });
   const res = compareRuns([base], [head], OPTS);
-  assert.deepEqual(res.rows.map((r) => [r.verdict, r.reason]), [['not_comparable', 'no_samples'], ['not_comparable', 'no_samples']]);
+  assert.deepEqual(
+    res.rows.map((r) => [r.verdict, r.reason]),
+    [
+      ['not_comparable', 'no_samples'],
+      ['not_comparable', 'no_samples'],
+    ],
+  );
   assert.match(res.rows[0]?.why ?? '', /no successful ttfb_ms samples in head \(10 failed\)/);
-  assert.match(renderMarkdown(res), /### Failed requests, base → head\n\n- `handshake\/protocol=h1\/security=none\/conn_mode=new\/size_bytes=100\/profile=lan`: 0 \(base\) → 10 \(head\) failed/);
+  assert.match(
+    renderMarkdown(res),
+    /### Failed requests, base → head\n\n- `handshake\/protocol=h1\/security=none\/conn_mode=new\/size_bytes=100\/profile=lan`: 0 \(base\) → 10 \(head\) failed/,
+  );
   assert.equal(exitCodeOf(res), 1);
 });
 
 test('bad input: the same run twice, a run without samples, a non-numeric metric cell', () => {
   const a = fakeRun({ run_id: 'same', cases: [{ mode: 'new', values: [1, 2, 3] }] });
-  assert.throws(() => compareRuns([a], [a], OPTS), (e) => e instanceof UserError && /run same is given twice/.test(e.message));
+  assert.throws(
+    () => compareRuns([a], [a], OPTS),
+    (e) => e instanceof UserError && /run same is given twice/.test(e.message),
+  );
   const empty = { ...fakeRun({ run_id: 'e', cases: [] }), samples: [] };
-  assert.throws(() => compareRuns([empty], [a], OPTS), (e) => e instanceof UserError && /has no samples .*nothing to compare against/.test(e.message));
+  assert.throws(
+    () => compareRuns([empty], [a], OPTS),
+    (e) => e instanceof UserError && /has no samples .*nothing to compare against/.test(e.message),
+  );
   const bad = fakeRun({ run_id: 'bad', cases: [{ mode: 'new', values: [1, 2, 3] }] });
   const row = bad.samples[2];
   assert.ok(row);
   row.total_ms = 'fast';
-  assert.throws(() => compareRuns([bad], [a], OPTS), (e) => e instanceof UserError && /line 4: total_ms "fast" is not a number/.test(e.message));
+  assert.throws(
+    () => compareRuns([bad], [a], OPTS),
+    (e) => e instanceof UserError && /line 4: total_ms "fast" is not a number/.test(e.message),
+  );
   const huge = fakeRun({ run_id: 'huge', cases: [{ mode: 'new', values: [1, 2, 3] }] });
   const hrow = huge.samples[2];
   assert.ok(hrow);
   hrow.total_ms = '1e308';
-  assert.throws(() => compareRuns([huge], [a], OPTS), (e) => e instanceof UserError && /total_ms 1e308 is not a plausible time in ms/.test(e.message));
+  assert.throws(
+    () => compareRuns([huge], [a], OPTS),
+    (e) => e instanceof UserError && /total_ms 1e308 is not a plausible time in ms/.test(e.message),
+  );
   // an older run without the column (load-run.ts gives empty cells) cannot be compared on it
   const old = fakeRun({ run_id: 'old', cases: [{ mode: 'new', values: [1, 2, 3] }] });
   for (const r of old.samples) r.ttfb_ms = '';
-  assert.throws(() => compareRuns([old], [a], OPTS), (e) => e instanceof UserError && /no ttfb_ms values in any successful request/.test(e.message));
+  assert.throws(
+    () => compareRuns([old], [a], OPTS),
+    (e) => e instanceof UserError && /no ttfb_ms values in any successful request/.test(e.message),
+  );
   assert.doesNotThrow(() => compareRuns([old], [a], { ...OPTS, metrics: ['total_ms'] }));
 });
 
@@ -95,7 +135,16 @@ test('a metric the base has no samples of either (a case that records no ttfb, o
     for (const r of run.samples) if (r.conn_mode === 'reused') r.ttfb_ms = '';
     return run;
   };
-  const mk = (id: string) => noTtfb(fakeRun({ run_id: id, cases: [{ mode: 'new', values: spread(10, 1, 40) }, { mode: 'reused', values: spread(5, 1, 40) }] }));
+  const mk = (id: string) =>
+    noTtfb(
+      fakeRun({
+        run_id: id,
+        cases: [
+          { mode: 'new', values: spread(10, 1, 40) },
+          { mode: 'reused', values: spread(5, 1, 40) },
+        ],
+      }),
+    );
   const res = compareRuns([mk('b')], [mk('h')], OPTS);
   const reusedTtfb = res.rows.find((r) => r.key.includes('conn_mode=reused') && r.metric === 'ttfb_ms');
   assert.equal(reusedTtfb?.reason, 'not_measured');
@@ -103,9 +152,24 @@ test('a metric the base has no samples of either (a case that records no ttfb, o
   assert.ok(!res.gate.findings.some((f) => f.rule === 'not_comparable'), JSON.stringify(res.gate.findings));
   assert.equal(exitCodeOf(res), 0);
   // The head losing what the base measured still blocks.
-  const lost = fakeRun({ run_id: 'h2', cases: [{ mode: 'new', values: spread(10, 1, 40) }, { mode: 'reused', values: spread(5, 1, 40) }] });
-  const base = fakeRun({ run_id: 'b2', cases: [{ mode: 'new', values: spread(10, 1, 40) }, { mode: 'reused', values: spread(5, 1, 40) }] });
+  const lost = fakeRun({
+    run_id: 'h2',
+    cases: [
+      { mode: 'new', values: spread(10, 1, 40) },
+      { mode: 'reused', values: spread(5, 1, 40) },
+    ],
+  });
+  const base = fakeRun({
+    run_id: 'b2',
+    cases: [
+      { mode: 'new', values: spread(10, 1, 40) },
+      { mode: 'reused', values: spread(5, 1, 40) },
+    ],
+  });
   const res2 = compareRuns([base], [noTtfb(lost)], OPTS);
-  assert.equal(res2.rows.find((r) => r.key.includes('conn_mode=reused') && r.metric === 'ttfb_ms')?.reason, 'no_samples');
+  assert.equal(
+    res2.rows.find((r) => r.key.includes('conn_mode=reused') && r.metric === 'ttfb_ms')?.reason,
+    'no_samples',
+  );
   assert.equal(exitCodeOf(res2), 1);
 });

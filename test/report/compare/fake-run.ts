@@ -60,13 +60,26 @@ export function fakeRun(o: FakeRunOptions): RunFolder {
     };
     samples.push({ ...base, warmup: '1', error: '', connect_ms: '50', ttfb_ms: '999', total_ms: '999' });
     for (const v of c.values) {
-      samples.push({ ...base, warmup: '0', error: '', connect_ms: String(o.connect_ms ?? 1), ttfb_ms: String(v - 0.5), total_ms: String(v) });
+      samples.push({
+        ...base,
+        warmup: '0',
+        error: '',
+        connect_ms: String(o.connect_ms ?? 1),
+        ttfb_ms: String(v - 0.5),
+        total_ms: String(v),
+      });
     }
     for (let i = 0; i < (c.errors ?? 0); i++) {
       samples.push({ ...base, warmup: '0', error: 'timeout', connect_ms: '', ttfb_ms: '', total_ms: '' });
     }
   }
-  const calibration = rtt === null ? {} : { rtt_ms_calibrated: rtt, connect: ci ? { median_ms: rtt, ci95_low_ms: ci[0], ci95_high_ms: ci[1] } : { median_ms: rtt } };
+  const calibration =
+    rtt === null
+      ? {}
+      : {
+          rtt_ms_calibrated: rtt,
+          connect: ci ? { median_ms: rtt, ci95_low_ms: ci[0], ci95_high_ms: ci[1] } : { median_ms: rtt },
+        };
   return {
     dir: `/fake/${o.run_id}`,
     meta: {

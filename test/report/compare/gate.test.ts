@@ -19,7 +19,10 @@ const OPTS: CompareOptions = {
 
 /** Three cases of 60 requests with a 2 % spread: enough power to catch 10 %. */
 function cases(scale = 1, n = 60): FakeCase[] {
-  return ['new', 'reused', 'server_close'].map((mode, i) => ({ mode, values: spread((10 + i) * scale, 0.2 * scale, n) }));
+  return ['new', 'reused', 'server_close'].map((mode, i) => ({
+    mode,
+    values: spread((10 + i) * scale, 0.2 * scale, n),
+  }));
 }
 
 function rules(res: CompareResult, blockingOnly = true): GateRule[] {
@@ -31,7 +34,10 @@ test('gate: an A/A pair with power passes (exit 0), and says what it can catch',
   assert.equal(res.gate.verdict, 'pass');
   assert.deepEqual(res.gate.findings, []);
   assert.equal(exitCodeOf(res), 0);
-  assert.ok((res.gate.power.median_detectable_pct ?? Infinity) < 10, `detectable ${res.gate.power.median_detectable_pct}`);
+  assert.ok(
+    (res.gate.power.median_detectable_pct ?? Infinity) < 10,
+    `detectable ${res.gate.power.median_detectable_pct}`,
+  );
   assert.match(renderMarkdown(res), /### Gate: ✅ \*\*pass\*\* \(exit 0\)/);
 });
 
@@ -41,23 +47,41 @@ test('gate: a head whose every request failed fails, one row per case with the f
   assert.equal(exitCodeOf(res), 1);
   const failures = res.gate.findings.filter((f) => f.rule === 'failures');
   assert.equal(failures.length, 3);
-  assert.match(failures[0]?.figure ?? '', /^60 of 60 requests failed in head \(100\.0 %\) vs 0 of 60 in base \(0\.0 %\): \+100\.0 %, tolerance 1\.0 %; first: timeout$/);
+  assert.match(
+    failures[0]?.figure ?? '',
+    /^60 of 60 requests failed in head \(100\.0 %\) vs 0 of 60 in base \(0\.0 %\): \+100\.0 %, tolerance 1\.0 %; first: timeout$/,
+  );
   // nothing was tested, so nothing can be called unchanged either
   assert.ok(rules(res).includes('nothing_compared'));
   const md = renderMarkdown(res);
-  assert.match(md, /\| more failures \| yes \| `handshake\/protocol=h1\/security=none\/conn_mode=new\/size_bytes=100\/profile=lan` \| 60 of 60 requests failed/);
+  assert.match(
+    md,
+    /\| more failures \| yes \| `handshake\/protocol=h1\/security=none\/conn_mode=new\/size_bytes=100\/profile=lan` \| 60 of 60 requests failed/,
+  );
 });
 
 test('gate: failures within the tolerance pass; beyond it fail; cases that measure failures are left out', () => {
   const withErrors = (errors: number): FakeCase[] => cases().map((c, i) => (i === 0 ? { ...c, errors } : c));
   const base = fakeRun({ run_id: 'b', cases: cases(1, 200) });
   const head = (errors: number, outcome = false) =>
-    fakeRun({ run_id: `h${errors}${outcome}`, cases: withErrors(errors).map((c) => ({ ...c, values: spread(c.values[0] ?? 10, 0.2, 200) })), failure_is_outcome: outcome });
+    fakeRun({
+      run_id: `h${errors}${outcome}`,
+      cases: withErrors(errors).map((c) => ({ ...c, values: spread(c.values[0] ?? 10, 0.2, 200) })),
+      failure_is_outcome: outcome,
+    });
   assert.deepEqual(rules(compareRuns([base], [head(1)], OPTS)), [], '1 of 201 (0.5 %) is within 1 %');
   assert.deepEqual(rules(compareRuns([base], [head(3)], OPTS)), ['failures'], '3 of 203 (1.5 %) is beyond 1 %');
-  assert.deepEqual(rules(compareRuns([base], [head(3)], { ...OPTS, failure_tolerance_pct: 2 })), [], '--failure-tolerance 2%');
+  assert.deepEqual(
+    rules(compareRuns([base], [head(3)], { ...OPTS, failure_tolerance_pct: 2 })),
+    [],
+    '--failure-tolerance 2%',
+  );
   const outcomeBase = fakeRun({ run_id: 'bo', cases: cases(1, 200), failure_is_outcome: true });
-  assert.deepEqual(rules(compareRuns([outcomeBase], [head(50, true)], OPTS)), [], 'failure_is_outcome in base: the errors are the measurement');
+  assert.deepEqual(
+    rules(compareRuns([outcomeBase], [head(50, true)], OPTS)),
+    [],
+    'failure_is_outcome in base: the errors are the measurement',
+  );
   // …but the base defines what a case measures: a head cannot exempt itself
   assert.deepEqual(rules(compareRuns([base], [head(50, true)], OPTS)), ['failures']);
   // shares, not counts: base 10 of 1010 (1.0 %), head 9 of 209 (4.3 %) fails though it lost fewer requests
@@ -66,7 +90,23 @@ test('gate: failures within the tolerance pass; beyond it fail; cases that measu
   assert.deepEqual(rules(compareRuns([big], [small], OPTS)), ['failures']);
   // the rule on its own: more failures in base than head never fail
   assert.deepEqual(
-    failureFindings([{ key: 'k', scenario: 's', in_base: true, in_head: true, requests_base: 10, errors_base: 5, requests_head: 10, errors_head: 1, first_error_head: '', failure_is_outcome: false }], 1),
+    failureFindings(
+      [
+        {
+          key: 'k',
+          scenario: 's',
+          in_base: true,
+          in_head: true,
+          requests_base: 10,
+          errors_base: 5,
+          requests_head: 10,
+          errors_head: 1,
+          first_error_head: '',
+          failure_is_outcome: false,
+        },
+      ],
+      1,
+    ),
     [],
   );
 });
@@ -95,7 +135,11 @@ test('gate: a head killed mid-run (meta status running) or ended otherwise fails
     assert.equal(exitCodeOf(res), 1);
   }
   // a base that did not complete is no reference either
-  const res = compareRuns([fakeRun({ run_id: 'b2', status: 'aborted', cases: cases() })], [fakeRun({ run_id: 'h3', cases: cases() })], OPTS);
+  const res = compareRuns(
+    [fakeRun({ run_id: 'b2', status: 'aborted', cases: cases() })],
+    [fakeRun({ run_id: 'h3', cases: cases() })],
+    OPTS,
+  );
   assert.deepEqual(rules(res), ['run_status']);
   assert.match(res.gate.findings[0]?.subject ?? '', /^base run b2$/);
 });
@@ -123,7 +167,10 @@ test('gate: two --quick-sized runs (3 samples per case) are underpowered: exit 2
   assert.equal(res.gate.verdict, 'underpowered');
   assert.equal(exitCodeOf(res), 2);
   const f = res.gate.findings.find((x) => x.rule === 'underpowered');
-  assert.match(f?.figure ?? '', /^underpowered: 3 samples per case catch no change at all \(median\), not the 10 % \(twice the threshold\) a gate must; measure both sides with `npm run bench -- --ci`/);
+  assert.match(
+    f?.figure ?? '',
+    /^underpowered: 3 samples per case catch no change at all \(median\), not the 10 % \(twice the threshold\) a gate must; measure both sides with `npm run bench -- --ci`/,
+  );
   assert.match(renderMarkdown(res), /### Gate: ⚠️ \*\*underpowered\*\* \(exit 2\)/);
   const allowed = compareRuns([quick('b')], [quick('h')], { ...OPTS, allow_underpowered: true });
   assert.equal(exitCodeOf(allowed), 0);
@@ -147,7 +194,10 @@ test('compare.json carries the verdict, the exit code, the reasons and every cas
   assert.equal(doc.schema, 'keepalive-bench/compare@1');
   assert.equal(doc.verdict, 'fail');
   assert.equal(doc.exit_code, 1);
-  assert.deepEqual((doc.reasons as Array<{ rule: string }>).map((r) => r.rule), ['failures', 'failures', 'failures', 'not_comparable', 'nothing_compared']);
+  assert.deepEqual(
+    (doc.reasons as Array<{ rule: string }>).map((r) => r.rule),
+    ['failures', 'failures', 'failures', 'not_comparable', 'nothing_compared'],
+  );
   assert.ok(Array.isArray(doc.cases) && doc.cases.length === 3);
   const first = (doc.cases as Array<Record<string, unknown>>)[0];
   assert.equal(first?.errors_head, 60);
@@ -169,9 +219,16 @@ test('gate: a metric one side has no samples of is a comparison that did not hap
 test('gate: a corrected link drift beyond the threshold is listed, not blocking', () => {
   const values = spread(10, 0.2, 200);
   const base = fakeRun({ run_id: 'b', connect_ms: 2, cases: [{ mode: 'new', values }] });
-  const head = fakeRun({ run_id: 'h', connect_ms: 2.16, cases: [{ mode: 'new', values: values.map((v) => v * 1.08) }] });
+  const head = fakeRun({
+    run_id: 'h',
+    connect_ms: 2.16,
+    cases: [{ mode: 'new', values: values.map((v) => v * 1.08) }],
+  });
   const res = compareRuns([base], [head], OPTS);
-  assert.deepEqual(res.gate.findings.map((f) => [f.rule, f.blocking]), [['link_drift', false]]);
+  assert.deepEqual(
+    res.gate.findings.map((f) => [f.rule, f.blocking]),
+    [['link_drift', false]],
+  );
   assert.match(res.gate.findings[0]?.figure ?? '', /differed by \+8\.0 % from the base's/);
   assert.equal(exitCodeOf(res), 0);
 });

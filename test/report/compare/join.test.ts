@@ -41,8 +41,14 @@ test('joinCases with several runs per side collects one CaseRun per run', () => 
   const base = ['b1', 'b2', 'b3'].map((id) => rc({ run_id: id, cases: cases(['new']) }));
   const head = ['h1', 'h2'].map((id) => rc({ run_id: id, cases: cases(['new']) }));
   const [j] = joinCases(base, head).cases;
-  assert.deepEqual(j?.base.map((c) => c.run_id), ['b1', 'b2', 'b3']);
-  assert.deepEqual(j?.head.map((c) => c.run_id), ['h1', 'h2']);
+  assert.deepEqual(
+    j?.base.map((c) => c.run_id),
+    ['b1', 'b2', 'b3'],
+  );
+  assert.deepEqual(
+    j?.head.map((c) => c.run_id),
+    ['h1', 'h2'],
+  );
 });
 
 test('renameProfile swaps only the trailing profile segment', () => {
@@ -51,8 +57,11 @@ test('renameProfile swaps only the trailing profile segment', () => {
 });
 
 test('pairProfiles: by name, then by identical parameters, then the only one left', () => {
-  const mk = (id: string, profile: string, key: string | null) => rc({ run_id: id, profile, key, cases: cases(['new']) });
-  assert.deepEqual(pairProfiles([mk('b', 'lan', LAN_KEY)], [mk('h', 'lan', 'other')]), [{ base: 'lan', head: 'lan', by: 'name' }]);
+  const mk = (id: string, profile: string, key: string | null) =>
+    rc({ run_id: id, profile, key, cases: cases(['new']) });
+  assert.deepEqual(pairProfiles([mk('b', 'lan', LAN_KEY)], [mk('h', 'lan', 'other')]), [
+    { base: 'lan', head: 'lan', by: 'name' },
+  ]);
   assert.deepEqual(pairProfiles([mk('b', 'lan', LAN_KEY)], [mk('h', 'custom(rtt=1ms)', LAN_KEY)]), [
     { base: 'lan', head: 'custom(rtt=1ms)', by: 'parameters' },
   ]);
@@ -68,7 +77,14 @@ test('pairProfiles leaves ambiguous leftovers unpaired, so their cases are one-s
   const two = (id: string, a: string, b: string) => {
     const r1 = fakeRun({ run_id: id, profile: a, key: `${a}-key`, cases: cases(['new']) });
     const r2 = fakeRun({ run_id: id, profile: b, key: `${b}-key`, cases: cases(['new']) });
-    return runCases({ ...r1, meta: { ...r1.meta, profiles: [...(r1.meta.profiles as unknown[]), ...(r2.meta.profiles as unknown[])] }, samples: [...r1.samples, ...r2.samples] }, M);
+    return runCases(
+      {
+        ...r1,
+        meta: { ...r1.meta, profiles: [...(r1.meta.profiles as unknown[]), ...(r2.meta.profiles as unknown[])] },
+        samples: [...r1.samples, ...r2.samples],
+      },
+      M,
+    );
   };
   const base = [two('b', 'lan', 'wan')];
   const head = [two('h', 'metro', 'mobile')];
@@ -81,7 +97,14 @@ test('pairProfiles leaves ambiguous leftovers unpaired, so their cases are one-s
 
 test('a head profile paired with a differently named base profile joins under the base key', () => {
   const base = [rc({ run_id: 'b', cases: cases(['new', 'reused']) })];
-  const head = [rc({ run_id: 'h', profile: 'lan(rtt=2ms)', key: 'rtt=2ms;jitter=0ms;loss=0%;rate=inf;queue=default;mtu=1500', cases: cases(['new', 'reused']) })];
+  const head = [
+    rc({
+      run_id: 'h',
+      profile: 'lan(rtt=2ms)',
+      key: 'rtt=2ms;jitter=0ms;loss=0%;rate=inf;queue=default;mtu=1500',
+      cases: cases(['new', 'reused']),
+    }),
+  ];
   const joined = joinCases(base, head).cases;
   assert.equal(joined.length, 2);
   for (const j of joined) {

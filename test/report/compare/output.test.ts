@@ -12,7 +12,15 @@ import type { CompareOptions } from '../../../report/compare/types.ts';
 import { fakeRun, spread } from './fake-run.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
-const OPTS: CompareOptions = { threshold_pct: 5, alpha: 0.05, metrics: ['ttfb_ms', 'total_ms'], force_comparable: false, allow_not_comparable: false, allow_underpowered: false, failure_tolerance_pct: 1 };
+const OPTS: CompareOptions = {
+  threshold_pct: 5,
+  alpha: 0.05,
+  metrics: ['ttfb_ms', 'total_ms'],
+  force_comparable: false,
+  allow_not_comparable: false,
+  allow_underpowered: false,
+  failure_tolerance_pct: 1,
+};
 
 function fixtureResult() {
   const base = loadRun(`${FIXTURES}compare-base`, { writeMissingSummary: false });
@@ -36,12 +44,38 @@ test('compare.csv: one row per case × metric with every column, numbers as in t
   assert.equal(reg.shift_ms, '5');
   assert.equal(reg.p_value, '0.0001554'); // 2 / C(16, 8)
   assert.equal(reg.q_value, '0.0002331'); // BH: the 4 smallest of 6 p-values are equal, q = 6 × p / 4
-  assert.deepEqual(rows.map((r) => r.verdict), ['regressed', 'regressed', 'improved', 'improved', 'no_change', 'no_change', 'not_comparable', 'not_comparable', 'not_comparable', 'not_comparable']);
+  assert.deepEqual(
+    rows.map((r) => r.verdict),
+    [
+      'regressed',
+      'regressed',
+      'improved',
+      'improved',
+      'no_change',
+      'no_change',
+      'not_comparable',
+      'not_comparable',
+      'not_comparable',
+      'not_comparable',
+    ],
+  );
 });
 
 test('compare.html: self-contained, both charts with their data, every label escaped', () => {
-  const base = fakeRun({ run_id: 'b<1>', cases: [{ mode: 'new', values: spread(10, 1, 10) }, { mode: '<img src=x onerror=alert(1)>', values: spread(10, 1, 10) }] });
-  const head = fakeRun({ run_id: 'h&2', cases: [{ mode: 'new', values: spread(20, 1, 10) }, { mode: '<img src=x onerror=alert(1)>', values: spread(10, 1, 10) }] });
+  const base = fakeRun({
+    run_id: 'b<1>',
+    cases: [
+      { mode: 'new', values: spread(10, 1, 10) },
+      { mode: '<img src=x onerror=alert(1)>', values: spread(10, 1, 10) },
+    ],
+  });
+  const head = fakeRun({
+    run_id: 'h&2',
+    cases: [
+      { mode: 'new', values: spread(20, 1, 10) },
+      { mode: '<img src=x onerror=alert(1)>', values: spread(10, 1, 10) },
+    ],
+  });
   const res = compareRuns([base], [head], OPTS);
   const html = renderHtml(res, ['/* vega */', '/* vega-lite */', '/* vega-embed */']);
   assert.doesNotMatch(html, /<img/);
@@ -66,6 +100,9 @@ test('compare.html: self-contained, both charts with their data, every label esc
 });
 
 test('caseLabel and escapeHtml', () => {
-  assert.equal(caseLabel('handshake/protocol=h1/security=none/conn_mode=new/size_bytes=100/profile=lan'), 'handshake: h1 · none · new · 100 · lan');
+  assert.equal(
+    caseLabel('handshake/protocol=h1/security=none/conn_mode=new/size_bytes=100/profile=lan'),
+    'handshake: h1 · none · new · 100 · lan',
+  );
   assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
 });

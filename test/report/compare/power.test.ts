@@ -49,8 +49,22 @@ test('power: the change it names is caught ≥ ~90 % of the time by the real rul
   for (let t = 0; t < trials; t++) {
     const b = normal(1000 + t, 40, 100, 5);
     const h = normal(5000 + t, 40, 100, 5);
-    if (testShift(b, h.map((v) => v + d), { threshold_pct: 5, alpha: 0.05 }).verdict === 'regressed') caught++;
-    if (testShift(b, h.map((v) => v + 5), { threshold_pct: 5, alpha: 0.05 }).verdict === 'regressed') caughtAtThreshold++;
+    if (
+      testShift(
+        b,
+        h.map((v) => v + d),
+        { threshold_pct: 5, alpha: 0.05 },
+      ).verdict === 'regressed'
+    )
+      caught++;
+    if (
+      testShift(
+        b,
+        h.map((v) => v + 5),
+        { threshold_pct: 5, alpha: 0.05 },
+      ).verdict === 'regressed'
+    )
+      caughtAtThreshold++;
   }
   assert.ok(caught / trials > 0.8, `caught ${caught}/${trials} at ${d.toFixed(2)} %`);
   assert.ok(caughtAtThreshold / trials < 0.6, `at the threshold: ${caughtAtThreshold}/${trials}`);

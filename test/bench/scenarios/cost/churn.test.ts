@@ -11,10 +11,21 @@ test('cost plan: repetitions per size, ETA units, a port range per run', () => {
   assert.equal(churnPlan('full').reps, 5);
   // ETA units: idle + fdlimit + one unit per churn / ports / limits run.
   const units = (size: 'quick' | 'standard' | 'full'): number =>
-    costScenario.plannedUnits({ quick: size === 'quick', full: size === 'full', size, requests: null } as unknown as BenchOptions);
+    costScenario.plannedUnits({
+      quick: size === 'quick',
+      full: size === 'full',
+      size,
+      requests: null,
+    } as unknown as BenchOptions);
   const runUnits = (size: 'quick' | 'standard' | 'full'): number => {
     const p = churnPlan(size);
-    return (p.rates_rps.length * 2 + p.port_rates_rps.length * 2 + p.max_requests_per_socket.length + p.keep_alive_timeout_ms.length) * p.reps;
+    return (
+      (p.rates_rps.length * 2 +
+        p.port_rates_rps.length * 2 +
+        p.max_requests_per_socket.length +
+        p.keep_alive_timeout_ms.length) *
+      p.reps
+    );
   };
   assert.equal(runUnits('quick'), 2);
   assert.equal(runUnits('standard'), (4 + 2 + 4) * 3);

@@ -11,11 +11,18 @@ test('on the tun link keep-alive saves 1 RTT in cleartext and 2 RTT with TLS 1.3
   if (!requirePrivileged(t)) return;
   const out = mkdtempSync(join(tmpdir(), 'kab-hs-'));
   t.after(() => rmSync(out, { recursive: true, force: true }));
-  const r = await runCli('bench', ['--scenario', 'handshake', '--link', 'tun', '--profile', 'loopback,wan', '--requests', '12', '--out', out], 300_000);
+  const r = await runCli(
+    'bench',
+    ['--scenario', 'handshake', '--link', 'tun', '--profile', 'loopback,wan', '--requests', '12', '--out', out],
+    300_000,
+  );
   assert.equal(r.code, 0, r.stderr);
   const runDir = join(out, readlinkSync(join(out, 'latest')));
   const summary = readCsv(join(runDir, 'summary.csv')).filter((s) => s.metric === 'total_ms' && s.profile === 'wan');
-  assert.ok(summary.every((s) => s.link_backend === 'tun'), 'rows carry the link that made them');
+  assert.ok(
+    summary.every((s) => s.link_backend === 'tun'),
+    'rows carry the link that made them',
+  );
   const get = (protocol: string, security: string, mode: string) => {
     const row = summary.find((s) => s.protocol === protocol && s.security === security && s.conn_mode === mode);
     assert.ok(row, `${protocol}/${security}/${mode} summarised`);

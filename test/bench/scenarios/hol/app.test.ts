@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { holMode, retransSegs, rotate } from '../../../../bench/scenarios/hol/common.ts';
 import { APP_SLOW_DELAY_MS, appPath, blockedMs, classOf, holCaseModel } from '../../../../bench/scenarios/hol/app.ts';
-import { PAGE_BIG_BYTES, PAGE_ITEMS, PAGE_SMALL_BYTES, pageItems, transportPlan } from '../../../../bench/scenarios/hol/transport.ts';
+import {
+  PAGE_BIG_BYTES,
+  PAGE_ITEMS,
+  PAGE_SMALL_BYTES,
+  pageItems,
+  transportPlan,
+} from '../../../../bench/scenarios/hol/transport.ts';
 
 test('hol: the four modes, blocked time, the page and the plans', () => {
   assert.deepEqual(holMode('h1_pipelined', 10), { mode: 'h1_pipelined', protocol: 'h1', connections: 1, depth: 10 });

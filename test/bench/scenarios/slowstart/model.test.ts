@@ -19,7 +19,8 @@ test('slowstart model: rounds for cold, warm and idle starts, and the initial wi
   assert.equal(slowstartModel(cold1M, 50, null).total_rtts, 8);
   assert.equal(slowstartModel(cold1M, 50, null).total_ms, 400);
   // 100 KiB = 71 segments: IW 4 → 5 rounds, IW 10 → 4 (10+20+40 = 70 < 71), IW 32 → 2.
-  const iw = (n: number): number => slowstartModel({ ...cold1M, size_bytes: 102400, initcwnd_segments: n }, 50, null).total_rtts;
+  const iw = (n: number): number =>
+    slowstartModel({ ...cold1M, size_bytes: 102400, initcwnd_segments: n }, 50, null).total_rtts;
   assert.deepEqual([iw(4), iw(10), iw(32)], [6, 5, 3]);
   // Warm: the window the 1 MiB warm-up left is 10 + 725; a 1 MiB response then fits in one round.
   assert.equal(cwndAfterTransfer(10, WARMUP_BYTES), 735);
@@ -42,8 +43,26 @@ test('slowstart model: rounds for cold, warm and idle starts, and the initial wi
 });
 
 test('slowstart model from summary tags (CASE_MODELS entry)', () => {
-  const c = { state: 'cold' as const, idle_ms: 0, cc: 'reno', ssai: 1 as const, iw: 10, size_bytes: 1048576, part: 'size' as const, protocol: 'h1' as const, h2_window_bytes: null };
-  const tags = { scenario: 'slowstart', variant: variantOf(c), size_bytes: '1048576', protocol: 'h1', rtt_ms_calibrated: '50', rtt_ms_configured: '50', rate_mbit_configured: '' };
+  const c = {
+    state: 'cold' as const,
+    idle_ms: 0,
+    cc: 'reno',
+    ssai: 1 as const,
+    iw: 10,
+    size_bytes: 1048576,
+    part: 'size' as const,
+    protocol: 'h1' as const,
+    h2_window_bytes: null,
+  };
+  const tags = {
+    scenario: 'slowstart',
+    variant: variantOf(c),
+    size_bytes: '1048576',
+    protocol: 'h1',
+    rtt_ms_calibrated: '50',
+    rtt_ms_configured: '50',
+    rate_mbit_configured: '',
+  };
   assert.equal(tags.variant, 'part=size;state=cold;cc=reno;ssai=1;iw=10');
   assert.equal(slowstartCaseModel(tags, 'total_ms'), 400);
   assert.equal(slowstartCaseModel(tags, 'ttfb_ms'), 100);
@@ -55,11 +74,18 @@ test('slowstart model from summary tags (CASE_MODELS entry)', () => {
   assert.equal(windowLimitedRounds(1048576, 735, 65535), 17);
   assert.equal(windowLimitedRounds(1048576, 10, 16777215), 7, 'a large window leaves TCP slow start as the limit');
   assert.equal(windowLimitedRounds(1, 10, 65535), 1);
-  const h2Warm = { ...tags, protocol: 'h2', variant: variantOf({ ...c, part: 'h2', protocol: 'h2', state: 'warm', h2_window_bytes: 65535 }) };
+  const h2Warm = {
+    ...tags,
+    protocol: 'h2',
+    variant: variantOf({ ...c, part: 'h2', protocol: 'h2', state: 'warm', h2_window_bytes: 65535 }),
+  };
   assert.equal(slowstartCaseModel(h2Warm, 'total_ms'), 17 * 50);
   assert.equal(slowstartCaseModel({ ...h2Warm, variant: h2Warm.variant.replace('65535', '16777215') }, 'total_ms'), 50);
   // cold: 14 480 + 28 960 + 57 920 bytes in 3 slow-start rounds, then 65 535 per round: 18 rounds + handshake.
   assert.equal(h2Model({ ...cold1M, state: 'cold' }, 65535, 50, null).total_rtts, 19);
   assert.equal(slowstartCaseModel({ ...tags, variant: '' }, 'total_ms'), null);
-  assert.equal(keyOf(c, 'wan'), 'slowstart/part=size/protocol=h1/state=cold/cc=reno/ssai=1/iw=10/size_bytes=1048576/profile=wan');
+  assert.equal(
+    keyOf(c, 'wan'),
+    'slowstart/part=size/protocol=h1/state=cold/cc=reno/ssai=1/iw=10/size_bytes=1048576/profile=wan',
+  );
 });

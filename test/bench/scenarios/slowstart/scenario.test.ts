@@ -23,12 +23,20 @@ test('slowstart on the tun link: cold needs the model’s rounds, warm ~1, idle 
   // well under one round, short enough to keep the test at ~10 s.
   const RTT_MS = 40;
   const SIZE = 262144;
-  const link = await openTunLink({ runId: newRunId(), params: { rtt_ms: RTT_MS, jitter_ms: 0, loss_pct: 0, rate_mbit: null, queue_packets: null, mtu_bytes: 1500 } });
+  const link = await openTunLink({
+    runId: newRunId(),
+    params: { rtt_ms: RTT_MS, jitter_ms: 0, loss_pct: 0, rate_mbit: null, queue_packets: null, mtu_bytes: 1500 },
+  });
   t.after(() => link.close());
   const ns = link.serverNetns;
   const tuning = link.tuning;
   assert.ok(ns && tuning);
-  assert.deepEqual(link.capabilities, { real_packets: true, drops_packets: true, configurable: true, connect_crosses_link: true });
+  assert.deepEqual(link.capabilities, {
+    real_packets: true,
+    drops_packets: true,
+    configurable: true,
+    connect_crosses_link: true,
+  });
   // No t.after for it: the namespace (and what was changed in it) goes with the link.
   const restore = await snapshotServerTuning(tuning);
   const agent = await startAgent(link.clientNetns);
@@ -49,7 +57,10 @@ test('slowstart on the tun link: cold needs the model’s rounds, warm ~1, idle 
     close_after,
     timeout_ms: 10_000,
   });
-  await setNamespaceSysctls(ns, { 'net.ipv4.tcp_congestion_control': 'reno', 'net.ipv4.tcp_slow_start_after_idle': '1' });
+  await setNamespaceSysctls(ns, {
+    'net.ipv4.tcp_congestion_control': 'reno',
+    'net.ipv4.tcp_slow_start_after_idle': '1',
+  });
   // Warm the server process up (JIT) before timing.
   await agent.probe(probe('jit', 'new', 1024, true));
 
@@ -64,14 +75,25 @@ test('slowstart on the tun link: cold needs the model’s rounds, warm ~1, idle 
   const traced = await sampler.trace(server.ready.port, () => agent.probe(probe('traced', 'new', SIZE, true)));
   assert.equal(traced.result.error, null);
   const model = slowstartModel({ ...cold1M, size_bytes: SIZE }, RTT_MS, null).total_rtts; // 1 + 5
-  t.diagnostic(`cold ${SIZE} B: ${coldRounds.toFixed(2)} RTT (model ${model}); ${traced.samples.length} tcp_info samples`);
+  t.diagnostic(
+    `cold ${SIZE} B: ${coldRounds.toFixed(2)} RTT (model ${model}); ${traced.samples.length} tcp_info samples`,
+  );
   // Loose sanity bounds (timing goals are not unit-test assertions): on a quiet machine this is within ±0.5.
-  assert.ok(coldRounds >= model - 1 && coldRounds <= model + 2, `cold took ${coldRounds.toFixed(2)} RTT, model ${model}`);
+  assert.ok(
+    coldRounds >= model - 1 && coldRounds <= model + 2,
+    `cold took ${coldRounds.toFixed(2)} RTT, model ${model}`,
+  );
   const procSamples = traced.samples.filter((s) => s.source === 'proc').length;
   t.diagnostic(`${procSamples} /proc/net/tcp samples, ${traced.samples.length - procSamples} ss samples`);
   assert.ok(procSamples >= 1, '/proc/net/tcp saw the transfer');
-  assert.ok(traced.samples.some((s) => s.source === 'ss'), 'ss saw the transfer');
-  assert.ok(traced.samples.filter((s) => s.source === 'ss').every((s) => s.cc === 'reno'), 'the namespace congestion control applies to new connections');
+  assert.ok(
+    traced.samples.some((s) => s.source === 'ss'),
+    'ss saw the transfer',
+  );
+  assert.ok(
+    traced.samples.filter((s) => s.source === 'ss').every((s) => s.cc === 'reno'),
+    'the namespace congestion control applies to new connections',
+  );
   const cwnds = traced.samples.map((s) => s.cwnd_segments ?? 0);
   assert.ok(Math.min(...cwnds) <= 20 && Math.max(...cwnds) > 40, `cwnd grew during slow start: ${cwnds.join(' ')}`);
 
@@ -97,7 +119,9 @@ test('slowstart on the tun link: cold needs the model’s rounds, warm ~1, idle 
   await setNamespaceSysctls(ns, { 'net.ipv4.tcp_slow_start_after_idle': '0' });
   const idle0Rounds = await rounds('idle0-', 1000);
   // Model at 40 ms: warm 1 RTT; idle 1 s with ssai=1: 735 → 45 segments (4 RTOs of 240 ms in 1040 ms) → 3 RTT.
-  t.diagnostic(`warm ${warmRounds.toFixed(2)} RTT; idle 1 s ssai=1 ${idle1Rounds.toFixed(2)} RTT; ssai=0 ${idle0Rounds.toFixed(2)} RTT`);
+  t.diagnostic(
+    `warm ${warmRounds.toFixed(2)} RTT; idle 1 s ssai=1 ${idle1Rounds.toFixed(2)} RTT; ssai=0 ${idle0Rounds.toFixed(2)} RTT`,
+  );
   assert.ok(warmRounds <= 2.5, `warm ≤ 2.5 RTT, got ${warmRounds.toFixed(2)}`);
   assert.ok(idle1Rounds >= warmRounds + 1, 'slow start after idle costs at least one more round');
   assert.ok(idle0Rounds <= 2.5, `ssai=0 behaves as warm, got ${idle0Rounds.toFixed(2)}`);
@@ -115,16 +139,28 @@ test('the tcp_info sampler child exits by itself when its stdin closes', async (
   const entry = fileURLToPath(new URL('../../../../bench/scenarios/slowstart/sampler.ts', import.meta.url));
   for (const mode of ['ss', 'proc']) {
     const [file, ...args] = tsEntryArgv(entry, [mode]);
-    const child = execa(file as string, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false });
+    const child = execa(file as string, args, {
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+    });
     try {
       const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-      const ready = JSON.parse(await new Promise<string>((resolve) => lines.once('line', resolve))) as { ready: boolean };
+      const ready = JSON.parse(await new Promise<string>((resolve) => lines.once('line', resolve))) as {
+        ready: boolean;
+      };
       assert.equal(ready.ready, true);
       // A start/stop round trip on a port nobody uses: no samples, no errors.
       child.stdin?.write('{"id":1,"op":"start","port":1,"interval_ms":2,"max_ms":1000,"max_samples":100}\n');
       await new Promise<string>((resolve) => lines.once('line', resolve));
       child.stdin?.write('{"id":2,"op":"stop"}\n');
-      const stopped = JSON.parse(await new Promise<string>((resolve) => lines.once('line', resolve))) as { id: number; ok: boolean; samples: unknown[] };
+      const stopped = JSON.parse(await new Promise<string>((resolve) => lines.once('line', resolve))) as {
+        id: number;
+        ok: boolean;
+        samples: unknown[];
+      };
       assert.deepEqual([stopped.id, stopped.ok, stopped.samples.length], [2, true, 0]);
       const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
       child.stdin?.end();

@@ -8,12 +8,28 @@ test('parseSsTcpInfo reads cwnd, ssthresh, rtt, retransmits and rates from ss -t
   assert.equal(rest.length, 0);
   assert.ok(a && b);
   assert.deepEqual(
-    [a.peer, a.cc, a.cwnd_segments, a.ssthresh_segments, a.rtt_ms, a.rttvar_ms, a.rto_ms, a.mss_bytes, a.bytes_acked, a.unacked_segments, a.retrans_total, a.snd_wnd_bytes],
+    [
+      a.peer,
+      a.cc,
+      a.cwnd_segments,
+      a.ssthresh_segments,
+      a.rtt_ms,
+      a.rttvar_ms,
+      a.rto_ms,
+      a.mss_bytes,
+      a.bytes_acked,
+      a.unacked_segments,
+      a.retrans_total,
+      a.snd_wnd_bytes,
+    ],
     ['198.18.0.1:52746', 'bbr', 168, 120, 50.394, 0.753, 252, 1448, 100000, 12, 3, 28672],
   );
   assert.ok(Math.abs((a.delivery_rate_mbit ?? 0) - 26.826544) < 1e-9);
   assert.equal(a.pacing_rate_mbit, 374.5);
-  assert.deepEqual([b.cc, b.cwnd_segments, b.ssthresh_segments, b.retrans_total, b.delivery_rate_mbit], ['reno', 10, null, 0, null]);
+  assert.deepEqual(
+    [b.cc, b.cwnd_segments, b.ssthresh_segments, b.retrans_total, b.delivery_rate_mbit],
+    ['reno', 10, null, 0, null],
+  );
   assert.deepEqual(parseSsTcpInfo(''), []);
 });
 

@@ -1,12 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile } from 'vega-lite';
-import { cpuWinsByRun, fdLimitCases, fmtSpread, idlePoints, loadPoints, portFailure, portRangeText, runsText, spreadOf } from '../../../../report/sections/cost/analysis.ts';
+import {
+  cpuWinsByRun,
+  fdLimitCases,
+  fmtSpread,
+  idlePoints,
+  loadPoints,
+  portFailure,
+  portRangeText,
+  runsText,
+  spreadOf,
+} from '../../../../report/sections/cost/analysis.ts';
 import { repsCaveat } from '../../../../report/sections/cost/view.ts';
 import { buildCostSection } from '../../../../report/sections/cost/section.ts';
 import type { CsvRow } from '../../../../report/load-run.ts';
 
-function row(part: string, case_key: string, tags: Record<string, string>, metric: string, value: number | string, detail = ''): CsvRow {
+function row(
+  part: string,
+  case_key: string,
+  tags: Record<string, string>,
+  metric: string,
+  value: number | string,
+  detail = '',
+): CsvRow {
   return { part, case_key, profile: 'lan', metric, value: String(value), detail, ...tags };
 }
 
@@ -75,24 +92,51 @@ test('cost report: points, verdicts and charts from cost.csv rows', () => {
   // Ratios 7/3 (100 rps) and 2 (400 rps): the median of two is their mean, 13/6.
   assert.ok(Math.abs((c11?.numbers.cpu_ratio_median ?? 0) - 13 / 6) < 1e-9);
   assert.match(c11?.figure ?? '', /fell behind .* at 400 rps on lan/);
-  for (const id of ['cost-idle-memory', 'cost-idle-latency', 'cost-fd-limit', 'cost-churn']) assert.ok(out.specs.some((s) => s.id === id), id);
+  for (const id of ['cost-idle-memory', 'cost-idle-latency', 'cost-fd-limit', 'cost-churn'])
+    assert.ok(
+      out.specs.some((s) => s.id === id),
+      id,
+    );
 
   // Kernel buffers held while idle turn C6 into confirmed; no-keep-alive cheaper somewhere turns C11 into depends.
-  const held = buildCostSection([...idleRows('h1', 1000, 10_000, 7_000, 1, 4_000), ...churnRows(true, 100, 300, 2, 0), ...churnRows(false, 100, 200, 2, 0)]);
+  const held = buildCostSection([
+    ...idleRows('h1', 1000, 10_000, 7_000, 1, 4_000),
+    ...churnRows(true, 100, 300, 2, 0),
+    ...churnRows(false, 100, 200, 2, 0),
+  ]);
   assert.equal(held.verdicts[0]?.kind, 'confirmed');
   assert.equal(held.verdicts[1]?.kind, 'depends');
   assert.equal(buildCostSection([]).verdicts[0]?.kind, 'not_run');
 
   // Ports: the lowest failing no-keep-alive rate, against keep-alive at that rate.
   const portRows = (ka: boolean, rate: number, err: number): CsvRow[] =>
-    churnRows(ka, rate, 300, 2, err).map((r) => ({ ...r, part: 'ports', case_key: r.case_key?.replace('churn', 'ports') ?? '', port_range: '61000-61127' }));
-  const ports = loadPoints([...portRows(true, 100, 0), ...portRows(true, 200, 0), ...portRows(false, 100, 0), ...portRows(false, 200, 43), ...portRows(false, 400, 100)], 'ports');
+    churnRows(ka, rate, 300, 2, err).map((r) => ({
+      ...r,
+      part: 'ports',
+      case_key: r.case_key?.replace('churn', 'ports') ?? '',
+      port_range: '61000-61127',
+    }));
+  const ports = loadPoints(
+    [
+      ...portRows(true, 100, 0),
+      ...portRows(true, 200, 0),
+      ...portRows(false, 100, 0),
+      ...portRows(false, 200, 43),
+      ...portRows(false, 400, 100),
+    ],
+    'ports',
+  );
   assert.deepEqual(portFailure(ports), { rate_rps: 200, noka_error_pct: 43, ka_error_pct: 0 });
   assert.equal(portFailure(ports.filter((p) => p.rate_rps === 100)), null);
 });
 
 /** Rows of one run (rep) of a churn case, as measureLoad writes them. */
-function churnRepRows(ka: boolean, rate: number, rep: number, m: { thr: number; cpuC: number; cpuS: number; p50: number; p99: number; err: number; conns: number }): CsvRow[] {
+function churnRepRows(
+  ka: boolean,
+  rate: number,
+  rep: number,
+  m: { thr: number; cpuC: number; cpuS: number; p50: number; p99: number; err: number; conns: number },
+): CsvRow[] {
   return [
     ['throughput_rps', m.thr],
     ['client_cpu_per_req_us', m.cpuC],
@@ -101,7 +145,10 @@ function churnRepRows(ka: boolean, rate: number, rep: number, m: { thr: number; 
     ['latency_p99_ms', m.p99],
     ['error_pct', m.err],
     ['server_conns_per_req', m.conns],
-  ].map(([metric, v]) => ({ ...churnRows(ka, rate, 0, 0, 0)[0], rep: String(rep), metric: String(metric), value: String(v) }) as CsvRow);
+  ].map(
+    ([metric, v]) =>
+      ({ ...churnRows(ka, rate, 0, 0, 0)[0], rep: String(rep), metric: String(metric), value: String(v) }) as CsvRow,
+  );
 }
 
 test('cost report: reps of a case aggregate to median, min, max and n', () => {
@@ -124,7 +171,10 @@ test('cost report: reps of a case aggregate to median, min, max and n', () => {
   const [p] = loadPoints(rows, 'churn');
   assert.ok(p);
   assert.equal(p.n, 3);
-  assert.deepEqual(p.runs.map((r) => r.rep), ['1', '2', '3']);
+  assert.deepEqual(
+    p.runs.map((r) => r.rep),
+    ['1', '2', '3'],
+  );
   assert.deepEqual(p.spread.throughput_rps, { median: 99, min: 97, max: 100, n: 3 });
   assert.deepEqual(p.spread.latency_p50_ms, { median: 2, min: 1.5, max: 2.5, n: 3 });
   assert.deepEqual(p.spread.latency_p99_ms, { median: 12, min: 9, max: 30, n: 3 });
@@ -140,7 +190,10 @@ test('cost report: reps of a case aggregate to median, min, max and n', () => {
   assert.equal(p.throughput_rps, 99);
 
   // A run that failed (load_failed, no figures) counts as a run but not in the metric's n.
-  const failed = loadPoints([...rows, { ...rows[0], rep: '4', metric: 'load_failed', value: '1' } as CsvRow], 'churn')[0];
+  const failed = loadPoints(
+    [...rows, { ...rows[0], rep: '4', metric: 'load_failed', value: '1' } as CsvRow],
+    'churn',
+  )[0];
   assert.equal(failed?.n, 4);
   assert.equal(failed?.spread.throughput_rps?.n, 3);
 
@@ -164,10 +217,19 @@ test('cost report: reps of a case aggregate to median, min, max and n', () => {
   // The chart carries median, min, max and n per point.
   const chart = out.specs.find((s) => s.id === 'cost-churn');
   const values = (chart?.spec as { data: { values: Array<Record<string, unknown>> } }).data.values;
-  assert.deepEqual(values.find((v) => v.what === 'p99 latency (ms)'), { profile: 'lan', rate_rps: 100, mode: 'keep-alive', what: 'p99 latency (ms)', value: 12, min: 9, max: 30, n: 3 });
+  assert.deepEqual(
+    values.find((v) => v.what === 'p99 latency (ms)'),
+    { profile: 'lan', rate_rps: 100, mode: 'keep-alive', what: 'p99 latency (ms)', value: 12, min: 9, max: 30, n: 3 },
+  );
   assert.match(chart?.caption ?? '', /median of 3 runs/);
   // The layered charts (median line or bar, min–max rule) compile; the limits chart too.
-  const limitRows = rows.map((r) => ({ ...r, part: 'limits', case_key: 'cost/part=limits/protocol=h1/max_requests_per_socket=10/profile=lan', max_requests_per_socket: '10', keep_alive_timeout_ms: '60000' }));
+  const limitRows = rows.map((r) => ({
+    ...r,
+    part: 'limits',
+    case_key: 'cost/part=limits/protocol=h1/max_requests_per_socket=10/profile=lan',
+    max_requests_per_socket: '10',
+    keep_alive_timeout_ms: '60000',
+  }));
   const withLimits = buildCostSection([...rows, ...limitRows]);
   assert.ok(withLimits.specs.some((s) => s.id === 'cost-limits'));
   for (const s of withLimits.specs) assert.doesNotThrow(() => compile(s.spec), s.id);
@@ -176,7 +238,15 @@ test('cost report: reps of a case aggregate to median, min, max and n', () => {
 });
 
 test('cost report: the C11 verdict on medians over runs, its n, and runs that disagree', () => {
-  const m = (cpu: number, p50: number) => ({ thr: 100, cpuC: cpu / 2, cpuS: cpu / 2, p50, p99: p50 * 3, err: 0, conns: 1 });
+  const m = (cpu: number, p50: number) => ({
+    thr: 100,
+    cpuC: cpu / 2,
+    cpuS: cpu / 2,
+    p50,
+    p99: p50 * 3,
+    err: 0,
+    conns: 1,
+  });
   // Keep-alive 300 µs per request in every run; no keep-alive 500, 900, 700: ka cheaper in all three.
   const agree: CsvRow[] = [
     ...[300, 300, 300].flatMap((cpu, i) => churnRepRows(true, 100, i + 1, m(cpu, 2))),
@@ -203,19 +273,39 @@ test('cost report: the C11 verdict on medians over runs, its n, and runs that di
   assert.equal(d?.kind, 'depends');
   assert.equal(d?.numbers.cpu_ratio_median, 500 / 300);
   assert.equal(d?.numbers.pairs_runs_disagree, 1);
-  assert.match(d?.reason ?? '', /runs disagree .* at 100 rps on lan \(keep-alive cheaper in 2, no keep-alive in 1 of 3 runs\)/);
+  assert.match(
+    d?.reason ?? '',
+    /runs disagree .* at 100 rps on lan \(keep-alive cheaper in 2, no keep-alive in 1 of 3 runs\)/,
+  );
   assert.match(d?.figure ?? '', /median of 3 runs/);
 
   // One run per case (--quick): the figure says so, and a single run cannot disagree with itself.
-  const one = buildCostSection([...churnRepRows(true, 400, 1, m(300, 2)), ...churnRepRows(false, 400, 1, m(600, 3))]).verdicts[1];
+  const one = buildCostSection([...churnRepRows(true, 400, 1, m(300, 2)), ...churnRepRows(false, 400, 1, m(600, 3))])
+    .verdicts[1];
   assert.equal(one?.kind, 'refuted');
   assert.match(one?.figure ?? '', /client \+ server; one run per case/);
-  const oneTable = buildCostSection([...churnRepRows(true, 400, 1, m(300, 2))]).tables.find((t) => t.title.startsWith('Churn'));
-  assert.equal(oneTable?.rows[0]?.[oneTable.columns.findIndex((c) => c.label === 'p50')], 2, 'a single run stays a number');
+  const oneTable = buildCostSection([...churnRepRows(true, 400, 1, m(300, 2))]).tables.find((t) =>
+    t.title.startsWith('Churn'),
+  );
+  assert.equal(
+    oneTable?.rows[0]?.[oneTable.columns.findIndex((c) => c.label === 'p50')],
+    2,
+    'a single run stays a number',
+  );
   assert.equal(one?.numbers.runs_max, 1);
 
   // Ports: one narrowed range per run, named in the table title.
-  const portRows = [1, 2, 3].map((rep) => ({ part: 'ports', case_key: 'k', rep: String(rep), port_range: `${61000 + 128 * (rep - 1)}-${61127 + 128 * (rep - 1)}`, metric: 'error_pct', value: '0' }) as CsvRow);
+  const portRows = [1, 2, 3].map(
+    (rep) =>
+      ({
+        part: 'ports',
+        case_key: 'k',
+        rep: String(rep),
+        port_range: `${61000 + 128 * (rep - 1)}-${61127 + 128 * (rep - 1)}`,
+        metric: 'error_pct',
+        value: '0',
+      }) as CsvRow,
+  );
   assert.equal(portRangeText(portRows), 'of 128 ports (one range per run: 61000-61127, 61128-61255, 61256-61383)');
   assert.equal(portRangeText(portRows.slice(0, 1)), '61000-61127');
 });

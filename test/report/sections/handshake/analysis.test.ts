@@ -5,7 +5,16 @@ import { handshakeSavings } from '../../../../bench/scenarios/handshake/savings.
 import type { Figure } from '../../../../lib/figures.ts';
 
 /** A total_ms summary figure; `spread` is the half-width of its CI (null: no CI). */
-function fig(profile: string, rtt: number, protocol: string, security: string, conn_mode: string, median: number | null, model: number, spread: number | null = 0.5): Figure {
+function fig(
+  profile: string,
+  rtt: number,
+  protocol: string,
+  security: string,
+  conn_mode: string,
+  median: number | null,
+  model: number,
+  spread: number | null = 0.5,
+): Figure {
   return {
     scenario: 'handshake',
     case_key: `handshake/protocol=${protocol}/security=${security}/conn_mode=${conn_mode}/size_bytes=100/profile=${profile}`,
@@ -42,7 +51,7 @@ function pair(profile: string, rtt: number, extra = 0.6, spread: number | null =
   ];
 }
 
-test('savings: reused vs every other mode, CI from the two medians\' CIs, RTT units only above 1 ms', () => {
+test("savings: reused vs every other mode, CI from the two medians' CIs, RTT units only above 1 ms", () => {
   const s = handshakeSavings([...pair('wan', 50), ...pair('loopback', 0.4)]);
   const wanClear = s.find((x) => x.profile === 'wan' && x.security === 'none' && x.versus === 'new');
   assert.ok(wanClear);
@@ -59,7 +68,10 @@ test('savings: reused vs every other mode, CI from the two medians\' CIs, RTT un
 test('C1 confirmed when every saving is within tolerance of the model; figure in RTT and ms', () => {
   const v = verdictC1(handshakeSavings(pair('wan', 50)));
   assert.equal(v.kind, 'confirmed');
-  assert.match(v.figure, /keep-alive saves 1\.01 RTT = 50\.4 ms per request over HTTP\/1\.1 cleartext at 50\.0 ms RTT \(wan; model 1\.00 RTT\)/);
+  assert.match(
+    v.figure,
+    /keep-alive saves 1\.01 RTT = 50\.4 ms per request over HTTP\/1\.1 cleartext at 50\.0 ms RTT \(wan; model 1\.00 RTT\)/,
+  );
   assert.match(v.figure, /2\.02 RTT = 101\.0 ms over HTTP\/1\.1 \+ TLS 1\.3 \(model 2\.00 RTT\)/);
   assert.equal(v.numbers.cases, 2);
   assert.equal(v.numbers.cases_agreeing, 2);
@@ -86,7 +98,10 @@ test('C1: processing measured at zero RTT is part of the expected saving', () =>
   // TLS handshakes that cost 20 ms of CPU: above the round-trip model alone, as expected once that is known.
   const figs = pair('wan', 50, 20);
   assert.equal(verdictC1(handshakeSavings(figs)).kind, 'depends');
-  const withCpu = figs.map((f) => ({ ...f, cpu_baseline_ms: f.conn_mode === 'reused' ? 0.2 : f.security === 'none' ? 20 : 40 }));
+  const withCpu = figs.map((f) => ({
+    ...f,
+    cpu_baseline_ms: f.conn_mode === 'reused' ? 0.2 : f.security === 'none' ? 20 : 40,
+  }));
   const v = verdictC1(handshakeSavings(withCpu));
   assert.equal(v.kind, 'confirmed');
   assert.match(v.figure, /model 1\.00 RTT \+ 19\.8 ms processing measured at zero RTT/);
@@ -108,7 +123,9 @@ test('C1 depends on a link with delay when the RTT is below 1 ms; and with no pa
   assert.equal(v.kind, 'depends');
   assert.match(v.reason ?? '', /needs a link that adds delay/);
   assert.match(v.figure, /saves 0\.\d+ ms per request/);
-  const none = verdictC1(handshakeSavings([fig('wan', 50, 'h1', 'none', 'new', null, 100), fig('wan', 50, 'h1', 'none', 'reused', 50, 50)]));
+  const none = verdictC1(
+    handshakeSavings([fig('wan', 50, 'h1', 'none', 'new', null, 100), fig('wan', 50, 'h1', 'none', 'reused', 50, 50)]),
+  );
   assert.equal(none.kind, 'depends');
   assert.match(none.reason ?? '', /no successful new-vs-reused pair/);
 });
@@ -124,11 +141,17 @@ test('C3 confirmed when the saving grows with RTT, with the slope in RTTs per re
   const trends = c3Trends(s);
   assert.equal(trends.length, 2);
   const clear = trends.find((t) => t.variant === 'h1/none');
-  assert.ok(clear && clear.slope_rtt !== null && Math.abs(clear.slope_rtt - 1) < 1e-9, 'cleartext saves exactly one RTT per ms of RTT');
+  assert.ok(
+    clear && clear.slope_rtt !== null && Math.abs(clear.slope_rtt - 1) < 1e-9,
+    'cleartext saves exactly one RTT per ms of RTT',
+  );
   assert.ok(Math.abs((trends.find((t) => t.variant === 'h1/tls13')?.slope_rtt ?? 0) - 2) < 1e-9);
   const v = verdictC3(s, 3);
   assert.equal(v.kind, 'confirmed');
-  assert.match(v.figure, /saving grows from 10\.4 ms at 10\.0 ms RTT \(lan\) to 150\.4 ms at 150\.0 ms RTT \(intercontinental\)/);
+  assert.match(
+    v.figure,
+    /saving grows from 10\.4 ms at 10\.0 ms RTT \(lan\) to 150\.4 ms at 150\.0 ms RTT \(intercontinental\)/,
+  );
 });
 
 test('C3 depends when every variant is too noisy to tell', () => {
@@ -151,8 +174,15 @@ test('C3 refuted when the saving does not grow although the RTT does', () => {
 
 test('C1 on the proxy link counts only profiles from 10 ms RTT: a 1 ms profile that saves nothing does not refute it', () => {
   const onProxy = (figs: Figure[]): Figure[] => figs.map((f) => ({ ...f, link_backend: 'proxy' }));
-  const lanNothing = [fig('lan', 1, 'h1', 'none', 'new', 1.3, 2, 0.05), fig('lan', 1, 'h1', 'none', 'reused', 1.3, 1, 0.05)];
-  assert.equal(verdictC1(handshakeSavings([...lanNothing, ...pair('wan', 50)])).kind, 'refuted', 'on a packet link the lan case counts');
+  const lanNothing = [
+    fig('lan', 1, 'h1', 'none', 'new', 1.3, 2, 0.05),
+    fig('lan', 1, 'h1', 'none', 'reused', 1.3, 1, 0.05),
+  ];
+  assert.equal(
+    verdictC1(handshakeSavings([...lanNothing, ...pair('wan', 50)])).kind,
+    'refuted',
+    'on a packet link the lan case counts',
+  );
   const v = verdictC1(handshakeSavings(onProxy([...lanNothing, ...pair('wan', 50)])));
   assert.equal(v.kind, 'confirmed');
   assert.equal(v.numbers.cases, 2, 'the two wan cases');

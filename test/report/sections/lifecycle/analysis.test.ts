@@ -5,7 +5,18 @@ import { buildLifecycle } from '../../../../report/sections/lifecycle/section.ts
 import type { CsvRow } from '../../../../report/load-run.ts';
 
 function c8Row(note: string, strategy: string, x: number | null, y: number, outcome: string, gap: number): CsvRow {
-  return { part: 'c8', case_key: `k-${note}`, profile: 'wan', strategy, x_ms: x === null ? '' : String(x), y_ms: String(y), outcome, gap_ms: String(gap), reused: '1', note };
+  return {
+    part: 'c8',
+    case_key: `k-${note}`,
+    profile: 'wan',
+    strategy,
+    x_ms: x === null ? '' : String(x),
+    y_ms: String(y),
+    outcome,
+    gap_ms: String(gap),
+    reused: '1',
+    note,
+  };
 }
 
 test('lifecycle report: C8 rates and verdict', () => {
@@ -13,7 +24,8 @@ test('lifecycle report: C8 rates and verdict', () => {
   assert.equal(w.low, 0);
   assert.ok(w.high > 0.03 && w.high < 0.04, `Wilson upper bound for 0/100 is ~3.7 %, got ${w.high}`);
   const rows: CsvRow[] = [];
-  for (let i = 0; i < 100; i++) rows.push(c8Row('below', 'lb', 6000, 5000, i < 20 ? 'http_502' : 'ok', i < 20 ? -40 + i : 50));
+  for (let i = 0; i < 100; i++)
+    rows.push(c8Row('below', 'lb', 6000, 5000, i < 20 ? 'http_502' : 'ok', i < 20 ? -40 + i : 50));
   for (let i = 0; i < 100; i++) rows.push(c8Row('above', 'lb', 6000, 7000, 'ok', i - 50));
   const rates = c8Rates(rows);
   const below = rates.find((r) => r.label === 'below');
