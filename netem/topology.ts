@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { UserError } from '../lib/errors.ts';
 import { signalPid } from '../lib/child.ts';
 import type { LinkSide, LinkTuning, RouteWindows } from './link.ts';
+import { sleep } from '../lib/sleep.ts';
 
 export const RECORD_DIR = '/run/kab';
 export const CLIENT_ADDR = '198.18.0.1';
@@ -182,7 +183,7 @@ export async function killNetnsProcesses(ns: string): Promise<number[]> {
   for (const pid of pids) signalPid(pid, 'SIGKILL');
   const deadline = Date.now() + 2_000;
   while (Date.now() < deadline && pids.some((p) => existsSync(`/proc/${p}`) && !isZombie(p))) {
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   return pids;
 }

@@ -10,6 +10,7 @@ import { extendHostAllowedCc, restoreHostAllowedCc } from '../../netem/host-cc.t
 import { destroyNamespaces, namespaceNames } from '../../netem/topology.ts';
 import type { BenchOptions } from '../scenarios/types.ts';
 import type { RunFolder } from './folder.ts';
+import { sleep } from '../../lib/sleep.ts';
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 
@@ -32,7 +33,7 @@ export async function prepareHost(
     teardown.add('namespaces of this run', async () => {
       await destroyNamespaces(namespaceNames(folder.runId));
       // An `ip netns add` spawned just before the signal may finish after the first pass.
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       await destroyNamespaces(namespaceNames(folder.runId));
     });
   }

@@ -84,7 +84,7 @@ function methodText(res: CompareResult): string[] {
   if (res.unit === 'request') {
     out.push(
       `Unit of replication: **the request**. One run per side, so each measured request (warm-ups and failures ` +
-        `excluded) is one sample. That captures only the noise within a run, not what differs between two runs ` +
+        `excluded) is one sample — a batch of requests sent together (hol's pages: one loss recovery delays them all) is one, its median. That captures only the noise within a run, not what differs between two runs ` +
         `(machine load, another boot). The link each run saw while measuring (the median TCP connect of its new ` +
         `connections per profile) is that witness: ${o.force_comparable ? 'with --force-comparable the samples are compared raw' : "the head's samples are divided by the ratio of the two runs' link RTTs before the test (the drift, in compare.csv's link_drift_pct)"}, and a drift beyond ${DRIFT_LIMIT} × the threshold makes the runs not comparable. Then ${rule} To cover run-to-run noise ` +
         `in the test itself, repeat the runs and pass several per side (\`--base a,b,c --head d,e,f\`): the unit is ` +

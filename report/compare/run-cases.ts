@@ -165,12 +165,25 @@ export function runCases(run: RunFolder, metrics: readonly string[]): RunCases {
   };
 }
 
-/** The numbers of one metric of a case run (empty cells skipped: not applicable). */
+/**
+ * The numbers of one metric of a case run (empty cells skipped: not applicable). Requests sent as one batch
+ * (samples.csv batch_id: hol's pages and pipelined bursts) share their connections' fate — one loss recovery
+ * delays them all — so they are not independent samples: a batch counts once, as its median.
+ */
 export function metricValues(c: CaseRun, metric: string): number[] {
-  const out: number[] = [];
+  const single: number[] = [];
+  const batches = new Map<string, number[]>();
   for (const r of c.rows) {
     const v = numCell(r[metric]);
-    if (v !== null) out.push(v);
+    if (v === null) continue;
+    const batch = (r.batch_id ?? '').trim();
+    if (batch === '') {
+      single.push(v);
+      continue;
+    }
+    let list = batches.get(batch);
+    if (!list) batches.set(batch, (list = []));
+    list.push(v);
   }
-  return out;
+  return [...single, ...[...batches.values()].map((list) => medianSorted(sortAsc(list)))];
 }

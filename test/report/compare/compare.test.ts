@@ -173,3 +173,21 @@ test('a metric the base has no samples of either (a case that records no ttfb, o
   );
   assert.equal(exitCodeOf(res2), 1);
 });
+
+test('requests sent as one batch (a page) count once, as their median: 40 correlated requests are not 40 samples', () => {
+  // 6 pages of 20 requests; within a page the requests move together (one loss recovery delays them all).
+  const pages = (id: string, offsets: readonly number[]) => {
+    const run = fakeRun({
+      run_id: id,
+      cases: [{ mode: 'new', values: offsets.flatMap((o) => spread(10 + o, 0.1, 20)) }],
+    });
+    run.samples.filter((r) => r.warmup === '0').forEach((r, i) => (r.batch_id = `p${Math.floor(i / 20)}`));
+    return run;
+  };
+  const res = compareRuns([pages('b', [0, 2, 4, 0, 2, 4])], [pages('h', [1, 3, 5, 1, 3, 5])], OPTS);
+  const total = res.rows.find((r) => r.metric === 'total_ms');
+  assert.equal(total?.n_base, 6, 'one sample per page');
+  assert.equal(total?.n_head, 6);
+  // Per request (120 vs 120) the +1 ms page offsets would be "significant"; per page they are not.
+  assert.notEqual(total?.verdict, 'regressed');
+});
