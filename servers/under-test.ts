@@ -52,7 +52,8 @@ export function harnessServer(handle: ServerHandle): ServerUnderTest {
     protocol: handle.config.protocol,
     tls: handle.config.tls,
     port: handle.ready.port,
-    pid: handle.pid,
+    // The server's own process (what it reports), not a wrapper: its CPU time is what cost reads.
+    pid: handle.ready.pid,
     routes: HARNESS_ROUTES,
     stats: () => handle.stats(),
     alive: () => handle.alive(),

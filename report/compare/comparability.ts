@@ -156,13 +156,22 @@ function inRunRtts(runs: readonly CaseRun[], min = MIN_IN_RUN_CONNECTS): number[
  * than MIN_DRIFT_CONNECTS connects on the profile. On a shared or busy machine the userspace delay line and both event loops get less
  * CPU and every case moves with the link; the head's samples are divided by this ratio before the test.
  */
+/** The profile key says the link adds no delay (rtt=0ms, no jitter); null when the run did not record it. */
+function configuredNoDelay(key: string | null): boolean {
+  return key !== null && /(^|;)rtt=0ms;/.test(key) && /(^|;)jitter=0ms(;|$)/.test(key);
+}
+
 export function linkDrift(base: readonly CaseRun[], head: readonly CaseRun[]): number | null {
   const b = inRunRtts(base, MIN_DRIFT_CONNECTS);
   const h = inRunRtts(head, MIN_DRIFT_CONNECTS);
   if (!b || !h || b.length !== 1 || h.length !== 1) return null;
+  // A profile configured without delay (loopback) has no link to drift, whatever its connects measured.
+  if ([...base, ...head].some((r) => configuredNoDelay(r.profile_key))) return null;
   const [rb] = b;
   const [rh] = h;
-  return rb !== undefined && rh !== undefined && rb >= MIN_LINK_DELAY_MS && rh > 0 ? rh / rb : null;
+  // Both sides on a link: a side under MIN_LINK_DELAY_MS measured endpoint time, and dividing by it would
+  // correct away CPU the change added.
+  return rb !== undefined && rh !== undefined && rb >= MIN_LINK_DELAY_MS && rh >= MIN_LINK_DELAY_MS ? rh / rb : null;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { medianSorted, sortAsc } from '../../lib/stats.ts';
 import { formatPct } from './format.ts';
+import { minReachableP } from './test.ts';
 import type {
   CaseFailures,
   CompareOptions,
@@ -135,10 +136,16 @@ function driftFindings(rows: readonly MetricComparison[], threshold_pct: number)
   }));
 }
 
+function untestableText(keys: readonly string[]): string {
+  if (keys.length === 0) return '';
+  const shown = keys.slice(0, 3).join('; ');
+  return `; ${keys.length} comparison${keys.length === 1 ? '' : 's'} can never be significant at these sample counts, whatever they measure: ${shown}${keys.length > 3 ? ` … and ${keys.length - 3} more` : ''}`;
+}
+
 /** Rows that were tested and can catch twice the threshold; what the rest need, in one line. */
 export function powerSummary(
   rows: readonly MetricComparison[],
-  o: Pick<CompareOptions, 'threshold_pct'>,
+  o: Pick<CompareOptions, 'threshold_pct' | 'alpha'>,
   runsPerSide: number,
 ): PowerSummary {
   const tested = rows.filter((r) => r.p_value !== null);
@@ -149,7 +156,11 @@ export function powerSummary(
   // Unknown (no change catchable) counts as infinitely large, so the median is null when most are unknown.
   const dets = tested.map((r) => r.detectable_change_pct ?? Infinity);
   const medDet = dets.length > 0 ? medianSorted(sortAsc(dets)) : Infinity;
-  const underpowered = tested.length > 0 && weak.length * 2 > tested.length;
+  // A row that can never be significant (3 pages against 3, 2 runs against 2) would pass whatever it measured.
+  const untestable = tested
+    .filter((r) => minReachableP(r.n_base, r.n_head) >= o.alpha)
+    .map((r) => `${r.key} ${r.metric} (n = ${r.n_base} / ${r.n_head})`);
+  const underpowered = tested.length > 0 && (weak.length * 2 > tested.length || untestable.length > 0);
   const unit = tested[0]?.unit ?? 'request';
   const advice =
     unit === 'run'
@@ -161,6 +172,7 @@ export function powerSummary(
     median_n,
     median_detectable_pct: Number.isFinite(medDet) ? medDet : null,
     required_pct: required,
+    untestable,
     underpowered,
     advice,
   };
@@ -231,8 +243,9 @@ export function gateOf(g: GateInput): Gate {
       blocking: !o.allow_underpowered && !failed,
       subject: `${power.weak} of ${power.tested} comparisons`,
       figure:
-        `underpowered: ${power.median_n} samples per case catch ${det} (median), not the ${power.required_pct} % (twice the threshold) a gate must; ` +
-        `${power.advice}${o.allow_underpowered ? ' (allowed by --allow-underpowered)' : ''}`,
+        `underpowered: ${power.median_n} samples per case catch ${det} (median), not the ${power.required_pct} % (twice the threshold) a gate must` +
+        untestableText(power.untestable) +
+        `; ${power.advice}${o.allow_underpowered ? ' (allowed by --allow-underpowered)' : ''}`,
     });
   }
   const verdict: Gate['verdict'] = failed

@@ -172,8 +172,13 @@ export function compareCaseMetric(
   if (head.length === 0 && base.length > 0) {
     return { ...row, reason: 'no_samples', why: `no successful ${metric} samples in head${failed(row.errors_head)}` };
   }
-  // Nothing to lose: the base has no value of this metric for the case either (a metric the case does not
-  // record, or requests whose failure is what the case measures — the failure rule judges those).
+  // Nothing to lose: the base has no value of this metric for the case either — a metric the case does not
+  // record (no request failed), or requests whose failure is what the case measures (the failure rule's). A base
+  // whose requests failed by accident measured nothing: that comparison did not happen, and the gate refuses it.
+  const failsOnPurpose = c.base.length > 0 && c.base.every((r) => r.failure_is_outcome);
+  if (base.length === 0 && row.errors_base > 0 && !failsOnPurpose) {
+    return { ...row, reason: 'no_samples', why: `no successful ${metric} samples in base${failed(row.errors_base)}` };
+  }
   if (base.length === 0) {
     const head_has = head.length > 0 ? `; head has ${head.length}` : `, nor in head${failed(row.errors_head)}`;
     return {

@@ -213,6 +213,9 @@ export interface PowerSummary {
   median_detectable_pct: number | null;
   /** Twice the threshold: the change every gate must be able to catch. */
   required_pct: number;
+  /** Rows whose sample counts cannot reach significance at any shift (the rank test's smallest p ≥ α), by key. */
+  untestable: string[];
+  /** Most rows weak, or any row untestable: a gate that cannot flag a comparison cannot pass it. */
   underpowered: boolean;
   /** What to do about it, one line. */
   advice: string;

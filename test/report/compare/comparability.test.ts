@@ -274,3 +274,18 @@ test('no link delay (the loopback profile: both sides below MIN_LINK_DELAY_MS): 
     ['calibrated_rtt'],
   );
 });
+
+test('no drift correction on a profile configured without delay, even when both sides measured over 0.5 ms', () => {
+  const o: CompareOptions = { ...OPTS, metrics: ['total_ms'] };
+  const values = spread(1, 0.02, 200);
+  const mk = (id: string, connect_ms: number, scale: number) => {
+    const run = fakeRun({ run_id: id, connect_ms, cases: [{ mode: 'new', values: values.map((v) => v * scale) }] });
+    for (const p of run.meta.profiles as Array<Record<string, unknown>>)
+      p.key = 'rtt=0ms;jitter=0ms;loss=0%;rate=inf;queue=default;mtu=1500';
+    return run;
+  };
+  // A busy head: connects 0.52 → 0.58 ms (+11.5 %, under the 15 % limit) and every case 11.5 % slower.
+  const res = compareRuns([mk('b', 0.52, 1)], [mk('h', 0.58, 1.115)], o);
+  assert.equal(res.rows[0]?.link_drift_pct, null);
+  assert.equal(res.rows[0]?.verdict, 'regressed');
+});

@@ -169,7 +169,7 @@ test('gate: two --quick-sized runs (3 samples per case) are underpowered: exit 2
   const f = res.gate.findings.find((x) => x.rule === 'underpowered');
   assert.match(
     f?.figure ?? '',
-    /^underpowered: 3 samples per case catch no change at all \(median\), not the 10 % \(twice the threshold\) a gate must; measure both sides with `npm run bench -- --ci`/,
+    /^underpowered: 3 samples per case catch no change at all \(median\), not the 10 % \(twice the threshold\) a gate must; 3 comparisons can never be significant at these sample counts, whatever they measure: handshake\/.* \(n = 3 \/ 3\);.*; measure both sides with `npm run bench -- --ci`/,
   );
   assert.match(renderMarkdown(res), /### Gate: ⚠️ \*\*underpowered\*\* \(exit 2\)/);
   const allowed = compareRuns([quick('b')], [quick('h')], { ...OPTS, allow_underpowered: true });
@@ -231,4 +231,39 @@ test('gate: a corrected link drift beyond the threshold is listed, not blocking'
   );
   assert.match(res.gate.findings[0]?.figure ?? '', /differed by \+8\.0 % from the base's/);
   assert.equal(exitCodeOf(res), 0);
+});
+
+test('gate: a few comparisons that can never be significant make it underpowered, even among well-powered ones', () => {
+  // 3 well-powered cases and one of 2 runs-worth of pages (2 samples a side: smallest p 0.33 ≥ α).
+  const run = (id: string) =>
+    fakeRun({ run_id: id, cases: [...cases(1, 60), { mode: 'resumed', values: spread(10, 0.2, 2) }] });
+  const res = compareRuns([run('b')], [run('h')], OPTS);
+  assert.equal(res.gate.power.weak * 2 < res.gate.power.tested, true, 'a minority of weak rows');
+  assert.deepEqual(res.gate.power.untestable, [
+    'handshake/protocol=h1/security=none/conn_mode=resumed/size_bytes=100/profile=lan total_ms (n = 2 / 2)',
+  ]);
+  assert.equal(res.gate.verdict, 'underpowered');
+  assert.equal(exitCodeOf(res), 2);
+});
+
+test('gate: a base whose requests all failed by accident measured nothing: blocking, not "not measured"', () => {
+  const base = fakeRun({ run_id: 'b', cases: [...cases(1, 60), { mode: 'resumed', values: [], errors: 20 }] });
+  const head = fakeRun({ run_id: 'h', cases: [...cases(1, 60), { mode: 'resumed', values: [], errors: 20 }] });
+  const res = compareRuns([base], [head], OPTS);
+  const row = res.rows.find((r) => r.key.includes('conn_mode=resumed') && r.metric === 'total_ms');
+  assert.equal(row?.reason, 'no_samples');
+  assert.match(row?.why ?? '', /no successful total_ms samples in base \(20 failed\)/);
+  assert.equal(exitCodeOf(res), 1);
+  // The same failures as the case's outcome (failure_is_outcome) are the failure rule's: not blocking here.
+  const onPurpose = (id: string) =>
+    fakeRun({
+      run_id: id,
+      failure_is_outcome: true,
+      cases: [{ mode: 'resumed', values: [], errors: 20 }, ...cases(1, 60)],
+    });
+  const res2 = compareRuns([onPurpose('b2')], [onPurpose('h2')], OPTS);
+  assert.equal(
+    res2.rows.find((r) => r.key.includes('conn_mode=resumed') && r.metric === 'total_ms')?.reason,
+    'not_measured',
+  );
 });
