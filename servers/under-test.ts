@@ -25,7 +25,7 @@ export const HARNESS_ROUTES: RouteSet = {
 
 export interface ServerUnderTest {
   /** Who runs it: the harness (its own server, started and stopped by it) or nobody we control (a remote target). */
-  readonly origin: 'harness' | 'remote';
+  readonly origin: 'harness' | 'command' | 'remote';
   readonly protocol: 'h1' | 'h2';
   readonly tls: boolean;
   /** The port it listens on, as seen from its own side of the link. */
