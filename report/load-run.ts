@@ -98,3 +98,14 @@ export function loadRun(dirArg: string, opts: { writeMissingSummary?: boolean } 
   const calibration = existsSync(calibrationPath) ? readRunCsv(calibrationPath, ['profile', 'kind', 'value_ms']) : [];
   return { dir, meta, samples, summary, calibration };
 }
+
+/** A scenario's own CSV of the run (hol-app.csv, tcpinfo.csv, …): none when missing or unreadable. */
+export function readScenarioCsv(dir: string, name: string): CsvRow[] {
+  const p = join(dir, `${name}.csv`);
+  if (!existsSync(p)) return [];
+  try {
+    return readCsv(p);
+  } catch {
+    return [];
+  }
+}

@@ -2,10 +2,7 @@
  * The hol scenario's section: reads hol-app.csv, hol-pages.csv and load.csv, works out the figures and the
  * verdicts on C4 and C5 (analysis.ts) and lays them out as charts, tables and caveats (view.ts).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { readCsv } from '../../../lib/csv-file.ts';
-import type { CsvRow, RunFolder } from '../../load-run.ts';
+import { readScenarioCsv, type RunFolder } from '../../load-run.ts';
 import type { ReportSection, SectionOutput } from '../types.ts';
 import { holFigures, holVerdicts, type HolRows } from './analysis.ts';
 import { holView } from './view.ts';
@@ -13,18 +10,12 @@ import { holView } from './view.ts';
 const CLAIM_SENTENCE =
   'HTTP/1.1 pipelining needs keep-alive but a slow response blocks those queued behind it (C4); HTTP/2 multiplexes streams on one connection and beats HTTP/1.1 keep-alive — but one lost packet stalls all its streams (C5).';
 
-function readExtra(dir: string, name: string): CsvRow[] {
-  const p = join(dir, `${name}.csv`);
-  if (!existsSync(p)) return [];
-  try {
-    return readCsv(p);
-  } catch {
-    return [];
-  }
-}
-
 function readHolRows(dir: string): HolRows {
-  return { app: readExtra(dir, 'hol-app'), pages: readExtra(dir, 'hol-pages'), load: readExtra(dir, 'load') };
+  return {
+    app: readScenarioCsv(dir, 'hol-app'),
+    pages: readScenarioCsv(dir, 'hol-pages'),
+    load: readScenarioCsv(dir, 'load'),
+  };
 }
 
 export function buildHol(run: RunFolder): SectionOutput {

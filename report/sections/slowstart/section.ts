@@ -4,26 +4,17 @@
  * traced transfers) and slowstart-skipped.csv (what the kernel did not allow). Figures and the verdict are
  * ./analysis.ts's, charts, tables and caveats ./view.ts's.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { readCsv } from '../../../lib/csv-file.ts';
-import type { CsvRow, RunFolder } from '../../load-run.ts';
+import { readScenarioCsv, type RunFolder } from '../../load-run.ts';
 import type { ReportSection, SectionOutput } from '../types.ts';
 import { analyseSlowstart } from './analysis.ts';
 import { slowstartCaveats, slowstartCharts, slowstartTables } from './view.ts';
 
-function readExtra(dir: string, name: string): CsvRow[] {
-  const p = join(dir, `${name}.csv`);
-  if (!existsSync(p)) return [];
-  try {
-    return readCsv(p);
-  } catch {
-    return [];
-  }
-}
-
 export function buildSlowstart(run: RunFolder): SectionOutput {
-  const a = analyseSlowstart(run.summary, readExtra(run.dir, 'tcpinfo'), readExtra(run.dir, 'slowstart-skipped'));
+  const a = analyseSlowstart(
+    run.summary,
+    readScenarioCsv(run.dir, 'tcpinfo'),
+    readScenarioCsv(run.dir, 'slowstart-skipped'),
+  );
   return {
     claimSentence:
       'Keep-alive saves more than the handshake: a reused connection has already grown its congestion window — unless it sat idle long enough for Linux to shrink it again.',
