@@ -7,6 +7,9 @@
 /** Characters a shell would treat as operators when unquoted: here they would silently become arguments. */
 const SHELL_OPERATORS = new Set(['|', '&', ';', '<', '>', '(', ')', '`', '$']);
 
+/** What a backslash escapes inside "…" (anything else keeps its backslash, as in sh). */
+const ESCAPABLE_IN_DOUBLE_QUOTES = new Set(['"', '\\', '$', '`']);
+
 export class CommandLineError extends Error {}
 
 /**
@@ -64,7 +67,7 @@ function doubleQuoted(line: string, start: number): [string, number] {
   while (i < line.length) {
     const ch = line[i]!;
     if (ch === '"') return [text, i + 1];
-    if (ch === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) {
+    if (ch === '\\' && i + 1 < line.length && ESCAPABLE_IN_DOUBLE_QUOTES.has(line[i + 1]!)) {
       text += line[i + 1];
       i += 2;
     } else if (ch === '$' || ch === '`') {
