@@ -21,22 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { requirePrivileged } from '../helpers/privileged.ts';
 import { REPO, runCli, startCli } from '../helpers/run-cli.ts';
 import { readCsv } from '../../lib/csv-file.ts';
-
-function leftovers(runId: string): string[] {
-  const ns = execFileSync('ip', ['netns', 'list'])
-    .toString()
-    .split('\n')
-    .filter((l) => l.includes(`kab-${runId}`));
-  const links = execFileSync('ip', ['-o', 'link'])
-    .toString()
-    .split('\n')
-    .filter((l) => l.includes(`kab${runId}`));
-  const procs = execFileSync('ps', ['-eo', 'pid=,args='])
-    .toString()
-    .split('\n')
-    .filter((l) => l.includes(`kab${runId}`));
-  return [...ns, ...links, ...procs];
-}
+import { leftovers } from '../helpers/run-state.ts';
 
 async function waitFor(what: string, cond: () => boolean, timeout_ms: number): Promise<void> {
   const until = Date.now() + timeout_ms;
