@@ -1,22 +1,14 @@
 /**
  * The cost section's figures and verdicts (C6, C11), from cost.csv of the run: one row per measured figure (metric,
- * value, unit) with the case's tags. Pure apart from reading the file: rows in, points, spreads and verdicts out.
+ * value, unit) with the case's tags. Pure: rows in, points, spreads and verdicts out (section.ts reads the file).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { readCsv } from '../../../lib/csv-file.ts';
 import { medianSorted, sortAsc } from '../../../lib/stats.ts';
-import type { CsvRow, RunFolder } from '../../load-run.ts';
+import type { CsvRow } from '../../load-run.ts';
 import type { Verdict } from '../types.ts';
 import { numberOrNull } from '../../../lib/numbers.ts';
 
 /** Below this kernel TCP memory per idle connection, idle sockets are said to hold no buffer memory. */
 export const IDLE_BUFFER_NEGLIGIBLE_BYTES = 512;
-
-export function loadCostRows(run: Pick<RunFolder, 'dir'>): CsvRow[] {
-  const path = join(run.dir, 'cost.csv');
-  return existsSync(path) ? readCsv(path, ['part', 'case_key', 'metric', 'value']) : [];
-}
 
 const num = numberOrNull;
 

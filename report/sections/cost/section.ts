@@ -3,13 +3,21 @@
  * unit) with the case's tags. C6: what each idle kept-alive connection costs the server, h1 vs h2, and what
  * clients see past the server's FD limit. C11: churn without keep-alive against keep-alive at the same rates.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCsv } from '../../../lib/csv-file.ts';
 import type { CsvRow, RunFolder } from '../../load-run.ts';
 import type { ReportSection, SectionOutput } from '../types.ts';
-import { costFigures, loadCostRows } from './analysis.ts';
+import { costFigures } from './analysis.ts';
 import { costCaveats, costCharts, costTables } from './view.ts';
 
 const CLAIM_SENTENCE =
   'Idle keep-alive connections cost the server file descriptors and memory (C6); turning keep-alive off for short, high-churn traffic trades that for handshakes, CPU, TIME_WAIT and ports (C11).';
+
+export function loadCostRows(run: Pick<RunFolder, 'dir'>): CsvRow[] {
+  const path = join(run.dir, 'cost.csv');
+  return existsSync(path) ? readCsv(path, ['part', 'case_key', 'metric', 'value']) : [];
+}
 
 export function buildCostSection(rows: readonly CsvRow[]): SectionOutput {
   const figures = costFigures(rows);
