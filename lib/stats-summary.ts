@@ -5,7 +5,7 @@
 import { at, madSorted, mean, medianSorted, quantileSorted, sampleStddev, sortAsc } from './stats.ts';
 import { normalQuantile } from './stats-distributions.ts';
 import { outliersSorted } from './stats-outliers.ts';
-import { medianCiSorted } from './stats-quantile-ci.ts';
+import { medianCiSorted, quantileCiSorted } from './stats-quantile-ci.ts';
 
 export interface EmptySummary {
   kind: 'empty';
@@ -104,4 +104,33 @@ export function samplesNeededForMedianCi(
   const minN = 6;
   const nNeeded = width < target ? n : Math.floor(n * (width / target) ** 2) + 1;
   return { n_needed: Math.max(minN, nNeeded), pilot_width: width, target_width: target };
+}
+
+/** Median and p90, each with its distribution-free 95 % CI (null below the n a CI needs); nulls for no values. */
+export interface QuantileSummary {
+  n: number;
+  median: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  p90: number | null;
+  p90_ci_low: number | null;
+  p90_ci_high: number | null;
+}
+
+/** The quantile summary of the finite values (NaN and ±Infinity, a missing cell, are left out). */
+export function quantileSummary(values: readonly number[]): QuantileSummary {
+  const sorted = sortAsc(values.filter((v) => Number.isFinite(v)));
+  if (sorted.length === 0)
+    return { n: 0, median: null, ci_low: null, ci_high: null, p90: null, p90_ci_low: null, p90_ci_high: null };
+  const ci = medianCiSorted(sorted);
+  const ci90 = quantileCiSorted(sorted, 0.9);
+  return {
+    n: sorted.length,
+    median: medianSorted(sorted),
+    ci_low: ci?.low ?? null,
+    ci_high: ci?.high ?? null,
+    p90: quantileSorted(sorted, 0.9),
+    p90_ci_low: ci90?.low ?? null,
+    p90_ci_high: ci90?.high ?? null,
+  };
 }

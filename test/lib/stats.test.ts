@@ -11,7 +11,13 @@ import {
   mannWhitneyU,
   uDistributionCounts,
 } from '../../lib/stats-rank-tests.ts';
-import { ciPrecise, samplesNeededForMedianCi, summarize, type Summary } from '../../lib/stats-summary.ts';
+import {
+  ciPrecise,
+  quantileSummary,
+  samplesNeededForMedianCi,
+  summarize,
+  type Summary,
+} from '../../lib/stats-summary.ts';
 
 function close(actual: number | null | undefined, expected: number, tol = 1e-9): void {
   assert.ok(actual !== null && actual !== undefined, `expected ${expected}, got ${actual}`);
@@ -459,4 +465,27 @@ test('bootstrap median of a resample is a type-7 median (even n averages the mid
   close(r.ratio, 3); // 6 / 2
   assert.equal(r.low, 2);
   assert.equal(r.high, 6);
+});
+
+test('quantileSummary: type-7 median and p90 by hand, CIs only from 6 values up, missing cells left out', () => {
+  const few = quantileSummary([3, 1, Number.NaN, 2]);
+  assert.deepEqual([few.n, few.median, few.ci_low, few.ci_high], [3, 2, null, null]);
+  const d = quantileSummary([8, 7, 6, 5, 4, 3, 2, 1, Number.POSITIVE_INFINITY]);
+  assert.equal(d.n, 8);
+  assert.equal(d.median, 4.5);
+  // (8 − 1) × 0.9 = 6.3: 7 + 0.3 × (8 − 7)
+  assert.ok(Math.abs((d.p90 ?? 0) - 7.3) < 1e-12);
+  const ci = medianCiSorted([1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual([d.ci_low, d.ci_high], [ci?.low, ci?.high]);
+  assert.ok(d.ci_low !== null && d.ci_low <= 4.5 && (d.ci_high ?? 0) >= 4.5);
+  const none = quantileSummary([Number.NaN]);
+  assert.deepEqual(none, {
+    n: 0,
+    median: null,
+    ci_low: null,
+    ci_high: null,
+    p90: null,
+    p90_ci_low: null,
+    p90_ci_high: null,
+  });
 });

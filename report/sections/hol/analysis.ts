@@ -4,8 +4,7 @@
  * same file and from hol-pages.csv (page time vs packet loss: TCP's own head-of-line blocking). Pure: rows in,
  * figures and verdicts out; the charts, tables and caveats are in view.ts.
  */
-import { sortAsc } from '../../../lib/stats.ts';
-import { medianCiSorted, quantileCiSorted } from '../../../lib/stats-quantile-ci.ts';
+import { quantileSummary, type QuantileSummary } from '../../../lib/stats-summary.ts';
 import type { CsvRow } from '../../load-run.ts';
 import { fmtMs, round4 } from '../../format.ts';
 import { num } from '../../rows.ts';
@@ -30,39 +29,6 @@ function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
   return m;
 }
 
-export interface Dist {
-  n: number;
-  median: number | null;
-  ci_low: number | null;
-  ci_high: number | null;
-  p90: number | null;
-  p90_ci_low: number | null;
-  p90_ci_high: number | null;
-}
-
-export function dist(values: readonly number[]): Dist {
-  const s = sortAsc(values.filter((v) => Number.isFinite(v)));
-  if (s.length === 0)
-    return { n: 0, median: null, ci_low: null, ci_high: null, p90: null, p90_ci_low: null, p90_ci_high: null };
-  const q = (p: number): number => {
-    const pos = (s.length - 1) * p;
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    return (s[lo] ?? 0) + ((s[hi] ?? 0) - (s[lo] ?? 0)) * (pos - lo);
-  };
-  const ci = medianCiSorted(s);
-  const ci90 = quantileCiSorted(s, 0.9);
-  return {
-    n: s.length,
-    median: q(0.5),
-    ci_low: ci?.low ?? null,
-    ci_high: ci?.high ?? null,
-    p90: q(0.9),
-    p90_ci_low: ci90?.low ?? null,
-    p90_ci_high: ci90?.high ?? null,
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Application-level HOL (hol-app.csv)
 
@@ -71,9 +37,9 @@ export interface AppFigures {
   rtt_ms: number | null;
   delay_ms: number;
   /** Per mode: distribution of fast requests' delay vs alone (from batch start), and of blocked time. */
-  fast_delay: Map<string, Dist>;
-  fast_blocked: Map<string, Dist>;
-  batch: Map<string, Dist>;
+  fast_delay: Map<string, QuantileSummary>;
+  fast_blocked: Map<string, QuantileSummary>;
+  batch: Map<string, QuantileSummary>;
   /** Pipelined fast responses delayed ≥ D − tolerance, of all. */
   pipelined_delayed: { ok: number; n: number };
   /** h2 fast responses done within H2_UNBLOCKED_FACTOR × their unblocked time, of all. */
@@ -95,22 +61,22 @@ export function appFigures(rows: readonly CsvRow[]): AppFigures[] {
   for (const [profile, prs] of groupBy(measured, (r) => r.profile ?? '')) {
     const delay_ms = Math.max(0, ...prs.map((r) => num(r.server_delay_ms) ?? 0));
     const ok = prs.filter((r) => (r.error ?? '') === '');
-    const fast_delay = new Map<string, Dist>();
-    const fast_blocked = new Map<string, Dist>();
-    const batch = new Map<string, Dist>();
+    const fast_delay = new Map<string, QuantileSummary>();
+    const fast_blocked = new Map<string, QuantileSummary>();
+    const batch = new Map<string, QuantileSummary>();
     for (const [mode, mrs] of groupBy(ok, (r) => r.mode ?? '')) {
       const fast = mrs.filter((r) => r.req === 'fast');
-      fast_delay.set(mode, dist(fast.map((r) => num(r.delay_vs_alone_ms) ?? Number.NaN)));
-      fast_blocked.set(mode, dist(fast.map((r) => num(r.blocked_ms) ?? Number.NaN)));
+      fast_delay.set(mode, quantileSummary(fast.map((r) => num(r.delay_vs_alone_ms) ?? Number.NaN)));
+      fast_blocked.set(mode, quantileSummary(fast.map((r) => num(r.blocked_ms) ?? Number.NaN)));
       const perBatch = groupBy(mrs, (r) => r.batch_id ?? '');
-      batch.set(mode, dist([...perBatch.values()].map((b) => num(b[0]?.batch_ms) ?? Number.NaN)));
+      batch.set(mode, quantileSummary([...perBatch.values()].map((b) => num(b[0]?.batch_ms) ?? Number.NaN)));
     }
     const piped = ok.filter((r) => r.mode === 'h1_pipelined' && r.req === 'fast');
     const h2 = ok.filter((r) => r.mode === 'h2_streams' && r.req === 'fast');
     const timeline: AppFigures['timeline'] = [];
     for (const [k, trs] of groupBy(ok, (r) => `${r.mode}|${r.pos}`)) {
       const [mode = '', pos = '0'] = k.split('|');
-      const med = (c: string): number | null => dist(trs.map((r) => num(r[c]) ?? Number.NaN)).median;
+      const med = (c: string): number | null => quantileSummary(trs.map((r) => num(r[c]) ?? Number.NaN)).median;
       timeline.push({
         mode,
         pos: Number(pos),
@@ -193,7 +159,7 @@ export interface PagePoint {
   conn: string;
   loss_pct: number;
   mode: string;
-  page: Dist;
+  page: QuantileSummary;
   retrans_median: number | null;
   errors: number;
 }
@@ -214,8 +180,8 @@ export function pagePoints(rows: readonly CsvRow[]): PagePoint[] {
       conn: r0.conn_start || 'fresh',
       loss_pct: num(r0.loss_pct) ?? 0,
       mode: r0.mode ?? '',
-      page: dist(rs.map((r) => num(r.page_ms) ?? Number.NaN)),
-      retrans_median: dist(
+      page: quantileSummary(rs.map((r) => num(r.page_ms) ?? Number.NaN)),
+      retrans_median: quantileSummary(
         rs.map((r) => (num(r.retrans_segs_server) ?? Number.NaN) + (num(r.retrans_segs_client) ?? 0)),
       ).median,
       errors: rs.reduce((a, r) => a + (num(r.errors) ?? 0), 0),

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import {
   appFigures,
   crossovers,
-  dist,
   holFigures,
   holVerdicts,
   pagePoints,
@@ -112,13 +111,6 @@ test('hol section: the crossover is the lowest loss where h1 × 6 is faster than
   assert.match(v2.figure, /no crossover up to 5 % loss/);
   // Skipped rows (a congestion control the host does not allow) are not points.
   assert.equal(pagePoints([{ ...page('h2_streams', 0, 1, 1), skipped: 'cubic not allowed' }]).length, 0);
-});
-
-test('hol section: distribution with CIs only from 6 values up', () => {
-  assert.equal(dist([1, 2, 3]).ci_low, null);
-  const d = dist([1, 2, 3, 4, 5, 6, 7, 8]);
-  assert.equal(d.median, 4.5);
-  assert.ok(d.ci_low !== null && d.ci_low <= 4.5 && (d.ci_high ?? 0) >= 4.5);
 });
 
 test('hol section: the figures note skipped page cases, closed-loop load, h2 under bbr and failed requests', () => {
