@@ -9,6 +9,7 @@ import { handshakeHeadline } from '../bench/headline.ts';
 import { UserError } from '../lib/errors.ts';
 import { Progress } from '../lib/progress.ts';
 import { DEFINITIONS, scenarioNames } from '../bench/scenarios/definitions.ts';
+import { needsInBrief } from '../bench/scenarios/needs.ts';
 import { scenarioProfiles, type BenchOptions, type SizeName } from '../bench/scenarios/types.ts';
 import { listProfiles, parseProfiles } from '../netem/profiles.ts';
 import { LINK_BACKENDS, type LinkChoice } from '../netem/link.ts';
@@ -195,6 +196,7 @@ async function printList(): Promise<void> {
     out.push(
       `  ${''.padEnd(12)} profiles: --quick ${bySize('quick')}; --ci ${bySize('ci')}; default ${bySize('standard')}; --full ${bySize('full')}`,
     );
+    out.push(`  ${''.padEnd(12)} needs: ${needsInBrief(s.needs)}`);
   }
   out.push('', 'Profiles:');
   for (const p of listProfiles()) {

@@ -23,6 +23,20 @@ export const HARNESS_ROUTES: RouteSet = {
   closing: (path) => `${path}${path.includes('?') ? '&' : '?'}close=1`,
 };
 
+/** What a run's servers under test offer, known before one is started: scenarios are checked against it. */
+export interface ServerOffer {
+  readonly routes: RouteSet;
+  /** Server-side counters (connections, requests, memory, FDs). */
+  readonly stats: boolean;
+  /** A process the harness started and can observe (CPU time) or signal (crash faults). */
+  readonly process: boolean;
+  /** Timeouts and limits the harness sets per case (idle timeout, streams, FD limit): only its own servers. */
+  readonly configurable: boolean;
+}
+
+/** The harness's own Node servers offer everything. */
+export const HARNESS_OFFER: ServerOffer = { routes: HARNESS_ROUTES, stats: true, process: true, configurable: true };
+
 export interface ServerUnderTest {
   /** Who runs it: the harness (its own server, started and stopped by it) or nobody we control (a remote target). */
   readonly origin: 'harness' | 'command' | 'remote';

@@ -5,6 +5,7 @@
 import type { Progress } from '../../lib/progress.ts';
 import { Teardown } from '../../lib/teardown.ts';
 import { ServerLacks } from '../../servers/under-test.ts';
+import { unmetNeeds } from '../scenarios/needs.ts';
 import type { DirectionCounters, LinkCounters } from '../../netem/link.ts';
 import { profileKey } from '../../netem/profiles.ts';
 import { calibrate, type Calibration } from '../drivers/calibrate.ts';
@@ -72,6 +73,15 @@ export async function runProfile(run: ProfileRun, { profile, scenarios }: Profil
 
   for (const scenario of scenarios) {
     if (run.session.aborted) break;
+    const skip = (reason: string): void => {
+      run.progress.log(`[${profile.name}] ${scenario.name} skipped: ${reason}`);
+      run.folder.noteSkip(profile.name, scenario.name, reason);
+    };
+    const unmet = unmetNeeds(scenario.needs, link, run.bed.offer);
+    if (unmet.length) {
+      skip(`needs ${unmet.join('; ')}`);
+      continue;
+    }
     const servers = new Teardown();
     const removeStep = run.session.teardown.add(`scenario ${scenario.name}`, async () => {
       await servers.run();
@@ -88,10 +98,9 @@ export async function runProfile(run: ProfileRun, { profile, scenarios }: Profil
     try {
       await scenario.run(ctx);
     } catch (e) {
+      // A part that needs more than the definition says (checked above) stops the scenario where it is.
       if (!(e instanceof ServerLacks)) throw e;
-      const reason = `needs ${e.capability}`;
-      run.progress.log(`[${profile.name}] ${scenario.name} skipped: ${reason}`);
-      run.folder.noteSkip(profile.name, scenario.name, reason);
+      skip(`needs ${e.capability}`);
     } finally {
       run.folder.noteScenarioTime(profile.name, scenario.name, performance.now() - start_ms);
       await run.bed.agent.closeAll();

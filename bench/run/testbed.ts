@@ -11,7 +11,7 @@ import { openLink } from '../../netem/select.ts';
 import type { ServerConfig } from '../../servers/config.ts';
 import { startServer } from '../../servers/launch.ts';
 import { CERT_SERVERNAME } from '../../servers/tls-cert.ts';
-import { HARNESS_ROUTES, harnessServer } from '../../servers/under-test.ts';
+import { HARNESS_OFFER, HARNESS_ROUTES, harnessServer, type ServerOffer } from '../../servers/under-test.ts';
 import { startAgent, type Agent } from '../drivers/agent-client.ts';
 import type { ClientTls } from '../drivers/target.ts';
 import { readTcpSysctls } from '../environment.ts';
@@ -28,7 +28,12 @@ export interface Testbed {
   startServer(config: Partial<ServerConfig>, registry: Teardown): Promise<RunningServer>;
   /** Whether a server of this kind can be had (a remote target is one server of one kind). */
   serves(config: Pick<ServerConfig, 'protocol' | 'tls'>): boolean;
+  /** What the servers under test offer (routes, counters, a process): scenarios' needs are checked against it. */
+  offer: ServerOffer;
 }
+
+/** A server elsewhere answers the harness's routes (it is `npm run serve`) and offers nothing else. */
+const REMOTE_OFFER: ServerOffer = { routes: HARNESS_ROUTES, stats: false, process: false, configurable: false };
 
 export async function openTestbed(
   options: BenchOptions,
@@ -66,6 +71,7 @@ export async function openTestbed(
     link,
     agent,
     congestion_control,
+    offer: remote !== null ? REMOTE_OFFER : HARNESS_OFFER,
     serves: (config) => remote === null || (config.protocol === remote.protocol && config.tls === remote.tls),
     startServer: async (config, registry) =>
       remote !== null ? remoteServer(remote, config) : startLocalServer(link, folder, config, registry),

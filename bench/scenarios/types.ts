@@ -8,6 +8,7 @@ import type { ServerConfig, TlsVersion } from '../../servers/config.ts';
 import type { ServerUnderTest } from '../../servers/under-test.ts';
 import type { Calibration } from '../drivers/calibrate.ts';
 import type { RemoteTarget } from '../../netem/remote.ts';
+import type { ScenarioNeeds } from './needs.ts';
 
 /**
  * How much of each scenario's matrix a run measures: quick (a smoke run, under a minute), standard (the
@@ -134,6 +135,11 @@ export interface ScenarioDefinition {
   ciPlan?: boolean;
   /** The CSV files it writes beside samples.csv (name without .csv → columns, in order). */
   csvFiles: Readonly<Record<string, readonly string[]>>;
+  /**
+   * What it needs of the link and the server under test, checked before it runs (a part that needs more, such as
+   * hol's loss sweep, asks for it itself and records its own skip).
+   */
+  needs?: ScenarioNeeds;
 }
 
 export interface Scenario extends ScenarioDefinition {

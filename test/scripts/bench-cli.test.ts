@@ -103,3 +103,24 @@ test('a quick handshake run on loopback (new vs reused only) writes meta.json, s
   // The headline table carries units and sample counts.
   assert.match(r.stdout, /ms \[.*\] n=3/);
 });
+
+test('a scenario whose needs the link does not meet is skipped before it runs: no rows, the reason in meta and report', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'kab-run-'));
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const r = await runCli(
+    'bench',
+    ['--scenario', 'slowstart', '--profile', 'loopback', '--link', 'none', '--quick', '--out', out],
+    120_000,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /slowstart skipped: needs a link that carries real packets/);
+  const runDir = join(out, readlinkSync(join(out, 'latest')));
+  const meta = JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as Record<string, any>;
+  assert.deepEqual(meta.status, { kind: 'completed' });
+  assert.equal(meta.scenario_skips.length, 1);
+  assert.match(meta.scenario_skips[0].reason, /^needs .*real packets.*; .*namespaces.*; .*per-run sysctls/);
+  assert.equal(readCsv(join(runDir, 'samples.csv')).length, 0);
+  assert.ok(!existsSync(join(runDir, 'tcpinfo.csv')), 'the scenario never started');
+  const html = readFileSync(join(runDir, 'report.html'), 'utf8');
+  assert.match(html, /not measured in this run: skipped: needs a link that carries real packets/);
+});

@@ -92,4 +92,5 @@ export const holDefinition: ScenarioDefinition = {
   defaultProfiles: ['wan', 'intercontinental'],
   profilesBySize: { quick: ['wan'], standard: ['wan'] },
   csvFiles: { 'hol-app': APP_CSV_COLUMNS, load: LOAD_CSV_COLUMNS, 'hol-pages': PAGE_CSV_COLUMNS },
+  needs: { server: ['sized_route', 'slow_route'] },
 };

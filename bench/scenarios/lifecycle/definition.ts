@@ -43,4 +43,5 @@ export const lifecycleDefinition: ScenarioDefinition = {
   // wan: the pool question (C12) is asked at wan, and a 50 ms hop gives the LB race (C8) a visible window.
   defaultProfiles: ['wan'],
   csvFiles: { lifecycle: LIFECYCLE_COLUMNS },
+  needs: { server: ['sized_route', 'process', 'configurable'] },
 };

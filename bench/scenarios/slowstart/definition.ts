@@ -40,4 +40,5 @@ export const slowstartDefinition: ScenarioDefinition = {
   defaultProfiles: ['wan', 'intercontinental'],
   profilesBySize: { quick: ['wan'], standard: ['wan'] },
   csvFiles: { tcpinfo: TCPINFO_COLUMNS, 'slowstart-skipped': SKIP_COLUMNS },
+  needs: { link: ['real_packets', 'namespaces', 'tuning'], server: ['sized_route'] },
 };

@@ -295,19 +295,8 @@ export const slowstartScenario: Scenario = {
   async run(ctx: ScenarioContext) {
     const ns = ctx.link.serverNetns;
     const tuning = ctx.link.tuning;
-    if (ns === null || tuning === null || !ctx.link.capabilities.real_packets) {
-      ctx.progress.log(
-        `[${ctx.profile.name}] slowstart: needs a packet link with namespaces (tun or tc), got ${ctx.link.backend}: skipped`,
-      );
-      ctx.csv('slowstart-skipped', SKIP_COLUMNS).append({
-        run_id: ctx.runId,
-        profile: ctx.profile.name,
-        what: 'link',
-        value: ctx.link.backend,
-        reason: 'slow start needs real kernel TCP between two namespaces (tun or tc link)',
-      });
-      return;
-    }
+    // The runner checks the definition's needs before a scenario runs: this is the type's guard, not a skip.
+    if (ns === null || tuning === null) throw new Error('slowstart runs only on a link with namespaces and tuning');
     const plan = slowstartPlan(ctx.options, hostAllowedCongestionControls());
     const restore = await snapshotServerTuning(tuning);
     let sampler: TcpInfoSampler | null = null;
