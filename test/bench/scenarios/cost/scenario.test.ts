@@ -4,15 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirePrivileged } from '../../../helpers/privileged.ts';
+import { testScenarioContext } from '../../../helpers/scenario-context.ts';
+import { readCsv } from '../../../../lib/csv-file.ts';
 import { openTunLink } from '../../../../netem/tun.ts';
 import { listNetns, newRunId, readNamespaceSysctls } from '../../../../netem/topology.ts';
-import { startServer } from '../../../../servers/launch.ts';
-import { CsvAppender, readCsv } from '../../../../lib/csv-file.ts';
-import { Progress } from '../../../../lib/progress.ts';
 import { startAgent } from '../../../../bench/drivers/agent-client.ts';
-import type { BenchOptions, RunningServer, ScenarioContext } from '../../../../bench/scenarios/types.ts';
-import type { Calibration } from '../../../../bench/drivers/calibrate.ts';
-import type { Profile } from '../../../../netem/link.ts';
 import { costWriter } from '../../../../bench/scenarios/cost/common.ts';
 import { startCrowdAgent } from '../../../../bench/scenarios/cost/agent.ts';
 import { FD_LIMIT, FD_LIMIT_CROWD, idleCase, runFdLimit } from '../../../../bench/scenarios/cost/idle.ts';
@@ -25,7 +21,6 @@ import {
 } from '../../../../bench/scenarios/cost/churn.ts';
 import { loadPoints } from '../../../../report/sections/cost/analysis.ts';
 import type { CsvRow } from '../../../../report/load-run.ts';
-import { harnessServer } from '../../../../servers/under-test.ts';
 
 test(
   'cost on the tun link: idle crowd, FD limit, churn and ports; limits restored, nothing left',
@@ -38,60 +33,17 @@ test(
     const params = { rtt_ms: RTT_MS, jitter_ms: 0, loss_pct: 0, rate_mbit: null, queue_packets: null, mtu_bytes: 1500 };
     const link = await openTunLink({ runId: newRunId(), params });
     const namespaces = [link.clientNetns, link.serverNetns].filter((n): n is string => n !== null);
-    const servers: RunningServer[] = [];
     const agent = await startAgent(link.clientNetns);
     const crowd = await startCrowdAgent(link.clientNetns, 4_096);
+    const { ctx, samples, servers } = testScenarioContext({
+      link,
+      scenario: 'cost',
+      dir,
+      agent,
+      request_timeout_ms: 5_000,
+    });
     const pids = [agent.pid, crowd.pid];
     try {
-      const profile: Profile = { name: 'test', params, source: 'test' };
-      const calibration: Calibration = {
-        rtt_ms_configured: RTT_MS,
-        connect: null,
-        request: null,
-        goodput_mbit: null,
-        rate_mbit_configured: null,
-        rtt_ms_calibrated: RTT_MS,
-        errors: 0,
-        warnings: [],
-      };
-      const samples: Array<Record<string, unknown>> = [];
-      const ctx: ScenarioContext = {
-        runId: 'test',
-        options: {
-          scenarios: ['cost'],
-          profiles: null,
-          link: 'tun',
-          quick: false,
-          size: 'standard',
-          requests: null,
-          out: dir,
-          request_timeout_ms: 5_000,
-          congestion_control: null,
-          slow_start_after_idle: null,
-          argv: [],
-        } as unknown as BenchOptions,
-        profile,
-        link,
-        calibration,
-        congestion_control: 'bbr',
-        agent,
-        async startServer(config) {
-          const handle = await startServer({ ...config, host: link.serverListenHost }, link.serverNetns);
-          pids.push(handle.ready.pid);
-          const s: RunningServer = {
-            handle: harnessServer(handle),
-            target: await link.clientTarget(handle.ready.port),
-            clientTls: () => null,
-          };
-          servers.push(s);
-          return s;
-        },
-        record: (r) => void samples.push(r),
-        csv: <C extends string>(name: string, columns: readonly C[]) =>
-          new CsvAppender<C>(join(dir, `${name}.csv`), columns),
-        progress: new Progress(process.stderr, true),
-        signal: new AbortController().signal,
-      };
       const rows = (): CsvRow[] => readCsv(join(dir, 'cost.csv'));
       const metric = (part: string, m: string, protocol?: string): number[] =>
         rows()
@@ -203,7 +155,7 @@ test(
     }
     const left = await listNetns();
     for (const n of namespaces) assert.ok(!left.includes(n), `namespace ${n} removed`);
-    for (const pid of pids) {
+    for (const pid of [...pids, ...servers.flatMap((x) => x.handle.pid ?? [])]) {
       let alive = true;
       try {
         process.kill(pid, 0);

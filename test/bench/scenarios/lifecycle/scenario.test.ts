@@ -4,15 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirePrivileged } from '../../../helpers/privileged.ts';
+import { testScenarioContext } from '../../../helpers/scenario-context.ts';
 import { openTunLink } from '../../../../netem/tun.ts';
 import { newRunId } from '../../../../netem/topology.ts';
-import { startServer } from '../../../../servers/launch.ts';
 import { CsvAppender, readCsv } from '../../../../lib/csv-file.ts';
-import { Progress } from '../../../../lib/progress.ts';
 import type { Agent } from '../../../../bench/drivers/agent-client.ts';
-import type { RunningServer, ScenarioContext } from '../../../../bench/scenarios/types.ts';
-import type { Calibration } from '../../../../bench/drivers/calibrate.ts';
-import type { Profile } from '../../../../netem/link.ts';
 import { startLifecycleAgent } from '../../../../bench/scenarios/lifecycle/agent.ts';
 import { makePartContext, type LifecycleColumn } from '../../../../bench/scenarios/lifecycle/common.ts';
 import { LIFECYCLE_COLUMNS } from '../../../../bench/scenarios/lifecycle/definition.ts';
@@ -21,7 +17,6 @@ import { runC10, runC9 } from '../../../../bench/scenarios/lifecycle/faults.ts';
 import { runC7 } from '../../../../bench/scenarios/lifecycle/idle.ts';
 import { runC12 } from '../../../../bench/scenarios/lifecycle/pools.ts';
 import type { CsvRow } from '../../../../report/load-run.ts';
-import { harnessServer } from '../../../../servers/under-test.ts';
 
 test(
   'lifecycle on the tun link: one short case of each part (C7, C8, C9, C10, C12)',
@@ -36,56 +31,15 @@ test(
     t.after(() => link.close());
     const agent = await startLifecycleAgent(link.clientNetns);
     t.after(() => agent.stop());
-    const servers: RunningServer[] = [];
-    t.after(() => Promise.all(servers.map((s) => s.handle.stop())));
-    const profile: Profile = { name: 'test', params, source: 'test' };
-    const calibration: Calibration = {
-      rtt_ms_configured: RTT_MS,
-      connect: null,
-      request: null,
-      goodput_mbit: null,
-      rate_mbit_configured: null,
-      rtt_ms_calibrated: RTT_MS,
-      errors: 0,
-      warnings: [],
-    };
-    const samples: unknown[] = [];
-    const ctx: ScenarioContext = {
-      runId: 'test',
-      options: {
-        scenarios: ['lifecycle'],
-        profiles: null,
-        link: 'tun',
-        quick: false,
-        size: 'standard',
-        requests: 60,
-        out: dir,
-        request_timeout_ms: 10_000,
-        congestion_control: null,
-        slow_start_after_idle: null,
-        argv: [],
-      },
-      profile,
+    const { ctx, samples, servers } = testScenarioContext({
       link,
-      calibration,
-      congestion_control: 'bbr',
+      scenario: 'lifecycle',
+      dir,
       agent: {} as Agent,
-      async startServer(config) {
-        const handle = await startServer({ ...config, host: link.serverListenHost }, link.serverNetns);
-        const s: RunningServer = {
-          handle: harnessServer(handle),
-          target: await link.clientTarget(handle.ready.port),
-          clientTls: () => null,
-        };
-        servers.push(s);
-        return s;
-      },
-      record: (row) => void samples.push(row),
-      csv: <C extends string>(name: string, columns: readonly C[]) =>
-        new CsvAppender<C>(join(dir, `${name}.csv`), columns),
-      progress: new Progress(process.stderr, true),
-      signal: new AbortController().signal,
-    };
+      requests: 60,
+      request_timeout_ms: 10_000,
+    });
+    t.after(() => Promise.all(servers.map((s) => s.handle.stop())));
     const p = makePartContext(
       ctx,
       agent,
