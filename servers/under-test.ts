@@ -6,8 +6,19 @@
 import type { ServerHandle } from './launch.ts';
 import type { ServerStats } from './config.ts';
 
+/** A path and the size of its response body. */
+export interface SizedPath {
+  path: string;
+  size_bytes: number;
+}
+
 /** The paths a server answers; null where it has no such route. */
 export interface RouteSet {
+  /**
+   * The small request of handshake and calibration: the harness's own servers answer exactly size_bytes; a
+   * user's server answers its `--path`, whatever its size (learned with one GET before the run).
+   */
+  small(size_bytes: number): SizedPath | null;
   /** A response of exactly size_bytes bytes of body. */
   sized(size_bytes: number): string | null;
   /** A response of size_bytes bytes sent after delay_ms (a slow request, for head-of-line blocking). */
@@ -18,10 +29,19 @@ export interface RouteSet {
 
 /** The harness's own route set (servers/routes.ts): `/bytes/<n>[?delay_ms=<d>][&close=1]`. */
 export const HARNESS_ROUTES: RouteSet = {
+  small: (size_bytes) => ({ path: `/bytes/${size_bytes}`, size_bytes }),
   sized: (size_bytes) => `/bytes/${size_bytes}`,
   slow: (size_bytes, delay_ms) => `/bytes/${size_bytes}?delay_ms=${delay_ms}`,
   closing: (path) => `${path}${path.includes('?') ? '&' : '?'}close=1`,
 };
+
+/**
+ * The routes of a user's server (`--path`): its one small request, of the size it answered when asked before
+ * the run. No sized, slow or closing routes: scenarios that need them are skipped, saying which flag they need.
+ */
+export function userRoutes(small: SizedPath): RouteSet {
+  return { small: () => small, sized: () => null, slow: () => null, closing: () => null };
+}
 
 /** What a run's servers under test offer, known before one is started: scenarios are checked against it. */
 export interface ServerOffer {
@@ -88,7 +108,7 @@ export function pidOf(server: ServerUnderTest): number {
 }
 
 /** A route the scenario needs, or ServerLacks. */
-export function routeOr(path: string | null, what: string): string {
-  if (path === null) throw new ServerLacks(`a route for ${what}`);
-  return path;
+export function routeOr<R extends string | SizedPath>(route: R | null, what: string): R {
+  if (route === null) throw new ServerLacks(`a route for ${what}`);
+  return route;
 }

@@ -82,7 +82,7 @@ export async function calibrate(
     resume: false,
     timeout_ms: opts.timeout_ms,
   };
-  const small = routeOr(opts.routes.sized(1), 'a sized response (calibration)');
+  const small = routeOr(opts.routes.small(1)?.path ?? null, 'a small response (calibration)');
   let errors = 0;
   const take = (
     kind: CalibrationSample['kind'],

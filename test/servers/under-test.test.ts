@@ -44,7 +44,7 @@ test('a server that lacks a capability says which, as ServerLacks', () => {
     tls: false,
     port: 80,
     pid: null,
-    routes: { sized: () => null, slow: () => null, closing: () => null },
+    routes: { small: () => null, sized: () => null, slow: () => null, closing: () => null },
     stats: null,
     alive: () => true,
     stop: async () => undefined,
