@@ -4,7 +4,7 @@ import type { RemoteTarget } from '../netem/remote.ts';
 import { CERT_SERVERNAME } from '../servers/tls-cert.ts';
 
 /**
- * `--target http[s]://host:port` (+ `--target-protocol h1|h2`, `--ca file.pem`, `--servername name`): a server
+ * `--target http[s]://host:port` (+ `--protocol h1|h2`, `--ca file.pem`, `--servername name`): a server
  * elsewhere. With --ca (e.g. the certificate `npm run serve -- --tls` wrote) the client trusts exactly that
  * certificate and verifies it against --servername (default: the name the harness's certificates carry).
  */
@@ -27,18 +27,9 @@ export function parseTarget(
   const tls = u.protocol === 'https:';
   const port = u.port === '' ? (tls ? 443 : 80) : Number(u.port);
   const protocol = flags.protocol ?? 'h1';
-  if (protocol !== 'h1' && protocol !== 'h2')
-    throw new UserError(`--target-protocol must be h1 or h2, got "${protocol}"`);
-  let ca_pem: string | null = null;
-  if (flags.ca !== undefined) {
-    if (!tls) throw new UserError('--ca is for an https:// target');
-    try {
-      ca_pem = readFileSync(flags.ca, 'utf8');
-    } catch (e) {
-      throw new UserError(`cannot read --ca ${flags.ca}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-    if (!ca_pem.includes('BEGIN CERTIFICATE')) throw new UserError(`--ca ${flags.ca} holds no PEM certificate`);
-  }
+  if (protocol !== 'h1' && protocol !== 'h2') throw new UserError(`--protocol must be h1 or h2, got "${protocol}"`);
+  if (flags.ca !== undefined && !tls) throw new UserError('--ca is for an https:// target');
+  const ca_pem = readCaPem(flags.ca);
   const host = u.hostname.replace(/^\[|\]$/g, '');
   return {
     url: `${u.protocol}//${u.host}`,
@@ -50,4 +41,17 @@ export function parseTarget(
     servername: flags.servername ?? (ca_pem !== null ? CERT_SERVERNAME : host),
     tls_versions: ['TLSv1.2', 'TLSv1.3'],
   };
+}
+
+/** `--ca <file>`: the PEM certificate the client trusts for the server under test; null without the flag. */
+export function readCaPem(file: string | undefined): string | null {
+  if (file === undefined) return null;
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read --ca ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  if (!pem.includes('BEGIN CERTIFICATE')) throw new UserError(`--ca ${file} holds no PEM certificate`);
+  return pem;
 }

@@ -31,12 +31,8 @@ export async function runBench(options: BenchOptions, progress = new Progress())
   const session = new RunSession(folder, progress);
   const status = await session.run(async () => {
     await prepareHost(options, folder, session.teardown, progress);
-    const bed = await openTestbed(options, plan, folder, session.teardown, progress);
-    const remote = options.target ?? null;
-    const calibrationServer = await bed.startServer(
-      remote !== null ? { protocol: remote.protocol, tls: remote.tls } : { protocol: 'h1', tls: false },
-      session.teardown,
-    );
+    const bed = await openTestbed(options, plan, folder, session.teardown, progress, (e) => session.fail(e));
+    const calibrationServer = await bed.startCalibrationServer(session.teardown);
     for (const p of plan) for (const s of p.scenarios) progress.plan(s.plannedUnits(options, p.profile));
     const base = { options, folder, bed, session, progress, calibrationServer };
     const endpointConnect_ms = await measureEndpoints(base, plan[0]);

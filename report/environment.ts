@@ -170,6 +170,40 @@ function processesTable(meta: Obj): Table {
   };
 }
 
+/**
+ * Whose behaviour the verdicts describe, in one line: the user's server (its version, else its command), a
+ * remote target, or the harness's own Node servers.
+ */
+export function serverUnderTestName(meta: Obj): string {
+  const s = obj(meta.server_under_test);
+  const target = obj(meta.options).target;
+  if (s.origin === 'command') {
+    const command = Array.isArray(s.command) ? s.command.map((a) => quoteArg(String(a))).join(' ') : '?';
+    return typeof s.version === 'string' && s.version !== '' ? `${s.version} (${command})` : command;
+  }
+  if (s.origin === 'remote') return `the target ${text(s.url)}`;
+  if (target !== null && target !== undefined) return `the target ${text(obj(target).url)}`;
+  return "the harness's own Node.js servers";
+}
+
+/** The user's server (`--server-cmd`) or a target with `--path`, as the run recorded it; none for the harness's own. */
+function serverUnderTest(meta: Obj): EnvGroup[] {
+  if (meta.server_under_test === undefined) return [];
+  const s = obj(meta.server_under_test);
+  const small = obj(s.small);
+  const rows: Array<[string, string]> =
+    s.origin === 'remote'
+      ? [['target', text(s.url)]]
+      : [
+          ['command', Array.isArray(s.command) ? s.command.map((a) => quoteArg(String(a))).join(' ') : '—'],
+          ['version', text(s.version)],
+          ['port', text(s.port)],
+          ['speaks', `${text(s.protocol)}${s.tls === true ? ' over TLS' : ', cleartext'}`],
+        ];
+  rows.push(['small request', `${text(small.path)} (${text(small.size_bytes)} B)`]);
+  return [{ title: 'Server under test', rows }];
+}
+
 export function environment(meta: Obj): Environment {
   const m = obj(meta.machine);
   const link = obj(meta.link);
@@ -219,6 +253,7 @@ export function environment(meta: Obj): Environment {
           ],
         ],
       },
+      ...serverUnderTest(meta),
       { title: 'Versions', rows: Object.entries(versions).map(([k, v]) => [k, text(v)]) },
     ],
     profiles: profilesTable(meta),

@@ -344,6 +344,7 @@ ${banner}
 <section class="card" id="verdicts">
 <h2>Verdicts</h2>
 <p class="muted">Each claim of the source notes, answered by this run's measurements. Claims the run did not measure list the command that would.</p>
+<p class="server-under-test">Server under test: <strong>${esc(m.serverUnderTest)}</strong></p>
 ${verdictTable(m.verdicts)}
 ${modeLegend()}
 </section>

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { readCsv } from '../lib/csv-file.ts';
 import { definitionOf } from '../bench/scenarios/definitions.ts';
 import { errorMessage } from '../lib/errors.ts';
-import { environment, runStatus, type Environment, type RunStatusInfo } from './environment.ts';
+import { environment, runStatus, serverUnderTestName, type Environment, type RunStatusInfo } from './environment.ts';
 import type { RunFolder } from './load-run.ts';
 import { fmtCi, round4 } from './format.ts';
 import { figuresOf } from '../lib/figures.ts';
@@ -21,6 +21,8 @@ export interface ReportModel {
   generatedAt: string;
   status: RunStatusInfo;
   linkBackend: string;
+  /** Whose behaviour the verdicts describe (serverUnderTestName). */
+  serverUnderTest: string;
   profiles: string[];
   sampleCount: number;
   failedCount: number;
@@ -160,6 +162,7 @@ export function buildModel(run: RunFolder, generatedAt: Date): ReportModel {
     generatedAt: generatedAt.toISOString(),
     status: runStatus(run.meta),
     linkBackend: typeof link.backend === 'string' ? link.backend : (run.samples[0]?.link_backend ?? 'unknown'),
+    serverUnderTest: serverUnderTestName(run.meta),
     profiles: Array.isArray(options.profiles)
       ? options.profiles.map(String)
       : [...new Set(run.samples.map((r) => r.profile ?? ''))],

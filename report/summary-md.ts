@@ -51,6 +51,7 @@ export function renderSummaryMd(m: ReportModel, htmlPath: string): string {
     `Status **${m.status.kind}** · link \`${m.linkBackend}\` · profiles ${mdCell(m.profiles.join(', ') || '—')} · ${m.sampleCount} requests measured, ${m.failedCount} failed`,
     '',
   );
+  lines.push(`Server under test: ${mdCell(m.serverUnderTest)}`, '');
   if (m.status.text) lines.push(`> **${mdCell(m.status.text)}**`, '');
   const measured = m.verdicts.filter((r) => r.kind !== 'not_run');
   const notRun = m.verdicts.filter((r) => r.kind === 'not_run');

@@ -16,6 +16,7 @@ import { LINK_BACKENDS, type LinkChoice } from '../netem/link.ts';
 import { linkAvailability } from '../netem/select.ts';
 import { runMain } from './cli.ts';
 import { parseTarget } from '../bench/remote-target.ts';
+import { DEFAULT_START_TIMEOUT_S, parsePath, parseServerCommand } from '../bench/server-command-flags.ts';
 
 const HELP = `npm run bench -- [options]
 
@@ -55,10 +56,23 @@ Options:
                       the run says so, records it in meta.json and restores the list at exit
   --slow-start-after-idle 0|1   net.ipv4.tcp_slow_start_after_idle in both namespaces (tun/tc links)
   --out <dir>         results folder (default: results)
-  --target <url>      measure a server elsewhere over the real network (no emulation): http[s]://host:port;
-                      with --target-protocol h1|h2 (default h1), --ca <pem> to trust (e.g. what
-                      \`npm run serve -- --tls\` wrote), --servername <name>. Only scenarios that need no
-                      control of the server or link run (handshake).
+
+Your own server (instead of the harness's):
+  --server-cmd "<cmd>"  start this server behind the emulated link, in the server namespace: split like a
+                      shell would (quotes), never run through one; HOST and PORT in its environment, {host}
+                      and {port} in its arguments replaced; stopped with its whole process group at exit
+  --server-port <n>   the port it listens on when its own config fixes it (default: the harness picks one)
+  --server-version-cmd "<cmd>"  a command printing its version (e.g. "nginx -v"), recorded in meta.json
+  --server-start-timeout <s>  how long its port may take to listen (default ${DEFAULT_START_TIMEOUT_S})
+  --target <url>      a server elsewhere, over the real network (no emulation): http[s]://host:port
+  --path <path>       the small request on your server or target (default with --server-cmd: /); its size is
+                      learned with one GET before the run
+  --protocol h1|h2    what your server or target speaks (default h1)
+  --tls               your server speaks HTTPS (with --server-cmd; a --target's scheme says it)
+  --ca <pem>          the certificate (or its CA) to trust for your server or an https target (e.g. what
+                      \`npm run serve -- --tls\` wrote); --servername <name> to check it against
+  Scenarios your server cannot serve (they need the harness's routes, counters or settings) are skipped
+  with the reason; --list shows what each needs.
   --list              list scenarios, profiles and link backends (and which work here), then exit
   -h, --help          this help
 
@@ -97,6 +111,21 @@ function parseAllowHostCc(v: string | undefined, remote: boolean): string[] {
   return list;
 }
 
+/** Which server flags go with which: --server-cmd and --target are two ways to name the server under test. */
+function checkServerFlags(v: Record<string, string | boolean | undefined>): void {
+  if (v['target-protocol'] !== undefined)
+    throw new UserError('--target-protocol is now --protocol (it also applies to --server-cmd)');
+  if (v['server-cmd'] !== undefined && v.target !== undefined)
+    throw new UserError('--server-cmd starts your server behind the link, --target reaches one elsewhere: choose one');
+  for (const f of ['server-port', 'server-version-cmd', 'server-start-timeout', 'tls'] as const) {
+    if (v[f] !== undefined && v['server-cmd'] === undefined) throw new UserError(`--${f} goes with --server-cmd`);
+  }
+  for (const f of ['protocol', 'ca', 'servername', 'path'] as const) {
+    if (v[f] !== undefined && v.target === undefined && v['server-cmd'] === undefined)
+      throw new UserError(`--${f} goes with --server-cmd or --target`);
+  }
+}
+
 export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
   let parsed;
   try {
@@ -121,6 +150,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
         'timeout-ms': { type: 'string' },
         cc: { type: 'string' },
         target: { type: 'string' },
+        'server-cmd': { type: 'string' },
+        'server-port': { type: 'string' },
+        'server-version-cmd': { type: 'string' },
+        'server-start-timeout': { type: 'string' },
+        path: { type: 'string' },
+        protocol: { type: 'string' },
+        tls: { type: 'boolean' },
         'target-protocol': { type: 'string' },
         ca: { type: 'string' },
         servername: { type: 'string' },
@@ -136,9 +172,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
   }
   const v = parsed.values;
   if (v.help) return 'help';
-  for (const f of ['target-protocol', 'ca', 'servername'] as const) {
-    if (v[f] !== undefined && v.target === undefined) throw new UserError(`--${f} goes with --target`);
-  }
+  checkServerFlags(v);
   if (v.list) return 'list';
   const link = (v.link ?? 'auto') as LinkChoice;
   if (link !== 'auto' && !(LINK_BACKENDS as readonly string[]).includes(link)) {
@@ -178,7 +212,21 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
     target:
       v.target === undefined
         ? null
-        : parseTarget(v.target, { protocol: v['target-protocol'], ca: v.ca, servername: v.servername }),
+        : parseTarget(v.target, { protocol: v.protocol, ca: v.ca, servername: v.servername }),
+    server_command:
+      v['server-cmd'] === undefined
+        ? null
+        : parseServerCommand({
+            command: v['server-cmd'],
+            port: v['server-port'],
+            version: v['server-version-cmd'],
+            start_timeout: v['server-start-timeout'],
+            protocol: v.protocol,
+            tls: v.tls,
+            ca: v.ca,
+            servername: v.servername,
+          }),
+    path: v.path !== undefined ? parsePath('path', v.path) : v['server-cmd'] !== undefined ? '/' : null,
     congestion_control: parseCc(v.cc),
     slow_start_after_idle: parseSsai(v['slow-start-after-idle']),
     allow_host_cc: parseAllowHostCc(v['allow-host-cc'], v.target !== undefined),
@@ -260,7 +308,12 @@ runMain(async () => {
     releaseSignals();
   }
   const headline = handshakeHeadline(outcome.summary);
-  if (headline) process.stdout.write(`\nhandshake: total time of a ${100} B request (ms)\n${headline}\n`);
+  if (headline) {
+    const sizes = [
+      ...new Set(outcome.summary.filter((r) => r.scenario === 'handshake').map((r) => String(r.size_bytes))),
+    ];
+    process.stdout.write(`\nhandshake: total time of a ${sizes.join(' / ')} B request (ms)\n${headline}\n`);
+  }
   if (opts.quick)
     process.stdout.write(
       '\n--quick: a smoke run, fewer samples than the CI target needs; see ci_precise in summary.csv\n',

@@ -61,7 +61,7 @@ runMain(async () => {
   const scheme = server.ready.tls ? 'https' : 'http';
   const shownHost = server.ready.host.includes(':') ? `[${server.ready.host}]` : server.ready.host;
   const url = `${scheme}://${shownHost}:${server.ready.port}`;
-  let hint = `npm run bench -- --target ${url}${values.h2 ? ' --target-protocol h2' : ''}`;
+  let hint = `npm run bench -- --target ${url}${values.h2 ? ' --protocol h2' : ''}`;
   if (server.ready.cert_pem) {
     const certPath = resolve(values['cert-out'] ?? 'kab-serve-cert.pem');
     writeFileSync(certPath, server.ready.cert_pem);

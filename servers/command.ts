@@ -12,6 +12,23 @@ import { sleep } from '../lib/sleep.ts';
 import { substitutePlaceholders } from './command-line.ts';
 import type { RouteSet, ServerUnderTest } from './under-test.ts';
 
+/** The user's server as given on the command line (`--server-cmd` and the flags that go with it). */
+export interface CommandServerSpec {
+  /** The command, split like a shell would; {host} and {port} are filled in when it starts. */
+  argv: string[];
+  /** The port it listens on when its own config fixes it (`--server-port`); null: the harness picks one. */
+  port: number | null;
+  /** A command whose output names the server's version (`--server-version-cmd`), recorded in meta.json. */
+  version_argv: string[] | null;
+  /** How long its port may take to listen (`--server-start-timeout`). */
+  start_timeout_ms: number;
+  protocol: 'h1' | 'h2';
+  tls: boolean;
+  /** The certificate the client trusts for it (`--ca`) and the name to check (`--servername`). */
+  ca_pem: string | null;
+  servername: string | null;
+}
+
 export interface CommandServerOptions {
   /** The command as split by splitCommandLine; {host} and {port} are filled in here. */
   argv: readonly string[];
@@ -30,6 +47,8 @@ export interface CommandServerOptions {
 
 export interface CommandServer extends ServerUnderTest {
   readonly command: readonly string[];
+  /** Settles when the server's process exits, with how ("code 1", "SIGKILL"), whoever ended it. */
+  readonly exit: Promise<string>;
   /** The last lines the server wrote to stderr. */
   stderrTail(): string;
 }
@@ -97,6 +116,10 @@ export async function startCommandServer(o: CommandServerOptions): Promise<Comma
     routes: o.routes,
     stats: null,
     command,
+    exit: done.then(() => {
+      const e = exited as { code: number | null; signal: string | null } | null;
+      return e?.signal ?? `code ${e?.code ?? '?'}`;
+    }),
     alive: () => exited === null,
     stop,
     stderrTail,
@@ -104,7 +127,7 @@ export async function startCommandServer(o: CommandServerOptions): Promise<Comma
 }
 
 function stderrSuffix(tail: string): string {
-  return tail === '' ? '; it wrote nothing to stderr' : `; its stderr ends:\n${tail}`;
+  return tail === '' ? '; it wrote nothing to stderr' : `; its stderr ends:\n${tail.replace(/^/gm, '  | ')}`;
 }
 
 /**

@@ -80,6 +80,7 @@ export async function runProfile(run: ProfileRun, { profile, scenarios }: Profil
     const unmet = unmetNeeds(scenario.needs, link, run.bed.offer);
     if (unmet.length) {
       skip(`needs ${unmet.join('; ')}`);
+      run.progress.plan(-scenario.plannedUnits(run.options, profile));
       continue;
     }
     const servers = new Teardown();

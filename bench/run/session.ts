@@ -15,6 +15,7 @@ export class RunSession {
   readonly teardown = new Teardown();
   private readonly abort = new AbortController();
   private status: RunStatus = { kind: 'running' };
+  private failure: Error | null = null;
   private readonly releaseSignals: () => void;
 
   constructor(
@@ -40,14 +41,16 @@ export class RunSession {
   async run(measure: () => Promise<void>): Promise<RunStatus> {
     try {
       await measure();
+      if (this.failure) throw this.failure;
       if (this.aborted) await never(); // the signal handler exits
       this.status = { kind: 'completed' };
     } catch (e) {
-      if (this.aborted) await never();
-      this.status = { kind: 'errored', error: errorMessage(e) };
+      if (this.aborted && this.failure === null) await never();
+      const error = this.failure ?? e;
+      this.status = { kind: 'errored', error: errorMessage(error) };
       this.folder.finish(this.status);
       await this.close();
-      throw e;
+      throw error;
     }
     await this.close();
     return this.status;
@@ -58,6 +61,17 @@ export class RunSession {
     this.releaseSignals();
     for (const f of failures) this.progress.log(`cleanup: ${f}`);
     this.progress.finish();
+  }
+
+  /**
+   * Ends the measuring with an error from outside it (the server under test exited): scenarios stop at their
+   * next check of the signal, the teardown runs, and the run is recorded as errored with this error.
+   */
+  fail(error: Error): void {
+    if (this.aborted) return;
+    this.failure = error;
+    this.progress.log(`${error.message}: stopping (samples so far are kept in ${this.folder.dir})`);
+    this.abort.abort(error);
   }
 
   private onSignal(signal: NodeJS.Signals): void {

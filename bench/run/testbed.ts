@@ -11,7 +11,15 @@ import { openLink } from '../../netem/select.ts';
 import type { ServerConfig } from '../../servers/config.ts';
 import { startServer } from '../../servers/launch.ts';
 import { CERT_SERVERNAME } from '../../servers/tls-cert.ts';
-import { HARNESS_OFFER, HARNESS_ROUTES, harnessServer, type ServerOffer } from '../../servers/under-test.ts';
+import {
+  HARNESS_OFFER,
+  HARNESS_ROUTES,
+  harnessServer,
+  userRoutes,
+  type ServerOffer,
+  type ServerUnderTest,
+} from '../../servers/under-test.ts';
+import { learnSize, startUserServer } from './user-server.ts';
 import { startAgent, type Agent } from '../drivers/agent-client.ts';
 import type { ClientTls } from '../drivers/target.ts';
 import { readTcpSysctls } from '../environment.ts';
@@ -30,6 +38,8 @@ export interface Testbed {
   serves(config: Pick<ServerConfig, 'protocol' | 'tls'>): boolean;
   /** What the servers under test offer (routes, counters, a process): scenarios' needs are checked against it. */
   offer: ServerOffer;
+  /** The server calibration measures the link with: the harness's own (a link property), or the remote target. */
+  startCalibrationServer(registry: Teardown): Promise<RunningServer>;
 }
 
 /** A server elsewhere answers the harness's routes (it is `npm run serve`) and offers nothing else. */
@@ -41,6 +51,8 @@ export async function openTestbed(
   folder: RunFolder,
   teardown: Teardown,
   progress: Progress,
+  /** Ends the run with this error (the server under test exited mid-run). */
+  fail: (e: Error) => void,
 ): Promise<Testbed> {
   const remote = options.target ?? null;
   const { link, why } =
@@ -67,15 +79,82 @@ export async function openTestbed(
     congestion_control,
   });
 
+  const base = { link, agent, congestion_control };
+  const startHarnessServer = (config: Partial<ServerConfig>, registry: Teardown): Promise<RunningServer> =>
+    startLocalServer(link, folder, config, registry);
+  if (options.server_command) {
+    const user = await startUserServer({
+      spec: options.server_command,
+      path: options.path ?? '/',
+      link,
+      agent,
+      folder,
+      teardown,
+      progress,
+      request_timeout_ms: options.request_timeout_ms,
+      onExit: fail,
+    });
+    return {
+      ...base,
+      offer: { routes: user.handle.routes, stats: false, process: true, configurable: false },
+      serves: (config) => sameKind(user.handle, config),
+      startServer: async (config) => onlyServer(user.running, config, 'the server under test (--server-cmd)'),
+      startCalibrationServer: (registry) => startHarnessServer({ protocol: 'h1', tls: false }, registry),
+    };
+  }
+  if (remote !== null) {
+    const stand_in = remoteServer(remote, { protocol: remote.protocol, tls: remote.tls });
+    const routes =
+      options.path != null
+        ? userRoutes(
+            await learnSize(
+              agent,
+              { ...stand_in, protocol: remote.protocol },
+              options.path,
+              options.request_timeout_ms,
+            ),
+          )
+        : HARNESS_ROUTES;
+    const running = { ...stand_in, handle: { ...stand_in.handle, routes } };
+    if (options.path != null)
+      folder.meta.update({ server_under_test: { origin: 'remote', url: remote.url, small: routes.small(0) } });
+    return {
+      ...base,
+      offer: { ...REMOTE_OFFER, routes },
+      serves: (config) => sameKind(running.handle, config),
+      startServer: async (config) => onlyServer(running, config, `the remote target ${remote.url}`),
+      startCalibrationServer: async () => running,
+    };
+  }
   return {
-    link,
-    agent,
-    congestion_control,
-    offer: remote !== null ? REMOTE_OFFER : HARNESS_OFFER,
-    serves: (config) => remote === null || (config.protocol === remote.protocol && config.tls === remote.tls),
-    startServer: async (config, registry) =>
-      remote !== null ? remoteServer(remote, config) : startLocalServer(link, folder, config, registry),
+    ...base,
+    offer: HARNESS_OFFER,
+    serves: () => true,
+    startServer: startHarnessServer,
+    startCalibrationServer: (registry) => startHarnessServer({ protocol: 'h1', tls: false }, registry),
   };
+}
+
+function sameKind(
+  server: Pick<ServerUnderTest, 'protocol' | 'tls'>,
+  config: Partial<Pick<ServerConfig, 'protocol' | 'tls'>>,
+): boolean {
+  return (config.protocol ?? 'h1') === server.protocol && (config.tls ?? false) === server.tls;
+}
+
+/**
+ * The one server a run measures when it is not the harness's own (a --server-cmd or a --target): handed to
+ * every case of its kind; a case of another kind is a bug of the scenario (it should ask `serves` first).
+ */
+function onlyServer(running: RunningServer, config: Partial<ServerConfig>, what: string): RunningServer {
+  if (!running.handle.alive()) throw new Error(`${what} is no longer running`);
+  if (!sameKind(running.handle, config)) {
+    const kind = (p: string, tls: boolean): string => `${p}${tls ? '+TLS' : ''}`;
+    throw new UserError(
+      `${what} is ${kind(running.handle.protocol, running.handle.tls)}; this case needs ${kind(config.protocol ?? 'h1', config.tls ?? false)}`,
+    );
+  }
+  return running;
 }
 
 async function startLocalServer(
@@ -117,14 +196,8 @@ async function applyTcpSettings(link: Link, options: BenchOptions): Promise<void
  * A server elsewhere stands in for the one a scenario would start, when it is of the same kind; the harness
  * cannot read its stats or stop it.
  */
-function remoteServer(target: RemoteTarget, config: Partial<ServerConfig>): RunningServer {
-  const protocol = config.protocol ?? 'h1';
-  const tls = config.tls ?? false;
-  if (protocol !== target.protocol || tls !== target.tls) {
-    throw new UserError(
-      `the remote target ${target.url} is ${target.protocol}${target.tls ? '+TLS' : ''}; this case needs ${protocol}${tls ? '+TLS' : ''}`,
-    );
-  }
+function remoteServer(target: RemoteTarget, config: Pick<ServerConfig, 'protocol' | 'tls'>): RunningServer {
+  const { protocol, tls } = config;
   return {
     handle: {
       origin: 'remote',

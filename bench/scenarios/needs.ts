@@ -10,7 +10,8 @@ import type { ServerOffer } from '../../servers/under-test.ts';
 export type LinkNeed = 'real_packets' | 'drops_packets' | 'configurable' | 'namespaces' | 'tuning' | 'controls';
 
 /** What a server under test can be asked for. */
-export type ServerNeed = 'sized_route' | 'slow_route' | 'closing_route' | 'stats' | 'process' | 'configurable';
+export type ServerNeed =
+  'small_route' | 'sized_route' | 'slow_route' | 'closing_route' | 'stats' | 'process' | 'configurable';
 
 export interface ScenarioNeeds {
   link?: readonly LinkNeed[];
@@ -27,8 +28,9 @@ const LINK_NEED_TEXT: Record<LinkNeed, string> = {
 };
 
 const SERVER_NEED_TEXT: Record<ServerNeed, string> = {
-  sized_route: 'a route for responses of a given size (--path/--paths)',
-  slow_route: 'a route for a slow response (--slow-path)',
+  small_route: 'a route for a small response (--path)',
+  sized_route: "routes for responses of given sizes (the harness's own servers have them)",
+  slow_route: "a route for a slow response (the harness's own servers have one)",
   closing_route: 'a route after which the server closes the connection',
   stats: 'server-side counters (connections, requests, memory)',
   process: 'a server process the harness can observe or signal (not --target)',
@@ -54,6 +56,8 @@ function linkHas(link: LinkFacts, need: LinkNeed): boolean {
 
 function serverHas(offer: ServerOffer, need: ServerNeed): boolean {
   switch (need) {
+    case 'small_route':
+      return offer.routes.small(1) !== null;
     case 'sized_route':
       return offer.routes.sized(1) !== null;
     case 'slow_route':

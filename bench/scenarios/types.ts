@@ -8,6 +8,7 @@ import type { ServerConfig, TlsVersion } from '../../servers/config.ts';
 import type { ServerUnderTest } from '../../servers/under-test.ts';
 import type { Calibration } from '../drivers/calibrate.ts';
 import type { RemoteTarget } from '../../netem/remote.ts';
+import type { CommandServerSpec } from '../../servers/command.ts';
 import type { ScenarioNeeds } from './needs.ts';
 
 /**
@@ -49,6 +50,10 @@ export interface BenchOptions {
   scenarios: string[];
   /** A server elsewhere (`--target`): no emulated link, only remote-capable scenarios. */
   target?: RemoteTarget | null;
+  /** The user's own server, started by the harness behind the link (`--server-cmd`); null: the harness's own. */
+  server_command?: CommandServerSpec | null;
+  /** The small request's path on the user's server or the target (`--path`); null: the harness's own routes. */
+  path?: string | null;
   /** Profiles given on the command line; null = each scenario runs on its own default profiles. */
   profiles: Profile[] | null;
   link: LinkChoice;

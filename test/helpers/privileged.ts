@@ -20,3 +20,15 @@ export function requirePrivileged(t: TestContext): boolean {
   t.skip(`needs privileges: ${missing}`);
   return false;
 }
+
+/**
+ * A test that needs a program from Debian's packages (nginx, chromium) skips without it — unless
+ * KAB_REQUIRE_PRIVILEGED=1: .ci/run installs every one, so a missing one there is a failure.
+ */
+export function requireProgram(t: TestContext, path: string, aptPackage: string): boolean {
+  if (existsSync(path)) return true;
+  if (process.env.KAB_REQUIRE_PRIVILEGED === '1')
+    throw new Error(`${path} is missing but KAB_REQUIRE_PRIVILEGED=1 (apt-get install ${aptPackage})`);
+  t.skip(`needs ${path} (apt-get install ${aptPackage})`);
+  return false;
+}

@@ -11,17 +11,14 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildReport } from '../../report/build.ts';
 import { REPO } from '../helpers/run-cli.ts';
+import { requireProgram } from '../helpers/privileged.ts';
 import { copyFixture } from './fixture-copy.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(REPO, 'test-artifacts');
 
 function haveChromium(t: TestContext): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.KAB_REQUIRE_PRIVILEGED === '1')
-    throw new Error(`${CHROMIUM} is missing but KAB_REQUIRE_PRIVILEGED=1 (apt-get install chromium)`);
-  t.skip(`needs ${CHROMIUM} (apt-get install chromium)`);
-  return false;
+  return requireProgram(t, CHROMIUM, 'chromium');
 }
 
 async function launch(): Promise<Browser> {

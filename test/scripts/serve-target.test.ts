@@ -53,9 +53,16 @@ const BAD: Array<[string[], RegExp]> = [
   [['--target', 'not a url'], /is not a URL/],
   [['--target', 'http://127.0.0.1:1/path'], /only scheme:\/\/host:port/],
   [['--target', 'http://127.0.0.1:1', '--profile', 'wan'], /cannot be given a profile/],
-  [['--ca', 'x.pem'], /--ca goes with --target/],
+  [['--ca', 'x.pem'], /--ca goes with --server-cmd or --target/],
+  [['--server-cmd', 'x', '--target', 'http://127.0.0.1:1'], /choose one/],
+  [['--server-port', '80'], /--server-port goes with --server-cmd/],
+  [['--server-cmd', 'nginx', '--server-port', '0'], /--server-port must be a port number/],
+  [['--server-cmd', 'nginx | tee x'], /--server-cmd: /],
+  [['--server-cmd', 'nginx', '--ca', 'x.pem'], /add --tls/],
+  [['--server-cmd', 'nginx', '--path', 'small'], /--path must be an absolute path/],
   [['--target', 'https://127.0.0.1:1', '--ca', '/nonexistent.pem'], /cannot read --ca/],
-  [['--target', 'http://127.0.0.1:1', '--target-protocol', 'h3'], /--target-protocol must be h1 or h2/],
+  [['--target', 'http://127.0.0.1:1', '--protocol', 'h3'], /--protocol must be h1 or h2/],
+  [['--target', 'http://127.0.0.1:1', '--target-protocol', 'h2'], /--target-protocol is now --protocol/],
 ];
 for (const [args, message] of BAD) {
   test(`bench ${args.join(' ')} → one line, exit 2`, async () => {

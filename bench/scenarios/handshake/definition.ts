@@ -11,5 +11,5 @@ export const handshakeDefinition: ScenarioDefinition = {
   remoteCapable: true,
   ciPlan: true,
   csvFiles: {},
-  needs: { server: ['sized_route'] },
+  needs: { server: ['small_route'] },
 };

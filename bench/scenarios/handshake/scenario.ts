@@ -18,7 +18,7 @@ import {
   type Scenario,
   type ScenarioContext,
 } from '../types.ts';
-import { routeOr } from '../../../servers/under-test.ts';
+import { routeOr, type SizedPath } from '../../../servers/under-test.ts';
 
 export type Security = 'none' | 'tls12' | 'tls13';
 export type ConnMode = 'new' | 'server_close' | 'resumed' | 'reused';
@@ -96,12 +96,16 @@ export function samplingPlan(
 
 const TLS_VERSION: Record<Exclude<Security, 'none'>, TlsVersion> = { tls12: 'TLSv1.2', tls13: 'TLSv1.3' };
 
-/** The small response of every case; server_close asks the server to close after it. */
+/** The small response of every case (the harness's own: HANDSHAKE_SIZE_BYTES; a user's server: its --path). */
+function smallOf(server: RunningServer): SizedPath {
+  return routeOr(server.handle.routes.small(HANDSHAKE_SIZE_BYTES), 'a small response');
+}
+
+/** server_close asks the server to close after the small response. */
 function handshakePath(c: HandshakeCase, server: RunningServer): string {
-  const { routes } = server.handle;
-  const small = routeOr(routes.sized(HANDSHAKE_SIZE_BYTES), `a ${HANDSHAKE_SIZE_BYTES}-byte response`);
+  const small = smallOf(server).path;
   return c.conn_mode === 'server_close'
-    ? routeOr(routes.closing(small), 'a response after which the server closes')
+    ? routeOr(server.handle.routes.closing(small), 'a response after which the server closes')
     : small;
 }
 
@@ -127,6 +131,76 @@ function probeFor(
   };
 }
 
+interface CaseState {
+  c: HandshakeCase;
+  server: RunningServer;
+  /** The small response's body size (the harness's own: HANDSHAKE_SIZE_BYTES). */
+  size_bytes: number;
+  conn_key: string;
+  key: string;
+  values_ms: number[];
+  rep: number;
+  done: boolean;
+  errors: ErrorStreak;
+}
+
+/**
+ * Every case this run's servers can answer, each with its server (one per protocol × cleartext/TLS, started
+ * together: each start is ~0.5 s of mostly one core, and there are two). Against a remote target or a user's
+ * server only the cases its one server speaks; server_close only where the server has a route that closes.
+ */
+async function caseStates(ctx: ScenarioContext): Promise<CaseState[]> {
+  const cases = casesFor(ctx.options).filter(
+    (c) => ctx.serves?.({ protocol: c.protocol, tls: c.security !== 'none' }) ?? true,
+  );
+  const servers = new Map<string, Promise<RunningServer>>();
+  const serverFor = (c: HandshakeCase): Promise<RunningServer> => {
+    const key = `${c.protocol}/${c.security === 'none' ? 'clear' : 'tls'}`;
+    let s = servers.get(key);
+    if (!s) {
+      s = ctx.startServer({
+        protocol: c.protocol,
+        tls: c.security !== 'none',
+        tls_min_version: 'TLSv1.2',
+        tls_max_version: 'TLSv1.3',
+        // Node's default (5 s) is shorter than one interleaved round at 150 ms RTT: the server would close
+        // the kept-alive connections between their requests. This scenario measures handshakes, not idle timeouts.
+        keep_alive_timeout_ms: HANDSHAKE_KEEP_ALIVE_TIMEOUT_MS,
+      });
+      servers.set(key, s);
+    }
+    return s;
+  };
+  await Promise.all(cases.map(serverFor));
+  const state: CaseState[] = [];
+  for (const [i, c] of cases.entries()) {
+    const server = await serverFor(c);
+    if (c.conn_mode === 'server_close' && server.handle.routes.closing(smallOf(server).path) === null) {
+      ctx.progress.log(
+        `[${ctx.profile.name}] handshake ${c.protocol}/${c.security}/server_close: skipped, the server under test has no route after which it closes`,
+      );
+      continue;
+    }
+    const size_bytes = smallOf(server).size_bytes;
+    state.push({
+      c,
+      server,
+      size_bytes,
+      conn_key: `handshake-${i}`,
+      key: caseKey(
+        'handshake',
+        { protocol: c.protocol, security: c.security, conn_mode: c.conn_mode, size_bytes },
+        ctx.profile.name,
+      ),
+      values_ms: [],
+      rep: 0,
+      done: false,
+      errors: new ErrorStreak(),
+    });
+  }
+  return state;
+}
+
 export const handshakeScenario: Scenario = {
   ...handshakeDefinition,
   plannedUnits(options, profile) {
@@ -134,61 +208,11 @@ export const handshakeScenario: Scenario = {
     return casesFor(options).length * (plan.warmup + plan.min);
   },
   async run(ctx: ScenarioContext) {
-    // Against a remote target only the cases its one server can answer.
-    const cases = casesFor(ctx.options).filter(
-      (c) => ctx.serves?.({ protocol: c.protocol, tls: c.security !== 'none' }) ?? true,
-    );
     const plan = samplingPlan(ctx.options, ctx.profile);
-    // One server per protocol × cleartext/TLS.
-    const servers = new Map<string, RunningServer>();
-    const serverFor = async (c: HandshakeCase): Promise<RunningServer> => {
-      const key = `${c.protocol}/${c.security === 'none' ? 'clear' : 'tls'}`;
-      let s = servers.get(key);
-      if (!s) {
-        s = await ctx.startServer({
-          protocol: c.protocol,
-          tls: c.security !== 'none',
-          tls_min_version: 'TLSv1.2',
-          tls_max_version: 'TLSv1.3',
-          // Node's default (5 s) is shorter than one interleaved round at 150 ms RTT: the server would close
-          // the kept-alive connections between their requests. This scenario measures handshakes, not idle timeouts.
-          keep_alive_timeout_ms: HANDSHAKE_KEEP_ALIVE_TIMEOUT_MS,
-        });
-        servers.set(key, s);
-      }
-      return s;
-    };
+    const state = await caseStates(ctx);
 
-    interface CaseState {
-      c: HandshakeCase;
-      server: RunningServer;
-      conn_key: string;
-      key: string;
-      values_ms: number[];
-      rep: number;
-      done: boolean;
-      errors: ErrorStreak;
-    }
-    const state: CaseState[] = [];
-    // Started together: each start is ~0.5 s of mostly one core, and there are two.
-    const firstOfEach = new Map(cases.map((c) => [`${c.protocol}/${c.security === 'none' ? 'clear' : 'tls'}`, c]));
-    await Promise.all([...firstOfEach.values()].map((c) => serverFor(c)));
-    for (const [i, c] of cases.entries()) {
-      state.push({
-        c,
-        server: await serverFor(c),
-        conn_key: `handshake-${i}`,
-        key: caseKey(
-          'handshake',
-          { protocol: c.protocol, security: c.security, conn_mode: c.conn_mode, size_bytes: HANDSHAKE_SIZE_BYTES },
-          ctx.profile.name,
-        ),
-        values_ms: [],
-        rep: 0,
-        done: false,
-        errors: new ErrorStreak(),
-      });
-    }
+    // The ETA counted every case of the matrix; give back those this server cannot serve.
+    ctx.progress.plan(-(casesFor(ctx.options).length - state.length) * (plan.warmup + plan.min));
 
     const measureOne = async (s: CaseState, warm: boolean): Promise<void> => {
       const sample = await ctx.agent.probe(probeFor(s.c, s.server, s.conn_key, ctx.options.request_timeout_ms, warm));
@@ -199,7 +223,7 @@ export const handshakeScenario: Scenario = {
         protocol: s.c.protocol,
         security: s.c.security,
         conn_mode: s.c.conn_mode,
-        size_bytes: HANDSHAKE_SIZE_BYTES,
+        size_bytes: s.size_bytes,
         rep: s.rep,
         warmup: warm,
         ...sample,

@@ -3,7 +3,7 @@
  * grows with RTT), judged from the savings of bench/scenarios/handshake/savings.ts against the analytic model —
  * plus, when the run had a zero-RTT profile, the processing time measured there, which the model leaves out.
  */
-import type { RunFolder } from '../../load-run.ts';
+import type { CsvRow, RunFolder } from '../../load-run.ts';
 import { fmtMs, fmtRtt, round4, variantLabel } from '../../format.ts';
 import { profileOrder } from '../../rows.ts';
 import { type Figure } from '../../../lib/figures.ts';
@@ -107,7 +107,27 @@ function cases(n: number): string {
   return `${n} case${n === 1 ? '' : 's'}`;
 }
 
-export function verdictC1(savings: readonly Saving[]): Verdict {
+/** What the probe says when a kept-alive connection was closed by the server before it could be reused. */
+const CLOSED_BY_SERVER = /not reusable: (connection closed by server|server sent Connection: close)/;
+
+/** A server that does not keep connections alive: every attempt to reuse a connection found it closed. */
+export interface NoReuse {
+  /** Measured requests of the kept-alive cases, all of which found their connection closed by the server. */
+  attempts: number;
+  cases: string[];
+}
+
+/**
+ * Kept-alive cases (conn_mode reused) in which every measured request found its connection closed by the server:
+ * null when there are none, or when any reuse succeeded (a server that keeps some connections is measured as usual).
+ */
+export function noReuseOf(samples: readonly CsvRow[]): NoReuse | null {
+  const reused = samples.filter((r) => r.scenario === 'handshake' && r.conn_mode === 'reused' && r.warmup !== '1');
+  if (reused.length === 0 || !reused.every((r) => CLOSED_BY_SERVER.test(r.error ?? ''))) return null;
+  return { attempts: reused.length, cases: [...new Set(reused.map((r) => r.case_key ?? ''))] };
+}
+
+export function verdictC1(savings: readonly Saving[], noReuse: NoReuse | null = null): Verdict {
   const vsNew = savings.filter((s) => s.versus === 'new');
   const rule = `judged on profiles with an RTT of at least ${MIN_RTT_FOR_RTT_UNITS_MS} ms, new connection vs kept alive: confirmed when no case contradicts the model and at least one agrees — within ±${C1_TOLERANCE_RTT} RTT of it (model + processing measured at zero RTT when the run has a zero-RTT profile) or its 95 % CI reaching it, the CI excluding 0; refuted when a CI excludes the model and lies below it or includes 0; cases whose CI spans both 0 and the model are too noisy to count; on the proxy link only profiles from ${PROXY_MIN_RTT_FOR_C1_MS} ms RTT count (its delays are ms-granular timers)`;
   // The proxy link delays with Node timers (1 ms granularity) and charges the handshake on the first bytes:
@@ -116,6 +136,17 @@ export function verdictC1(savings: readonly Saving[]): Verdict {
     (s) => s.saving_rtt !== null && !(s.link_backend === 'proxy' && (s.rtt_ms ?? 0) < PROXY_MIN_RTT_FOR_C1_MS),
   );
   if (evaluable.length === 0) {
+    if (noReuse !== null) {
+      const n = noReuse.attempts;
+      return {
+        claim: 'C1',
+        kind: 'depends',
+        reason: `no reuse: the server under test closed the connection after every response, so every request paid a new connection (${n}/${n} attempts to reuse one found it closed)`,
+        figure: `no reuse: 0/${n} requests could reuse a connection`,
+        numbers: { reuse_attempts: n, reused: 0 },
+        rule,
+      };
+    }
     if (vsNew.length === 0) {
       return {
         claim: 'C1',

@@ -6,7 +6,7 @@ import type { RunFolder } from '../../load-run.ts';
 import { figuresOf } from '../../../lib/figures.ts';
 import { handshakeSavings, variantKey } from '../../../bench/scenarios/handshake/savings.ts';
 import type { ChartSpec, ReportSection, SectionOutput } from '../types.ts';
-import { c3Trends, profileInfos, sortVariants, verdictC1, verdictC3 } from './analysis.ts';
+import { c3Trends, noReuseOf, profileInfos, sortVariants, verdictC1, verdictC3 } from './analysis.ts';
 import { latencyChart, phaseChart, rttTrendChart, savingChart } from './charts.ts';
 import { caveatsFor, latencyTable, savingTable } from './tables.ts';
 
@@ -24,7 +24,7 @@ export function buildHandshake(run: RunFolder): SectionOutput {
   return {
     claimSentence:
       'Reusing a connection skips the TCP handshake (1 RTT) — and with TLS the TLS handshake (1 RTT for TLS 1.3, 2 for TLS 1.2) — on every request after the first, so the saving in milliseconds grows with the RTT.',
-    verdicts: [verdictC1(savings), verdictC3(savings, profiles.length)],
+    verdicts: [verdictC1(savings, noReuseOf(run.samples)), verdictC3(savings, profiles.length)],
     specs,
     tables: [savingTable(savings, profiles, variants), latencyTable(figures, totals, profiles, variants)].filter(
       (t) => t.rows.length > 0,

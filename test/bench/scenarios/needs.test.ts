@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { needsInBrief, unmetNeeds } from '../../../bench/scenarios/needs.ts';
 import { DEFINITIONS, definitionOf } from '../../../bench/scenarios/definitions.ts';
 import type { Link } from '../../../netem/link.ts';
-import { HARNESS_OFFER, HARNESS_ROUTES, type ServerOffer } from '../../../servers/under-test.ts';
+import { HARNESS_OFFER, HARNESS_ROUTES, userRoutes, type ServerOffer } from '../../../servers/under-test.ts';
 
 type LinkFacts = Pick<Link, 'capabilities' | 'clientNetns' | 'serverNetns' | 'tuning' | 'controls'>;
 
@@ -21,9 +21,9 @@ const NONE: LinkFacts = {
   tuning: null,
   controls: null,
 };
-/** A server that answers one path and offers nothing else (a user's server without --slow-path). */
+/** A server that answers one path and offers nothing else (a user's server with --path). */
 const ONE_PATH: ServerOffer = {
-  routes: { sized: () => '/', slow: () => null, closing: () => null },
+  routes: userRoutes({ path: '/', size_bytes: 612 }),
   stats: false,
   process: true,
   configurable: false,
@@ -44,8 +44,11 @@ test('needs: slow start on a link without namespaces names each link capability 
 test('needs: a server with one path runs handshake only; the others say which route or counter is missing', () => {
   const unmet = (name: string): string[] => unmetNeeds(definitionOf(name)?.needs, TUN, ONE_PATH);
   assert.deepEqual(unmet('handshake'), []);
-  assert.deepEqual(unmet('slowstart'), []);
-  assert.deepEqual(unmet('hol'), ['a route for a slow response (--slow-path)']);
+  assert.deepEqual(unmet('slowstart'), ["routes for responses of given sizes (the harness's own servers have them)"]);
+  assert.deepEqual(unmet('hol'), [
+    "routes for responses of given sizes (the harness's own servers have them)",
+    "a route for a slow response (the harness's own servers have one)",
+  ]);
   assert.ok(unmet('cost').some((u) => u.startsWith('server-side counters')));
   assert.ok(unmet('lifecycle').some((u) => /timeouts and limits/.test(u)));
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { c1Match, c3Trends, verdictC1, verdictC3 } from '../../../../report/sections/handshake/analysis.ts';
+import { c1Match, c3Trends, noReuseOf, verdictC1, verdictC3 } from '../../../../report/sections/handshake/analysis.ts';
 import { handshakeSavings } from '../../../../bench/scenarios/handshake/savings.ts';
 import type { Figure } from '../../../../lib/figures.ts';
 
@@ -186,4 +186,35 @@ test('C1 on the proxy link counts only profiles from 10 ms RTT: a 1 ms profile t
   const v = verdictC1(handshakeSavings(onProxy([...lanNothing, ...pair('wan', 50)])));
   assert.equal(v.kind, 'confirmed');
   assert.equal(v.numbers.cases, 2, 'the two wan cases');
+});
+
+test('C1 for a server that keeps no connection alive: "no reuse", not a saving and not a crash', () => {
+  const row = (conn_mode: string, error: string, warmup = '0') => ({
+    scenario: 'handshake',
+    case_key: `handshake/protocol=h1/security=none/conn_mode=${conn_mode}/size_bytes=11/profile=wan`,
+    conn_mode,
+    warmup,
+    error,
+  });
+  const closed = 'connection not reusable: connection closed by server';
+  const samples = [
+    row('new', ''),
+    row('new', ''),
+    row('reused', '', '1'),
+    row('reused', closed),
+    row('reused', '', '1'),
+    row('reused', closed),
+  ];
+  const none = noReuseOf(samples);
+  assert.deepEqual(none, { attempts: 2, cases: [samples[3]?.case_key] });
+  const v = verdictC1([], none);
+  assert.equal(v.kind, 'depends');
+  assert.match(v.reason ?? '', /^no reuse: .*every request paid a new connection \(2\/2 attempts/);
+  assert.equal(v.figure, 'no reuse: 0/2 requests could reuse a connection');
+  // One successful reuse, or another error, is not "no reuse": the case is measured (or failed) as usual.
+  assert.equal(noReuseOf([...samples, row('reused', '')]), null);
+  assert.equal(noReuseOf([row('reused', 'connection not reusable: server sent Connection: close')])?.attempts, 1);
+  assert.equal(noReuseOf([...samples, row('reused', 'timeout after 10000 ms')]), null);
+  assert.equal(noReuseOf(samples.filter((r) => r.conn_mode === 'new')), null);
+  assert.match(verdictC1([], null).reason ?? '', /no successful new-vs-reused pair/);
 });

@@ -1,0 +1,241 @@
+/**
+ * `--server-cmd`: the user's own server behind the link. nginx (from Debian's packages) with and without
+ * keep-alive, the harness's own server through the same path as a control, a server that never keeps a
+ * connection, and servers that fail at start or mid-run.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCsv } from '../../lib/csv-file.ts';
+import type { CsvRow } from '../../report/load-run.ts';
+import { requirePrivileged, requireProgram } from '../helpers/privileged.ts';
+import { runCli } from '../helpers/run-cli.ts';
+
+const NGINX = '/usr/sbin/nginx';
+const BODY_100 = '0123456789'.repeat(10);
+
+function nginxConf(dir: string, keepalive_timeout: string): string {
+  const file = join(dir, `nginx-${keepalive_timeout}.conf`);
+  writeFileSync(
+    file,
+    `daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log stderr;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  keepalive_timeout ${keepalive_timeout};
+  server {
+    listen 8080;
+    location = /small { default_type text/plain; return 200 "${BODY_100}"; }
+  }
+}
+`,
+  );
+  return file;
+}
+
+function tempDir(t: TestContext, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+interface Run {
+  dir: string;
+  meta: Record<string, any>;
+  summary: CsvRow[];
+  summaryMd: string;
+}
+
+function readRun(out: string): Run {
+  const dir = join(out, readlinkSync(join(out, 'latest')));
+  return {
+    dir,
+    meta: JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Record<string, any>,
+    summary: readCsv(join(dir, 'summary.csv')),
+    summaryMd: readFileSync(join(dir, 'summary.md'), 'utf8'),
+  };
+}
+
+function median(run: Run, conn_mode: string): number {
+  const row = run.summary.find(
+    (r) => r.metric === 'total_ms' && r.protocol === 'h1' && r.security === 'none' && r.conn_mode === conn_mode,
+  );
+  assert.ok(row, `a ${conn_mode} h1 cleartext row`);
+  return Number(row.median);
+}
+
+/** The server under test's process (from meta.json) and its process group are gone after the run. */
+function assertServerGone(run: Run): void {
+  const entry = (run.meta.processes as Array<{ role: string; pid: number }>).find(
+    (p) => p.role === 'server under test',
+  );
+  assert.ok(entry, 'meta.json records the server under test');
+  assert.throws(() => process.kill(entry.pid, 0), 'its process is gone');
+  assert.throws(() => process.kill(-entry.pid, 0), 'its process group is gone');
+}
+
+/** Processes whose full command line is exactly this. */
+function processesRunning(commandLine: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-fx', commandLine], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** `npm run bench -- --server-cmd <command> --path <path> …rest --out <out>`. */
+function benchServerCmd(command: string, path: string, rest: string[], out: string) {
+  return runCli('bench', ['--server-cmd', command, '--path', path, ...rest, '--out', out], 240_000);
+}
+
+const WAN = ['--scenario', 'handshake', '--link', 'tun', '--profile', 'wan', '--requests', '12'];
+
+test('nginx on the tun link: keep-alive saves one RTT; keepalive_timeout 0 is "no reuse" and compare exits 1', async (t) => {
+  if (!requirePrivileged(t) || !requireProgram(t, NGINX, 'nginx-light')) return;
+  const dir = tempDir(t, 'kab-nginx-');
+  for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d));
+  const runNginx = async (keepalive: string, out: string): Promise<Run> => {
+    const r = await benchServerCmd(
+      `${NGINX} -c ${nginxConf(dir, keepalive)}`,
+      '/small',
+      ['--server-port', '8080', '--server-version-cmd', `${NGINX} -v`, ...WAN],
+      out,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /server_close: skipped, the server under test has no route after which it closes/);
+    return readRun(out);
+  };
+  const out = join(dir, 'results');
+  const keep = await runNginx('3s', out);
+  assert.match(keep.meta.server_under_test.version, /nginx\/\d/);
+  assert.deepEqual(keep.meta.server_under_test.small, { path: '/small', size_bytes: 100 });
+  assert.match(keep.summaryMd, /Server under test: nginx version: nginx\/\d/);
+  const rtt = Number(keep.summary.find((r) => r.metric === 'total_ms')?.rtt_ms_calibrated);
+  const saving_rtt = (median(keep, 'new') - median(keep, 'reused')) / rtt;
+  assert.ok(saving_rtt > 0.8 && saving_rtt < 1.3, `keep-alive saves the TCP handshake, 1 RTT: got ${saving_rtt}`);
+  assert.match(keep.summaryMd, /\| C1 [^|]*\| \*\*confirmed\*\* \|/);
+  const report = readFileSync(join(keep.dir, 'report.html'), 'utf8');
+  assert.match(report, /Server under test: <strong>nginx version: nginx\/\d/);
+
+  const off = await runNginx('0', out);
+  assert.match(
+    off.summaryMd,
+    /\| C1 [^|]*\| depends: no reuse: the server under test closed the connection after every response/,
+  );
+  const gate = await runCli('compare', [keep.dir, off.dir, '--out', join(dir, 'compare')], 120_000);
+  assert.equal(gate.code, 1, gate.stdout + gate.stderr);
+  const said = gate.stdout + gate.stderr;
+  assert.match(said, /gate: fail \(exit 1\)/);
+  assert.match(said, /failures: handshake\/protocol=h1\/security=none\/conn_mode=reused\/size_bytes=100/);
+  assertServerGone(keep);
+  assertServerGone(off);
+});
+
+test('control: the harness server started through --server-cmd measures what the built-in path measures', async (t) => {
+  if (!requirePrivileged(t)) return;
+  const dir = tempDir(t, 'kab-control-');
+  const builtIn = await runCli('bench', [...WAN, '--quick', '--out', join(dir, 'a')], 240_000);
+  assert.equal(builtIn.code, 0, builtIn.stderr);
+  const viaCmd = await benchServerCmd(
+    `${process.execPath} --import tsx scripts/serve.ts --listen {host}:{port} --keep-alive-timeout-ms 600000`,
+    '/bytes/100',
+    [...WAN, '--quick'],
+    join(dir, 'b'),
+  );
+  assert.equal(viaCmd.code, 0, viaCmd.stderr);
+  const a = readRun(join(dir, 'a'));
+  const b = readRun(join(dir, 'b'));
+  for (const mode of ['new', 'reused']) {
+    const [x, y] = [median(a, mode), median(b, mode)];
+    // Within 5 % (or 2 ms, the noise of a 12-request median at 50 ms RTT on this machine) of each other.
+    assert.ok(Math.abs(x - y) <= Math.max(0.05 * x, 2), `${mode}: built-in ${x} ms vs --server-cmd ${y} ms`);
+  }
+  assertServerGone(b);
+});
+
+const LOOPBACK = ['--scenario', 'handshake', '--quick', '--link', 'none', '--profile', 'loopback'];
+
+test('a server that keeps no connection (python3 http.server, HTTP/1.0) comes out as "no reuse"', async (t) => {
+  if (!requireProgram(t, '/usr/bin/python3', 'python3')) return;
+  const dir = tempDir(t, 'kab-py-');
+  writeFileSync(join(dir, 'small.txt'), 'hello world');
+  const r = await benchServerCmd(
+    `python3 -m http.server {port} --bind {host} --directory ${dir}`,
+    '/small.txt',
+    [...LOOPBACK, '--requests', '5'],
+    join(dir, 'results'),
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const run = readRun(join(dir, 'results'));
+  assert.equal(run.meta.server_under_test.small.size_bytes, 11);
+  assert.match(run.summaryMd, /\| C1 [^|]*\| depends: no reuse: .*every request paid a new connection \(5\/5 attempts/);
+  assert.match(run.summaryMd, /\| no reuse: 0\/5 requests could reuse a connection \|/);
+  assertServerGone(run);
+});
+
+test('a server command that exits at once, or never listens, is one clear line and leaves nothing', async (t) => {
+  const dir = tempDir(t, 'kab-bad-');
+  const exits = await runCli(
+    'bench',
+    ['--server-cmd', `sh -c 'echo cannot bind >&2; exit 3'`, ...LOOPBACK, '--out', join(dir, 'a')],
+    60_000,
+  );
+  assert.equal(exits.code, 1);
+  assert.match(
+    exits.stderr,
+    /^error: the server command \(sh -c .*\) exited \(code 3\) before port \d+ listened; its stderr ends:\n {2}\| cannot bind$/m,
+  );
+  const silent = await runCli(
+    'bench',
+    ['--server-cmd', `sleep 29.5`, '--server-start-timeout', '1', ...LOOPBACK, '--out', join(dir, 'b')],
+    60_000,
+  );
+  assert.equal(silent.code, 1);
+  assert.match(
+    silent.stderr,
+    /^error: the server command \(sleep 29\.5\) did not listen on port \d+ within 1 s .*--server-port/m,
+  );
+  assert.deepEqual(processesRunning('sleep 29.5'), [], 'the command that never listened was stopped');
+});
+
+test('a server that crashes mid-run ends the run with its exit, its samples kept and nothing left', async (t) => {
+  const dir = tempDir(t, 'kab-crash-');
+  const script = join(dir, 'crash.js');
+  writeFileSync(
+    script,
+    `let n = 0;
+require('http').createServer((q, s) => {
+  s.end('ok');
+  if (++n === 12) { console.error('crashing on purpose'); setTimeout(() => process.exit(7), 5); }
+}).listen(Number(process.env.PORT), process.env.HOST);
+`,
+  );
+  const r = await runCli(
+    'bench',
+    ['--server-cmd', `${process.execPath} ${script}`, ...LOOPBACK, '--requests', '20', '--out', join(dir, 'results')],
+    120_000,
+  );
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /^error: the server under test exited mid-run \(code 7\); its stderr ends: crashing on purpose$/m,
+  );
+  const out = join(dir, 'results');
+  const runDir = join(out, readlinkSync(join(out, 'latest')));
+  const meta = JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as Record<string, any>;
+  assert.equal(meta.status.kind, 'errored');
+  const samples = readCsv(join(runDir, 'samples.csv'));
+  assert.ok(samples.filter((s) => s.error === '').length >= 10, 'the requests served before the crash are kept');
+  assertServerGone({ dir: runDir, meta, summary: [], summaryMd: '' });
+});
