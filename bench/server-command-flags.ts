@@ -65,3 +65,15 @@ export function parsePath(flag: string, path: string): string {
     throw new UserError(`--${flag} must be an absolute path such as /small, got "${path}"`);
   return path;
 }
+
+/** `--paths /a,/b`: absolute paths, comma-separated, at most 16 (each is one GET before the run). */
+export function parsePaths(list: string): string[] {
+  const paths = list
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => parsePath('paths', p));
+  if (paths.length === 0) throw new UserError('--paths needs at least one path, e.g. /small,/big.bin');
+  if (paths.length > 16) throw new UserError(`--paths takes at most 16 paths, got ${paths.length}`);
+  return [...new Set(paths)];
+}

@@ -201,6 +201,11 @@ function serverUnderTest(meta: Obj): EnvGroup[] {
           ['speaks', `${text(s.protocol)}${s.tls === true ? ' over TLS' : ', cleartext'}`],
         ];
   rows.push(['small request', `${text(small.path)} (${text(small.size_bytes)} B)`]);
+  if (Array.isArray(s.sized) && s.sized.length > 0)
+    rows.push([
+      'sized responses (--paths)',
+      s.sized.map((p) => `${text(obj(p).path)} (${text(obj(p).size_bytes)} B)`).join(', '),
+    ]);
   return [{ title: 'Server under test', rows }];
 }
 

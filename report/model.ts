@@ -8,7 +8,7 @@ import { readCsv } from '../lib/csv-file.ts';
 import { definitionOf } from '../bench/scenarios/definitions.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { environment, runStatus, serverUnderTestName, type Environment, type RunStatusInfo } from './environment.ts';
-import type { RunFolder } from './load-run.ts';
+import { readScenarioCsv, type RunFolder } from './load-run.ts';
 import { fmtCi, round4 } from './format.ts';
 import { figuresOf } from '../lib/figures.ts';
 import { sectionFor } from './sections/index.ts';
@@ -114,7 +114,12 @@ export function buildSections(run: RunFolder): SectionResult[] {
     const title = def?.title ?? s.title;
     const claims = def ? [...def.claims] : s.claims;
     const base = { id: sectionId(s.name), scenario: s.name };
-    const hasRows = run.summary.some((r) => r.scenario === s.name) || run.samples.some((r) => r.scenario === s.name);
+    // Rows in samples.csv, or in one of the CSV files the scenario declares (policy writes only policy.csv); a
+    // file of skipped cases is not a measurement.
+    const hasRows =
+      run.summary.some((r) => r.scenario === s.name) ||
+      run.samples.some((r) => r.scenario === s.name) ||
+      Object.keys(def?.csvFiles ?? {}).some((f) => !f.endsWith('-skipped') && readScenarioCsv(run.dir, f).length > 0);
     if (!hasRows) {
       const why = skipReason(run, s.name);
       return {

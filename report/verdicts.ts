@@ -42,7 +42,11 @@ export function verdictRows(sections: readonly SectionResult[]): VerdictRow[] {
   return CLAIMS.map((claim): VerdictRow => {
     const scenario = scenarioFor(claim);
     const scenarioAvailable = scenario !== undefined;
-    const section = sections.find((s) => s.claims.includes(claim.id));
+    // A claim two scenarios measure (C7: lifecycle with the harness's servers, policy with any) is answered by
+    // the first that gave a verdict in this run.
+    const section =
+      sections.find((s) => s.claims.includes(claim.id) && s.output?.verdicts.some((v) => v.claim === claim.id)) ??
+      sections.find((s) => s.claims.includes(claim.id));
     const verdict: Verdict | undefined = section?.output?.verdicts.find((v) => v.claim === claim.id);
     if (section && verdict) {
       const row: VerdictRow = {

@@ -16,7 +16,7 @@ import { LINK_BACKENDS, type LinkChoice } from '../netem/link.ts';
 import { linkAvailability } from '../netem/select.ts';
 import { runMain } from './cli.ts';
 import { parseTarget } from '../bench/remote-target.ts';
-import { DEFAULT_START_TIMEOUT_S, parsePath, parseServerCommand } from '../bench/server-command-flags.ts';
+import { DEFAULT_START_TIMEOUT_S, parsePath, parsePaths, parseServerCommand } from '../bench/server-command-flags.ts';
 
 const HELP = `npm run bench -- [options]
 
@@ -67,6 +67,8 @@ Your own server (instead of the harness's):
   --target <url>      a server elsewhere, over the real network (no emulation): http[s]://host:port
   --path <path>       the small request on your server or target (default with --server-cmd: /); its size is
                       learned with one GET before the run
+  --paths <a,b,…>     responses of several sizes on your server or target (each size learned with one GET):
+                      slow start measures on these sizes instead of its own
   --protocol h1|h2    what your server or target speaks (default h1)
   --tls               your server speaks HTTPS (with --server-cmd; a --target's scheme says it)
   --ca <pem>          the certificate (or its CA) to trust for your server or an https target (e.g. what
@@ -120,7 +122,7 @@ function checkServerFlags(v: Record<string, string | boolean | undefined>): void
   for (const f of ['server-port', 'server-version-cmd', 'server-start-timeout', 'tls'] as const) {
     if (v[f] !== undefined && v['server-cmd'] === undefined) throw new UserError(`--${f} goes with --server-cmd`);
   }
-  for (const f of ['protocol', 'ca', 'servername', 'path'] as const) {
+  for (const f of ['protocol', 'ca', 'servername', 'path', 'paths'] as const) {
     if (v[f] !== undefined && v.target === undefined && v['server-cmd'] === undefined)
       throw new UserError(`--${f} goes with --server-cmd or --target`);
   }
@@ -155,6 +157,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
         'server-version-cmd': { type: 'string' },
         'server-start-timeout': { type: 'string' },
         path: { type: 'string' },
+        paths: { type: 'string' },
         protocol: { type: 'string' },
         tls: { type: 'boolean' },
         'target-protocol': { type: 'string' },
@@ -227,6 +230,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
             servername: v.servername,
           }),
     path: v.path !== undefined ? parsePath('path', v.path) : v['server-cmd'] !== undefined ? '/' : null,
+    paths: v.paths === undefined ? null : parsePaths(v.paths),
     congestion_control: parseCc(v.cc),
     slow_start_after_idle: parseSsai(v['slow-start-after-idle']),
     allow_host_cc: parseAllowHostCc(v['allow-host-cc'], v.target !== undefined),

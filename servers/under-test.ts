@@ -21,6 +21,8 @@ export interface RouteSet {
   small(size_bytes: number): SizedPath | null;
   /** A response of exactly size_bytes bytes of body. */
   sized(size_bytes: number): string | null;
+  /** The sizes `sized` answers: any (the harness's `/bytes/<n>`), or those a user's `--paths` turned out to have. */
+  sizes(): readonly number[] | 'any';
   /** A response of size_bytes bytes sent after delay_ms (a slow request, for head-of-line blocking). */
   slow(size_bytes: number, delay_ms: number): string | null;
   /** The response of `path`, after which the server closes the connection (HTTP/1.1 `Connection: close`). */
@@ -31,16 +33,23 @@ export interface RouteSet {
 export const HARNESS_ROUTES: RouteSet = {
   small: (size_bytes) => ({ path: `/bytes/${size_bytes}`, size_bytes }),
   sized: (size_bytes) => `/bytes/${size_bytes}`,
+  sizes: () => 'any',
   slow: (size_bytes, delay_ms) => `/bytes/${size_bytes}?delay_ms=${delay_ms}`,
   closing: (path) => `${path}${path.includes('?') ? '&' : '?'}close=1`,
 };
 
 /**
- * The routes of a user's server (`--path`): its one small request, of the size it answered when asked before
- * the run. No sized, slow or closing routes: scenarios that need them are skipped, saying which flag they need.
+ * The routes of a user's server: its one small request (`--path`) and the responses of `--paths`, each of the size
+ * it answered when asked before the run. No slow or closing routes: scenarios that need them are skipped.
  */
-export function userRoutes(small: SizedPath): RouteSet {
-  return { small: () => small, sized: () => null, slow: () => null, closing: () => null };
+export function userRoutes(small: SizedPath, sized: readonly SizedPath[] = []): RouteSet {
+  return {
+    small: () => small,
+    sized: (size_bytes) => sized.find((p) => p.size_bytes === size_bytes)?.path ?? null,
+    sizes: () => [...new Set(sized.map((p) => p.size_bytes))].sort((a, b) => a - b),
+    slow: () => null,
+    closing: () => null,
+  };
 }
 
 /** What a run's servers under test offer, known before one is started: scenarios are checked against it. */

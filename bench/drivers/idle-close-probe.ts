@@ -1,4 +1,7 @@
-/** C7: what a raw client sees on a connection the server closed for idleness (raw socket, one connection). */
+/**
+ * C7: what a raw client sees on a connection the server closed for idleness (raw socket, one connection): when
+ * the FIN came, what the response said of keep-alive, and what a write on the closed connection gets.
+ */
 import net from 'node:net';
 import { roundUs } from './clock.ts';
 import type { Target } from './target.ts';
@@ -11,10 +14,15 @@ export interface IdleCloseRequest {
   /** After the FIN (or wait_ms), write a second request on the same socket and report what happens. */
   reuse_after: boolean;
   reuse_timeout_ms: number;
+  /** Send the first request with `Connection: close` (does the server honour it?). */
+  connection_close?: boolean;
 }
 
 export interface IdleCloseResult {
   first_status: number | null;
+  /** The first response's `Keep-Alive` and `Connection` headers, as sent (null when absent). */
+  keep_alive_header: string | null;
+  connection_header: string | null;
   /** Time from the end of the first response to the server's FIN; null = no FIN within wait_ms. */
   server_close_after_ms: number | null;
   /** What the second request on the closed socket got: an error code, 'eof' (no response), or 'response'. */
@@ -29,6 +37,8 @@ export function idleCloseProbe(q: IdleCloseRequest): Promise<IdleCloseResult> {
   return new Promise((resolve) => {
     const out: IdleCloseResult = {
       first_status: null,
+      keep_alive_header: null,
+      connection_header: null,
       server_close_after_ms: null,
       reuse_outcome: null,
       reuse_detect_ms: null,
@@ -72,7 +82,8 @@ export function idleCloseProbe(q: IdleCloseRequest): Promise<IdleCloseResult> {
       setTimeout(() => finish('timeout'), q.reuse_timeout_ms);
     };
     socket.setEncoding('latin1');
-    socket.on('connect', () => socket.write(`GET ${q.path} HTTP/1.1\r\nHost: x\r\n\r\n`));
+    const close = q.connection_close === true ? 'Connection: close\r\n' : '';
+    socket.on('connect', () => socket.write(`GET ${q.path} HTTP/1.1\r\nHost: x\r\n${close}\r\n`));
     socket.on('data', (d: string) => {
       if (phase === 'reuse') {
         out.reuse_outcome = 'response';
@@ -80,9 +91,17 @@ export function idleCloseProbe(q: IdleCloseRequest): Promise<IdleCloseResult> {
         return finish(null);
       }
       buf += d;
-      const m = /^HTTP\/1\.1 (\d+)[^]*?\r\ncontent-length: (\d+)\r\n[^]*?\r\n\r\n/i.exec(buf);
-      if (m && phase === 'first' && buf.length >= (m[0]?.length ?? 0) + Number(m[2])) {
-        out.first_status = Number(m[1]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (phase !== 'first' || end < 0) return;
+      const head = buf.slice(0, end);
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+      const length = Number(headerOf(head, 'content-length') ?? Number.NaN);
+      // Only a response with a Content-Length can be told complete without the server closing.
+      if (!status || !Number.isInteger(length)) return finish('response without Content-Length');
+      if (buf.length >= end + 4 + length) {
+        out.first_status = Number(status[1]);
+        out.keep_alive_header = headerOf(head, 'keep-alive');
+        out.connection_header = headerOf(head, 'connection');
         tResponse = performance.now();
         phase = 'idle';
         waitTimer = setTimeout(reuse, q.wait_ms);
@@ -99,4 +118,13 @@ export function idleCloseProbe(q: IdleCloseRequest): Promise<IdleCloseResult> {
     });
     socket.on('error', (e: NodeJS.ErrnoException) => finish(e.code ?? e.message));
   });
+}
+
+/** A header's value in a response head (case-insensitive name), or null. */
+export function headerOf(head: string, name: string): string | null {
+  for (const line of head.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name) return line.slice(colon + 1).trim();
+  }
+  return null;
 }

@@ -16,10 +16,11 @@ import {
   HARNESS_ROUTES,
   harnessServer,
   userRoutes,
+  type RouteSet,
   type ServerOffer,
   type ServerUnderTest,
 } from '../../servers/under-test.ts';
-import { learnSize, startUserServer } from './user-server.ts';
+import { learnSize, learnSizes, startUserServer } from './user-server.ts';
 import { startAgent, type Agent } from '../drivers/agent-client.ts';
 import type { ClientTls } from '../drivers/target.ts';
 import { readTcpSysctls } from '../environment.ts';
@@ -86,6 +87,7 @@ export async function openTestbed(
     const user = await startUserServer({
       spec: options.server_command,
       path: options.path ?? '/',
+      paths: options.paths ?? [],
       link,
       agent,
       folder,
@@ -104,20 +106,12 @@ export async function openTestbed(
   }
   if (remote !== null) {
     const stand_in = remoteServer(remote, { protocol: remote.protocol, tls: remote.tls });
-    const routes =
-      options.path != null
-        ? userRoutes(
-            await learnSize(
-              agent,
-              { ...stand_in, protocol: remote.protocol },
-              options.path,
-              options.request_timeout_ms,
-            ),
-          )
-        : HARNESS_ROUTES;
+    const routes = await remoteRoutes(agent, { ...stand_in, protocol: remote.protocol }, options);
     const running = { ...stand_in, handle: { ...stand_in.handle, routes } };
-    if (options.path != null)
-      folder.meta.update({ server_under_test: { origin: 'remote', url: remote.url, small: routes.small(0) } });
+    if (routes !== HARNESS_ROUTES)
+      folder.meta.update({
+        server_under_test: { origin: 'remote', url: remote.url, small: routes.small(0), sizes_bytes: routes.sizes() },
+      });
     return {
       ...base,
       offer: { ...REMOTE_OFFER, routes },
@@ -133,6 +127,18 @@ export async function openTestbed(
     startServer: startHarnessServer,
     startCalibrationServer: (registry) => startHarnessServer({ protocol: 'h1', tls: false }, registry),
   };
+}
+
+/** A target answers the harness's routes (it is `npm run serve`) unless --path/--paths name its own. */
+async function remoteRoutes(
+  agent: Agent,
+  server: Parameters<typeof learnSize>[1],
+  options: BenchOptions,
+): Promise<RouteSet> {
+  if (options.path == null && options.paths == null) return HARNESS_ROUTES;
+  const timeout = options.request_timeout_ms;
+  const small = await learnSize(agent, server, options.path ?? '/', timeout);
+  return userRoutes(small, await learnSizes(agent, server, options.paths ?? [], timeout));
 }
 
 function sameKind(

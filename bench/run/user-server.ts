@@ -29,6 +29,7 @@ export interface UserServer {
 export async function startUserServer(args: {
   spec: CommandServerSpec;
   path: string;
+  paths: readonly string[];
   link: Link;
   agent: Agent;
   folder: RunFolder;
@@ -72,13 +73,10 @@ export async function startUserServer(args: {
     spec.tls
       ? { ca: spec.ca_pem, servername: spec.servername ?? SERVERNAME_DEFAULT, min_version: v, max_version: v }
       : null;
-  const small = await learnSize(
-    args.agent,
-    { target, clientTls, protocol: spec.protocol },
-    args.path,
-    args.request_timeout_ms,
-  );
-  const withRoutes: CommandServer = { ...handle, routes: userRoutes(small) };
+  const server = { target, clientTls, protocol: spec.protocol };
+  const small = await learnSize(args.agent, server, args.path, args.request_timeout_ms);
+  const sized = await learnSizes(args.agent, server, args.paths, args.request_timeout_ms);
+  const withRoutes: CommandServer = { ...handle, routes: userRoutes(small, sized) };
   folder.meta.update({
     server_under_test: {
       origin: 'command',
@@ -88,9 +86,12 @@ export async function startUserServer(args: {
       protocol: spec.protocol,
       tls: spec.tls,
       small,
+      sized,
     },
   });
-  progress.log(`server under test: ${args.path} answers ${small.size_bytes} bytes`);
+  progress.log(
+    `server under test: ${[small, ...sized].map((p) => `${p.path} answers ${p.size_bytes} bytes`).join('; ')}`,
+  );
   return { handle: withRoutes, running: { handle: withRoutes, target, clientTls } };
 }
 
@@ -119,6 +120,18 @@ export async function learnSize(
   if (sample.status === null || sample.status < 200 || sample.status > 299)
     throw new UserError(`${where} answered HTTP ${sample.status}; give --path a route it answers with 2xx`);
   return { path, size_bytes: sample.body_bytes ?? 0 };
+}
+
+/** The sizes of `--paths`, one GET each, in order. */
+export async function learnSizes(
+  agent: Agent,
+  server: Parameters<typeof learnSize>[1],
+  paths: readonly string[],
+  timeout_ms: number,
+): Promise<SizedPath[]> {
+  const out: SizedPath[] = [];
+  for (const p of paths) out.push(await learnSize(agent, server, p, timeout_ms));
+  return out;
 }
 
 /** The first lines the version command prints (on stdout or stderr: nginx -v writes to stderr). */

@@ -8,6 +8,7 @@ import { costDefinition } from './cost/definition.ts';
 import { handshakeDefinition } from './handshake/definition.ts';
 import { holDefinition } from './hol/definition.ts';
 import { lifecycleDefinition } from './lifecycle/definition.ts';
+import { policyDefinition } from './policy/definition.ts';
 import { slowstartDefinition } from './slowstart/definition.ts';
 import type { Scenario, ScenarioDefinition } from './types.ts';
 
@@ -23,6 +24,7 @@ const REGISTRY: readonly Entry[] = [
   { definition: slowstartDefinition, load: async () => (await import('./slowstart/scenario.ts')).slowstartScenario },
   { definition: lifecycleDefinition, load: async () => (await import('./lifecycle/scenario.ts')).lifecycleScenario },
   { definition: costDefinition, load: async () => (await import('./cost/scenario.ts')).costScenario },
+  { definition: policyDefinition, load: async () => (await import('./policy/scenario.ts')).policyScenario },
 ];
 
 export const DEFINITIONS: readonly ScenarioDefinition[] = REGISTRY.map((e) => e.definition);

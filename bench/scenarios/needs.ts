@@ -29,7 +29,7 @@ const LINK_NEED_TEXT: Record<LinkNeed, string> = {
 
 const SERVER_NEED_TEXT: Record<ServerNeed, string> = {
   small_route: 'a route for a small response (--path)',
-  sized_route: "routes for responses of given sizes (the harness's own servers have them)",
+  sized_route: 'routes for responses of given sizes (--paths)',
   slow_route: "a route for a slow response (the harness's own servers have one)",
   closing_route: 'a route after which the server closes the connection',
   stats: 'server-side counters (connections, requests, memory)',
@@ -58,8 +58,10 @@ function serverHas(offer: ServerOffer, need: ServerNeed): boolean {
   switch (need) {
     case 'small_route':
       return offer.routes.small(1) !== null;
-    case 'sized_route':
-      return offer.routes.sized(1) !== null;
+    case 'sized_route': {
+      const sizes = offer.routes.sizes();
+      return sizes === 'any' || sizes.length > 0;
+    }
     case 'slow_route':
       return offer.routes.slow(1, 1) !== null;
     case 'closing_route': {

@@ -54,6 +54,8 @@ export interface BenchOptions {
   server_command?: CommandServerSpec | null;
   /** The small request's path on the user's server or the target (`--path`); null: the harness's own routes. */
   path?: string | null;
+  /** Paths of responses of several sizes on the user's server or the target (`--paths`), for slow start. */
+  paths?: string[] | null;
   /** Profiles given on the command line; null = each scenario runs on its own default profiles. */
   profiles: Profile[] | null;
   link: LinkChoice;

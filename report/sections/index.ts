@@ -4,6 +4,7 @@ import { slowstartSection } from './slowstart/section.ts';
 import { holSection } from './hol/section.ts';
 import { lifecycleSection } from './lifecycle/section.ts';
 import { costSection } from './cost/section.ts';
+import { policySection } from './policy/section.ts';
 import type { ReportSection } from './types.ts';
 
 export const SECTIONS: readonly ReportSection[] = [
@@ -12,6 +13,7 @@ export const SECTIONS: readonly ReportSection[] = [
   holSection,
   lifecycleSection,
   costSection,
+  policySection,
 ];
 
 export function sectionFor(scenario: string): ReportSection | undefined {

@@ -6,7 +6,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCsv } from '../../lib/csv-file.ts';
@@ -16,6 +16,12 @@ import { runCli } from '../helpers/run-cli.ts';
 
 const NGINX = '/usr/sbin/nginx';
 const BODY_100 = '0123456789'.repeat(10);
+/** Files nginx serves for slow start (--paths). */
+const SIZED: Array<[string, number]> = [
+  ['16k.bin', 16_384],
+  ['256k.bin', 262_144],
+  ['1m.bin', 1_048_576],
+];
 
 function nginxConf(dir: string, keepalive_timeout: string): string {
   const file = join(dir, `nginx-${keepalive_timeout}.conf`);
@@ -37,6 +43,7 @@ http {
   server {
     listen 8080;
     location = /small { default_type text/plain; return 200 "${BODY_100}"; }
+    location /files/ { root ${dir}; }
   }
 }
 `,
@@ -99,17 +106,21 @@ function benchServerCmd(command: string, path: string, rest: string[], out: stri
   return runCli('bench', ['--server-cmd', command, '--path', path, ...rest, '--out', out], 240_000);
 }
 
-const WAN = ['--scenario', 'handshake', '--link', 'tun', '--profile', 'wan', '--requests', '12'];
+const WAN = ['--link', 'tun', '--profile', 'wan', '--requests', '12'];
 
 test('nginx on the tun link: keep-alive saves one RTT; keepalive_timeout 0 is "no reuse" and compare exits 1', async (t) => {
   if (!requirePrivileged(t) || !requireProgram(t, NGINX, 'nginx-light')) return;
   const dir = tempDir(t, 'kab-nginx-');
   for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d));
+  // nginx's workers run as an unprivileged user: the files and the folders above them must be readable.
+  chmodSync(dir, 0o755);
+  mkdirSync(join(dir, 'files'), { mode: 0o755 });
+  for (const [name, size] of SIZED) writeFileSync(join(dir, 'files', name), Buffer.alloc(size, 120));
   const runNginx = async (keepalive: string, out: string): Promise<Run> => {
     const r = await benchServerCmd(
       `${NGINX} -c ${nginxConf(dir, keepalive)}`,
       '/small',
-      ['--server-port', '8080', '--server-version-cmd', `${NGINX} -v`, ...WAN],
+      ['--server-port', '8080', '--server-version-cmd', `${NGINX} -v`, ...WAN, '--scenario', 'handshake,policy'],
       out,
     );
     assert.equal(r.code, 0, r.stderr);
@@ -125,8 +136,55 @@ test('nginx on the tun link: keep-alive saves one RTT; keepalive_timeout 0 is "n
   const saving_rtt = (median(keep, 'new') - median(keep, 'reused')) / rtt;
   assert.ok(saving_rtt > 0.8 && saving_rtt < 1.3, `keep-alive saves the TCP handshake, 1 RTT: got ${saving_rtt}`);
   assert.match(keep.summaryMd, /\| C1 [^|]*\| \*\*confirmed\*\* \|/);
+  // Idle-timeout discovery: keepalive_timeout 3s, seen as the server's FIN on connections left idle.
+  const idle = readCsv(join(keep.dir, 'policy.csv')).filter((r) => r.part === 'idle');
+  assert.ok(idle.length >= 3 && idle.every((r) => r.outcome === 'closed'));
+  for (const r of idle)
+    assert.ok(Math.abs(Number(r.idle_close_ms) - 3_000) < 500, `closed after ${r.idle_close_ms} ms`);
+  assert.match(keep.summaryMd, /\| C7 [^|]*\| \*\*confirmed\*\* \| the server closes idle connections after 3\.0\d s/);
   const report = readFileSync(join(keep.dir, 'report.html'), 'utf8');
   assert.match(report, /Server under test: <strong>nginx version: nginx\/\d/);
+
+  // Slow start on nginx's own files: cold, warm and idle on the sizes it serves.
+  const ss = await benchServerCmd(
+    `${NGINX} -c ${nginxConf(dir, '3s')}`,
+    '/small',
+    [
+      '--server-port',
+      '8080',
+      '--paths',
+      SIZED.map(([name]) => `/files/${name}`).join(','),
+      '--scenario',
+      'slowstart',
+      '--quick',
+      '--link',
+      'tun',
+      '--profile',
+      'wan',
+    ],
+    join(dir, 'ss'),
+  );
+  assert.equal(ss.code, 0, ss.stderr);
+  const slow = readRun(join(dir, 'ss'));
+  assert.deepEqual(
+    slow.meta.server_under_test.sized.map((p: { size_bytes: number }) => p.size_bytes),
+    SIZED.map(([, size]) => size),
+  );
+  const sizes = new Set(slow.summary.filter((r) => r.scenario === 'slowstart').map((r) => Number(r.size_bytes)));
+  for (const [, size] of SIZED) assert.ok(sizes.has(size), `slow start measured ${size} B`);
+  const cold = slow.summary.find(
+    (r) =>
+      r.metric === 'total_ms' &&
+      r.conn_mode === 'new' &&
+      r.size_bytes === '1048576' &&
+      r.variant?.includes('part=size'),
+  );
+  const warm = slow.summary.find(
+    (r) => r.metric === 'total_ms' && r.variant?.includes('state=warm') && r.size_bytes === '1048576',
+  );
+  assert.ok(cold && warm, 'cold and warm 1 MiB cases');
+  assert.ok(Number(warm.median) < Number(cold.median), `warm ${warm.median} ms < cold ${cold.median} ms`);
+  assert.match(slow.summaryMd, /\| C2 [^|]*\| (\*\*confirmed\*\*|depends)/);
 
   const off = await runNginx('0', out);
   assert.match(
@@ -145,12 +203,16 @@ test('nginx on the tun link: keep-alive saves one RTT; keepalive_timeout 0 is "n
 test('control: the harness server started through --server-cmd measures what the built-in path measures', async (t) => {
   if (!requirePrivileged(t)) return;
   const dir = tempDir(t, 'kab-control-');
-  const builtIn = await runCli('bench', [...WAN, '--quick', '--out', join(dir, 'a')], 240_000);
+  const builtIn = await runCli(
+    'bench',
+    [...WAN, '--scenario', 'handshake', '--quick', '--out', join(dir, 'a')],
+    240_000,
+  );
   assert.equal(builtIn.code, 0, builtIn.stderr);
   const viaCmd = await benchServerCmd(
     `${process.execPath} --import tsx scripts/serve.ts --listen {host}:{port} --keep-alive-timeout-ms 600000`,
     '/bytes/100',
-    [...WAN, '--quick'],
+    [...WAN, '--scenario', 'handshake', '--quick'],
     join(dir, 'b'),
   );
   assert.equal(viaCmd.code, 0, viaCmd.stderr);

@@ -80,7 +80,7 @@ test('a command that exits at once: one line with its exit code and stderr', asy
     startCommandServer(o),
     (e: unknown) =>
       e instanceof ServerCommandError &&
-      /exited \(code 3\) before port \d+ listened; its stderr ends:\nbad config on line 3/.test(e.message),
+      /exited \(code 3\) before port \d+ listened; its stderr ends:\n  \| bad config on line 3$/.test(e.message),
   );
 });
 
@@ -94,7 +94,7 @@ test('a command that never opens its port: bounded wait, the process ended, the 
     startCommandServer(o),
     (e: unknown) =>
       e instanceof ServerCommandError &&
-      /did not listen on port \d+ within 1 s \(.*--server-port\); its stderr ends:\nlistening on 9999 instead/.test(
+      /did not listen on port \d+ within 1 s \(.*--server-port\); its stderr ends:\n  \| listening on 9999 instead$/.test(
         e.message,
       ),
   );

@@ -7,6 +7,7 @@ import {
   pidOf,
   routeOr,
   statsOf,
+  userRoutes,
   type ServerUnderTest,
 } from '../../servers/under-test.ts';
 
@@ -44,7 +45,7 @@ test('a server that lacks a capability says which, as ServerLacks', () => {
     tls: false,
     port: 80,
     pid: null,
-    routes: { small: () => null, sized: () => null, slow: () => null, closing: () => null },
+    routes: { small: () => null, sized: () => null, sizes: () => [], slow: () => null, closing: () => null },
     stats: null,
     alive: () => true,
     stop: async () => undefined,
@@ -65,4 +66,19 @@ test('a server that lacks a capability says which, as ServerLacks', () => {
   assert.equal(pidOf(local), 42);
   assert.equal(statsOf(local), local.stats);
   assert.equal(routeOr('/x', 'x'), '/x');
+});
+
+test("a user's routes: its small path, the sizes its --paths answered, nothing slow or closing", () => {
+  const routes = userRoutes({ path: '/small', size_bytes: 612 }, [
+    { path: '/big.bin', size_bytes: 1_048_576 },
+    { path: '/a.css', size_bytes: 16_384 },
+    { path: '/copy.css', size_bytes: 16_384 },
+  ]);
+  assert.deepEqual(routes.small(100), { path: '/small', size_bytes: 612 });
+  assert.deepEqual(routes.sizes(), [16_384, 1_048_576]);
+  assert.equal(routes.sized(16_384), '/a.css');
+  assert.equal(routes.sized(1_000), null);
+  assert.equal(routes.slow(10, 10), null);
+  assert.equal(routes.closing('/small'), null);
+  assert.equal(HARNESS_ROUTES.sizes(), 'any');
 });

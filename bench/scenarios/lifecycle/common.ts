@@ -2,7 +2,7 @@
 import type { LcClientSpec, LcResult } from '../../drivers/lifecycle-clients.ts';
 import type { CsvAppender } from '../../../lib/csv-file.ts';
 import type { Target } from '../../drivers/target.ts';
-import type { LifecycleAgent } from './agent.ts';
+import type { LifecycleAgent } from '../../drivers/lifecycle-agent.ts';
 import type { ScenarioContext } from '../types.ts';
 import { LIFECYCLE_COLUMNS } from './definition.ts';
 

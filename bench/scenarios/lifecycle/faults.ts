@@ -8,7 +8,7 @@ import { signalPid } from '../../../lib/child.ts';
 import { errorMessage } from '../../../lib/errors.ts';
 import type { LcClientSpec, LcResult, SocketEvent } from '../../drivers/lifecycle-clients.ts';
 import { bySize, caseKey, type BenchOptions, type RunningServer } from '../types.ts';
-import { epochNow } from './agent.ts';
+import { epochNow } from '../../drivers/lifecycle-agent.ts';
 import { clientSpec, sampleFields, standsFor, type PartContext } from './common.ts';
 import { sleep } from '../../../lib/sleep.ts';
 import { pidOf } from '../../../servers/under-test.ts';

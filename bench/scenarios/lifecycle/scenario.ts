@@ -2,7 +2,7 @@
  * Connection lifecycle (C7, C8, C9, C10, C12): connections one side thinks are alive and the other has dropped.
  * Times are scaled 1:10 (see lifecycle-common.ts); each part lives in its own file and cleans up after itself.
  */
-import { startLifecycleAgent } from './agent.ts';
+import { startLifecycleAgent } from '../../drivers/lifecycle-agent.ts';
 import { makePartContext } from './common.ts';
 import { c8Units, runC8 } from './c8.ts';
 import { C10_FAULTS, C10_STRATEGIES, C9_STRATEGIES, c10Reps, c9Reps, runC10, runC9 } from './faults.ts';

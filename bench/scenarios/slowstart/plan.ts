@@ -22,15 +22,29 @@ export const DEFAULT_IW = 10;
 export interface SlowstartPlan {
   sizes_bytes: number[];
   h2_sizes_bytes: number[];
+  /** What warms a connection before its warm and idle cases (the harness's own: 1 MiB; a user's: its largest). */
+  warmup_bytes: number;
+  /** The initial-window cases' response (100 KiB; a user's server: its size nearest to it). */
+  iw_size_bytes: number;
+  /** The TCP_INFO traces' response (1 MiB; a user's server: its largest). */
+  trace_size_bytes: number;
+  /** The run's first request, recorded as a warm-up (JIT, caches). */
+  first_size_bytes: number;
   idles_ms: number[];
   reps: number;
   ccs: string[];
   skipped: Array<{ cc: string; reason: string }>;
 }
 
+/**
+ * The plan at this size. `available` is what the server under test serves: any size (the harness's own), or the
+ * sizes of a user's `--paths`, which then stand in for the planned sizes; `h2` whether it speaks h2c.
+ */
 export function slowstartPlan(
   options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>,
   allowedCcs: readonly string[],
+  available: readonly number[] | 'any' = 'any',
+  h2 = true,
 ): SlowstartPlan {
   const allowed = CC_CANDIDATES.filter((cc) => allowedCcs.includes(cc));
   // A smoke run measures one: reno when allowed, whose idle restart (unlike bbr's) shows.
@@ -41,15 +55,24 @@ export function slowstartPlan(
       ? '--quick measures one congestion control; run without --quick for every allowed one'
       : `not in the host's net.ipv4.tcp_allowed_congestion_control (${allowedCcs.join(' ')}); run with --allow-host-cc ${cc} to add it for the run`,
   }));
+  const own = available === 'any' ? null : [...new Set(available)].filter((n) => n > 0).sort((a, b) => a - b);
+  const largest = own?.[own.length - 1];
+  const nearest = (target: number): number =>
+    own?.reduce((best, n) => (Math.abs(Math.log(n / target)) < Math.abs(Math.log(best / target)) ? n : best)) ?? target;
+  const h2Sizes = bySize(options, { quick: [], standard: [1048576], full: [...H2_SIZES_BYTES] });
   return {
-    sizes_bytes: [
+    sizes_bytes: own ?? [
       ...bySize<readonly number[]>(options, {
         quick: SIZES_QUICK_BYTES,
         standard: SIZES_STANDARD_BYTES,
         full: SIZES_FULL_BYTES,
       }),
     ],
-    h2_sizes_bytes: bySize(options, { quick: [], standard: [1048576], full: [...H2_SIZES_BYTES] }),
+    h2_sizes_bytes: !h2 ? [] : own === null ? h2Sizes : own.filter((n) => h2Sizes.includes(n)),
+    warmup_bytes: largest ?? WARMUP_BYTES,
+    iw_size_bytes: nearest(IW_SIZE_BYTES),
+    trace_size_bytes: largest ?? TRACE_SIZE_BYTES,
+    first_size_bytes: own?.[0] ?? SIZES_STANDARD_BYTES[0],
     idles_ms: bySize(options, { quick: [1000], standard: [1000], full: [1000, 5000] }),
     reps: options.requests ?? bySize(options, { quick: 1, standard: 2, full: 4 }),
     ccs,
@@ -75,6 +98,8 @@ export interface SweepCase {
   size_bytes: number;
   /** h2 only: the client's stream and connection flow-control window. */
   h2_window_bytes: number | null;
+  /** The transfer that warms the connection of a warm or idle case. */
+  warmup_bytes: number;
 }
 
 export function variantOf(c: SweepCase): string {
@@ -83,7 +108,7 @@ export function variantOf(c: SweepCase): string {
   v.cc = c.cc;
   v.ssai = c.ssai;
   v.iw = c.iw;
-  if (c.state !== 'cold') v.warmup = WARMUP_BYTES;
+  if (c.state !== 'cold') v.warmup = c.warmup_bytes;
   if (c.h2_window_bytes !== null) v.h2_window = c.h2_window_bytes;
   return formatVariant(v);
 }
@@ -98,7 +123,15 @@ export function keyOf(c: SweepCase, profile: string): string {
 
 /** Cases of the size sweep for one (cc, ssai) group: cold and warm only once per cc (they do not depend on ssai). */
 export function sweepGroup(plan: SlowstartPlan, cc: string, ssai: 0 | 1): SweepCase[] {
-  const base = { part: 'size' as const, protocol: 'h1' as const, cc, ssai, iw: DEFAULT_IW, h2_window_bytes: null };
+  const base = {
+    part: 'size' as const,
+    protocol: 'h1' as const,
+    cc,
+    ssai,
+    iw: DEFAULT_IW,
+    h2_window_bytes: null,
+    warmup_bytes: plan.warmup_bytes,
+  };
   const out: SweepCase[] = [];
   if (ssai === 1) {
     for (const size_bytes of plan.sizes_bytes) {

@@ -13,21 +13,19 @@ import type { RunningServer, Scenario, ScenarioContext } from '../types.ts';
 import { startTcpInfoSampler, type TcpInfoSampler } from './tcpinfo.ts';
 import type { TimedTcpInfo } from './sampler.ts';
 import { sleep } from '../../../lib/sleep.ts';
+import { routeOr, ServerLacks } from '../../../servers/under-test.ts';
 import { SKIP_COLUMNS, TCPINFO_COLUMNS, slowstartDefinition } from './definition.ts';
 import {
   DEFAULT_IW,
   H2_WINDOWS_BYTES,
   IW_SEGMENTS,
-  IW_SIZE_BYTES,
-  SIZES_STANDARD_BYTES,
-  TRACE_SIZE_BYTES,
-  WARMUP_BYTES,
   keyOf,
   plannedRequests,
   rotate,
   slowstartPlan,
   sweepGroup,
   variantOf,
+  type SlowstartPlan,
   type SweepCase,
 } from './plan.ts';
 
@@ -45,7 +43,7 @@ class SlowstartRun {
   constructor(
     private readonly ctx: ScenarioContext,
     private readonly h1: RunningServer,
-    private readonly h2: RunningServer,
+    private readonly h2: RunningServer | null,
     private readonly sampler: TcpInfoSampler,
   ) {
     this.warmupEstimate_ms = 12 * (ctx.calibration.rtt_ms_calibrated ?? ctx.profile.params.rtt_ms) + 50;
@@ -72,6 +70,7 @@ class SlowstartRun {
     close_after: boolean,
   ): ProbeRequest {
     const server = c.protocol === 'h2' ? this.h2 : this.h1;
+    if (server === null) throw new Error('an h2 case without an h2 server (the plan has no h2 sizes then)');
     const req: ProbeRequest = {
       target: server.target,
       protocol: c.protocol,
@@ -79,7 +78,7 @@ class SlowstartRun {
       conn_key,
       connection,
       resume: false,
-      path: `/bytes/${size_bytes}`,
+      path: routeOr(server.handle.routes.sized(size_bytes), `a ${size_bytes}-byte response`),
       close_after,
       timeout_ms: this.ctx.options.request_timeout_ms,
     };
@@ -121,13 +120,13 @@ class SlowstartRun {
     this.record(c, s, 0, warmup);
   }
 
-  /** Opens a connection and warms it with WARMUP_BYTES; resolves with the harness time the transfer ended. */
+  /** Opens a connection and warms it with the case's warm-up transfer; resolves with the harness time the transfer ended. */
   private async warmUp(
     c: SweepCase,
     key: string,
   ): Promise<{ ok: true; end_ms: number } | { ok: false; sample: ProbeSample }> {
     const t0 = performance.now();
-    const s = await this.ctx.agent.probe(this.probe(c, key, 'new', WARMUP_BYTES, false));
+    const s = await this.ctx.agent.probe(this.probe(c, key, 'new', c.warmup_bytes, false));
     const end_ms = performance.now();
     if (s.error !== null) return { ok: false, sample: this.failed(s, 'warm-up transfer failed') };
     this.warmupEstimate_ms = Math.max(this.warmupEstimate_ms * 0.5, end_ms - t0);
@@ -287,6 +286,67 @@ export async function snapshotServerTuning(tuning: LinkTuning): Promise<() => Pr
   };
 }
 
+/** Initial window: cold responses of about 100 KiB with initcwnd 4/10/32 on the server's route. */
+async function iwRound(
+  ctx: ScenarioContext,
+  run: SlowstartRun,
+  plan: SlowstartPlan,
+  tuning: LinkTuning,
+  round: number,
+): Promise<void> {
+  for (const cc of rotate(plan.ccs, round)) {
+    await run.setGroup(cc, 1);
+    for (const iw of rotate(IW_SEGMENTS, round)) {
+      if (ctx.signal.aborted) break;
+      await tuning.setInitcwnd('server', iw, null);
+      await run.cold({
+        part: 'iw',
+        protocol: 'h1',
+        state: 'cold',
+        idle_ms: 0,
+        cc,
+        ssai: 1,
+        iw,
+        size_bytes: plan.iw_size_bytes,
+        h2_window_bytes: null,
+        warmup_bytes: plan.warmup_bytes,
+      });
+    }
+    await tuning.setInitcwnd('server', null, null);
+  }
+}
+
+/** HTTP/2 on a warm connection: Node's default 64 KiB window vs a 16 MiB one. */
+async function h2Round(
+  ctx: ScenarioContext,
+  run: SlowstartRun,
+  plan: SlowstartPlan,
+  cc: string,
+  round: number,
+): Promise<void> {
+  if (plan.h2_sizes_bytes.length === 0) return;
+  await run.setGroup(cc, 1);
+  for (const size_bytes of rotate(plan.h2_sizes_bytes, round)) {
+    for (const h2_window_bytes of rotate(H2_WINDOWS_BYTES, round)) {
+      for (const state of ['cold', 'warm'] as const) {
+        if (ctx.signal.aborted) break;
+        await run.runCase({
+          part: 'h2',
+          protocol: 'h2',
+          state,
+          idle_ms: 0,
+          cc,
+          ssai: 1,
+          iw: DEFAULT_IW,
+          size_bytes,
+          h2_window_bytes,
+          warmup_bytes: plan.warmup_bytes,
+        });
+      }
+    }
+  }
+}
+
 export const slowstartScenario: Scenario = {
   ...slowstartDefinition,
   plannedUnits(options) {
@@ -297,16 +357,26 @@ export const slowstartScenario: Scenario = {
     const tuning = ctx.link.tuning;
     // The runner checks the definition's needs before a scenario runs: this is the type's guard, not a skip.
     if (ns === null || tuning === null) throw new Error('slowstart runs only on a link with namespaces and tuning');
-    const plan = slowstartPlan(ctx.options, hostAllowedCongestionControls());
+    if (!(ctx.serves?.({ protocol: 'h1', tls: false }) ?? true))
+      throw new ServerLacks('HTTP/1.1 in cleartext (the size sweep)');
+    const ccs = hostAllowedCongestionControls();
     const restore = await snapshotServerTuning(tuning);
     let sampler: TcpInfoSampler | null = null;
     try {
       // Idle gaps up to 5 s must not hit the server's keep-alive timeout (Node's default is 5 s).
       const h1 = await ctx.startServer({ protocol: 'h1', tls: false, keep_alive_timeout_ms: 60_000 });
-      const h2 = await ctx.startServer({ protocol: 'h2', tls: false, keep_alive_timeout_ms: 60_000 });
+      // A user's server: the sizes of its --paths stand in for the planned ones, and h2 only if it speaks h2c.
+      const speaksH2 = ctx.serves?.({ protocol: 'h2', tls: false }) ?? true;
+      const plan = slowstartPlan(ctx.options, ccs, h1.handle.routes.sizes(), speaksH2);
+      ctx.progress.plan(plannedRequests(plan) - plannedRequests(slowstartPlan(ctx.options, ccs)));
+      const h2 =
+        plan.h2_sizes_bytes.length > 0
+          ? await ctx.startServer({ protocol: 'h2', tls: false, keep_alive_timeout_ms: 60_000 })
+          : null;
       sampler = await startTcpInfoSampler(ns);
       const run = new SlowstartRun(ctx, h1, h2, sampler);
       for (const s of plan.skipped) run.skipped('cc', s.cc, s.reason);
+      if (!speaksH2) run.skipped('part', 'h2', 'the server under test does not speak HTTP/2 in cleartext (h2c)');
 
       const groups: Array<{ cc: string; ssai: 0 | 1; cases: SweepCase[] }> = [];
       for (const cc of plan.ccs)
@@ -325,8 +395,9 @@ export const slowstartScenario: Scenario = {
           cc: firstCc,
           ssai: 1,
           iw: DEFAULT_IW,
-          size_bytes: SIZES_STANDARD_BYTES[0],
+          size_bytes: plan.first_size_bytes,
           h2_window_bytes: null,
+          warmup_bytes: plan.warmup_bytes,
         },
         true,
       );
@@ -337,46 +408,8 @@ export const slowstartScenario: Scenario = {
           await run.setGroup(g.cc, g.ssai);
           await run.sweepGroup(g.cases, round);
         }
-        // Initial window: cold 100 KiB responses with initcwnd 4/10/32 on the server's route.
-        for (const cc of rotate(plan.ccs, round)) {
-          await run.setGroup(cc, 1);
-          for (const iw of rotate(IW_SEGMENTS, round)) {
-            if (ctx.signal.aborted) break;
-            await tuning.setInitcwnd('server', iw, null);
-            await run.cold({
-              part: 'iw',
-              protocol: 'h1',
-              state: 'cold',
-              idle_ms: 0,
-              cc,
-              ssai: 1,
-              iw,
-              size_bytes: IW_SIZE_BYTES,
-              h2_window_bytes: null,
-            });
-          }
-          await tuning.setInitcwnd('server', null, null);
-        }
-        // HTTP/2 on a warm connection: Node's default 64 KiB window vs a 16 MiB one.
-        await run.setGroup(firstCc, 1);
-        for (const size_bytes of rotate(plan.h2_sizes_bytes, round)) {
-          for (const h2_window_bytes of rotate(H2_WINDOWS_BYTES, round)) {
-            for (const state of ['cold', 'warm'] as const) {
-              if (ctx.signal.aborted) break;
-              await run.runCase({
-                part: 'h2',
-                protocol: 'h2',
-                state,
-                idle_ms: 0,
-                cc: firstCc,
-                ssai: 1,
-                iw: DEFAULT_IW,
-                size_bytes,
-                h2_window_bytes,
-              });
-            }
-          }
-        }
+        await iwRound(ctx, run, plan, tuning, round);
+        await h2Round(ctx, run, plan, firstCc, round);
       }
       // The kernel's view: one cold, one warm and one idle (ssai=1) transfer per congestion control.
       for (const cc of plan.ccs) {
@@ -388,8 +421,9 @@ export const slowstartScenario: Scenario = {
           cc,
           ssai: 1 as const,
           iw: DEFAULT_IW,
-          size_bytes: TRACE_SIZE_BYTES,
+          size_bytes: plan.trace_size_bytes,
           h2_window_bytes: null,
+          warmup_bytes: plan.warmup_bytes,
         };
         await run.trace({ ...base, state: 'cold', idle_ms: 0 });
         await run.trace({ ...base, state: 'warm', idle_ms: 0 });

@@ -44,9 +44,9 @@ test('needs: slow start on a link without namespaces names each link capability 
 test('needs: a server with one path runs handshake only; the others say which route or counter is missing', () => {
   const unmet = (name: string): string[] => unmetNeeds(definitionOf(name)?.needs, TUN, ONE_PATH);
   assert.deepEqual(unmet('handshake'), []);
-  assert.deepEqual(unmet('slowstart'), ["routes for responses of given sizes (the harness's own servers have them)"]);
+  assert.deepEqual(unmet('slowstart'), ['routes for responses of given sizes (--paths)']);
   assert.deepEqual(unmet('hol'), [
-    "routes for responses of given sizes (the harness's own servers have them)",
+    'routes for responses of given sizes (--paths)',
     "a route for a slow response (the harness's own servers have one)",
   ]);
   assert.ok(unmet('cost').some((u) => u.startsWith('server-side counters')));

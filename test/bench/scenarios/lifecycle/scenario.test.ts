@@ -9,7 +9,7 @@ import { openTunLink } from '../../../../netem/tun.ts';
 import { newRunId } from '../../../../netem/topology.ts';
 import { CsvAppender, readCsv } from '../../../../lib/csv-file.ts';
 import type { Agent } from '../../../../bench/drivers/agent-client.ts';
-import { startLifecycleAgent } from '../../../../bench/scenarios/lifecycle/agent.ts';
+import { startLifecycleAgent } from '../../../../bench/drivers/lifecycle-agent.ts';
 import { makePartContext, type LifecycleColumn } from '../../../../bench/scenarios/lifecycle/common.ts';
 import { LIFECYCLE_COLUMNS } from '../../../../bench/scenarios/lifecycle/definition.ts';
 import { runC8 } from '../../../../bench/scenarios/lifecycle/c8.ts';

@@ -53,6 +53,7 @@ test('slowstart model from summary tags (CASE_MODELS entry)', () => {
     part: 'size' as const,
     protocol: 'h1' as const,
     h2_window_bytes: null,
+    warmup_bytes: WARMUP_BYTES,
   };
   const tags = {
     scenario: 'slowstart',

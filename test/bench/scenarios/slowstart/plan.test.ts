@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { plannedRequests, slowstartPlan, sweepGroup } from '../../../../bench/scenarios/slowstart/plan.ts';
+import {
+  IW_SIZE_BYTES,
+  plannedRequests,
+  slowstartPlan,
+  sweepGroup,
+  WARMUP_BYTES,
+} from '../../../../bench/scenarios/slowstart/plan.ts';
 
 test('slowstart plan: cubic skipped when the host does not allow it; groups and ETA', () => {
   const plan = slowstartPlan({ quick: false, size: 'standard', requests: null }, ['reno', 'bbr']);
@@ -27,4 +33,23 @@ test('slowstart plan: cubic skipped when the host does not allow it; groups and 
   assert.equal(plannedRequests(quick), 1 + 1 * (1 * 4 + 3) + 3);
   assert.deepEqual(slowstartPlan({ quick: false, requests: null }, ['reno']).idles_ms, [1000, 5000]);
   assert.equal(slowstartPlan({ quick: true, requests: 5 }, ['reno']).reps, 5);
+});
+
+test("slowstart plan on a user's server: its sizes stand in for the planned ones; h2 only if it speaks h2c", () => {
+  const own = slowstartPlan(
+    { quick: false, size: 'standard', requests: null },
+    ['bbr', 'reno'],
+    [1_048_576, 16_384, 90_000],
+  );
+  assert.deepEqual(own.sizes_bytes, [16_384, 90_000, 1_048_576]);
+  assert.equal(own.warmup_bytes, 1_048_576);
+  assert.equal(own.trace_size_bytes, 1_048_576);
+  assert.equal(own.iw_size_bytes, 90_000, 'the size nearest 100 KiB');
+  assert.equal(own.first_size_bytes, 16_384);
+  assert.deepEqual(own.h2_sizes_bytes, [1_048_576], 'the planned h2 sizes it has');
+  const h1Only = slowstartPlan({ quick: false, size: 'standard', requests: null }, ['bbr'], [1_048_576], false);
+  assert.deepEqual(h1Only.h2_sizes_bytes, []);
+  const harness = slowstartPlan({ quick: false, size: 'standard', requests: null }, ['bbr']);
+  assert.deepEqual([harness.warmup_bytes, harness.iw_size_bytes], [WARMUP_BYTES, IW_SIZE_BYTES]);
+  assert.ok(plannedRequests(h1Only) < plannedRequests(harness));
 });

@@ -1,15 +1,15 @@
 /**
- * The lifecycle scenario's own client agent: the same agent entry point (bench/drivers/agent.ts) in the client
- * namespace, answering the lc_* ops of bench/drivers/lifecycle-ops.ts. A process of its own keeps its sockets
- * and timers apart from the shared probe agent.
+ * A client agent for connection-lifecycle work (the lifecycle and policy scenarios): the same agent entry point
+ * (bench/drivers/agent.ts) in the client namespace, answering the lc_* ops of lifecycle-ops.ts. A process of its
+ * own keeps its sockets and timers apart from the shared probe agent.
  */
 import { fileURLToPath } from 'node:url';
-import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../../../lib/child.ts';
-import { inNetns } from '../../../lib/exec.ts';
-import type { IdleCloseRequest, IdleCloseResult } from '../../drivers/idle-close-probe.ts';
-import type { LcClientSpec, LcRequest, LcResult, SocketEvent } from '../../drivers/lifecycle-clients.ts';
+import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../../lib/child.ts';
+import { inNetns } from '../../lib/exec.ts';
+import type { IdleCloseRequest, IdleCloseResult } from './idle-close-probe.ts';
+import type { LcClientSpec, LcRequest, LcResult, SocketEvent } from './lifecycle-clients.ts';
 
-const ENTRY = fileURLToPath(new URL('../../drivers/agent.ts', import.meta.url));
+const ENTRY = fileURLToPath(new URL('./agent.ts', import.meta.url));
 
 export interface LifecycleAgent {
   readonly pid: number;

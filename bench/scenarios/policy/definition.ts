@@ -1,0 +1,27 @@
+import type { ScenarioDefinition } from '../types.ts';
+
+export const POLICY_COLUMNS = [
+  'run_id',
+  'profile',
+  'rtt_ms_calibrated',
+  'part',
+  'trial',
+  'status',
+  'keep_alive_header',
+  'connection_header',
+  'idle_close_ms',
+  'requests',
+  'cap',
+  'outcome',
+  'error',
+] as const;
+
+export const policyDefinition: ScenarioDefinition = {
+  name: 'policy',
+  title: "The server's keep-alive policy: idle timeout, Keep-Alive header, Connection: close, requests per connection",
+  claims: ['C7'],
+  // What the server does, not what the link does: the shortest RTT keeps the requests-per-connection count cheap.
+  defaultProfiles: ['lan'],
+  csvFiles: { policy: POLICY_COLUMNS },
+  needs: { server: ['small_route'] },
+};

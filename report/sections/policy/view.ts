@@ -1,0 +1,41 @@
+/** The policy section's table and caveats, from its figures. */
+import type { Table } from '../types.ts';
+import { idleWords, type PolicyFigures } from './analysis.ts';
+
+function yesNo(v: boolean | null): string {
+  return v === null
+    ? 'not measured'
+    : v
+      ? 'yes: it closed right after the response'
+      : 'no: it kept the connection open';
+}
+
+export function policyTable(f: PolicyFigures): Table {
+  const max = f.max_requests;
+  return {
+    title: `Keep-alive policy of the server under test (${f.profile})`,
+    columns: [{ label: 'what' }, { label: 'measured' }],
+    rows: [
+      ['idle timeout (FIN after the last response)', idleWords(f)],
+      ['Keep-Alive response header', f.keep_alive_header ?? 'not sent'],
+      ['Connection response header', f.connection_header ?? 'not sent'],
+      ['honours a request with Connection: close', yesNo(f.honours_connection_close)],
+      [
+        'requests served on one connection',
+        max === null
+          ? 'not measured'
+          : max.at_cap
+            ? `≥ ${max.served} (still open at the cap)`
+            : `${max.served}, then it closed`,
+      ],
+    ],
+  };
+}
+
+export function policyCaveats(f: PolicyFigures): string[] {
+  const out = [
+    'The probes speak raw HTTP/1.1 in cleartext and read responses with a Content-Length; a server that streams its response (chunked) or speaks only TLS or HTTP/2 is skipped.',
+  ];
+  if (f.idle.errors > 0) out.push(`${f.idle.errors} of ${f.idle.watched} idle probes failed; see policy.csv.`);
+  return out;
+}
