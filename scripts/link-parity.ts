@@ -33,6 +33,8 @@ export interface BackendFigures {
   saving_rtt: Record<string, number | null>;
   /** The same saving in ms (independent of the calibration, which a busy CPU moves under the tun link). */
   saving_ms: Record<string, number | null>;
+  /** Half the width of the saving's 95 % CI, ms, from the two medians' CIs (null: a median without a CI). */
+  saving_halfwidth_ms: Record<string, number | null>;
   /** Rounds (median / calibrated RTT) of a cold 1 MiB response, and the congestion control it ran on (null: not run). */
   cold_1mib_rtts: number | null;
   slowstart_cc: string | null;
@@ -52,11 +54,18 @@ export function savingsInRtt(summary: readonly Row[]): {
   rtt_ms: number | null;
   saving_rtt: Record<string, number | null>;
   saving_ms: Record<string, number | null>;
+  saving_halfwidth_ms: Record<string, number | null>;
 } {
   const rows = summary.filter((r) => r.scenario === 'handshake' && r.metric === 'total_ms');
   const out: Record<string, number | null> = {};
   const ms: Record<string, number | null> = {};
+  const hw: Record<string, number | null> = {};
   let rtt: number | null = null;
+  const halfwidth = (r: Row | undefined): number | null => {
+    const lo = num(r?.ci95_low);
+    const hi = num(r?.ci95_high);
+    return lo !== null && hi !== null ? (hi - lo) / 2 : null;
+  };
   for (const fresh of rows.filter((r) => r.conn_mode === 'new')) {
     const reused = rows.find(
       (r) =>
@@ -70,9 +79,11 @@ export function savingsInRtt(summary: readonly Row[]): {
     const b = num(reused?.median);
     rtt = num(fresh.rtt_ms_calibrated) ?? rtt;
     ms[name] = a !== null && b !== null ? a - b : null;
+    const [ha, hb] = [halfwidth(fresh), halfwidth(reused)];
+    hw[name] = ha !== null && hb !== null ? Math.hypot(ha, hb) : null;
     out[name] = a !== null && b !== null && rtt !== null && rtt > 0 ? (a - b) / rtt : null;
   }
-  return { rtt_ms: rtt, saving_rtt: out, saving_ms: ms };
+  return { rtt_ms: rtt, saving_rtt: out, saving_ms: ms, saving_halfwidth_ms: hw };
 }
 
 /** The cold 1 MiB case of a slowstart run: its rounds (median / calibrated RTT) and congestion control. Pure. */
@@ -154,7 +165,7 @@ export async function measureParity(o: ParityOptions): Promise<BackendFigures[]>
   const log = (l: string): void => o.log?.(`${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s  ${l}`);
   const parts = o.parts ?? PARITY_PARTS;
   for (const backend of PARITY_BACKENDS) {
-    let hs: ReturnType<typeof savingsInRtt> = { rtt_ms: null, saving_rtt: {}, saving_ms: {} };
+    let hs: ReturnType<typeof savingsInRtt> = { rtt_ms: null, saving_rtt: {}, saving_ms: {}, saving_halfwidth_ms: {} };
     let ss: ReturnType<typeof coldRounds> = { rtts: null, cc: null };
     let loss: BackendFigures['loss'] = null;
     if (parts.includes('handshake')) {
@@ -185,6 +196,7 @@ export async function measureParity(o: ParityOptions): Promise<BackendFigures[]>
       rtt_ms: hs.rtt_ms,
       saving_rtt: hs.saving_rtt,
       saving_ms: hs.saving_ms,
+      saving_halfwidth_ms: hs.saving_halfwidth_ms,
       cold_1mib_rtts: ss.rtts,
       slowstart_cc: ss.cc,
       loss,
