@@ -77,3 +77,19 @@ export function parsePaths(list: string): string[] {
   if (paths.length > 16) throw new UserError(`--paths takes at most 16 paths, got ${paths.length}`);
   return [...new Set(paths)];
 }
+
+/** The longest LB idle timeout a run may race: each trial idles about this long. */
+export const LB_IDLE_TIMEOUT_MAX_MS = 600_000;
+
+/** `--lb-idle-timeout 60s` (also `500ms`, `2m`, or bare seconds): the LB's upstream idle timeout, in ms. */
+export function parseLbIdleTimeout(v: string | undefined): number | null {
+  if (v === undefined) return null;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
+  const factor = { ms: 1, s: 1000, m: 60_000 }[m?.[2] ?? 's'] ?? 1000;
+  const ms = m ? Math.round(Number(m[1]) * factor) : Number.NaN;
+  if (!Number.isFinite(ms) || ms < 100 || ms > LB_IDLE_TIMEOUT_MAX_MS)
+    throw new UserError(
+      `--lb-idle-timeout must be a duration from 100ms to ${LB_IDLE_TIMEOUT_MAX_MS / 60_000}m such as 60s, got "${v}"`,
+    );
+  return ms;
+}

@@ -93,3 +93,14 @@ export function madSorted(sorted: readonly number[]): number {
   const med = medianSorted(sorted);
   return medianSorted(sortAsc(sorted.map((v) => Math.abs(v - med))));
 }
+
+/** Wilson 95 % interval of a proportion k/n. */
+export function wilson(k: number, n: number): { low: number; high: number } {
+  if (n === 0) return { low: 0, high: 1 };
+  const z = 1.96;
+  const p = k / n;
+  const d = 1 + (z * z) / n;
+  const c = p + (z * z) / (2 * n);
+  const h = z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  return { low: Math.max(0, (c - h) / d), high: Math.min(1, (c + h) / d) };
+}

@@ -16,7 +16,13 @@ import { LINK_BACKENDS, type LinkChoice } from '../netem/link.ts';
 import { linkAvailability } from '../netem/select.ts';
 import { runMain } from './cli.ts';
 import { parseTarget } from '../bench/remote-target.ts';
-import { DEFAULT_START_TIMEOUT_S, parsePath, parsePaths, parseServerCommand } from '../bench/server-command-flags.ts';
+import {
+  DEFAULT_START_TIMEOUT_S,
+  parseLbIdleTimeout,
+  parsePath,
+  parsePaths,
+  parseServerCommand,
+} from '../bench/server-command-flags.ts';
 
 const HELP = `npm run bench -- [options]
 
@@ -69,6 +75,9 @@ Your own server (instead of the harness's):
                       learned with one GET before the run
   --paths <a,b,…>     responses of several sizes on your server or target (each size learned with one GET):
                       slow start measures on these sizes instead of its own
+  --lb-idle-timeout <t>  put the harness's load balancer in front of your server with this upstream idle
+                      timeout (e.g. 60s, 500ms, 2m): the policy scenario races it against your server's own
+                      idle timeout and counts 502s and resets per 1 000 requests (C8)
   --protocol h1|h2    what your server or target speaks (default h1)
   --tls               your server speaks HTTPS (with --server-cmd; a --target's scheme says it)
   --ca <pem>          the certificate (or its CA) to trust for your server or an https target (e.g. what
@@ -156,6 +165,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
         'server-port': { type: 'string' },
         'server-version-cmd': { type: 'string' },
         'server-start-timeout': { type: 'string' },
+        'lb-idle-timeout': { type: 'string' },
         path: { type: 'string' },
         paths: { type: 'string' },
         protocol: { type: 'string' },
@@ -203,6 +213,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
     if (!scenarioNames().includes(s))
       throw new UserError(`unknown scenario "${s}"; known: ${scenarioNames().join(', ')}`);
   }
+  if (v['lb-idle-timeout'] !== undefined && !scenarios.includes('policy'))
+    throw new UserError('--lb-idle-timeout is measured by the policy scenario: add policy to --scenario');
   return {
     scenarios,
     profiles: profileSpec === null ? null : parseProfiles(profileSpec, inline),
@@ -231,6 +243,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
           }),
     path: v.path !== undefined ? parsePath('path', v.path) : v['server-cmd'] !== undefined ? '/' : null,
     paths: v.paths === undefined ? null : parsePaths(v.paths),
+    lb_idle_timeout_ms: parseLbIdleTimeout(v['lb-idle-timeout']),
     congestion_control: parseCc(v.cc),
     slow_start_after_idle: parseSsai(v['slow-start-after-idle']),
     allow_host_cc: parseAllowHostCc(v['allow-host-cc'], v.target !== undefined),

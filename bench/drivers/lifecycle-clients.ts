@@ -413,3 +413,43 @@ export function isResetLike(error: string): boolean {
     error,
   );
 }
+
+/** A client spec with every option off but the given ones: h1, one socket, no idle timeout. */
+export function lcClientSpec(client_key: string, target: Target, over: Partial<LcClientSpec> = {}): LcClientSpec {
+  return {
+    client_key,
+    protocol: 'h1',
+    target,
+    max_sockets: 1,
+    idle_timeout_ms: null,
+    honor_keepalive_hint: false,
+    tcp_keepalive: null,
+    tcp_user_timeout_ms: null,
+    h2_ping_interval_ms: null,
+    h2_ping_timeout_ms: null,
+    ...over,
+  };
+}
+
+/** The samples.csv columns a lifecycle request fills. */
+export function lcSampleFields(r: LcResult): {
+  status: number | null;
+  error: string | null;
+  total_ms: number | null;
+  connect_ms: number | null;
+  new_connection: boolean | null;
+  server_conn_id: string | null;
+  body_bytes: number | null;
+  started_at: string;
+} {
+  return {
+    status: r.status,
+    error: r.error,
+    total_ms: r.total_ms,
+    connect_ms: r.connect_ms,
+    new_connection: r.reused === null ? null : !r.reused,
+    server_conn_id: r.kab_headers['x-kab-conn'] ?? null,
+    body_bytes: r.body_bytes,
+    started_at: new Date(r.started_epoch_ms).toISOString(),
+  };
+}

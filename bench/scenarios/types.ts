@@ -56,6 +56,8 @@ export interface BenchOptions {
   path?: string | null;
   /** Paths of responses of several sizes on the user's server or the target (`--paths`), for slow start. */
   paths?: string[] | null;
+  /** The harness's LB in front of the server under test, with this upstream idle timeout (`--lb-idle-timeout`). */
+  lb_idle_timeout_ms?: number | null;
   /** Profiles given on the command line; null = each scenario runs on its own default profiles. */
   profiles: Profile[] | null;
   link: LinkChoice;

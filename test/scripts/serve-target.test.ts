@@ -64,6 +64,8 @@ const BAD: Array<[string[], RegExp]> = [
   [['--server-cmd', 'nginx', '--paths', ','], /--paths needs at least one path/],
   [['--server-cmd', 'nginx', '--paths', '/a,b'], /--paths must be an absolute path such as \/small, got "b"/],
   [['--server-cmd', 'nginx', '--server-start-timeout', '0'], /--server-start-timeout must be seconds/],
+  [['--server-cmd', 'nginx', '--lb-idle-timeout', '11m'], /--lb-idle-timeout must be a duration from 100ms to 10m/],
+  [['--server-cmd', 'nginx', '--scenario', 'handshake', '--lb-idle-timeout', '60s'], /add policy to --scenario/],
   [['--target', 'https://127.0.0.1:1', '--ca', '/nonexistent.pem'], /cannot read --ca/],
   [['--target', 'http://127.0.0.1:1', '--protocol', 'h3'], /--protocol must be h1 or h2/],
   [['--target', 'http://127.0.0.1:1', '--target-protocol', 'h2'], /--target-protocol is now --protocol/],

@@ -108,14 +108,20 @@ function benchServerCmd(command: string, path: string, rest: string[], out: stri
 
 const WAN = ['--link', 'tun', '--profile', 'wan', '--requests', '12'];
 
-test('nginx on the tun link: keep-alive saves one RTT; keepalive_timeout 0 is "no reuse" and compare exits 1', async (t) => {
-  if (!requirePrivileged(t) || !requireProgram(t, NGINX, 'nginx-light')) return;
+/** A folder for nginx's config, temp folders and the files it serves. */
+function nginxDir(t: TestContext): string {
   const dir = tempDir(t, 'kab-nginx-');
   for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d));
   // nginx's workers run as an unprivileged user: the files and the folders above them must be readable.
   chmodSync(dir, 0o755);
   mkdirSync(join(dir, 'files'), { mode: 0o755 });
   for (const [name, size] of SIZED) writeFileSync(join(dir, 'files', name), Buffer.alloc(size, 120));
+  return dir;
+}
+
+test('nginx on the tun link: keep-alive saves one RTT; keepalive_timeout 0 is "no reuse" and compare exits 1', async (t) => {
+  if (!requirePrivileged(t) || !requireProgram(t, NGINX, 'nginx-light')) return;
+  const dir = nginxDir(t);
   const runNginx = async (keepalive: string, out: string): Promise<Run> => {
     const r = await benchServerCmd(
       `${NGINX} -c ${nginxConf(dir, keepalive)}`,
@@ -198,6 +204,54 @@ test('nginx on the tun link: keep-alive saves one RTT; keepalive_timeout 0 is "n
   assert.match(said, /failures: handshake\/protocol=h1\/security=none\/conn_mode=reused\/size_bytes=100/);
   assertServerGone(keep);
   assertServerGone(off);
+});
+
+test('nginx behind the harness LB (--lb-idle-timeout): the race around whichever idle timeout fires first', async (t) => {
+  if (!requirePrivileged(t) || !requireProgram(t, NGINX, 'nginx-light')) return;
+  const dir = nginxDir(t);
+  const race = async (lb: string, out: string): Promise<{ rows: CsvRow[]; run: Run; rtt_ms: number }> => {
+    const r = await benchServerCmd(
+      `${NGINX} -c ${nginxConf(dir, '3s')}`,
+      '/small',
+      ['--server-port', '8080', '--lb-idle-timeout', lb, '--scenario', 'policy', '--quick', ...WAN.slice(0, 4)],
+      join(dir, out),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /policy LB race: 20 lanes × 1 idle gaps around/);
+    const run = readRun(join(dir, out));
+    const rows = readCsv(join(run.dir, 'policy.csv')).filter((x) => x.part === 'lb_race');
+    assert.equal(rows.length, 20, 'one row per lane');
+    const rtt_ms = Number(rows[0]?.rtt_ms_calibrated);
+    assert.ok(rtt_ms > 45 && rtt_ms < 60, `wan RTT ${rtt_ms}`);
+    // Well before the first timeout the LB reuses its pooled connection; well after it, it opens a new one.
+    for (const x of rows) {
+      const gap = Number(x.gap_ms);
+      if (gap < -(rtt_ms + 10)) assert.deepEqual([x.outcome, x.upstream_reused], ['ok', '1'], `gap ${gap} ms`);
+      if (gap > 10) assert.deepEqual([x.outcome, x.upstream_reused], ['ok', '0'], `gap ${gap} ms`);
+    }
+    assertServerGone(run);
+    return { rows, run, rtt_ms };
+  };
+  // nginx closes first (3 s < LB 5 s): failures, if a gap hits the race, only in the last RTT before its close.
+  const late = await race('5s', 'late');
+  for (const x of late.rows) {
+    assert.equal(x.x_ms, '5000');
+    assert.ok(Math.abs(Number(x.y_ms) - 3_000) < 500, `server's idle close ${x.y_ms} ms`);
+    assert.ok(['ok', 'http_502'].includes(x.outcome ?? ''), `outcome ${x.outcome}: ${x.error}`);
+    if (x.outcome !== 'ok')
+      assert.ok(Number(x.gap_ms) > -(late.rtt_ms + 10) && Number(x.gap_ms) < 10, `a failure at gap ${x.gap_ms} ms`);
+  }
+  assert.match(
+    late.run.summaryMd,
+    /\| C8 [^|]*\| (\*\*refuted\*\*|depends: the server closes first[^|]*) \| LB 5 s, server 3(\.\d+)? s: \d+ per 1 000 requests failed[^|]*Raise the server's idle timeout above 5 s/,
+  );
+  // The LB closes first (2 s < nginx's 3 s): it drops its idle connection itself, and nothing fails.
+  const early = await race('2s', 'early');
+  assert.ok(early.rows.every((x) => x.outcome === 'ok' && x.x_ms === '2000'));
+  assert.match(
+    early.run.summaryMd,
+    /\| C8 [^|]*\| depends: the LB closes first here[^|]*\| LB 2 s, server 3(\.\d+)? s: 0 per 1 000/,
+  );
 });
 
 test('control: the harness server started through --server-cmd measures what the built-in path measures', async (t) => {

@@ -3,11 +3,12 @@
  * one hop closer (a Node http.Agent straight to the server). Each lane is one independent connection pair; a
  * lane sends a request, idles for a gap drawn around the first timeout that would fire, and sends again.
  */
-import { isResetLike, type LcResult } from '../../drivers/lifecycle-clients.ts';
 import { startLb, type LbHandle } from '../../../servers/launch-lb.ts';
 import { bySize, caseKey, type BenchOptions, type RunningServer } from '../types.ts';
-import { clientSpec, sampleFields, seededUniform, standsFor, type PartContext } from './common.ts';
+import { standsFor, type PartContext } from './common.ts';
+import { lcClientSpec, lcSampleFields, type LcResult } from '../../drivers/lifecycle-clients.ts';
 import type { Target } from '../../drivers/target.ts';
+import { raceOutcome, raceSpreadMs, runIdleRaceLane, seededUniform } from '../../drivers/idle-race.ts';
 
 export const C8_X_MS = 6_000;
 export const C8_Y_MS = [5_000, 7_000] as const;
@@ -95,11 +96,6 @@ export function c8Cases(): C8Case[] {
   return out;
 }
 
-/** Half-width of the gap window: wide enough to cover the race window (about one RTT of the racing hop). */
-export function c8SpreadMs(rtt_ms: number): number {
-  return Math.max(25, Math.ceil(2 * rtt_ms));
-}
-
 export function c8CaseKey(c: C8Case, profile: string): string {
   return caseKey(
     'lifecycle',
@@ -108,18 +104,11 @@ export function c8CaseKey(c: C8Case, profile: string): string {
   );
 }
 
-export function classify(r: LcResult): string {
-  if (r.error === null) return 'ok';
-  if (r.status === 502) return 'http_502';
-  if (isResetLike(r.error)) return 'reset';
-  return 'error';
-}
-
 export async function runC8(p: PartContext): Promise<void> {
   const { ctx } = p;
   const plan = c8Plan(ctx.options);
   const rtt = ctx.calibration.rtt_ms_calibrated ?? ctx.profile.params.rtt_ms;
-  const spread = c8SpreadMs(rtt);
+  const spread = raceSpreadMs(rtt);
   const cases = c8Cases();
   const lbs: LbHandle[] = [];
   try {
@@ -189,43 +178,24 @@ async function runC8Lane(
   p: PartContext,
   o: { c: C8Case; ci: number; lane: number; target: C8Target; gaps: number[]; trials_per_lane: number },
 ): Promise<void> {
-  const { ctx, agent } = p;
   const { c, ci, lane } = o;
-  const client_key = `c8-${ci}-${lane}`;
-  const headers = o.target.lane_header ? { 'x-kab-lane': client_key } : undefined;
-  await agent.open(
-    clientSpec(client_key, o.target.target, {
-      idle_timeout_ms: c.path === 'direct' ? c.x_ms : null,
-      honor_keepalive_hint: c.honor_hint,
-    }),
-  );
-  // Stagger lane starts over one gap window so lanes do not fire in lockstep.
-  const warm = await agent.request({
-    client_key,
-    path: '/bytes/100',
-    headers,
-    timeout_ms: 10_000,
-    cap_ms: 15_000,
-    retry_once_on_reset: false,
-    delay_ms: lane * 7 + ci * 3,
-  });
-  let prevEnd = warm.ended_epoch_ms;
-  for (const [i, gap] of o.gaps.entries()) {
-    if (ctx.signal.aborted) break;
-    const r = await agent.request({
-      client_key,
+  await runIdleRaceLane(
+    p.agent,
+    {
+      spec: lcClientSpec(`c8-${ci}-${lane}`, o.target.target, {
+        idle_timeout_ms: c.path === 'direct' ? c.x_ms : null,
+        honor_keepalive_hint: c.honor_hint,
+      }),
       path: '/bytes/100',
-      headers,
-      timeout_ms: 10_000,
-      cap_ms: 15_000,
-      retry_once_on_reset: false,
-      delay_ms: gap,
-    });
-    const idle_ms = Math.round((r.started_epoch_ms - prevEnd) * 1000) / 1000;
-    prevEnd = r.ended_epoch_ms;
-    recordC8Trial(p, c, r, idle_ms, lane * o.trials_per_lane + i + 1);
-  }
-  await agent.close(client_key);
+      lane_header: o.target.lane_header,
+      gaps_ms: o.gaps,
+      // Stagger lane starts over one gap window so lanes do not fire in lockstep.
+      stagger_ms: lane * 7 + ci * 3,
+      request_timeout_ms: 10_000,
+      signal: p.ctx.signal,
+    },
+    (r, idle_ms, i) => recordC8Trial(p, c, r, idle_ms, lane * o.trials_per_lane + i + 1),
+  );
 }
 
 function recordC8Trial(p: PartContext, c: C8Case, r: LcResult, idle_ms: number, trial: number): void {
@@ -249,7 +219,7 @@ function recordC8Trial(p: PartContext, c: C8Case, r: LcResult, idle_ms: number, 
     // The idle time the client really left (timer lag on a busy machine adds to the drawn gap).
     gap_ms: Math.round((idle_ms - c.edge_ms) * 1000) / 1000,
     idle_ms,
-    outcome: classify(r),
+    outcome: raceOutcome(r),
     status: r.status,
     error: r.error ?? (c.path === 'lb' ? (r.kab_headers['x-kab-upstream-error'] ?? null) : null),
     reused: c.path === 'lb' ? (r.kab_headers['x-kab-upstream-reused'] ?? null) === '1' : r.reused,
@@ -269,7 +239,7 @@ function recordC8Trial(p: PartContext, c: C8Case, r: LcResult, idle_ms: number, 
     idle_ms,
     rep: trial,
     warmup: false,
-    ...sampleFields(r),
+    ...lcSampleFields(r),
   });
   ctx.progress.advance(1, `[${ctx.profile.name}] lifecycle C8 ${c.label} trial ${trial}`);
 }

@@ -1,7 +1,5 @@
-/** What the parts of the lifecycle scenario share: time scaling, the lifecycle.csv columns, client specs. */
-import type { LcClientSpec, LcResult } from '../../drivers/lifecycle-clients.ts';
+/** What the parts of the lifecycle scenario share: time scaling, the lifecycle.csv columns. */
 import type { CsvAppender } from '../../../lib/csv-file.ts';
-import type { Target } from '../../drivers/target.ts';
 import type { LifecycleAgent } from '../../drivers/lifecycle-agent.ts';
 import type { ScenarioContext } from '../types.ts';
 import { LIFECYCLE_COLUMNS } from './definition.ts';
@@ -45,57 +43,5 @@ export function makePartContext(
         time_scale: TIME_SCALE,
       });
     },
-  };
-}
-
-export function clientSpec(client_key: string, target: Target, over: Partial<LcClientSpec> = {}): LcClientSpec {
-  return {
-    client_key,
-    protocol: 'h1',
-    target,
-    max_sockets: 1,
-    idle_timeout_ms: null,
-    honor_keepalive_hint: false,
-    tcp_keepalive: null,
-    tcp_user_timeout_ms: null,
-    h2_ping_interval_ms: null,
-    h2_ping_timeout_ms: null,
-    ...over,
-  };
-}
-
-/** Uniform draw in [lo, hi] from a seeded generator (mulberry32), so runs draw the same gaps. */
-export function seededUniform(seed: number): (lo: number, hi: number) => number {
-  let a = seed >>> 0;
-  return (lo, hi) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    return lo + u * (hi - lo);
-  };
-}
-
-/** The samples.csv columns a lifecycle request fills. */
-export function sampleFields(r: LcResult): {
-  status: number | null;
-  error: string | null;
-  total_ms: number | null;
-  connect_ms: number | null;
-  new_connection: boolean | null;
-  server_conn_id: string | null;
-  body_bytes: number | null;
-  started_at: string;
-} {
-  return {
-    status: r.status,
-    error: r.error,
-    total_ms: r.total_ms,
-    connect_ms: r.connect_ms,
-    new_connection: r.reused === null ? null : !r.reused,
-    server_conn_id: r.kab_headers['x-kab-conn'] ?? null,
-    body_bytes: r.body_bytes,
-    started_at: new Date(r.started_epoch_ms).toISOString(),
   };
 }

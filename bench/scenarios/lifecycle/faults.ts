@@ -6,10 +6,16 @@
 import { execa } from 'execa';
 import { signalPid } from '../../../lib/child.ts';
 import { errorMessage } from '../../../lib/errors.ts';
-import type { LcClientSpec, LcResult, SocketEvent } from '../../drivers/lifecycle-clients.ts';
 import { bySize, caseKey, type BenchOptions, type RunningServer } from '../types.ts';
 import { epochNow } from '../../drivers/lifecycle-agent.ts';
-import { clientSpec, sampleFields, standsFor, type PartContext } from './common.ts';
+import { standsFor, type PartContext } from './common.ts';
+import {
+  lcClientSpec,
+  lcSampleFields,
+  type LcClientSpec,
+  type LcResult,
+  type SocketEvent,
+} from '../../drivers/lifecycle-clients.ts';
 import { sleep } from '../../../lib/sleep.ts';
 import { pidOf } from '../../../servers/under-test.ts';
 
@@ -153,7 +159,7 @@ async function c10Trial(p: PartContext, fault: (typeof C10_FAULTS)[number], rep:
   const keys = C10_STRATEGIES.map((s) => `c10-${fault}-${rep}-${s.name}`);
   try {
     for (const [i, s] of C10_STRATEGIES.entries()) {
-      await agent.open(clientSpec(keys[i]!, servers[s.protocol].target, { protocol: s.protocol, ...s.spec }));
+      await agent.open(lcClientSpec(keys[i]!, servers[s.protocol].target, { protocol: s.protocol, ...s.spec }));
     }
     const warm = await Promise.all(
       C10_STRATEGIES.map((_, i) =>
@@ -311,7 +317,7 @@ function recordC10(
     idle_ms: C10_IDLE_BEFORE_FAULT_MS + C10_SEND_AFTER_MS,
     rep,
     warmup: false,
-    ...sampleFields(r),
+    ...lcSampleFields(r),
   });
   ctx.progress.advance(1, `[${ctx.profile.name}] lifecycle C10 ${fault} ${s.name}`);
 }
@@ -391,7 +397,7 @@ export async function runC9(p: PartContext): Promise<void> {
     await Promise.all(
       trials.map(async ({ s, rep, key }) => {
         try {
-          await agent.open(clientSpec(key, servers[s.protocol].target, { protocol: s.protocol, ...s.spec }));
+          await agent.open(lcClientSpec(key, servers[s.protocol].target, { protocol: s.protocol, ...s.spec }));
           const warm = await agent.request({
             client_key: key,
             path: '/bytes/100',
@@ -457,7 +463,7 @@ export async function runC9(p: PartContext): Promise<void> {
             idle_ms: C9_IDLE_MS,
             rep,
             warmup: false,
-            ...sampleFields(r),
+            ...lcSampleFields(r),
           });
         } catch (e) {
           p.row({

@@ -5,7 +5,8 @@
  */
 import { errorMessage } from '../../../lib/errors.ts';
 import { bySize, caseKey, type BenchOptions } from '../types.ts';
-import { clientSpec, sampleFields, type PartContext } from './common.ts';
+import { type PartContext } from './common.ts';
+import { lcClientSpec, lcSampleFields } from '../../drivers/lifecycle-clients.ts';
 
 export const C12_CONCURRENCY = 8;
 export const C12_MAX_SOCKETS = [2, 4, 8, 16] as const;
@@ -30,7 +31,7 @@ export async function runC12(p: PartContext): Promise<void> {
         if (ctx.signal.aborted) return;
         const key = `c12-${rep}-${m}`;
         try {
-          await agent.open(clientSpec(key, server.target, { max_sockets: m }));
+          await agent.open(lcClientSpec(key, server.target, { max_sockets: m }));
           for (let round = 1; round <= C12_ROUNDS; round++) {
             const kind = round === 1 ? 'cold' : 'warm';
             const results = await agent.requests(
@@ -77,7 +78,7 @@ export async function runC12(p: PartContext): Promise<void> {
                 batch_size: C12_CONCURRENCY,
                 rep,
                 warmup: false,
-                ...sampleFields(r),
+                ...lcSampleFields(r),
               });
             }
             ctx.progress.advance(C12_CONCURRENCY, `[${ctx.profile.name}] lifecycle C12 maxSockets ${m} round ${round}`);

@@ -14,12 +14,18 @@ export const POLICY_COLUMNS = [
   'cap',
   'outcome',
   'error',
+  'x_ms',
+  'y_ms',
+  'idle_ms',
+  'gap_ms',
+  'upstream_reused',
 ] as const;
 
 export const policyDefinition: ScenarioDefinition = {
   name: 'policy',
-  title: "The server's keep-alive policy: idle timeout, Keep-Alive header, Connection: close, requests per connection",
-  claims: ['C7'],
+  title:
+    "The server's keep-alive policy: idle timeout, Keep-Alive header, Connection: close, requests per connection, and behind a load balancer",
+  claims: ['C7', 'C8'],
   // What the server does, not what the link does: the shortest RTT keeps the requests-per-connection count cheap.
   defaultProfiles: ['lan'],
   csvFiles: { policy: POLICY_COLUMNS },

@@ -5,11 +5,14 @@
  * and how many requests it serves on one connection before it closes it. The probes speak raw HTTP/1.1.
  */
 import { errorMessage } from '../../../lib/errors.ts';
+import { quantileOf } from '../../../lib/stats.ts';
 import { routeOr, ServerLacks } from '../../../servers/under-test.ts';
 import { startLifecycleAgent, type LifecycleAgent } from '../../drivers/lifecycle-agent.ts';
+import { lcSampleFields } from '../../drivers/lifecycle-clients.ts';
 import type { IdleCloseResult } from '../../drivers/idle-close-probe.ts';
 import { bySize, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext } from '../types.ts';
 import { POLICY_COLUMNS, policyDefinition } from './definition.ts';
+import { lbRaceCaseKey, lbRaceRow, lbRaceUnits, runLbRace } from './lb-race.ts';
 
 /** Connections watched together for the idle close. */
 export const IDLE_CONNECTIONS = 3;
@@ -25,7 +28,7 @@ export function requestsCap(options: Pick<BenchOptions, 'quick' | 'size'>): numb
 }
 
 type PolicyColumn = (typeof POLICY_COLUMNS)[number];
-type Row = Partial<Record<PolicyColumn, string | number | null>>;
+type Row = Partial<Record<PolicyColumn, string | number | boolean | null>>;
 
 function idleRow(r: IdleCloseResult, cap_ms: number): Row {
   return {
@@ -94,10 +97,43 @@ async function requestsPerConnection(ctx: ScenarioContext, server: RunningServer
   return { part: 'max_requests', trial: 1, requests: served, cap, outcome, error };
 }
 
+/** The server's idle close as the idle part measured it (median of the closes seen), null if none was seen. */
+export function idleCloseMs(rows: readonly Row[]): number | null {
+  const closes = rows.filter((r) => r.part === 'idle' && r.outcome === 'closed').map((r) => Number(r.idle_close_ms));
+  return quantileOf(closes.filter(Number.isFinite), 0.5);
+}
+
+/** C8: the harness's LB in front of the server, its idle timeout raced against the server's (lb-race.ts). */
+async function lbPart(
+  ctx: ScenarioContext,
+  agent: LifecycleAgent,
+  server: RunningServer,
+  args: Parameters<typeof runLbRace>[3],
+  write: (r: Row) => void,
+): Promise<void> {
+  const key = lbRaceCaseKey(args.x_ms, ctx.profile.name);
+  await runLbRace(ctx, agent, server, args, (t) => {
+    write(lbRaceRow(t));
+    ctx.record({
+      failure_is_outcome: true,
+      scenario: 'policy',
+      case_key: key,
+      protocol: 'h1',
+      security: 'none',
+      conn_mode: 'reused',
+      variant: `part=lb_race;x_ms=${t.x_ms}`,
+      idle_ms: t.idle_ms,
+      rep: t.trial,
+      warmup: false,
+      ...lcSampleFields(t.r),
+    });
+  });
+}
+
 export const policyScenario: Scenario = {
   ...policyDefinition,
   plannedUnits(options) {
-    return IDLE_CONNECTIONS + 1 + requestsCap(options);
+    return IDLE_CONNECTIONS + 1 + requestsCap(options) + lbRaceUnits(options);
   },
   async run(ctx: ScenarioContext) {
     if (!(ctx.serves?.({ protocol: 'h1', tls: false }) ?? true))
@@ -117,9 +153,16 @@ export const policyScenario: Scenario = {
       });
     const agent = await startLifecycleAgent(ctx.link.clientNetns);
     try {
-      for (const r of await idleParts(ctx, agent, server.target, path)) write(r);
-    } catch (e) {
-      write({ part: 'idle', trial: 1, outcome: 'error', error: errorMessage(e) });
+      let idle: Row[] = [];
+      try {
+        idle = await idleParts(ctx, agent, server.target, path);
+      } catch (e) {
+        idle = [{ part: 'idle', trial: 1, outcome: 'error', error: errorMessage(e) }];
+      }
+      for (const r of idle) write(r);
+      const x_ms = ctx.options.lb_idle_timeout_ms ?? null;
+      if (x_ms !== null && !ctx.signal.aborted)
+        await lbPart(ctx, agent, server, { path, x_ms, y_ms: idleCloseMs(idle) }, write);
     } finally {
       await agent.stop();
     }

@@ -2,7 +2,7 @@
  * The lifecycle section's figures and verdicts (C7, C8, C9, C10, C12): pure, lifecycle.csv rows in (one per trial),
  * figures and verdicts out. Times in that file are scaled 1:time_scale; every figure states what it stands for.
  */
-import { quantileOf } from '../../../lib/stats.ts';
+import { quantileOf, wilson } from '../../../lib/stats.ts';
 import { numberOrNull } from '../../../lib/numbers.ts';
 import type { CsvRow } from '../../load-run.ts';
 import { fmtMs, round4 } from '../../format.ts';
@@ -12,17 +12,6 @@ const num = numberOrNull;
 
 const median = (xs: readonly number[]): number | null => quantileOf(xs, 0.5);
 const quantile = quantileOf;
-
-/** Wilson 95 % interval of a proportion k/n. */
-export function wilson(k: number, n: number): { low: number; high: number } {
-  if (n === 0) return { low: 0, high: 1 };
-  const z = 1.96;
-  const p = k / n;
-  const d = 1 + (z * z) / n;
-  const c = p + (z * z) / (2 * n);
-  const h = z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
-  return { low: Math.max(0, (c - h) / d), high: Math.min(1, (c + h) / d) };
-}
 
 // ---------------------------------------------------------------- C8
 

@@ -1,6 +1,7 @@
 /** The policy section's table and caveats, from its figures. */
 import type { Table } from '../types.ts';
 import { idleWords, type PolicyFigures } from './analysis.ts';
+import { lbAdvice, lbRaceWords, type LbRaceFigures } from './lb-race.ts';
 
 function yesNo(v: boolean | null): string {
   return v === null
@@ -38,4 +39,26 @@ export function policyCaveats(f: PolicyFigures): string[] {
   ];
   if (f.idle.errors > 0) out.push(`${f.idle.errors} of ${f.idle.watched} idle probes failed; see policy.csv.`);
   return out;
+}
+
+export function lbRaceTable(f: LbRaceFigures): Table {
+  const ms = (x: number | null): string => (x === null ? '—' : `${x} ms`);
+  return {
+    title: `Behind the harness's load balancer (${f.profile})`,
+    columns: [{ label: 'what' }, { label: 'measured' }],
+    rows: [
+      ['requests after an idle gap near the first timeout', lbRaceWords(f)],
+      [
+        'idle gaps drawn (from the first timeout)',
+        `± ${ms(f.spread_ms)}${f.window_low_ms !== null ? `; failures between ${ms(f.window_low_ms)} and ${ms(f.window_high_ms)}` : ''}`,
+      ],
+      ['advice', lbAdvice(f)],
+    ],
+  };
+}
+
+export function lbRaceCaveats(f: LbRaceFigures): string[] {
+  return [
+    `The LB is the harness's own (a Node reverse proxy in the client namespace; its hop to the server crosses the emulated link), not your load balancer: the race window is about one RTT of that hop, so the rate depends on the profile (${f.profile}) as much as on the timeouts.`,
+  ];
 }

@@ -1,14 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BenchOptions } from '../../../../bench/scenarios/types.ts';
-import { seededUniform } from '../../../../bench/scenarios/lifecycle/common.ts';
-import {
-  c8Cases,
-  c8Plan,
-  c8SpreadMs,
-  hintedClientIdleMs,
-  serverConfiguredMs,
-} from '../../../../bench/scenarios/lifecycle/c8.ts';
+import { raceSpreadMs, seededUniform } from '../../../../bench/drivers/idle-race.ts';
+import { c8Cases, c8Plan, hintedClientIdleMs, serverConfiguredMs } from '../../../../bench/scenarios/lifecycle/c8.ts';
 import { lifecyclePlannedUnits, selectedParts } from '../../../../bench/scenarios/lifecycle/scenario.ts';
 import { isResetLike } from '../../../../bench/drivers/lifecycle-clients.ts';
 
@@ -25,8 +19,8 @@ test('lifecycle: C8 cases, timing helpers and the plan', () => {
       [6_000, 7_000, 6_000],
     ],
   );
-  assert.equal(c8SpreadMs(1), 25);
-  assert.equal(c8SpreadMs(50), 100);
+  assert.equal(raceSpreadMs(1), 25);
+  assert.equal(raceSpreadMs(50), 100);
   assert.equal(
     c8Plan({ quick: false, requests: null }).lanes * c8Plan({ quick: false, requests: null }).trials_per_lane,
     1_000,

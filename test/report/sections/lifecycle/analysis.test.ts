@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { c8Rates, verdictC7, verdictC8, wilson } from '../../../../report/sections/lifecycle/analysis.ts';
+import { c8Rates, verdictC7, verdictC8 } from '../../../../report/sections/lifecycle/analysis.ts';
+import { wilson } from '../../../../lib/stats.ts';
 import { buildLifecycle } from '../../../../report/sections/lifecycle/section.ts';
 import type { CsvRow } from '../../../../report/load-run.ts';
 
