@@ -88,13 +88,32 @@ function genericOutput(run: RunFolder, scenario: string): SectionOutput {
   return { claimSentence: '', verdicts: [], specs: [], tables: rows.length ? [table] : [], caveats: [] };
 }
 
-/** Why a scenario skipped itself, from its <scenario>-skipped.csv (e.g. slowstart on a link without packets). */
-function skipReason(run: RunFolder, scenario: string): string | null {
-  // A scenario the server under test could not serve (meta.json's scenario_skips).
+/** meta.json's scenario_skips: whole scenarios, or parts of one, that the run could not measure. */
+function recordedSkips(run: RunFolder): Array<{ profile: string; scenario: string; part?: string; reason: string }> {
   const skips = Array.isArray(run.meta.scenario_skips)
     ? (run.meta.scenario_skips as Array<Record<string, unknown>>)
     : [];
-  const skip = skips.find((s) => s.scenario === scenario && typeof s.reason === 'string');
+  return skips
+    .filter((s) => typeof s.scenario === 'string' && typeof s.reason === 'string')
+    .map((s) => ({
+      profile: String(s.profile ?? ''),
+      scenario: String(s.scenario),
+      ...(typeof s.part === 'string' ? { part: s.part } : {}),
+      reason: String(s.reason),
+    }));
+}
+
+/** "the app part was skipped (wan): needs …", for each part of the scenario the run skipped. */
+function partSkipCaveats(run: RunFolder, scenario: string): string[] {
+  return recordedSkips(run)
+    .filter((s) => s.scenario === scenario && s.part !== undefined)
+    .map((s) => `The ${s.part} part was skipped (${s.profile}): ${s.reason}.`);
+}
+
+/** Why a scenario skipped itself, from its <scenario>-skipped.csv (e.g. slowstart on a link without packets). */
+function skipReason(run: RunFolder, scenario: string): string | null {
+  // A scenario the server under test could not serve (meta.json's scenario_skips).
+  const skip = recordedSkips(run).find((s) => s.scenario === scenario && s.part === undefined);
   if (skip) return `skipped: ${String(skip.reason)}`;
   const p = join(run.dir, `${scenario}-skipped.csv`);
   if (!existsSync(p)) return null;
@@ -143,7 +162,14 @@ export function buildSections(run: RunFolder): SectionResult[] {
       };
     }
     try {
-      return { ...base, title, claims, output: section.build(run), notice: null };
+      const output = section.build(run);
+      return {
+        ...base,
+        title,
+        claims,
+        output: { ...output, caveats: [...output.caveats, ...partSkipCaveats(run, s.name)] },
+        notice: null,
+      };
     } catch (e) {
       return {
         ...base,

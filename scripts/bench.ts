@@ -75,6 +75,8 @@ Your own server (instead of the harness's):
                       learned with one GET before the run
   --paths <a,b,…>     responses of several sizes on your server or target (each size learned with one GET):
                       slow start measures on these sizes instead of its own
+  --slow-path <path>  a slow response on your server or target (e.g. one that waits 200 ms): head-of-line
+                      blocking sends it first, with fast requests (--path) behind it
   --lb-idle-timeout <t>  put the harness's load balancer in front of your server with this upstream idle
                       timeout (e.g. 60s, 500ms, 2m): the policy scenario races it against your server's own
                       idle timeout and counts 502s and resets per 1 000 requests (C8)
@@ -131,7 +133,7 @@ function checkServerFlags(v: Record<string, string | boolean | undefined>): void
   for (const f of ['server-port', 'server-version-cmd', 'server-start-timeout', 'tls'] as const) {
     if (v[f] !== undefined && v['server-cmd'] === undefined) throw new UserError(`--${f} goes with --server-cmd`);
   }
-  for (const f of ['protocol', 'ca', 'servername', 'path', 'paths'] as const) {
+  for (const f of ['protocol', 'ca', 'servername', 'path', 'paths', 'slow-path'] as const) {
     if (v[f] !== undefined && v.target === undefined && v['server-cmd'] === undefined)
       throw new UserError(`--${f} goes with --server-cmd or --target`);
   }
@@ -166,6 +168,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
         'server-version-cmd': { type: 'string' },
         'server-start-timeout': { type: 'string' },
         'lb-idle-timeout': { type: 'string' },
+        'slow-path': { type: 'string' },
         path: { type: 'string' },
         paths: { type: 'string' },
         protocol: { type: 'string' },
@@ -243,6 +246,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
           }),
     path: v.path !== undefined ? parsePath('path', v.path) : v['server-cmd'] !== undefined ? '/' : null,
     paths: v.paths === undefined ? null : parsePaths(v.paths),
+    slow_path: v['slow-path'] === undefined ? null : parsePath('slow-path', v['slow-path']),
     lb_idle_timeout_ms: parseLbIdleTimeout(v['lb-idle-timeout']),
     congestion_control: parseCc(v.cc),
     slow_start_after_idle: parseSsai(v['slow-start-after-idle']),

@@ -10,6 +10,8 @@ import type { ServerStats } from './config.ts';
 export interface SizedPath {
   path: string;
   size_bytes: number;
+  /** How long the server waits before answering, where the route sets it (the harness's slow route). */
+  delay_ms?: number;
 }
 
 /** The paths a server answers; null where it has no such route. */
@@ -23,8 +25,11 @@ export interface RouteSet {
   sized(size_bytes: number): string | null;
   /** The sizes `sized` answers: any (the harness's `/bytes/<n>`), or those a user's `--paths` turned out to have. */
   sizes(): readonly number[] | 'any';
-  /** A response of size_bytes bytes sent after delay_ms (a slow request, for head-of-line blocking). */
-  slow(size_bytes: number, delay_ms: number): string | null;
+  /**
+   * A slow response, for head-of-line blocking: the harness's own servers send size_bytes after delay_ms; a user's
+   * server answers its `--slow-path`, of whatever size and delay (its size learned before the run).
+   */
+  slow(size_bytes: number, delay_ms: number): SizedPath | null;
   /** The response of `path`, after which the server closes the connection (HTTP/1.1 `Connection: close`). */
   closing(path: string): string | null;
 }
@@ -34,20 +39,25 @@ export const HARNESS_ROUTES: RouteSet = {
   small: (size_bytes) => ({ path: `/bytes/${size_bytes}`, size_bytes }),
   sized: (size_bytes) => `/bytes/${size_bytes}`,
   sizes: () => 'any',
-  slow: (size_bytes, delay_ms) => `/bytes/${size_bytes}?delay_ms=${delay_ms}`,
+  slow: (size_bytes, delay_ms) => ({ path: `/bytes/${size_bytes}?delay_ms=${delay_ms}`, size_bytes, delay_ms }),
   closing: (path) => `${path}${path.includes('?') ? '&' : '?'}close=1`,
 };
 
 /**
- * The routes of a user's server: its one small request (`--path`) and the responses of `--paths`, each of the size
- * it answered when asked before the run. No slow or closing routes: scenarios that need them are skipped.
+ * The routes of a user's server: its one small request (`--path`), the responses of `--paths` and its slow response
+ * (`--slow-path`), each of the size it answered when asked before the run. No closing route: scenarios that need
+ * one are skipped, as are those that need a route the user did not name.
  */
-export function userRoutes(small: SizedPath, sized: readonly SizedPath[] = []): RouteSet {
+export function userRoutes(
+  small: SizedPath,
+  sized: readonly SizedPath[] = [],
+  slow: SizedPath | null = null,
+): RouteSet {
   return {
     small: () => small,
     sized: (size_bytes) => sized.find((p) => p.size_bytes === size_bytes)?.path ?? null,
     sizes: () => [...new Set(sized.map((p) => p.size_bytes))].sort((a, b) => a - b),
-    slow: () => null,
+    slow: () => slow,
     closing: () => null,
   };
 }

@@ -39,6 +39,10 @@ export function scenarioContext(args: {
     signal: args.signal,
     startServer: (config) => bed.startServer(config, servers),
     serves: bed.serves,
+    skipPart(part, reason) {
+      folder.noteSkip(profile.name, definition.name, reason, part);
+      args.progress.log(`[${profile.name}] ${definition.name} ${part}: skipped, ${reason}`);
+    },
     csv<C extends string>(name: string, columns: readonly C[]): CsvAppender<C> {
       if (!/^[a-z][a-z0-9-]*$/.test(name) || RESERVED_CSV.has(name)) throw new Error(`bad extra CSV name "${name}"`);
       const declared = definition.csvFiles[name];

@@ -33,7 +33,7 @@ export class RunFolder {
   readonly extraCsvs = new Map<string, CsvAppender<string>>();
   private readonly processes: Array<{ role: string; pid: number; config?: Record<string, unknown> }> = [];
   private readonly profiles: Array<Record<string, unknown>> = [];
-  private readonly skips: Array<{ profile: string; scenario: string; reason: string }> = [];
+  private readonly skips: Array<{ profile: string; scenario: string; part?: string; reason: string }> = [];
   private readonly scenarioTimes: Array<{ profile: string; scenario: string; duration_s: number }> = [];
 
   constructor(options: BenchOptions, plan: readonly ProfilePlan[], scenarios: readonly Scenario[]) {
@@ -86,9 +86,12 @@ export class RunFolder {
     this.meta.update({ scenario_durations_s: this.scenarioTimes });
   }
 
-  /** A scenario that could not run on this profile, and why (e.g. the server under test lacks a route). */
-  noteSkip(profile: string, scenario: string, reason: string): void {
-    this.skips.push({ profile, scenario, reason });
+  /**
+   * A scenario (or one part of it) that could not run on this profile, and why (e.g. the server under test lacks
+   * a route).
+   */
+  noteSkip(profile: string, scenario: string, reason: string, part?: string): void {
+    this.skips.push({ profile, scenario, ...(part === undefined ? {} : { part }), reason });
     this.meta.update({ scenario_skips: this.skips });
   }
 

@@ -15,12 +15,11 @@ import {
   HARNESS_OFFER,
   HARNESS_ROUTES,
   harnessServer,
-  userRoutes,
   type RouteSet,
   type ServerOffer,
   type ServerUnderTest,
 } from '../../servers/under-test.ts';
-import { learnSize, learnSizes, startUserServer } from './user-server.ts';
+import { learnRoutes, startUserServer, type learnSize, type RouteNames } from './user-server.ts';
 import { startAgent, type Agent } from '../drivers/agent-client.ts';
 import type { ClientTls } from '../drivers/target.ts';
 import { readTcpSysctls } from '../environment.ts';
@@ -86,8 +85,7 @@ export async function openTestbed(
   if (options.server_command) {
     const user = await startUserServer({
       spec: options.server_command,
-      path: options.path ?? '/',
-      paths: options.paths ?? [],
+      names: routeNames(options),
       link,
       agent,
       folder,
@@ -135,10 +133,12 @@ async function remoteRoutes(
   server: Parameters<typeof learnSize>[1],
   options: BenchOptions,
 ): Promise<RouteSet> {
-  if (options.path == null && options.paths == null) return HARNESS_ROUTES;
-  const timeout = options.request_timeout_ms;
-  const small = await learnSize(agent, server, options.path ?? '/', timeout);
-  return userRoutes(small, await learnSizes(agent, server, options.paths ?? [], timeout));
+  if (options.path == null && options.paths == null && options.slow_path == null) return HARNESS_ROUTES;
+  return (await learnRoutes(agent, server, routeNames(options), options.request_timeout_ms)).routes;
+}
+
+function routeNames(options: BenchOptions): RouteNames {
+  return { path: options.path ?? '/', paths: options.paths ?? [], slow_path: options.slow_path ?? null };
 }
 
 function sameKind(

@@ -10,7 +10,7 @@ import type { Progress } from '../../lib/progress.ts';
 import type { Teardown } from '../../lib/teardown.ts';
 import type { Link } from '../../netem/link.ts';
 import { startCommandServer, type CommandServer, type CommandServerSpec } from '../../servers/command.ts';
-import { HARNESS_ROUTES, userRoutes, type SizedPath } from '../../servers/under-test.ts';
+import { HARNESS_ROUTES, userRoutes, type RouteSet, type SizedPath } from '../../servers/under-test.ts';
 import type { Agent } from '../drivers/agent-client.ts';
 import type { ClientTls } from '../drivers/target.ts';
 import type { RunningServer } from '../scenarios/types.ts';
@@ -28,8 +28,7 @@ export interface UserServer {
 
 export async function startUserServer(args: {
   spec: CommandServerSpec;
-  path: string;
-  paths: readonly string[];
+  names: RouteNames;
   link: Link;
   agent: Agent;
   folder: RunFolder;
@@ -74,9 +73,8 @@ export async function startUserServer(args: {
       ? { ca: spec.ca_pem, servername: spec.servername ?? SERVERNAME_DEFAULT, min_version: v, max_version: v }
       : null;
   const server = { target, clientTls, protocol: spec.protocol };
-  const small = await learnSize(args.agent, server, args.path, args.request_timeout_ms);
-  const sized = await learnSizes(args.agent, server, args.paths, args.request_timeout_ms);
-  const withRoutes: CommandServer = { ...handle, routes: userRoutes(small, sized) };
+  const { routes, small, sized, slow } = await learnRoutes(args.agent, server, args.names, args.request_timeout_ms);
+  const withRoutes: CommandServer = { ...handle, routes };
   folder.meta.update({
     server_under_test: {
       origin: 'command',
@@ -87,10 +85,11 @@ export async function startUserServer(args: {
       tls: spec.tls,
       small,
       sized,
+      slow,
     },
   });
   progress.log(
-    `server under test: ${[small, ...sized].map((p) => `${p.path} answers ${p.size_bytes} bytes`).join('; ')}`,
+    `server under test: ${[small, ...sized, ...(slow ? [slow] : [])].map((p) => `${p.path} answers ${p.size_bytes} bytes`).join('; ')}`,
   );
   return { handle: withRoutes, running: { handle: withRoutes, target, clientTls } };
 }
@@ -132,6 +131,26 @@ export async function learnSizes(
   const out: SizedPath[] = [];
   for (const p of paths) out.push(await learnSize(agent, server, p, timeout_ms));
   return out;
+}
+
+/** The routes a user names for their server or target (`--path`, `--paths`, `--slow-path`). */
+export interface RouteNames {
+  path: string;
+  paths: readonly string[];
+  slow_path: string | null;
+}
+
+/** One GET of each named route, before the run: the server's routes with the sizes it answered. */
+export async function learnRoutes(
+  agent: Agent,
+  server: Parameters<typeof learnSize>[1],
+  names: RouteNames,
+  timeout_ms: number,
+): Promise<{ routes: RouteSet; small: SizedPath; sized: SizedPath[]; slow: SizedPath | null }> {
+  const small = await learnSize(agent, server, names.path, timeout_ms);
+  const sized = await learnSizes(agent, server, names.paths, timeout_ms);
+  const slow = names.slow_path === null ? null : await learnSize(agent, server, names.slow_path, timeout_ms);
+  return { routes: userRoutes(small, sized, slow), small, sized, slow };
 }
 
 /** The first lines the version command prints (on stdout or stderr: nginx -v writes to stderr). */

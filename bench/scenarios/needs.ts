@@ -30,7 +30,7 @@ const LINK_NEED_TEXT: Record<LinkNeed, string> = {
 const SERVER_NEED_TEXT: Record<ServerNeed, string> = {
   small_route: 'a route for a small response (--path)',
   sized_route: 'routes for responses of given sizes (--paths)',
-  slow_route: "a route for a slow response (the harness's own servers have one)",
+  slow_route: 'a route for a slow response (--slow-path)',
   closing_route: 'a route after which the server closes the connection',
   stats: 'server-side counters (connections, requests, memory)',
   process: 'a server process the harness can observe or signal (not --target)',

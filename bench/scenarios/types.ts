@@ -56,6 +56,8 @@ export interface BenchOptions {
   path?: string | null;
   /** Paths of responses of several sizes on the user's server or the target (`--paths`), for slow start. */
   paths?: string[] | null;
+  /** A slow response on the user's server or the target (`--slow-path`), for head-of-line blocking. */
+  slow_path?: string | null;
   /** The harness's LB in front of the server under test, with this upstream idle timeout (`--lb-idle-timeout`). */
   lb_idle_timeout_ms?: number | null;
   /** Profiles given on the command line; null = each scenario runs on its own default profiles. */
@@ -120,6 +122,8 @@ export interface ScenarioContext {
    * traces, load-run results, lifecycle events. Same file across profiles; rows appended as measured.
    */
   csv<C extends string>(name: string, columns: readonly C[]): CsvAppender<C>;
+  /** One part of the scenario cannot run here (the rest does): recorded in meta.json, said in the report. */
+  skipPart(part: string, reason: string): void;
   progress: Progress;
   signal: AbortSignal;
 }

@@ -19,6 +19,8 @@ export interface TestScenarioContext {
   samples: Array<Record<string, unknown>>;
   /** Every server ctx.startServer() started (the caller stops them). */
   servers: RunningServer[];
+  /** Parts the scenario skipped (ctx.skipPart), in order. */
+  skips: Array<{ part: string; reason: string }>;
 }
 
 export function testScenarioContext(args: {
@@ -56,6 +58,7 @@ export function testScenarioContext(args: {
     argv: [],
   };
   const samples: Array<Record<string, unknown>> = [];
+  const skips: Array<{ part: string; reason: string }> = [];
   const servers: RunningServer[] = [];
   const ctx: ScenarioContext = {
     runId: 'test',
@@ -76,10 +79,11 @@ export function testScenarioContext(args: {
       return s;
     },
     record: (row) => void samples.push(row),
+    skipPart: (part, reason) => void skips.push({ part, reason }),
     csv: <C extends string>(name: string, columns: readonly C[]) =>
       new CsvAppender<C>(join(dir, `${name}.csv`), columns),
     progress: new Progress(process.stderr, true),
     signal: new AbortController().signal,
   };
-  return { ctx, samples, servers };
+  return { ctx, samples, servers, skips };
 }

@@ -254,6 +254,87 @@ test('nginx behind the harness LB (--lb-idle-timeout): the race around whichever
   );
 });
 
+test('hol on your server: pipelining answered or not, a slow route blocks those behind it, pages from --paths', async (t) => {
+  if (
+    !requirePrivileged(t) ||
+    !requireProgram(t, NGINX, 'nginx-light') ||
+    !requireProgram(t, '/usr/bin/python3', 'python3')
+  )
+    return;
+  const dir = nginxDir(t);
+  const HOL = ['--scenario', 'hol', '--quick', ...WAN.slice(0, 4)];
+  const skipsOf = (run: Run): string[] =>
+    (run.meta.scenario_skips as Array<{ part?: string }>).map((x) => x.part ?? '(whole)');
+  const pipelining = (run: Run): CsvRow[] => readCsv(join(run.dir, 'hol-pipelining.csv'));
+
+  // The harness's server through --server-cmd, with its slow route named: C4 as with the built-in path.
+  const own = await benchServerCmd(
+    `${process.execPath} --import tsx scripts/serve.ts --listen {host}:{port} --keep-alive-timeout-ms 600000`,
+    '/bytes/1000',
+    ['--slow-path', '/bytes/1000?delay_ms=200', '--paths', '/bytes/100000,/bytes/10000', ...HOL],
+    join(dir, 'own'),
+  );
+  assert.equal(own.code, 0, own.stderr);
+  assert.match(
+    own.stderr,
+    /hol app: unblocked h1 fast [\d.]+ ms, slow [\d.]+ ms; the slow response waits \d+ ms \(measured\)/,
+  );
+  const ownRun = readRun(join(dir, 'own'));
+  assert.deepEqual(skipsOf(ownRun), ['h2 modes']);
+  const delays = readCsv(join(ownRun.dir, 'hol-app.csv'))
+    .filter((r) => r.req === 'slow')
+    .map((r) => Number(r.server_delay_ms));
+  assert.ok(delays.length > 0 && delays.every((d) => d >= 195 && d <= 215), `measured delays ${delays.join(', ')} ms`);
+  assert.ok(pipelining(ownRun).every((r) => r.answer === 'in_turn'));
+  assert.match(ownRun.summaryMd, /\| C4 [^|]*\| \*\*confirmed\*\* \| behind a 2\d\d ms response, \d+\/\d+ pipelined/);
+  assert.match(ownRun.summaryMd, /\| C5 [^|]*\| depends: needs HTTP\/2 and HTTP\/1.1 × 6 both/);
+
+  // nginx: answers pipelining; no slow route, so no app part; its own files make the page.
+  const ng = await benchServerCmd(
+    `${NGINX} -c ${nginxConf(dir, '3s')}`,
+    '/small',
+    ['--server-port', '8080', '--paths', SIZED.map(([name]) => `/files/${name}`).join(','), ...HOL],
+    join(dir, 'ng'),
+  );
+  assert.equal(ng.code, 0, ng.stderr);
+  assert.match(ng.stderr, /hol app: skipped, needs a route for a slow response \(--slow-path\)/);
+  const ngRun = readRun(join(dir, 'ng'));
+  assert.deepEqual(skipsOf(ngRun).sort(), ['app', 'h2 modes']);
+  const ngPipe = pipelining(ngRun);
+  assert.equal(ngPipe.length, 10);
+  assert.ok(ngPipe.every((r) => r.answer === 'in_turn' && r.body_bytes === r.expected_bytes));
+  const pages = readCsv(join(ngRun.dir, 'hol-pages.csv')).filter((r) => r.warmup === '0');
+  assert.deepEqual([...new Set(pages.map((r) => `${r.mode}@${r.loss_pct}`))].sort(), ['h1_6conn@0', 'h1_6conn@2']);
+  assert.ok(pages.every((r) => Number(r.page_ms) > 0 && r.errors === '0'));
+  assert.match(
+    ngRun.summaryMd,
+    /\| C4 [^|]*\| depends: the server answers pipelined requests in turn, but without a slow route/,
+  );
+  const report = readFileSync(join(ngRun.dir, 'report.html'), 'utf8');
+  assert.match(report, /The app part was skipped \(wan\): needs a route for a slow response \(--slow-path\)/);
+
+  // python3 -m http.server (HTTP/1.0) closes after each response: pipelining gets one answer.
+  const py = await benchServerCmd(
+    `python3 -m http.server {port} --bind {host} --directory ${join(dir, 'files')}`,
+    '/16k.bin',
+    ['--paths', '/256k.bin', ...HOL],
+    join(dir, 'py'),
+  );
+  assert.equal(py.code, 0, py.stderr);
+  const pyRun = readRun(join(dir, 'py'));
+  // It closes with the other requests unread, so its kernel may reset the connection and the first answer is
+  // lost with it: at most the first is answered, never one after it.
+  const pyAnswers = pipelining(pyRun).map((r) => r.answer);
+  assert.equal(pyAnswers.length, 10);
+  assert.ok(['in_turn', 'failed'].includes(pyAnswers[0] ?? ''));
+  assert.deepEqual(pyAnswers.slice(1), Array<string>(9).fill('failed'));
+  assert.match(
+    pyRun.summaryMd,
+    /\| C4 [^|]*\| depends: the server under test does not answer pipelined requests in turn \| pipelining check: [01] of 10/,
+  );
+  for (const run of [ownRun, ngRun, pyRun]) assertServerGone(run);
+});
+
 test('control: the harness server started through --server-cmd measures what the built-in path measures', async (t) => {
   if (!requirePrivileged(t)) return;
   const dir = tempDir(t, 'kab-control-');

@@ -18,7 +18,7 @@ test("the harness's route set names routes its servers answer as meant", () => {
     delay_ms: 0,
     close: false,
   });
-  assert.deepEqual(parseRoute(HARNESS_ROUTES.slow(10, 250)!), {
+  assert.deepEqual(parseRoute(HARNESS_ROUTES.slow(10, 250)!.path), {
     kind: 'bytes',
     size_bytes: 10,
     delay_ms: 250,
@@ -30,7 +30,7 @@ test("the harness's route set names routes its servers answer as meant", () => {
     delay_ms: 0,
     close: true,
   });
-  assert.deepEqual(parseRoute(HARNESS_ROUTES.closing(HARNESS_ROUTES.slow(5, 7)!)!), {
+  assert.deepEqual(parseRoute(HARNESS_ROUTES.closing(HARNESS_ROUTES.slow(5, 7)!.path)!), {
     kind: 'bytes',
     size_bytes: 5,
     delay_ms: 7,

@@ -6,8 +6,18 @@
  */
 import { summarize } from '../../../lib/stats-summary.ts';
 import type { BatchItemResult, BatchRequest, BatchResult } from '../../drivers/batch.ts';
+import { HARNESS_ROUTES, type RouteSet, type SizedPath } from '../../../servers/under-test.ts';
 import { bySize, caseKey, type BenchOptions, type RunningServer, type ScenarioContext } from '../types.ts';
-import { holMode, recordBatch, rotate, type HolMode, type HolModeName } from './common.ts';
+import {
+  anyServer,
+  holMode,
+  modesServed,
+  recordBatch,
+  rotate,
+  type HolMode,
+  type HolModeName,
+  type HolServers,
+} from './common.ts';
 import { APP_CSV_COLUMNS } from './definition.ts';
 
 export const APP_BATCH_SIZE = 10;
@@ -38,12 +48,25 @@ export function appPlannedUnits(options: Pick<BenchOptions, 'quick' | 'size' | '
 export type RequestClass = 'slow' | 'fast';
 export const classOf = (pos: number): RequestClass => (pos === 1 ? 'slow' : 'fast');
 
-export function appPath(cls: RequestClass): string {
-  return cls === 'slow' ? `/bytes/${APP_SIZE_BYTES}?delay_ms=${APP_SLOW_DELAY_MS}` : `/bytes/${APP_SIZE_BYTES}`;
+/** The two routes of a batch: its slow first request and the fast ones behind it. */
+export type AppRoutes = Record<RequestClass, SizedPath>;
+
+/** The harness's 1 000-byte responses, the slow one after 200 ms; a user's --path and --slow-path; null without a slow route. */
+export function appRoutes(routes: RouteSet): AppRoutes | null {
+  const fast = routes.small(APP_SIZE_BYTES);
+  const slow = routes.slow(APP_SIZE_BYTES, APP_SLOW_DELAY_MS);
+  return fast && slow ? { fast, slow } : null;
 }
 
-export function appCaseKey(mode: HolModeName, cls: RequestClass, profile: string): string {
-  return caseKey('hol', { part: 'app', mode, k: APP_BATCH_SIZE, delay_ms: APP_SLOW_DELAY_MS, req: cls }, profile);
+export function appPath(cls: RequestClass, routes: AppRoutes = appRoutes(HARNESS_ROUTES)!): string {
+  return routes[cls].path;
+}
+
+/** The harness's slow route is keyed by its delay, a user's by its path (its delay is measured, not set). */
+export function appCaseKey(mode: HolModeName, cls: RequestClass, profile: string, slow: SizedPath): string {
+  const what: Record<string, string | number> =
+    slow.delay_ms !== undefined ? { delay_ms: slow.delay_ms } : { slow: slow.path };
+  return caseKey('hol', { part: 'app', mode, k: APP_BATCH_SIZE, ...what, req: cls }, profile);
 }
 
 /** Blocked time of one request: how much later than its unblocked arrival (write + time alone) it arrived. */
@@ -55,32 +78,34 @@ export function blockedMs(
   return Math.round(Math.max(0, item.done_ms - item.write_ms - unblocked_ms) * 1000) / 1000;
 }
 
-export async function runAppPart(ctx: ScenarioContext, servers: Record<'h1' | 'h2', RunningServer>): Promise<void> {
-  const plan = appPlan(ctx.options);
-  const csv = ctx.csv('hol-app', APP_CSV_COLUMNS);
-  const timeout_ms = ctx.options.request_timeout_ms;
-  const profile = ctx.profile.name;
-  const batchRequest = (mode: HolMode, items: BatchRequest['items'], conn_key: string): BatchRequest => ({
-    target: servers[mode.protocol].target,
-    protocol: mode.protocol,
-    tls: null,
-    connections: mode.connections,
-    depth: mode.depth,
-    conn_key,
-    fresh: false,
-    items,
-    timeout_ms,
-  });
+/** The slow route's delay: set by the harness's route, else the slow request's time alone minus the fast one's. */
+export function slowDelayMs(slow: SizedPath, unblocked: (cls: RequestClass) => number | null): number | null {
+  if (slow.delay_ms !== undefined) return slow.delay_ms;
+  const s = unblocked('slow');
+  const f = unblocked('fast');
+  return s === null || f === null ? null : Math.max(0, Math.round(s - f));
+}
 
-  // Unblocked times: one request alone on a warm connection of the same protocol.
+/**
+ * Unblocked times: each class of request alone on a warm connection of each protocol (median, ms); null where
+ * no request succeeded.
+ */
+async function measureUnblocked(
+  ctx: ScenarioContext,
+  protocols: ReadonlyArray<'h1' | 'h2'>,
+  routes: AppRoutes,
+  batchRequest: (mode: HolMode, items: BatchRequest['items'], conn_key: string) => BatchRequest,
+): Promise<(protocol: 'h1' | 'h2', cls: RequestClass) => number | null> {
+  const plan = appPlan(ctx.options);
+  const profile = ctx.profile.name;
   const unblocked = new Map<string, number | null>();
-  for (const protocol of ['h1', 'h2'] as const) {
+  for (const protocol of protocols) {
     const mode: HolMode = { mode: protocol === 'h1' ? 'h1_serial' : 'h2_streams', protocol, connections: 1, depth: 1 };
     for (const cls of ['fast', 'slow'] as const) {
       const values: number[] = [];
       const n = cls === 'fast' ? plan.solo_fast : plan.solo_slow;
       for (let i = 0; i <= n && !ctx.signal.aborted; i++) {
-        const b = await ctx.agent.batch(batchRequest(mode, [{ path: appPath(cls) }], `hol-solo-${protocol}`));
+        const b = await ctx.agent.batch(batchRequest(mode, [{ path: routes[cls].path }], `hol-solo-${protocol}`));
         const it = b.items[0];
         // i = 0 opens the connection and is not counted.
         if (i > 0 && it && it.error === null && it.done_ms !== null && it.write_ms !== null)
@@ -92,14 +117,44 @@ export async function runAppPart(ctx: ScenarioContext, servers: Record<'h1' | 'h
     }
     await ctx.agent.close(`hol-solo-${protocol}`);
   }
-  const unblockedFor = (protocol: 'h1' | 'h2', cls: RequestClass): number | null =>
-    unblocked.get(`${protocol}/${cls}`) ?? null;
+  return (protocol, cls) => unblocked.get(`${protocol}/${cls}`) ?? null;
+}
+
+export async function runAppPart(ctx: ScenarioContext, servers: HolServers): Promise<void> {
+  const routes = appRoutes(anyServer(servers).handle.routes);
+  if (routes === null) {
+    ctx.skipPart('app', 'needs a route for a slow response (--slow-path)');
+    return;
+  }
+  const plan = appPlan(ctx.options);
+  const csv = ctx.csv('hol-app', APP_CSV_COLUMNS);
+  const timeout_ms = ctx.options.request_timeout_ms;
+  const profile = ctx.profile.name;
+  const serverOf = (p: 'h1' | 'h2'): RunningServer => servers[p] ?? anyServer(servers);
+  const batchRequest = (mode: HolMode, items: BatchRequest['items'], conn_key: string): BatchRequest => ({
+    target: serverOf(mode.protocol).target,
+    protocol: mode.protocol,
+    tls: serverOf(mode.protocol).clientTls('TLSv1.3'),
+    connections: mode.connections,
+    depth: mode.depth,
+    conn_key,
+    fresh: false,
+    items,
+    timeout_ms,
+  });
+
+  const protocols = (['h1', 'h2'] as const).filter((p) => servers[p] !== undefined);
+  const unblockedFor = await measureUnblocked(ctx, protocols, routes, batchRequest);
+  const delay_ms = slowDelayMs(routes.slow, (cls) => unblockedFor(protocols[0]!, cls));
   ctx.progress.log(
-    `[${profile}] hol app: unblocked h1 fast ${unblockedFor('h1', 'fast')} ms, slow ${unblockedFor('h1', 'slow')} ms; h2 fast ${unblockedFor('h2', 'fast')} ms, slow ${unblockedFor('h2', 'slow')} ms`,
+    `[${profile}] hol app: unblocked ${protocols.map((p) => `${p} fast ${unblockedFor(p, 'fast')} ms, slow ${unblockedFor(p, 'slow')} ms`).join('; ')}; the slow response waits ${delay_ms} ms${routes.slow.delay_ms === undefined ? ' (measured)' : ''}`,
   );
 
-  const items = Array.from({ length: APP_BATCH_SIZE }, (_, i) => ({ path: appPath(classOf(i + 1)) }));
-  const modes = APP_MODES.map((m) => holMode(m, APP_BATCH_SIZE));
+  const items = Array.from({ length: APP_BATCH_SIZE }, (_, i) => ({ path: routes[classOf(i + 1)].path }));
+  const modes = modesServed(
+    APP_MODES.map((m) => holMode(m, APP_BATCH_SIZE)),
+    servers,
+  );
   let batchNo = 0;
   for (let rep = 0; rep <= plan.reps && !ctx.signal.aborted; rep++) {
     const warmup = rep === 0;
@@ -120,17 +175,18 @@ export async function runAppPart(ctx: ScenarioContext, servers: Record<'h1' | 'h
         };
       }
       const unblockedOf = (it: BatchItemResult): number | null => unblockedFor(mode.protocol, classOf(it.pos));
+      const delayOf = (it: BatchItemResult): number | null => (classOf(it.pos) === 'slow' ? delay_ms : 0);
       recordBatch(ctx, {
-        case_key: (it) => appCaseKey(mode.mode, classOf(it.pos), profile),
-        variant: (it) => `part=app;mode=${mode.mode};req=${classOf(it.pos)}`,
+        case_key: (it) => appCaseKey(mode.mode, classOf(it.pos), profile, routes.slow),
+        variant: (it) => `part=app;mode=${mode.mode};req=${classOf(it.pos)};d_ms=${delay_ms ?? ''}`,
         mode,
         fresh: false,
         batch,
         batch_id,
         rep,
         warmup,
-        size_bytes: () => APP_SIZE_BYTES,
-        server_delay_ms: (it) => (classOf(it.pos) === 'slow' ? APP_SLOW_DELAY_MS : 0),
+        size_bytes: (it) => routes[classOf(it.pos)].size_bytes,
+        server_delay_ms: delayOf,
         blocked_ms: (it) => blockedMs(it, unblockedOf(it)),
       });
       for (const it of batch.items) {
@@ -148,7 +204,7 @@ export async function runAppPart(ctx: ScenarioContext, servers: Record<'h1' | 'h
           warmup,
           pos: it.pos,
           req: classOf(it.pos),
-          server_delay_ms: classOf(it.pos) === 'slow' ? APP_SLOW_DELAY_MS : 0,
+          server_delay_ms: delayOf(it),
           write_ms: it.write_ms,
           done_ms: it.done_ms,
           unblocked_ms: u,
@@ -193,6 +249,10 @@ export function holCaseModel(tags: Record<string, string>, metric: string): numb
   const rtt = Number(tags.rtt_ms_calibrated || tags.rtt_ms_configured);
   const delay = Number(tags.server_delay_ms || 0);
   if (!Number.isFinite(rtt) || (tags.rtt_ms_calibrated === '' && tags.rtt_ms_configured === '')) return null;
+  // The slow response's delay: in the variant since user servers' slow routes (older runs: the harness's 200 ms).
+  const d_ms = v.get('d_ms');
+  const slowDelay = d_ms === undefined ? APP_SLOW_DELAY_MS : d_ms === '' ? Number.NaN : Number(d_ms);
   const blockedBehindSlow = v.get('req') === 'slow' || v.get('mode') === 'h1_pipelined';
-  return rtt + (blockedBehindSlow ? APP_SLOW_DELAY_MS : Number.isFinite(delay) ? delay : 0);
+  const model = rtt + (blockedBehindSlow ? slowDelay : Number.isFinite(delay) ? delay : 0);
+  return Number.isFinite(model) ? model : null;
 }

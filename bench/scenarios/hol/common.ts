@@ -1,7 +1,8 @@
 /** What the head-of-line parts of the hol scenario share: the transport modes and how a batch becomes rows. */
 import { readFileSync } from 'node:fs';
 import type { BatchItemResult, BatchResult } from '../../drivers/batch.ts';
-import type { ScenarioContext } from '../types.ts';
+import { ServerLacks } from '../../../servers/under-test.ts';
+import type { RunningServer, ScenarioContext } from '../types.ts';
 
 export type HolModeName = 'h1_serial' | 'h1_pipelined' | 'h1_6conn' | 'h2_streams';
 
@@ -26,6 +27,42 @@ export function holMode(mode: HolModeName, batch_size: number): HolMode {
     case 'h2_streams':
       return { mode, protocol: 'h2', connections: 1, depth: batch_size };
   }
+}
+
+/** The servers the scenario measures, one per protocol the server under test speaks (the harness's: both). */
+export type HolServers = Partial<Record<'h1' | 'h2', RunningServer>>;
+
+/** Starts one server per protocol it can have (cleartext where it can, else TLS); none at all is ServerLacks. */
+export async function startHolServers(ctx: ScenarioContext): Promise<HolServers> {
+  const out: HolServers = {};
+  for (const protocol of ['h1', 'h2'] as const) {
+    const tls = [false, true].find((t) => ctx.serves?.({ protocol, tls: t }) ?? !t);
+    if (tls === undefined) continue;
+    // h2 allows more concurrent streams than a page has requests.
+    out[protocol] = await ctx.startServer(
+      protocol === 'h2' ? { protocol, tls, max_concurrent_streams: 100 } : { protocol, tls },
+    );
+  }
+  if (out.h1 === undefined && out.h2 === undefined) throw new ServerLacks('HTTP/1.1 or HTTP/2');
+  const lacking = (['h1', 'h2'] as const).filter((p) => out[p] === undefined);
+  for (const p of lacking)
+    ctx.skipPart(
+      `${p} modes`,
+      `the server under test speaks only ${p === 'h1' ? 'HTTP/2' : 'HTTP/1.1'} (--protocol), so the ${p === 'h1' ? 'HTTP/1.1' : 'HTTP/2'} cases are left out`,
+    );
+  return out;
+}
+
+/** The modes whose protocol the servers speak. */
+export function modesServed<M extends { protocol: 'h1' | 'h2' }>(modes: readonly M[], servers: HolServers): M[] {
+  return modes.filter((m) => servers[m.protocol] !== undefined);
+}
+
+/** Any one of the servers (they share routes and, for a user's server, a process). */
+export function anyServer(servers: HolServers): RunningServer {
+  const s = servers.h1 ?? servers.h2;
+  if (s === undefined) throw new ServerLacks('HTTP/1.1 or HTTP/2');
+  return s;
 }
 
 /** Rotates a list by `by` places, so no case always follows the same neighbour. */
@@ -68,7 +105,7 @@ export function recordBatch(
     rep: number;
     warmup: boolean;
     size_bytes: (item: BatchItemResult) => number;
-    server_delay_ms: (item: BatchItemResult) => number;
+    server_delay_ms: (item: BatchItemResult) => number | null;
     blocked_ms: (item: BatchItemResult) => number | null;
   },
 ): void {

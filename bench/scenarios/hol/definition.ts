@@ -84,6 +84,19 @@ export const PAGE_CSV_COLUMNS = [
   'skipped',
 ] as const;
 
+export const PIPELINING_CSV_COLUMNS = [
+  'profile',
+  'rtt_ms_calibrated',
+  'rep',
+  'pos',
+  'path',
+  'expected_bytes',
+  'body_bytes',
+  'status',
+  'answer',
+  'error',
+] as const;
+
 export const holDefinition: ScenarioDefinition = {
   name: 'hol',
   title: 'Head-of-line blocking: pipelining, several connections, HTTP/2',
@@ -91,6 +104,12 @@ export const holDefinition: ScenarioDefinition = {
   // wan is the reference; intercontinental is "a higher RTT" for the loss sweep.
   defaultProfiles: ['wan', 'intercontinental'],
   profilesBySize: { quick: ['wan'], standard: ['wan'] },
-  csvFiles: { 'hol-app': APP_CSV_COLUMNS, load: LOAD_CSV_COLUMNS, 'hol-pages': PAGE_CSV_COLUMNS },
-  needs: { server: ['sized_route', 'slow_route'] },
+  csvFiles: {
+    'hol-pipelining': PIPELINING_CSV_COLUMNS,
+    'hol-app': APP_CSV_COLUMNS,
+    load: LOAD_CSV_COLUMNS,
+    'hol-pages': PAGE_CSV_COLUMNS,
+  },
+  // Each part asks for its own route (app: a slow one, loss: sized ones, load: a small one) and is skipped without it.
+  needs: { server: ['small_route'] },
 };

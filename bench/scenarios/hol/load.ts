@@ -5,7 +5,9 @@
  * latency counts from the intended send time. Closed-loop rows say so in `loop`.
  */
 import type { LoadOptions, LoadResult } from '../../drivers/load/types.ts';
-import { bySize, caseKey, runSize, type BenchOptions, type RunningServer, type ScenarioContext } from '../types.ts';
+import { routeOr } from '../../../servers/under-test.ts';
+import { bySize, caseKey, runSize, type BenchOptions, type ScenarioContext } from '../types.ts';
+import { anyServer, type HolServers } from './common.ts';
 import { LOAD_CSV_COLUMNS } from './definition.ts';
 
 export const LOAD_PATH_BYTES = 100;
@@ -117,23 +119,34 @@ export function loadCaseKey(c: LoadCase, profile: string): string {
   );
 }
 
-export async function runLoadPart(ctx: ScenarioContext, servers: Record<'h1' | 'h2', RunningServer>): Promise<void> {
+export async function runLoadPart(ctx: ScenarioContext, servers: HolServers): Promise<void> {
+  // The load drivers (autocannon, node:http2) speak cleartext HTTP only.
+  const cleartext: HolServers = {};
+  for (const p of ['h1', 'h2'] as const)
+    if (servers[p] && servers[p].clientTls('TLSv1.3') === null) cleartext[p] = servers[p];
+  if (cleartext.h1 === undefined && cleartext.h2 === undefined) {
+    ctx.skipPart('load', 'needs a cleartext server (the load drivers speak plain HTTP)');
+    return;
+  }
+  const path = routeOr(anyServer(cleartext).handle.routes.small(LOAD_PATH_BYTES), 'a small response').path;
   const csv = ctx.csv('load', LOAD_CSV_COLUMNS);
   const duration_ms = loadDurationMs(ctx.options);
   const profile = ctx.profile.name;
   const closedRps = new Map<string, number>();
   const shape = (c: LoadCase): string => `${c.protocol}/${c.connections}x${c.per_connection}`;
   for (const c of loadCases(ctx.options)) {
+    const server = cleartext[c.protocol];
     if (ctx.signal.aborted) break;
+    if (server === undefined) continue;
     let rate_rps: number | null = null;
     if (c.loop === 'open') {
       const base = closedRps.get(shape(c));
       rate_rps = base !== undefined && base > 0 ? Math.max(1, Math.round(base * (c.rate_fraction ?? 0.8))) : 100;
     }
     const opts: LoadOptions = {
-      target: servers[c.protocol].target,
+      target: server.target,
       protocol: c.protocol,
-      path: `/bytes/${LOAD_PATH_BYTES}`,
+      path,
       connections: c.connections,
       per_connection: c.per_connection,
       loop: c.loop,

@@ -4,13 +4,23 @@
  * (sub-resources), all requested at t = 0 on fresh connections: the document → sub-resource dependency is left
  * out so that only the transport differs; the connects are part of the page time, as on a first visit.
  */
-import type { BatchRequest, BatchResult } from '../../drivers/batch.ts';
+import type { BatchResult } from '../../drivers/batch.ts';
 import { hostAllowedCongestionControls } from '../../../netem/topology.ts';
-import { bySize, caseKey, type BenchOptions, type RunningServer, type ScenarioContext } from '../types.ts';
-import { diff, holMode, recordBatch, retransSegs, rotate, type HolMode, type HolModeName } from './common.ts';
+import { bySize, caseKey, type BenchOptions, type ScenarioContext } from '../types.ts';
+import {
+  anyServer,
+  diff,
+  holMode,
+  recordBatch,
+  retransSegs,
+  rotate,
+  type HolMode,
+  type HolModeName,
+  type HolServers,
+} from './common.ts';
 import { failedItem } from './app.ts';
 import { PAGE_CSV_COLUMNS } from './definition.ts';
-import { pidOf } from '../../../servers/under-test.ts';
+import { HARNESS_ROUTES, type RouteSet } from '../../../servers/under-test.ts';
 import type { CsvAppender } from '../../../lib/csv-file.ts';
 
 export const PAGE_BIG_BYTES = 100_000;
@@ -86,11 +96,30 @@ function allowedCcs(): string[] {
   }
 }
 
-export function pageItems(): BatchRequest['items'] {
-  return [
-    { path: `/bytes/${PAGE_BIG_BYTES}` },
-    ...Array.from({ length: PAGE_SMALL_COUNT }, () => ({ path: `/bytes/${PAGE_SMALL_BYTES}` })),
-  ];
+/** One request of a page: its path and the size of its response. */
+export interface PageItem {
+  path: string;
+  size_bytes: number;
+}
+
+/**
+ * The page: the harness's 100 KB document and 40 × 10 KB sub-resources; on a user's server, the largest of its
+ * `--paths` as the document and the others, in turn, as the 40 sub-resources. Null when it named none.
+ */
+export function pageItems(routes: RouteSet = HARNESS_ROUTES): PageItem[] | null {
+  const sizes = routes.sizes();
+  const [big, small] =
+    sizes === 'any'
+      ? [PAGE_BIG_BYTES, [PAGE_SMALL_BYTES]]
+      : [sizes.at(-1), sizes.length > 1 ? sizes.slice(0, -1) : sizes];
+  if (big === undefined) return null;
+  const item = (size_bytes: number): PageItem | null => {
+    const path = routes.sized(size_bytes);
+    return path === null ? null : { path, size_bytes };
+  };
+  const doc = item(big);
+  const subs = Array.from({ length: PAGE_SMALL_COUNT }, (_, i) => item(small[i % small.length]!));
+  return doc === null || subs.some((s) => s === null) ? null : [doc, ...(subs as PageItem[])];
 }
 
 export function pageCaseKey(
@@ -116,10 +145,10 @@ interface RowHead {
 /** What every page load of the sweep shares. */
 interface PageSweep {
   ctx: ScenarioContext;
-  servers: Record<'h1' | 'h2', RunningServer>;
+  servers: HolServers;
   csv: CsvAppender<PageColumn>;
   head: RowHead;
-  items: BatchRequest['items'];
+  items: PageItem[];
 }
 
 /** One page load: its case, where it sits in the sweep, and the batch id its rows carry. */
@@ -140,10 +169,12 @@ interface PageCounters {
 
 const CC_SYSCTL = 'net.ipv4.tcp_congestion_control';
 
-export async function runTransportPart(
-  ctx: ScenarioContext,
-  servers: Record<'h1' | 'h2', RunningServer>,
-): Promise<void> {
+export async function runTransportPart(ctx: ScenarioContext, servers: HolServers): Promise<void> {
+  const items = pageItems(anyServer(servers).handle.routes);
+  if (items === null) {
+    ctx.skipPart('loss', 'needs routes for responses of several sizes to build a page from (--paths)');
+    return;
+  }
   const plan = transportPlan(ctx.options);
   const csv = ctx.csv('hol-pages', PAGE_CSV_COLUMNS);
   const tuning = ctx.link.tuning;
@@ -157,11 +188,13 @@ export async function runTransportPart(
       rtt_ms_configured: base.rtt_ms,
       rtt_ms_calibrated: ctx.calibration.rtt_ms_calibrated,
     },
-    items: pageItems(),
+    items,
   };
   const ccs = congestionControlsToRun(sweep, plan);
   const ccBefore = tuning !== null ? ((await tuning.readSysctls('server'))[CC_SYSCTL] ?? null) : null;
-  const cases = plan.cases.map((c) => ({ ...c, m: holMode(c.mode, PAGE_ITEMS) }));
+  const cases = plan.cases
+    .map((c) => ({ ...c, m: holMode(c.mode, PAGE_ITEMS) }))
+    .filter((c) => servers[c.m.protocol] !== undefined);
   const losses = lossesToRun(sweep, plan);
 
   let batchNo = 0;
@@ -257,8 +290,9 @@ function lossesToRun({ ctx, csv, head }: PageSweep, plan: TransportPlan): number
 /** Retransmitted segments on both sides and the link's loss drops, read before and after each page. */
 async function pageCounters({ ctx, servers }: PageSweep): Promise<PageCounters> {
   const c = await ctx.link.counters();
+  const pid = anyServer(servers).handle.pid;
   return {
-    server: retransSegs(pidOf(servers.h1.handle)),
+    server: pid === null ? null : retransSegs(pid),
     client: retransSegs(ctx.agent.pid),
     down: c ? c.down.dropped_loss : null,
     up: c ? c.up.dropped_loss : null,
@@ -276,17 +310,18 @@ async function loadPage(sweep: PageSweep, page: PageLoad): Promise<void> {
 /** The page's batch; a batch the agent could not run counts every request as failed. */
 async function sendPage({ ctx, servers, items }: PageSweep, tc: PageLoad['tc']): Promise<BatchResult> {
   const mode = tc.m;
+  const server = servers[mode.protocol] ?? anyServer(servers);
   try {
     return await ctx.agent.batch({
-      target: servers[mode.protocol].target,
+      target: server.target,
       protocol: mode.protocol,
-      tls: null,
+      tls: server.clientTls('TLSv1.3'),
       connections: mode.connections,
       depth: mode.depth,
       conn_key: `hol-page-${mode.mode}`,
       fresh: true,
       preconnect: tc.conn === 'preconnected',
-      items,
+      items: items.map((it) => ({ path: it.path })),
       timeout_ms: ctx.options.request_timeout_ms,
     });
   } catch (e) {
@@ -321,7 +356,7 @@ function recordPage(
     batch_id,
     rep,
     warmup,
-    size_bytes: (it) => (it.pos === 1 ? PAGE_BIG_BYTES : PAGE_SMALL_BYTES),
+    size_bytes: (it) => items[it.pos - 1]?.size_bytes ?? 0,
     server_delay_ms: () => 0,
     blocked_ms: () => null,
   });

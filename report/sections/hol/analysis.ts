@@ -8,6 +8,7 @@ import { quantileSummary, type QuantileSummary } from '../../../lib/stats-summar
 import type { CsvRow } from '../../load-run.ts';
 import { fmtMs, round4 } from '../../format.ts';
 import { num } from '../../rows.ts';
+import { pipeliningFigures, pipeliningWords, type PipeliningFigures } from './pipelining.ts';
 import type { Verdict, VerdictKind } from '../types.ts';
 
 /** Pipelined fast responses count as "delayed by D" when at least D minus this much later than alone (RTT noise). */
@@ -42,6 +43,8 @@ export interface AppFigures {
   batch: Map<string, QuantileSummary>;
   /** Pipelined fast responses delayed ≥ D − tolerance, of all. */
   pipelined_delayed: { ok: number; n: number };
+  /** Pipelined requests that got no response (a server that closes, or answers out of turn), of all sent. */
+  pipelined_failed: { failed: number; n: number; first_error: string | null };
   /** h2 fast responses done within H2_UNBLOCKED_FACTOR × their unblocked time, of all. */
   h2_within: { ok: number; n: number };
   /** Median per mode × position of ready_ms (write + unblocked) and done_ms, for the timeline chart. */
@@ -72,6 +75,8 @@ export function appFigures(rows: readonly CsvRow[]): AppFigures[] {
       batch.set(mode, quantileSummary([...perBatch.values()].map((b) => num(b[0]?.batch_ms) ?? Number.NaN)));
     }
     const piped = ok.filter((r) => r.mode === 'h1_pipelined' && r.req === 'fast');
+    const pipedSent = prs.filter((r) => r.mode === 'h1_pipelined');
+    const pipedFailed = pipedSent.filter((r) => (r.error ?? '') !== '');
     const h2 = ok.filter((r) => r.mode === 'h2_streams' && r.req === 'fast');
     const timeline: AppFigures['timeline'] = [];
     for (const [k, trs] of groupBy(ok, (r) => `${r.mode}|${r.pos}`)) {
@@ -96,6 +101,11 @@ export function appFigures(rows: readonly CsvRow[]): AppFigures[] {
         ok: piped.filter((r) => (num(r.delay_vs_alone_ms) ?? -1) >= delay_ms - BLOCK_TOLERANCE_MS).length,
         n: piped.length,
       },
+      pipelined_failed: {
+        failed: pipedFailed.length,
+        n: pipedSent.length,
+        first_error: pipedFailed[0]?.error ?? null,
+      },
       h2_within: {
         ok: h2.filter((r) => {
           const done = num(r.done_ms);
@@ -111,28 +121,45 @@ export function appFigures(rows: readonly CsvRow[]): AppFigures[] {
   return out;
 }
 
-export function verdictC4(figs: readonly AppFigures[]): Verdict {
+export function verdictC4(figs: readonly AppFigures[], check: PipeliningFigures | null = null): Verdict {
   const rule = `confirmed when every pipelined fast response arrives at least D − ${BLOCK_TOLERANCE_MS} ms later than it does alone while h1 × 6 and h2 fast responses are blocked less than D/4 (medians)`;
   const f = figs.find((x) => x.pipelined_delayed.n > 0);
+  const refused = figs.find((x) => x.pipelined_failed.failed > 0)?.pipelined_failed ?? null;
+  const checkFailed = check !== null && check.in_turn < check.sent;
+  const refusedWords =
+    [
+      refused
+        ? `the server under test did not answer ${refused.failed} of ${refused.n} pipelined requests (${refused.first_error})`
+        : '',
+      checkFailed ? `pipelining check: ${pipeliningWords(check)}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ') || null;
   if (!f)
     return {
       claim: 'C4',
       kind: 'depends',
-      figure: 'no pipelined batches measured',
-      reason: 'no data',
-      numbers: {},
+      figure: refusedWords ?? (check ? `pipelining check: ${pipeliningWords(check)}` : 'no pipelined batches measured'),
+      reason: refusedWords
+        ? 'the server under test does not answer pipelined requests in turn'
+        : check
+          ? 'the server answers pipelined requests in turn, but without a slow route (--slow-path) the blocking itself was not measured'
+          : 'no HTTP/1.1 pipelining in this run (a server under test that speaks only HTTP/2)',
+      numbers: check ? { pipelined_in_turn: check.in_turn, pipelined_sent: check.sent } : {},
       rule,
     };
   const piped = f.fast_blocked.get('h1_pipelined')?.median ?? null;
   const six = f.fast_blocked.get('h1_6conn')?.median ?? null;
   const h2 = f.fast_blocked.get('h2_streams')?.median ?? null;
   const allDelayed = f.pipelined_delayed.ok === f.pipelined_delayed.n;
-  const othersFree = (six ?? Infinity) < f.delay_ms / 4 && (h2 ?? Infinity) < f.delay_ms / 4;
+  // h2 is left out for a server under test that speaks only HTTP/1.1: h1 × 6 is then the one unblocked way.
+  const h2Measured = f.batch.has('h2_streams');
+  const othersFree = (six ?? Infinity) < f.delay_ms / 4 && (!h2Measured || (h2 ?? Infinity) < f.delay_ms / 4);
   const kind: VerdictKind = allDelayed && othersFree ? 'confirmed' : allDelayed ? 'depends' : 'refuted';
   const v: Verdict = {
     claim: 'C4',
     kind,
-    figure: `behind a ${f.delay_ms} ms response, ${f.pipelined_delayed.ok}/${f.pipelined_delayed.n} pipelined fast responses arrived ≥ ${f.delay_ms - BLOCK_TOLERANCE_MS} ms late (median blocked ${fmtMs(piped)}); h1 × 6 ${fmtMs(six)}, h2 ${fmtMs(h2)} (${f.profile}, RTT ${fmtMs(f.rtt_ms)})`,
+    figure: `behind a ${f.delay_ms} ms response, ${f.pipelined_delayed.ok}/${f.pipelined_delayed.n} pipelined fast responses arrived ≥ ${f.delay_ms - BLOCK_TOLERANCE_MS} ms late (median blocked ${fmtMs(piped)}); h1 × 6 ${fmtMs(six)}, h2 ${h2Measured ? fmtMs(h2) : 'not measured'} (${f.profile}, RTT ${fmtMs(f.rtt_ms)})`,
     numbers: {
       delay_ms: f.delay_ms,
       pipelined_blocked_median_ms: piped,
@@ -143,6 +170,13 @@ export function verdictC4(figs: readonly AppFigures[]): Verdict {
     },
     rule,
   };
+  if (refusedWords) {
+    v.figure += `; ${refusedWords}`;
+    v.kind = 'depends';
+    v.reason = 'some pipelined requests were not answered in turn';
+    return v;
+  }
+  if (check) v.figure += `; pipelining check: ${pipeliningWords(check)}`;
   if (kind !== 'confirmed')
     v.reason = allDelayed ? 'other modes were blocked too' : 'some pipelined responses were not held back';
   return v;
@@ -215,6 +249,8 @@ export interface Crossover {
 export function crossovers(points: readonly PagePoint[]): Crossover[] {
   const out: Crossover[] = [];
   for (const [, ps] of groupBy(points, (p) => `${p.profile}|${p.cc}|${p.conn}`)) {
+    // A crossover needs both: a server under test that speaks one protocol has pages of only one.
+    if (!ps.some((p) => p.mode === 'h2_streams') || !ps.some((p) => p.mode === 'h1_6conn')) continue;
     const losses = [...new Set(ps.map((p) => p.loss_pct))].sort((a, b) => a - b);
     let found: Crossover | null = null;
     const ratios: Crossover['ratios'] = [];
@@ -282,6 +318,17 @@ export function verdictC5(app: readonly AppFigures[], points: readonly PagePoint
         : `${c.profile}/${c.cc}/${c.conn}: h1 × 6 overtakes h2 from ${c.loss_pct} % loss (${at(c.loss_pct)}${c.clear ? ', CIs apart' : ', CIs overlap'})`,
     );
   }
+  const measured = (mode: string): boolean => points.some((p) => p.mode === mode) || app.some((a) => a.batch.has(mode));
+  const missing = ['h2_streams', 'h1_6conn'].filter((m) => !measured(m));
+  if (missing.length > 0 && (points.length > 0 || app.length > 0))
+    return {
+      claim: 'C5',
+      kind: 'depends',
+      figure: parts.join('; ') || 'no comparison',
+      reason: `needs HTTP/2 and HTTP/1.1 × 6 both; this run has no ${missing.map((m) => (m === 'h2_streams' ? 'HTTP/2' : 'HTTP/1.1')).join(' or ')} cases (a server under test that speaks one protocol)`,
+      numbers: {},
+      rule,
+    };
   const anyCross = cross.some((c) => c.loss_pct !== null && c.loss_pct > 0);
   const crossAtZero = cross.some((c) => c.loss_pct === 0);
   let kind: VerdictKind;
@@ -315,6 +362,7 @@ export function verdictC5(app: readonly AppFigures[], points: readonly PagePoint
 
 /** The rows of the section's CSV files; a file the run did not write has none. */
 export interface HolRows {
+  pipelining: readonly CsvRow[];
   app: readonly CsvRow[];
   pages: readonly CsvRow[];
   load: readonly CsvRow[];
@@ -328,6 +376,8 @@ export interface SkippedPages {
 }
 
 export interface HolFigures {
+  /** The pipelining check (null: not run, e.g. a server that speaks only h2). */
+  pipelining: PipeliningFigures | null;
   app: AppFigures[];
   points: PagePoint[];
   /** load.csv as written: each row is already the load driver's summary of one run. */
@@ -344,6 +394,7 @@ export interface HolFigures {
 export function holFigures(rows: HolRows): HolFigures {
   const app = appFigures(rows.app);
   return {
+    pipelining: pipeliningFigures(rows.pipelining),
     app,
     points: pagePoints(rows.pages),
     load: rows.load,
@@ -357,5 +408,5 @@ export function holFigures(rows: HolRows): HolFigures {
 }
 
 export function holVerdicts(figs: HolFigures): Verdict[] {
-  return [verdictC4(figs.app), verdictC5(figs.app, figs.points)];
+  return [verdictC4(figs.app, figs.pipelining), verdictC5(figs.app, figs.points)];
 }

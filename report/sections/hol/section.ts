@@ -1,5 +1,5 @@
 /**
- * The hol scenario's section: reads hol-app.csv, hol-pages.csv and load.csv, works out the figures and the
+ * The hol scenario's section: reads hol-pipelining.csv, hol-app.csv, hol-pages.csv and load.csv, works out the figures and the
  * verdicts on C4 and C5 (analysis.ts) and lays them out as charts, tables and caveats (view.ts).
  */
 import { readScenarioCsv, type RunFolder } from '../../load-run.ts';
@@ -12,6 +12,7 @@ const CLAIM_SENTENCE =
 
 function readHolRows(dir: string): HolRows {
   return {
+    pipelining: readScenarioCsv(dir, 'hol-pipelining'),
     app: readScenarioCsv(dir, 'hol-app'),
     pages: readScenarioCsv(dir, 'hol-pages'),
     load: readScenarioCsv(dir, 'load'),

@@ -3,6 +3,7 @@
  * batch times (C4, C5 at the application level), page time and retransmits vs packet loss (C5 at the transport
  * level), and the load runs from load.csv.
  */
+import { pipeliningTable } from './pipelining.ts';
 import type { CsvRow } from '../../load-run.ts';
 import { fmtMs, round4 } from '../../format.ts';
 import { num } from '../../rows.ts';
@@ -445,6 +446,7 @@ export interface HolView {
 export function holView(figs: HolFigures): HolView {
   const specs: ChartSpec[] = [];
   const tables: Table[] = [];
+  if (figs.pipelining) tables.push(pipeliningTable(figs.pipelining));
   if (figs.app.length) {
     specs.push(timelineChart(figs.app), batchChart(figs.app));
     tables.push(appTable(figs.app));

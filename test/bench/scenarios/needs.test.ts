@@ -41,14 +41,20 @@ test('needs: slow start on a link without namespaces names each link capability 
   assert.match(unmet[2] ?? '', /per-run sysctls/);
 });
 
-test('needs: a server with one path runs handshake only; the others say which route or counter is missing', () => {
+test('needs: a server with one path runs handshake, policy and hol (whose parts skip themselves); the others say what is missing', () => {
   const unmet = (name: string): string[] => unmetNeeds(definitionOf(name)?.needs, TUN, ONE_PATH);
   assert.deepEqual(unmet('handshake'), []);
+  assert.deepEqual(unmet('policy'), []);
+  assert.deepEqual(unmet('hol'), []);
   assert.deepEqual(unmet('slowstart'), ['routes for responses of given sizes (--paths)']);
-  assert.deepEqual(unmet('hol'), [
-    'routes for responses of given sizes (--paths)',
-    "a route for a slow response (the harness's own servers have one)",
+  assert.deepEqual(unmetNeeds({ server: ['slow_route'] }, TUN, ONE_PATH), [
+    'a route for a slow response (--slow-path)',
   ]);
+  const withSlow: ServerOffer = {
+    ...ONE_PATH,
+    routes: userRoutes({ path: '/', size_bytes: 612 }, [], { path: '/slow', size_bytes: 5 }),
+  };
+  assert.deepEqual(unmetNeeds({ server: ['slow_route'] }, TUN, withSlow), []);
   assert.ok(unmet('cost').some((u) => u.startsWith('server-side counters')));
   assert.ok(unmet('lifecycle').some((u) => /timeouts and limits/.test(u)));
 });

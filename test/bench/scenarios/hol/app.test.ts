@@ -22,7 +22,7 @@ test('hol: the four modes, blocked time, the page and the plans', () => {
   assert.equal(blockedMs({ write_ms: 1, done_ms: 260 }, 50), 209);
   assert.equal(blockedMs({ write_ms: 1, done_ms: 40 }, 50), 0);
   assert.equal(blockedMs({ write_ms: null, done_ms: 40 }, 50), null);
-  const page = pageItems();
+  const page = pageItems()!;
   assert.equal(page.length, PAGE_ITEMS);
   assert.equal(page[0]?.path, `/bytes/${PAGE_BIG_BYTES}`);
   assert.equal(page.filter((p) => p.path === `/bytes/${PAGE_SMALL_BYTES}`).length, 40);

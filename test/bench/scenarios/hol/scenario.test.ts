@@ -107,7 +107,7 @@ test('hol on the tun link: a slow first response blocks pipelined h1 responses, 
   const r0 = (retransSegs(h2.pid) ?? 0) + (retransSegs(agent.pid) ?? 0);
   let pageErrors = 0;
   for (let i = 0; i < 2; i++) {
-    const page = await batch('h2', { depth: PAGE_ITEMS, fresh: true, conn_key: 'page', items: pageItems() });
+    const page = await batch('h2', { depth: PAGE_ITEMS, fresh: true, conn_key: 'page', items: pageItems()! });
     pageErrors += page.errors;
   }
   const after = (await link.counters())!;

@@ -123,7 +123,7 @@ test('hol section: the figures note skipped page cases, closed-loop load, h2 und
     page('h2_streams', 0, 400, 1),
     { ...page('h2_streams', 0, 1, 1), loss_pct: '', congestion_control: 'cubic', skipped: 'cubic not allowed' },
   ];
-  const figs = holFigures({ app, pages, load: [{ loop: 'closed' }, { loop: 'open' }] });
+  const figs = holFigures({ pipelining: [], app, pages, load: [{ loop: 'closed' }, { loop: 'open' }] });
   assert.equal(figs.app.length, 1);
   assert.equal(figs.points.length, 1);
   assert.deepEqual(figs.skipped, [{ loss_pct: '', congestion_control: 'cubic', reason: 'cubic not allowed' }]);
@@ -134,6 +134,6 @@ test('hol section: the figures note skipped page cases, closed-loop load, h2 und
     holVerdicts(figs).map((v) => v.claim),
     ['C4', 'C5'],
   );
-  const none = holFigures({ app: [], pages: [], load: [{ loop: 'open' }] });
+  const none = holFigures({ pipelining: [], app: [], pages: [], load: [{ loop: 'open' }] });
   assert.deepEqual([none.skipped, none.closed_loop_load, none.bbr_h2_app, none.app_errors], [[], false, false, 0]);
 });

@@ -71,6 +71,7 @@ const loadRow: Row = {
 test('hol view: each part with data gets its charts and table, in order', () => {
   const view = holView(
     holFigures({
+      pipelining: [],
       app: [1, 2].flatMap((p) => [appRow('h1_pipelined', p), appRow('h2_streams', p)]),
       pages: [pageRow('h2_streams', 0), pageRow('h1_6conn', 0)],
       load: [loadRow],
@@ -106,11 +107,12 @@ test('hol view: each part with data gets its charts and table, in order', () => 
 });
 
 test('hol view: no data, no charts; the caveats name what was skipped or failed', () => {
-  const empty = holView(holFigures({ app: [], pages: [], load: [] }));
+  const empty = holView(holFigures({ pipelining: [], app: [], pages: [], load: [] }));
   assert.deepEqual([empty.specs.length, empty.tables.length, empty.caveats.length], [0, 0, 4]);
   const failed = { ...appRow('h2_streams', 2), congestion_control: 'bbr', error: 'reset' };
   const view = holView(
     holFigures({
+      pipelining: [],
       app: [appRow('h2_streams', 1), failed],
       pages: [
         pageRow('h2_streams', 2, 'needs a link that drops packets'),
