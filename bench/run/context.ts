@@ -39,6 +39,7 @@ export function scenarioContext(args: {
     signal: args.signal,
     startServer: (config) => bed.startServer(config, servers),
     serves: bed.serves,
+    offer: bed.offer,
     skipPart(part, reason) {
       folder.noteSkip(profile.name, definition.name, reason, part);
       args.progress.log(`[${profile.name}] ${definition.name} ${part}: skipped, ${reason}`);

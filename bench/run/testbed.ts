@@ -150,7 +150,8 @@ function sameKind(
 
 /**
  * The one server a run measures when it is not the harness's own (a --server-cmd or a --target): handed to
- * every case of its kind; a case of another kind is a bug of the scenario (it should ask `serves` first).
+ * every case of its kind; a case of another kind is a bug of the scenario (it should ask `serves` first). The run
+ * owns it, not the case: the handle a scenario gets does not stop it (scenarios stop the servers they start).
  */
 function onlyServer(running: RunningServer, config: Partial<ServerConfig>, what: string): RunningServer {
   if (!running.handle.alive()) throw new Error(`${what} is no longer running`);
@@ -160,7 +161,7 @@ function onlyServer(running: RunningServer, config: Partial<ServerConfig>, what:
       `${what} is ${kind(running.handle.protocol, running.handle.tls)}; this case needs ${kind(config.protocol ?? 'h1', config.tls ?? false)}`,
     );
   }
-  return running;
+  return { ...running, handle: { ...running.handle, stop: async () => undefined } };
 }
 
 async function startLocalServer(

@@ -5,7 +5,7 @@ import type { SampleRow } from '../../lib/schema.ts';
 import type { CsvAppender } from '../../lib/csv-file.ts';
 import type { Link, LinkChoice, Profile } from '../../netem/link.ts';
 import type { ServerConfig, TlsVersion } from '../../servers/config.ts';
-import type { ServerUnderTest } from '../../servers/under-test.ts';
+import type { ServerOffer, ServerUnderTest } from '../../servers/under-test.ts';
 import type { Calibration } from '../drivers/calibrate.ts';
 import type { RemoteTarget } from '../../netem/remote.ts';
 import type { CommandServerSpec } from '../../servers/command.ts';
@@ -110,6 +110,8 @@ export interface ScenarioContext {
   congestion_control: string;
   agent: Agent;
   startServer(config: Partial<ServerConfig>): Promise<RunningServer>;
+  /** What the servers under test offer (routes, counters, a process, settings): ask it, do not infer it. */
+  offer: ServerOffer;
   /** Whether startServer can give a server of this kind (always locally; only the target's kind remotely). */
   serves?(config: Pick<ServerConfig, 'protocol' | 'tls'>): boolean;
   /** Appends one request row to samples.csv; the context fills the run and link tags. Unset columns stay empty. */

@@ -11,7 +11,7 @@ import type { Calibration } from '../../bench/drivers/calibrate.ts';
 import type { BenchOptions, RunningServer, ScenarioContext } from '../../bench/scenarios/types.ts';
 import type { Link, Profile } from '../../netem/link.ts';
 import { startServer } from '../../servers/launch.ts';
-import { harnessServer } from '../../servers/under-test.ts';
+import { HARNESS_OFFER, harnessServer } from '../../servers/under-test.ts';
 
 export interface TestScenarioContext {
   ctx: ScenarioContext;
@@ -78,6 +78,7 @@ export function testScenarioContext(args: {
       servers.push(s);
       return s;
     },
+    offer: HARNESS_OFFER,
     record: (row) => void samples.push(row),
     skipPart: (part, reason) => void skips.push({ part, reason }),
     csv: <C extends string>(name: string, columns: readonly C[]) =>

@@ -31,7 +31,7 @@ function nginxConf(dir: string, keepalive_timeout: string): string {
 worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log stderr;
-events { worker_connections 256; }
+events { worker_connections 2048; }
 http {
   access_log off;
   client_body_temp_path ${dir}/body;
@@ -333,6 +333,40 @@ test('hol on your server: pipelining answered or not, a slow route blocks those 
     /\| C4 [^|]*\| depends: the server under test does not answer pipelined requests in turn \| pipelining check: [01] of 10/,
   );
   for (const run of [ownRun, ngRun, pyRun]) assertServerGone(run);
+});
+
+test("cost on your server: nginx's process tree per idle connection and CPU per request, read from /proc", async (t) => {
+  if (!requirePrivileged(t) || !requireProgram(t, NGINX, 'nginx-light')) return;
+  const dir = nginxDir(t);
+  const r = await benchServerCmd(
+    `${NGINX} -c ${nginxConf(dir, '60s')}`,
+    '/small',
+    ['--server-port', '8080', '--scenario', 'cost', '--quick', '--link', 'tun'],
+    join(dir, 'cost'),
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /cost fdlimit: skipped, needs a server whose settings the harness sets/);
+  const run = readRun(join(dir, 'cost'));
+  const rows = readCsv(join(run.dir, 'cost.csv'));
+  const metric = (part: string, name: string, keep_alive?: string): number[] =>
+    rows
+      .filter((x) => x.part === part && x.metric === name && (keep_alive === undefined || x.keep_alive === keep_alive))
+      .map((x) => Number(x.value));
+  assert.deepEqual(metric('idle', 'crowd_open'), [500]);
+  // nginx's master and its one worker; the worker holds one socket per idle connection.
+  assert.deepEqual(metric('idle', 'server_processes'), [2]);
+  const fds = metric('idle', 'fds_per_conn')[0] ?? 0;
+  assert.ok(fds > 0.95 && fds < 1.1, `${fds} FDs per idle connection`);
+  const rss = metric('idle', 'rss_per_conn_bytes')[0] ?? -1;
+  assert.ok(rss >= 0 && rss < 64 * 1024, `${rss} B RSS per idle connection`);
+  for (const ka of ['1', '0']) {
+    const cpu = metric('churn', 'server_cpu_per_req_us', ka);
+    assert.ok(cpu.length === 1 && cpu[0]! >= 0, `server CPU per request with keep_alive=${ka}: ${cpu}`);
+    assert.deepEqual(metric('churn', 'errors', ka), [0]);
+  }
+  assert.match(run.summaryMd, /\| C6 [^|]*\| [^|]*\| h1 at 500 idle: 1\.0\d FD, [\d.]+ KiB RSS/);
+  assert.match(run.summaryMd, /\| C11 /);
+  assertServerGone(run);
 });
 
 test('control: the harness server started through --server-cmd measures what the built-in path measures', async (t) => {

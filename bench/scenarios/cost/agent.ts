@@ -19,6 +19,13 @@ export interface CrowdAgent {
   stop(): Promise<void>;
 }
 
+/** An idle crowd of `count` connections, 100 opening at a time, each given 10 s, all of them 2 min. */
+export function idleCrowd(
+  q: Pick<IdleOpenRequest, 'crowd_key' | 'target' | 'protocol' | 'count' | 'path'>,
+): IdleOpenRequest {
+  return { ...q, concurrency: 100, timeout_ms: 10_000, total_timeout_ms: 120_000 };
+}
+
 export async function startCrowdAgent(netns: string | null, nofile_limit: number): Promise<CrowdAgent> {
   const child: ChildHandle<{ ready: true; pid: number }> = await spawnJsonChild(
     inNetns(netns, ['prlimit', `--nofile=${nofile_limit}:${nofile_limit}`, '--', ...tsEntryArgv(ENTRY)]),

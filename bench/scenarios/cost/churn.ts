@@ -8,9 +8,11 @@ import type { LoadOptions, LoadResult } from '../../drivers/load/types.ts';
 import { caseKey, runSize, type RunSize, type RunningServer, type ScenarioContext } from '../types.ts';
 import { costWriter, cpuTimeMs, readSocketCounts, type CostPart, type CostTags } from './common.ts';
 import { sleep } from '../../../lib/sleep.ts';
-import { pidOf, statsOf } from '../../../servers/under-test.ts';
+import { pidOf, routeOr } from '../../../servers/under-test.ts';
+import { treeUsage } from './process-tree.ts';
 
-export const CHURN_PATH = '/bytes/100';
+/** The churn request: the harness's 100-byte response, or a user's --path. */
+export const CHURN_BYTES = 100;
 export const PORT_RANGE_NARROW = '61000 61127';
 /** Ports in the narrowed range (PORT_RANGE_NARROW, and every run's shifted copy of it). */
 export const PORT_RANGE_WIDTH = 128;
@@ -108,17 +110,20 @@ async function measureLoad(ctx: ScenarioContext, write: Write, c: LoadCase): Pro
     connections: c.connections,
   };
   const serverPid = pidOf(c.server.handle);
+  // The server's whole process tree (a user's server may be a master and workers; the harness's is one process).
+  const serverCpu = (): number | null => treeUsage(serverPid)?.cpu_ms ?? null;
+  const counters = c.server.handle.stats;
   const clientNs = ctx.link.clientNetns;
   const serverNs = ctx.link.serverNetns;
   const twClientBefore = await readSocketCounts(clientNs);
   const twServerBefore = await readSocketCounts(serverNs);
-  const statsBefore = await statsOf(c.server.handle)();
+  const statsBefore = counters === null ? null : await counters();
   const cpuClient0 = cpuTimeMs(ctx.agent.pid);
-  const cpuServer0 = cpuTimeMs(serverPid);
+  const cpuServer0 = serverCpu();
   const opts: LoadOptions = {
     target: c.server.target,
     protocol: 'h1',
-    path: CHURN_PATH,
+    path: routeOr(c.server.handle.routes.small(CHURN_BYTES), 'a small response').path,
     connections: c.connections,
     per_connection: 1,
     loop: 'open',
@@ -135,10 +140,10 @@ async function measureLoad(ctx: ScenarioContext, write: Write, c: LoadCase): Pro
     write(tags, 'load_failed', 1, 'bool', e instanceof Error ? e.message.slice(0, 200) : String(e));
   }
   const cpuClient1 = cpuTimeMs(ctx.agent.pid);
-  const cpuServer1 = cpuTimeMs(serverPid);
+  const cpuServer1 = serverCpu();
   const sockClient = await readSocketCounts(clientNs);
   const sockServer = await readSocketCounts(serverNs);
-  const statsAfter = await statsOf(c.server.handle)();
+  const statsAfter = counters === null ? null : await counters();
   ctx.progress.advance(1, `[${ctx.profile.name}] cost ${c.part} ka=${c.keep_alive} ${c.rate_rps} rps run ${c.rep}`);
   if (!res) return null;
   const us = (v: number | null): number | null => (v === null ? null : v / 1000);
@@ -161,7 +166,9 @@ async function measureLoad(ctx: ScenarioContext, write: Write, c: LoadCase): Pro
   write(
     tags,
     'server_conns_per_req',
-    res.responses > 0 ? (statsAfter.connections_accepted - statsBefore.connections_accepted) / res.responses : null,
+    res.responses > 0 && statsAfter !== null && statsBefore !== null
+      ? (statsAfter.connections_accepted - statsBefore.connections_accepted) / res.responses
+      : null,
     'connections',
   );
   write(tags, 'client_time_wait_before', twClientBefore.time_wait, 'sockets');

@@ -29,5 +29,6 @@ export const costDefinition: ScenarioDefinition = {
   // A smoke run measures the idle crowd and churn at rtt 0 on the same link (no profile of its own to set up).
   profilesBySize: { quick: ['loopback'], standard: ['lan'] },
   csvFiles: { cost: COST_COLUMNS },
-  needs: { server: ['stats', 'process', 'configurable'] },
+  // A user's server: its process tree from /proc; the parts that configure the server are the harness's own.
+  needs: { server: ['process'] },
 };

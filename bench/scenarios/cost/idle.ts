@@ -10,7 +10,7 @@ import { quantileOf } from '../../../lib/stats.ts';
 import { summarize } from '../../../lib/stats-summary.ts';
 import type { ServerStats } from '../../../servers/config.ts';
 import { caseKey, runSize, type RunSize, type RunningServer, type ScenarioContext } from '../types.ts';
-import type { CrowdAgent } from './agent.ts';
+import { idleCrowd, type CrowdAgent } from './agent.ts';
 import { costWriter, readSocketMemory, readSockstat, type CostTags } from './common.ts';
 import { sleep } from '../../../lib/sleep.ts';
 import { statsOf } from '../../../servers/under-test.ts';
@@ -114,16 +114,9 @@ export async function idleCase(
     const before = await statsOf(server.handle)();
     const sockBefore = await readSockstat(ctx.link.serverNetns);
     const memBefore = await readSocketMemory(ctx.link.serverNetns);
-    const opened = await crowd.open({
-      crowd_key,
-      target: server.target,
-      protocol,
-      count: n,
-      concurrency: 100,
-      timeout_ms: 10_000,
-      total_timeout_ms: 120_000,
-      path: CROWD_PATH,
-    });
+    const opened = await crowd.open(
+      idleCrowd({ crowd_key, target: server.target, protocol, count: n, path: CROWD_PATH }),
+    );
     await sleep(1_000, ctx.signal);
     const after = await statsOf(server.handle)(); // also resets the event-loop histogram for the probes below
     const sockAfter = await readSockstat(ctx.link.serverNetns);

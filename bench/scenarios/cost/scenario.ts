@@ -10,6 +10,7 @@ import { startCrowdAgent, type CrowdAgent } from './agent.ts';
 import { activeProbes, idleCounts, runFdLimit, runIdle } from './idle.ts';
 import { churnPlan, runChurn, runLimits, runPorts } from './churn.ts';
 import { costWriter } from './common.ts';
+import { runTreeIdle } from './tree-idle.ts';
 import { costDefinition } from './definition.ts';
 
 /** The crowd agent's RLIMIT_NOFILE: the largest crowd plus room for the agent's own files. */
@@ -62,6 +63,28 @@ async function withCrowdAgent(ctx: ScenarioContext, body: (crowd: CrowdAgent) =>
   }
 }
 
+/**
+ * A user's server: its process tree read from /proc instead of its own counters; the parts that set the server's
+ * FD limit, maxRequestsPerSocket or keepAliveTimeout are the harness's own and are skipped.
+ */
+async function runOnUserServer(ctx: ScenarioContext): Promise<void> {
+  const local = isLocalProfile(ctx.profile.params.rtt_ms);
+  const configures = 'needs a server whose settings the harness sets (its own; yours runs as configured)';
+  if (local) {
+    await withCrowdAgent(ctx, (crowd) => runTreeIdle(ctx, crowd));
+    ctx.skipPart('fdlimit', `${configures}: the FD limit`);
+  }
+  if (!(ctx.serves?.({ protocol: 'h1', tls: false }) ?? false)) {
+    ctx.skipPart('churn', 'needs an HTTP/1.1 server in cleartext (the load driver speaks plain HTTP/1.1)');
+    return;
+  }
+  await runChurn(ctx);
+  if (local && !ctx.signal.aborted && runSize(ctx.options) !== 'quick') {
+    await runPorts(ctx);
+    ctx.skipPart('limits', `${configures}: maxRequestsPerSocket and keepAliveTimeout`);
+  }
+}
+
 export const costScenario: Scenario = {
   ...costDefinition,
   plannedUnits(options: BenchOptions) {
@@ -76,6 +99,7 @@ export const costScenario: Scenario = {
     return idle + fdlimit + churn + ports + limits;
   },
   async run(ctx: ScenarioContext) {
+    if (!ctx.offer.stats || !ctx.offer.configurable) return runOnUserServer(ctx);
     const local = isLocalProfile(ctx.profile.params.rtt_ms);
     if (local) {
       await withCrowdAgent(ctx, async (crowd) => {

@@ -41,7 +41,7 @@ test('needs: slow start on a link without namespaces names each link capability 
   assert.match(unmet[2] ?? '', /per-run sysctls/);
 });
 
-test('needs: a server with one path runs handshake, policy and hol (whose parts skip themselves); the others say what is missing', () => {
+test('needs: a server with one path runs handshake, policy, hol and cost (whose parts skip themselves); the others say what is missing', () => {
   const unmet = (name: string): string[] => unmetNeeds(definitionOf(name)?.needs, TUN, ONE_PATH);
   assert.deepEqual(unmet('handshake'), []);
   assert.deepEqual(unmet('policy'), []);
@@ -55,7 +55,10 @@ test('needs: a server with one path runs handshake, policy and hol (whose parts 
     routes: userRoutes({ path: '/', size_bytes: 612 }, [], { path: '/slow', size_bytes: 5 }),
   };
   assert.deepEqual(unmetNeeds({ server: ['slow_route'] }, TUN, withSlow), []);
-  assert.ok(unmet('cost').some((u) => u.startsWith('server-side counters')));
+  assert.deepEqual(unmet('cost'), [], 'cost reads a user server process tree from /proc');
+  assert.deepEqual(unmetNeeds(definitionOf('cost')?.needs, TUN, { ...ONE_PATH, process: false }), [
+    'a server process the harness can observe or signal (not --target)',
+  ]);
   assert.ok(unmet('lifecycle').some((u) => /timeouts and limits/.test(u)));
 });
 
