@@ -1,13 +1,19 @@
 /**
- * C7: what a raw client sees on a connection the server closed for idleness (raw socket, one connection): when
- * the FIN came, what the response said of keep-alive, and what a write on the closed connection gets.
+ * C7: what a raw client sees on a connection the server closed for idleness (raw socket, one connection, over TLS
+ * where the server speaks it): when the FIN came, what the response said of keep-alive, and what a write on the
+ * closed connection gets. HTTP/2 has its own probe (h2-idle-close-probe.ts).
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { roundUs } from './clock.ts';
-import type { Target } from './target.ts';
+import type { ClientTls, Target } from './target.ts';
 
 export interface IdleCloseRequest {
   target: Target;
+  /** h1 (default): raw HTTP/1.1; h2: an HTTP/2 session, its close being the server's GOAWAY or FIN. */
+  protocol?: 'h1' | 'h2';
+  /** TLS to the server (null or absent: cleartext). */
+  tls?: ClientTls | null;
   path: string;
   /** How long to wait for the server's FIN after the first response. */
   wait_ms: number;
@@ -33,19 +39,39 @@ export interface IdleCloseResult {
   error: string | null;
 }
 
+/** A result with nothing seen yet. */
+export function emptyIdleCloseResult(): IdleCloseResult {
+  return {
+    first_status: null,
+    keep_alive_header: null,
+    connection_header: null,
+    server_close_after_ms: null,
+    reuse_outcome: null,
+    reuse_detect_ms: null,
+    so_keepalive: false,
+    error: null,
+  };
+}
+
+function connect(q: IdleCloseRequest): { socket: net.Socket; ready: 'connect' | 'secureConnect' } {
+  if (!q.tls) return { socket: net.connect(q.target.port, q.target.host), ready: 'connect' };
+  const socket = tls.connect({
+    host: q.target.host,
+    port: q.target.port,
+    ca: q.tls.ca ?? undefined,
+    servername: q.tls.servername,
+    minVersion: q.tls.min_version,
+    maxVersion: q.tls.max_version,
+    ALPNProtocols: ['http/1.1'],
+  });
+  return { socket, ready: 'secureConnect' };
+}
+
+/** The HTTP/1.1 probe (the lifecycle agent sends `protocol: 'h2'` requests to h2-idle-close-probe.ts). */
 export function idleCloseProbe(q: IdleCloseRequest): Promise<IdleCloseResult> {
   return new Promise((resolve) => {
-    const out: IdleCloseResult = {
-      first_status: null,
-      keep_alive_header: null,
-      connection_header: null,
-      server_close_after_ms: null,
-      reuse_outcome: null,
-      reuse_detect_ms: null,
-      so_keepalive: false,
-      error: null,
-    };
-    const socket = net.connect(q.target.port, q.target.host);
+    const out = emptyIdleCloseResult();
+    const { socket, ready } = connect(q);
     let buf = '';
     let tResponse: number | null = null;
     let phase: 'first' | 'idle' | 'reuse' | 'done' = 'first';
@@ -83,7 +109,7 @@ export function idleCloseProbe(q: IdleCloseRequest): Promise<IdleCloseResult> {
     };
     socket.setEncoding('latin1');
     const close = q.connection_close === true ? 'Connection: close\r\n' : '';
-    socket.on('connect', () => socket.write(`GET ${q.path} HTTP/1.1\r\nHost: x\r\n${close}\r\n`));
+    socket.on(ready, () => socket.write(`GET ${q.path} HTTP/1.1\r\nHost: x\r\n${close}\r\n`));
     socket.on('data', (d: string) => {
       if (phase === 'reuse') {
         out.reuse_outcome = 'response';

@@ -5,6 +5,7 @@
  */
 import { epochMs, LifecycleClients, type LcClientSpec, type LcRequest } from './lifecycle-clients.ts';
 import { idleCloseProbe, type IdleCloseRequest } from './idle-close-probe.ts';
+import { h2IdleCloseProbe } from './h2-idle-close-probe.ts';
 
 export type LifecycleOp =
   | { op: 'lc_open'; spec: LcClientSpec }
@@ -47,6 +48,6 @@ export async function handleLifecycleOp(clients: LifecycleClients, msg: Lifecycl
     case 'lc_now':
       return { epoch_ms: epochMs() };
     case 'lc_idle_close':
-      return { result: await idleCloseProbe(msg) };
+      return { result: await (msg.protocol === 'h2' ? h2IdleCloseProbe(msg) : idleCloseProbe(msg)) };
   }
 }

@@ -84,3 +84,29 @@ test('serve: a malformed --listen is one line, exit 2', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^error: --listen must be addr:port/);
 });
+
+test('policy against --target: the remote server idle timeout over the real path (no emulated link)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kab-remote-policy-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const serve = startCli('serve', ['--listen', '127.0.0.1:0', '--keep-alive-timeout-ms', '1000']);
+  t.after(() => serve.child.kill('SIGKILL'));
+  let out = '';
+  serve.child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  const until = Date.now() + 30_000;
+  while (!/listening on (http:\/\/127\.0\.0\.1:\d+)/.test(out)) {
+    if (Date.now() > until) throw new Error(`serve did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
+  const r = await runCli('bench', ['--scenario', 'policy', '--quick', '--target', url, '--out', dir], 120_000);
+  assert.equal(r.code, 0, r.stderr);
+  const idle = readCsv(join(dir, 'latest', 'policy.csv')).filter((x) => x.part === 'idle');
+  assert.equal(idle.length, 3);
+  // Node closes an idle connection keepAliveTimeout + 1 s after its last response.
+  for (const x of idle)
+    assert.ok(Math.abs(Number(x.idle_close_ms) - 2_000) < 300, `closed after ${x.idle_close_ms} ms`);
+  const summary = readFileSync(join(dir, 'latest', 'summary.md'), 'utf8');
+  assert.match(summary, /\| C7 [^|]*\| \*\*confirmed\*\* \| the server closes idle connections after 2\.0\d s/);
+  serve.child.kill('SIGINT');
+  assert.equal((await serve.done).code, 0);
+});

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { readCsv } from '../../lib/csv-file.ts';
 import type { CsvRow } from '../../report/load-run.ts';
 import { requirePrivileged, requireProgram } from '../helpers/privileged.ts';
+import { generateSelfSignedCert } from '../../servers/tls-cert.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 const NGINX = '/usr/sbin/nginx';
@@ -367,6 +368,55 @@ test("cost on your server: nginx's process tree per idle connection and CPU per 
   assert.match(run.summaryMd, /\| C6 [^|]*\| [^|]*\| h1 at 500 idle: 1\.0\d FD, [\d.]+ KiB RSS/);
   assert.match(run.summaryMd, /\| C11 /);
   assertServerGone(run);
+});
+
+test("policy over TLS and HTTP/2: nginx's idle timeout and request limit, whatever it speaks", async (t) => {
+  if (!requirePrivileged(t) || !requireProgram(t, NGINX, 'nginx-light')) return;
+  const dir = nginxDir(t);
+  const cert = await generateSelfSignedCert();
+  writeFileSync(join(dir, 'cert.pem'), cert.cert_pem, { mode: 0o644 });
+  writeFileSync(join(dir, 'key.pem'), cert.key_pem, { mode: 0o644 });
+  const base = readFileSync(nginxConf(dir, '3s'), 'utf8');
+  const conf = join(dir, 'nginx-tls.conf');
+  writeFileSync(
+    conf,
+    base
+      .replace(
+        'keepalive_timeout 3s;',
+        `keepalive_timeout 3s;\n  keepalive_requests 5;\n  ssl_certificate ${dir}/cert.pem;\n  ssl_certificate_key ${dir}/key.pem;`,
+      )
+      .replace('listen 8080;', 'listen 8443 ssl;\n    listen 8444 http2;\n    listen 8445 ssl http2;'),
+  );
+  const kinds: Array<[string, string, string[]]> = [
+    ['8443', 'h1', ['--tls', '--ca', join(dir, 'cert.pem')]],
+    ['8444', 'h2', []],
+    ['8445', 'h2', ['--tls', '--ca', join(dir, 'cert.pem')]],
+  ];
+  for (const [port, protocol, tls] of kinds) {
+    const out = join(dir, `policy-${port}`);
+    const r = await benchServerCmd(
+      `${NGINX} -c ${conf}`,
+      '/small',
+      ['--server-port', port, '--protocol', protocol, ...tls, '--scenario', 'policy', '--quick', '--link', 'tun'],
+      out,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const run = readRun(out);
+    const rows = readCsv(join(run.dir, 'policy.csv'));
+    const idle = rows.filter((x) => x.part === 'idle');
+    assert.equal(idle.length, 3);
+    for (const x of idle) {
+      assert.deepEqual([x.protocol, x.tls, x.outcome], [protocol, tls.length ? '1' : '0', 'closed']);
+      assert.ok(Math.abs(Number(x.idle_close_ms) - 3_000) < 500, `${port}: closed after ${x.idle_close_ms} ms`);
+    }
+    const max = rows.find((x) => x.part === 'max_requests');
+    assert.deepEqual([max?.requests, max?.outcome], ['5', 'closed_after'], `${port}: keepalive_requests 5`);
+    const skipped = ((run.meta.scenario_skips ?? []) as Array<{ part?: string }>).map((x) => x.part);
+    if (protocol === 'h2') assert.deepEqual(skipped, ['connection_close'], 'HTTP/2 has no Connection: close');
+    else assert.equal(rows.find((x) => x.part === 'connection_close')?.outcome, 'honoured');
+    assert.match(run.summaryMd, /\| C7 [^|]*\| \*\*confirmed\*\* \| the server closes idle connections after 3\.0\d s/);
+    assertServerGone(run);
+  }
 });
 
 test('control: the harness server started through --server-cmd measures what the built-in path measures', async (t) => {

@@ -5,6 +5,8 @@ export const POLICY_COLUMNS = [
   'profile',
   'rtt_ms_calibrated',
   'part',
+  'protocol',
+  'tls',
   'trial',
   'status',
   'keep_alive_header',
@@ -26,6 +28,8 @@ export const policyDefinition: ScenarioDefinition = {
   title:
     "The server's keep-alive policy: idle timeout, Keep-Alive header, Connection: close, requests per connection, and behind a load balancer",
   claims: ['C7', 'C8'],
+  // The server's behaviour, not the link's: it runs against --target too.
+  remoteCapable: true,
   // What the server does, not what the link does: the shortest RTT keeps the requests-per-connection count cheap.
   defaultProfiles: ['lan'],
   csvFiles: { policy: POLICY_COLUMNS },

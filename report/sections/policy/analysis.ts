@@ -13,6 +13,8 @@ export const TCP_KEEPALIVE_DEFAULT_S = 7_200;
 
 export interface PolicyFigures {
   profile: string;
+  /** What the probes spoke: "HTTP/1.1", "HTTP/2 over TLS", … ("HTTP/1.1" for runs from before the column). */
+  protocol: string;
   /** Idle connections watched, how many the server closed, and the time to its close (ms). */
   idle: {
     watched: number;
@@ -40,8 +42,10 @@ export function policyFigures(rows: readonly CsvRow[]): PolicyFigures | null {
   const close = rows.find((r) => r.part === 'connection_close');
   const max = rows.find((r) => r.part === 'max_requests' && r.outcome !== 'error');
   const first = idle.find((r) => r.outcome !== 'error');
+  const p = idle[0]?.protocol === 'h2' ? 'HTTP/2' : 'HTTP/1.1';
   return {
     profile: idle[0]?.profile ?? '',
+    protocol: idle[0]?.tls === '1' ? `${p} over TLS` : p,
     idle: {
       watched: idle.length,
       closed: finite.length,

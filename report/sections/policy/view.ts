@@ -14,7 +14,7 @@ function yesNo(v: boolean | null): string {
 export function policyTable(f: PolicyFigures): Table {
   const max = f.max_requests;
   return {
-    title: `Keep-alive policy of the server under test (${f.profile})`,
+    title: `Keep-alive policy of the server under test (${f.protocol}, ${f.profile})`,
     columns: [{ label: 'what' }, { label: 'measured' }],
     rows: [
       ['idle timeout (FIN after the last response)', idleWords(f)],
@@ -35,7 +35,7 @@ export function policyTable(f: PolicyFigures): Table {
 
 export function policyCaveats(f: PolicyFigures): string[] {
   const out = [
-    'The probes speak raw HTTP/1.1 in cleartext and read responses with a Content-Length; a server that streams its response (chunked) or speaks only TLS or HTTP/2 is skipped.',
+    'The probes speak raw HTTP/1.1 (over TLS for a server that speaks only that) and read responses with a Content-Length: a response streamed without one (chunked) is an error row. A server that speaks only HTTP/2 is watched for its GOAWAY or FIN instead, and has no Connection: close.',
   ];
   if (f.idle.errors > 0) out.push(`${f.idle.errors} of ${f.idle.watched} idle probes failed; see policy.csv.`);
   return out;
