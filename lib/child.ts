@@ -361,6 +361,9 @@ export function serveJsonLines<Req extends object = RpcRequest>(
 }
 
 /** argv that runs a TypeScript entry point of this repo in a fresh Node process (one process: no tsx wrapper). */
+/** tsx's loader by absolute URL: a child started from another project's folder (npx keepalive-bench) finds it too. */
+const TSX_LOADER = import.meta.resolve('tsx');
+
 export function tsEntryArgv(scriptPath: string, args: readonly string[] = []): string[] {
-  return [process.execPath, '--import', 'tsx', scriptPath, ...args];
+  return [process.execPath, '--import', TSX_LOADER, scriptPath, ...args];
 }

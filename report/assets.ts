@@ -3,27 +3,15 @@
  * (no CDN: the report must work offline from file://).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { UserError } from '../lib/errors.ts';
+import { packageDir } from '../lib/package-dir.ts';
 
-const require = createRequire(import.meta.url);
-
-/** Package root: walk up from its resolved entry to the package.json that names it (exports hide build/). */
-function packageDir(name: string): string {
-  let dir: string;
-  try {
-    dir = dirname(require.resolve(name));
-  } catch {
-    throw new UserError(`the report needs the npm package ${name}; run npm install`);
-  }
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === name) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new UserError(`cannot find the package folder of ${name}; run npm install`);
-    dir = up;
-  }
+/** Package root, or a UserError saying to install it. */
+function packageDirOrFail(name: string): string {
+  const dir = packageDir(name);
+  if (dir === null) throw new UserError(`the report needs the npm package ${name}; run npm install`);
+  return dir;
 }
 
 export interface Bundle {
@@ -44,7 +32,7 @@ let cache: Bundle[] | null = null;
 export function browserBundles(): Bundle[] {
   if (cache) return cache;
   cache = BUNDLES.map(([name, file]) => {
-    const dir = packageDir(name);
+    const dir = packageDirOrFail(name);
     const path = join(dir, file);
     if (!existsSync(path))
       throw new UserError(`${name} has no browser bundle at ${path}; reinstall it with npm install`);

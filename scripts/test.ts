@@ -34,9 +34,9 @@ function findTests(dir: string): string[] {
   return out;
 }
 
-/** What makes a test file e2e: privileges, a whole run of a script, a link, a server or agent process. */
+/** What makes a test file e2e: privileges, a whole run of a script (or of the packed command), a link, a server or agent process. */
 const E2E_CALLS =
-  /\b(requirePrivileged|runCli|startCli|runNetemSuite|openTunLink|openTcLink|openProxyLink|openNoneLink|openLink|startServer|startCommandServer|startLbServer|startAgent|startCrowdAgent|startLifecycleAgent)\s*\(|\bLinkProbe\.start\b/;
+  /\b(requirePrivileged|runCli|startCli|runPackedCommand|runNetemSuite|openTunLink|openTcLink|openProxyLink|openNoneLink|openLink|startServer|startCommandServer|startLbServer|startAgent|startCrowdAgent|startLifecycleAgent)\s*\(|\bLinkProbe\.start\b/;
 
 /** A file's group: by its folder (report), else by what it calls. */
 function groupOf(file: string, source: string): Group {

@@ -1,3 +1,4 @@
+import { packageVersion } from '../../lib/package-dir.ts';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -53,18 +54,9 @@ export function gitCommit(cwd: string): string | null {
   }
 }
 
-export function packageVersions(root: string, names: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const n of names) {
-    try {
-      out[n] = (
-        JSON.parse(readFileSync(join(root, 'node_modules', n, 'package.json'), 'utf8')) as { version: string }
-      ).version;
-    } catch {
-      out[n] = 'missing';
-    }
-  }
-  return out;
+/** Installed versions of the packages, wherever npm put them (this repository, or a project that installed it). */
+export function packageVersions(names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [n, packageVersion(n) ?? 'missing']));
 }
 
 /** meta.json is rewritten whole at each update (small), so it is always a complete JSON document. */

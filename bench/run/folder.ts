@@ -1,4 +1,5 @@
 /** A run's folder and what it records as it goes: meta.json, samples.csv, calibration.csv and the scenarios' CSVs. */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,18 +49,13 @@ export class RunFolder {
       options: { ...options, profiles: plan.map((p) => p.profile.name) },
       plan: plan.map((p) => ({ profile: p.profile.name, scenarios: p.scenarios.map((s) => s.name) })),
       git_commit: gitCommit(REPO_ROOT),
+      // Installed from a tarball or a git URL there is no git checkout: the package's own version says which.
+      harness_version: (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })
+        .version,
       machine: machineInfo(),
       // A busy machine is the first suspect when two runs disagree: compare and the report can see it here.
       load_average_at_start: os.loadavg(),
-      versions: packageVersions(REPO_ROOT, [
-        'autocannon',
-        'tinybench',
-        'execa',
-        'csv-stringify',
-        'koffi',
-        'selfsigned',
-        'tsx',
-      ]),
+      versions: packageVersions(['autocannon', 'tinybench', 'execa', 'csv-stringify', 'koffi', 'selfsigned', 'tsx']),
       scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, claims: s.claims })),
     });
     this.samples = new CsvAppender(join(this.dir, 'samples.csv'), Object.keys(SAMPLE_COLUMNS) as SampleColumn[]);
