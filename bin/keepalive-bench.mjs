@@ -12,6 +12,7 @@ const COMMANDS = {
   compare: 'compare two runs, exit 1 on a regression (npm run compare)',
   serve: "run one of the harness's servers for --target on another host (npm run serve)",
   clean: 'remove what a killed run left behind (npm run clean)',
+  gate: "measure a server's base and head and gate on compare (what the GitHub action runs)",
 };
 
 function usage() {

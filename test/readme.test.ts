@@ -14,7 +14,7 @@ const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const FOREIGN_FLAGS: Record<string, string> = { import: 'node --import tsx', nofile: 'prlimit --nofile' };
 
 function optionSources(): string {
-  const dirs = ['scripts', 'report', 'report/compare'];
+  const dirs = ['scripts', 'scripts/gate', 'report', 'report/compare'];
   return dirs
     .flatMap((d) =>
       readdirSync(join(ROOT, d))

@@ -12,45 +12,16 @@ import { join } from 'node:path';
 import { readCsv } from '../../lib/csv-file.ts';
 import type { CsvRow } from '../../report/load-run.ts';
 import { requirePrivileged, requireProgram } from '../helpers/privileged.ts';
+import { NGINX, nginxConf } from '../helpers/nginx.ts';
 import { generateSelfSignedCert } from '../../servers/tls-cert.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
-const NGINX = '/usr/sbin/nginx';
-const BODY_100 = '0123456789'.repeat(10);
 /** Files nginx serves for slow start (--paths). */
 const SIZED: Array<[string, number]> = [
   ['16k.bin', 16_384],
   ['256k.bin', 262_144],
   ['1m.bin', 1_048_576],
 ];
-
-function nginxConf(dir: string, keepalive_timeout: string): string {
-  const file = join(dir, `nginx-${keepalive_timeout}.conf`);
-  writeFileSync(
-    file,
-    `daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log stderr;
-events { worker_connections 2048; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  keepalive_timeout ${keepalive_timeout};
-  server {
-    listen 8080;
-    location = /small { default_type text/plain; return 200 "${BODY_100}"; }
-    location /files/ { root ${dir}; }
-  }
-}
-`,
-  );
-  return file;
-}
 
 function tempDir(t: TestContext, prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
