@@ -26,6 +26,7 @@ export function parseTarget(
     throw new UserError(`--target takes only scheme://host:port, got "${url}"`);
   const tls = u.protocol === 'https:';
   const port = u.port === '' ? (tls ? 443 : 80) : Number(u.port);
+  if (!(port >= 1 && port <= 65_535)) throw new UserError(`--target needs a port from 1 to 65535, got "${url}"`);
   const protocol = flags.protocol ?? 'h1';
   if (protocol !== 'h1' && protocol !== 'h2') throw new UserError(`--protocol must be h1 or h2, got "${protocol}"`);
   if (flags.ca !== undefined && !tls) throw new UserError('--ca is for an https:// target');

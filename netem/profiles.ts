@@ -16,6 +16,10 @@ export interface InlineLinkFlags {
 
 export const MIN_MTU_BYTES = 576;
 export const MAX_MTU_BYTES = 65_535;
+/** A minute: longer than any real path, and every load loop stays bounded in time. */
+export const MAX_RTT_MS = 60_000;
+/** 10 Gbit/s: beyond what the links here can pace (the tun link is userspace; tc's rate is 32-bit bytes/s). */
+export const MAX_RATE_MBIT = 10_000;
 
 const DEFAULT_PARAMS: LinkParams = {
   rtt_ms: 0,
@@ -126,7 +130,8 @@ function parseNonNegative(flag: string, value: string | number, suffix: string):
   } else {
     let s = value.trim();
     if (suffix && s.toLowerCase().endsWith(suffix)) s = s.slice(0, -suffix.length).trim();
-    n = s === '' ? Number.NaN : Number(s);
+    // Decimal only: Number() would also take 0x10 and 1e22 (tc then fails far from the flag).
+    n = /^(\d+(\.\d*)?|\.\d+)$/.test(s) ? Number(s) : Number.NaN;
   }
   if (!Number.isFinite(n) || n < 0) {
     throw new UserError(
@@ -181,6 +186,9 @@ export function validateLinkParams(p: LinkParams, what = 'link'): void {
   for (const [flag, v] of nonNeg) {
     if (!Number.isFinite(v) || v < 0) throw new UserError(`${what}: --${flag} must be a non-negative number, got ${v}`);
   }
+  if (p.rtt_ms > MAX_RTT_MS) throw new UserError(`${what}: --rtt must be at most ${MAX_RTT_MS} ms, got ${p.rtt_ms}`);
+  if (p.rate_mbit !== null && p.rate_mbit > MAX_RATE_MBIT)
+    throw new UserError(`${what}: --rate must be at most ${MAX_RATE_MBIT / 1000} gbit, got ${p.rate_mbit} mbit`);
   if (p.loss_pct > 100)
     throw new UserError(`${what}: --loss is a percentage and must be at most 100, got ${p.loss_pct}`);
   if (p.jitter_ms > p.rtt_ms / 2) {

@@ -91,12 +91,18 @@ Your own server (instead of the harness's):
 
 Exit codes: 0 done, 1 failed, 2 bad usage or a missing privilege/kernel feature, 130/143 interrupted.`;
 
-function positiveInt(name: string, v: string | undefined, fallback: number | null): number | null {
+function positiveInt(name: string, v: string | undefined, fallback: number | null, max: number): number | null {
   if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`--${name} must be a positive integer, got "${v}"`);
+  // Decimal digits only: Number() would take 0x10 and 1e3.
+  const n = /^\d+$/.test(v.trim()) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max)
+    throw new UserError(`--${name} must be a whole number from 1 to ${max}, got "${v}"`);
   return n;
 }
+
+/** Node turns a timer above 2^31 − 1 ms into 1 ms: every request would time out at once. */
+const MAX_TIMEOUT_MS = 600_000;
+const MAX_REQUESTS = 1_000_000;
 
 function parseCc(v: string | undefined): string | null {
   if (v === undefined) return null;
@@ -212,6 +218,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
           .map((s) => s.trim())
           .filter(Boolean);
   if (scenarios.length === 0) throw new UserError('--scenario is empty; known: ' + scenarioNames().join(', '));
+  const twice = scenarios.find((s, i) => scenarios.indexOf(s) !== i);
+  if (twice !== undefined) throw new UserError(`--scenario names ${twice} twice`);
   for (const s of scenarios) {
     if (!scenarioNames().includes(s))
       throw new UserError(`unknown scenario "${s}"; known: ${scenarioNames().join(', ')}`);
@@ -224,9 +232,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
     link,
     quick: size === 'quick',
     size,
-    requests: positiveInt('requests', v.requests, null),
+    requests: positiveInt('requests', v.requests, null, MAX_REQUESTS),
     out: v.out ?? 'results',
-    request_timeout_ms: positiveInt('timeout-ms', v['timeout-ms'], 10_000) ?? 10_000,
+    request_timeout_ms: positiveInt('timeout-ms', v['timeout-ms'], 10_000, MAX_TIMEOUT_MS) ?? 10_000,
     target:
       v.target === undefined
         ? null

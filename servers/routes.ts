@@ -10,7 +10,13 @@ export type Route =
 export const MAX_RESPONSE_BYTES = 1024 * 1024 * 1024;
 
 export function parseRoute(rawPath: string): Route {
-  const url = new URL(rawPath, 'http://x');
+  let url: URL;
+  try {
+    url = new URL(rawPath, 'http://x');
+  } catch {
+    // `GET //[ HTTP/1.1` once killed the server: a request target URL cannot parse is the client's error.
+    return { kind: 'error', status: 400, message: 'malformed request target' };
+  }
   const m = /^\/bytes\/(\d+)$/.exec(url.pathname);
   if (!m?.[1]) return { kind: 'error', status: 404, message: `no route for ${url.pathname}; use /bytes/<n>` };
   const size_bytes = Number(m[1]);

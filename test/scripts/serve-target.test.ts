@@ -69,6 +69,16 @@ const BAD: Array<[string[], RegExp]> = [
   [['--target', 'https://127.0.0.1:1', '--ca', '/nonexistent.pem'], /cannot read --ca/],
   [['--target', 'http://127.0.0.1:1', '--protocol', 'h3'], /--protocol must be h1 or h2/],
   [['--target', 'http://127.0.0.1:1', '--target-protocol', 'h2'], /--target-protocol is now --protocol/],
+  // #20: numbers Number() would take, timers Node would turn into 1 ms, a scenario run twice, port 0.
+  [['--timeout-ms', '2147483648'], /--timeout-ms must be a whole number from 1 to 600000/],
+  [['--requests', '0x10'], /--requests must be a whole number from 1 to 1000000, got "0x10"/],
+  [['--rtt', '1e22'], /--rtt must be a non-negative number \(ms\), got "1e22"/],
+  [['--rtt', '0x10'], /--rtt must be a non-negative number/],
+  [['--rtt', '120000'], /--rtt must be at most 60000 ms/],
+  [['--rate', '1e30'], /--rate "1e30" is not a rate/],
+  [['--rate', '100gbit'], /--rate must be at most 10 gbit/],
+  [['--scenario', 'handshake,handshake'], /--scenario names handshake twice/],
+  [['--target', 'http://127.0.0.1:0'], /--target needs a port from 1 to 65535/],
 ];
 for (const [args, message] of BAD) {
   test(`bench ${args.join(' ')} → one line, exit 2`, async () => {

@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import net from 'node:net';
+import http2 from 'node:http2';
 import assert from 'node:assert/strict';
 import { startServer } from '../../servers/launch.ts';
 import { Prober, type ProbeRequest } from '../../bench/drivers/probe.ts';
@@ -157,5 +159,56 @@ test('TLS session resumption on a new connection', async (t) => {
     const warm = await prober.probe(base);
     assert.equal(warm.error, null);
     assert.equal(warm.tls_resumed, true, `${version} resumed`);
+  }
+});
+
+test('a malformed request target is answered 400 and the server stays up (h1 raw socket, h2 stream)', async (t) => {
+  const h1 = await startServer({ protocol: 'h1', tls: false });
+  t.after(() => h1.stop());
+  const raw = await new Promise<string>((resolve, reject) => {
+    const socket = net.connect(h1.ready.port, '127.0.0.1', () =>
+      socket.write('GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+    );
+    let got = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (got += d));
+    socket.on('end', () => resolve(got));
+    socket.on('error', reject);
+  });
+  assert.match(raw, /^HTTP\/1\.1 400 /);
+  assert.match(raw, /malformed request target/);
+  assert.ok(h1.alive(), 'the h1 server is still running');
+
+  const h2 = await startServer({ protocol: 'h2', tls: false });
+  t.after(() => h2.stop());
+  const session = http2.connect(`http://127.0.0.1:${h2.ready.port}`);
+  t.after(() => session.destroy());
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = session.request({ ':method': 'GET', ':path': '//[' });
+    req.on('response', (h) => resolve(Number(h[':status'])));
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(status, 400);
+  assert.ok(h2.alive(), 'the h2 server is still running');
+  // And both still serve.
+  const prober = new Prober();
+  t.after(() => prober.closeAll());
+  for (const [server, protocol] of [
+    [h1, 'h1'],
+    [h2, 'h2'],
+  ] as const) {
+    const s = await prober.probe({
+      target: { host: '127.0.0.1', port: server.ready.port },
+      protocol,
+      tls: null,
+      conn_key: `after-${protocol}`,
+      connection: 'new',
+      resume: false,
+      path: '/bytes/10',
+      close_after: true,
+      timeout_ms: 5_000,
+    });
+    assert.deepEqual([s.status, s.error], [200, null]);
   }
 });
