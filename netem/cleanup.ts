@@ -1,12 +1,13 @@
 /**
- * Removes what killed runs left behind: kab-prefixed namespaces and links, and /run/kab records, whose
- * owning process is gone (or namespaces with no record at all). A live run's objects (its record's pid
- * alive) and anything without the prefix are never touched.
+ * Removes what killed runs left behind: namespaces and links named as the harness names them, and /run/kab
+ * records, whose owning process is gone (with --force also such names with no record at all). A live run's
+ * objects (its record's pid alive) and any other name (`kabinet`) are never touched; they are listed.
  */
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import {
   RECORD_DIR,
+  harnessRunIdOf,
   deleteNetns,
   listLinks,
   listNetns,
@@ -34,26 +35,41 @@ export interface CleanupPlan {
   links: string[];
   /** Run ids whose records go. */
   records: string[];
+  /** kab-looking objects left alone, each with why ("netns kabinet: not a name the harness gives"). */
+  left_alone: string[];
 }
 
-/** What to remove, from a snapshot of the machine. Pure. */
-export function planCleanup(state: CleanupState): CleanupPlan {
-  const keepNetns = new Set<string>();
-  const keepLinks = new Set<string>();
+/**
+ * What to remove, from a snapshot of the machine. Pure. Only names the harness gives (kab-<run id>-<letter>,
+ * kab<run id><letter>) are candidates: those of a run whose record's process is gone go; those of a live run
+ * stay; those with no record at all go only with `force` (another tool may have made them), and are listed.
+ */
+export function planCleanup(state: CleanupState, force = false): CleanupPlan {
+  const live = new Set<string>();
+  const dead = new Set<string>();
   const records: string[] = [];
   for (const [runId, rec] of state.records) {
-    if (rec !== null && state.isAlive(rec.pid, rec.pid_start_ticks)) {
-      for (const n of rec.netns) keepNetns.add(n);
-      for (const l of rec.links) keepLinks.add(l);
-    } else {
+    if (rec !== null && state.isAlive(rec.pid, rec.pid_start_ticks)) live.add(runId);
+    else {
+      dead.add(runId);
       records.push(runId);
     }
   }
-  return {
-    netns: state.netns.filter((n) => n.startsWith(KAB_PREFIX) && !keepNetns.has(n)),
-    links: state.links.filter((l) => l.startsWith(KAB_PREFIX) && !keepLinks.has(l)),
-    records,
-  };
+  const left_alone: string[] = [];
+  const pick = (kind: string, names: readonly string[]): string[] =>
+    names.filter((name) => {
+      if (!name.startsWith(KAB_PREFIX)) return false;
+      const runId = harnessRunIdOf(name);
+      if (runId === null) {
+        left_alone.push(`${kind} ${name}: not a name the harness gives`);
+        return false;
+      }
+      if (live.has(runId)) return false;
+      if (dead.has(runId) || force) return true;
+      left_alone.push(`${kind} ${name}: no record of the run that made it (npm run clean -- --force removes it)`);
+      return false;
+    });
+  return { netns: pick('netns', state.netns), links: pick('link', state.links), records, left_alone };
 }
 
 /** Alive, not a zombie, and (when recorded) started when the record says: a reused pid is not the owner. */
@@ -64,7 +80,9 @@ export function processAlive(pid: number, startTicks: number | null): boolean {
   return startTicks === null || ticks === startTicks;
 }
 
-export async function cleanStale(opts: { log?: (line: string) => void } = {}): Promise<{ removed: string[] }> {
+export async function cleanStale(
+  opts: { log?: (line: string) => void; force?: boolean } = {},
+): Promise<{ removed: string[]; left_alone: string[] }> {
   const log = opts.log ?? (() => undefined);
   const removed: string[] = [];
   const failures: string[] = [];
@@ -82,7 +100,8 @@ export async function cleanStale(opts: { log?: (line: string) => void } = {}): P
   const netns = await listNetns();
   const links = await listLinks();
   const records = await readOwnershipRecords();
-  const plan = planCleanup({ records, netns, links, isAlive: processAlive });
+  const plan = planCleanup({ records, netns, links, isAlive: processAlive }, opts.force ?? false);
+  for (const what of plan.left_alone) log(`left alone: ${what}`);
 
   for (const ns of plan.netns) {
     try {
@@ -113,7 +132,7 @@ export async function cleanStale(opts: { log?: (line: string) => void } = {}): P
   }
   await removeStaleTempRecords();
   if (failures.length > 0) throw new Error(`cleanup could not remove everything: ${failures.join('; ')}`);
-  return { removed };
+  return { removed, left_alone: plan.left_alone };
 }
 
 /** `<id>.json.<pid>.tmp` left by a writer that died between write and rename. */

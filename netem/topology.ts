@@ -43,6 +43,15 @@ export interface OwnershipRecord {
 
 const RUN_ID_RE = /^[0-9a-f]{6}$/;
 
+/** Names the harness gives its namespaces (`kab-<run id>-c|s|p`) and links (`kab<run id><letter>`). */
+const HARNESS_NETNS_RE = /^kab-([0-9a-f]{6})-[a-z]$/;
+const HARNESS_LINK_RE = /^kab([0-9a-f]{6})[a-z]$/;
+
+/** The run id in a name the harness gives its kernel objects; null for any other name (`kabinet`, `kab0`). */
+export function harnessRunIdOf(name: string): string | null {
+  return (HARNESS_NETNS_RE.exec(name) ?? HARNESS_LINK_RE.exec(name))?.[1] ?? null;
+}
+
 export function newRunId(): string {
   return randomBytes(3).toString('hex');
 }

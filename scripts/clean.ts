@@ -1,21 +1,23 @@
-/** `npm run clean` — removes what a killed run left: kab namespaces, links and processes of dead runs. */
+/** `npm run clean` — removes what a killed run left: the namespaces, links and processes of dead runs. */
 import { parseArgs } from 'node:util';
 import { cleanStale } from '../netem/cleanup.ts';
 import { UserError } from '../lib/errors.ts';
 import { runMain } from './cli.ts';
 
-const HELP = `npm run clean
+const HELP = `npm run clean [-- --force]
 
-Removes network namespaces, links and processes named with the prefix "kab" whose owning run is no longer
-alive (after a SIGKILL, a crash or a power cut). A live run's objects and anything without the prefix are
-never touched. Needs root for namespaces; without root there is nothing privileged to remove.`;
+Removes the network namespaces (kab-<run id>-<letter>), links (kab<run id><letter>) and processes of runs whose
+process is no longer alive (after a SIGKILL, a crash or a power cut), as their records in /run/kab name them,
+and puts back the host's congestion-control list if a dead run changed it. A live run's objects and any other
+name (say a namespace "kabinet") are never touched. Objects named like the harness's but with no record at all
+are listed and left alone; --force removes them too. Needs root for namespaces.`;
 
 runMain(async () => {
   let values;
   try {
     ({ values } = parseArgs({
       args: process.argv.slice(2),
-      options: { help: { type: 'boolean', short: 'h' } },
+      options: { help: { type: 'boolean', short: 'h' }, force: { type: 'boolean' } },
       strict: true,
     }));
   } catch (e) {
@@ -29,7 +31,10 @@ runMain(async () => {
     process.stdout.write('not root: this user cannot have created namespaces or links; nothing to clean\n');
     return 0;
   }
-  const { removed } = await cleanStale({ log: (line) => process.stderr.write(`${line}\n`) });
+  const { removed } = await cleanStale({
+    log: (line) => process.stderr.write(`${line}\n`),
+    force: values.force === true,
+  });
   process.stdout.write(removed.length ? `removed: ${removed.join(', ')}\n` : 'nothing left behind\n');
   return 0;
 });

@@ -2,6 +2,7 @@
  * The host before a run: what earlier runs left removed, this run's namespaces and child processes registered
  * for teardown before they exist, and `--allow-host-cc`'s change to the host (restored at exit).
  */
+import { errorMessage } from '../../lib/errors.ts';
 import { liveChildHandles } from '../../lib/child.ts';
 import type { Progress } from '../../lib/progress.ts';
 import type { Teardown } from '../../lib/teardown.ts';
@@ -21,8 +22,14 @@ export async function prepareHost(
   progress: Progress,
 ): Promise<void> {
   if (isRoot()) {
-    const { removed } = await cleanStale();
-    if (removed.length) progress.log(`removed what an earlier run left: ${removed.join(', ')}`);
+    // A leftover that cannot be removed must not keep every later run from starting: say so and go on.
+    try {
+      const { removed, left_alone } = await cleanStale();
+      if (removed.length) progress.log(`removed what an earlier run left: ${removed.join(', ')}`);
+      if (left_alone.length) progress.log(`left alone: ${left_alone.join('; ')}`);
+    } catch (e) {
+      progress.log(`warning: ${errorMessage(e)} (npm run clean shows what is left)`);
+    }
   }
   // Registered before the link exists: a signal that lands while the link is being built must still
   // remove whatever part of it was made. Runs last (steps run in reverse).

@@ -23,20 +23,44 @@ const rec = (pid: number, netns: string[], links: string[] = []): OwnershipRecor
   links,
 });
 
-test('planCleanup keeps live runs and anything without the prefix, removes the rest', () => {
-  const plan = planCleanup({
+test('planCleanup removes dead runs, keeps live ones, never touches other names, unrecorded ones only with force', () => {
+  const state = {
     records: new Map<string, OwnershipRecord | null>([
       ['aaaaaa', rec(100, ['kab-aaaaaa-c', 'kab-aaaaaa-s'], ['kabaaaaaac', 'kabaaaaaas'])],
       ['bbbbbb', rec(200, ['kab-bbbbbb-c', 'kab-bbbbbb-s'], ['kabbbbbbbc'])],
       ['cccccc', null],
     ]),
-    netns: ['kab-aaaaaa-c', 'kab-aaaaaa-s', 'kab-bbbbbb-c', 'kab-dddddd-c', 'other', 'notkab-x'],
-    links: ['lo', 'eth0', 'kabaaaaaac', 'kabbbbbbbc', 'kabzzzzzzp', 'xkab0'],
-    isAlive: (pid) => pid === 100,
-  });
-  assert.deepEqual(plan.netns, ['kab-bbbbbb-c', 'kab-dddddd-c']);
-  assert.deepEqual(plan.links, ['kabbbbbbbc', 'kabzzzzzzp']);
+    netns: [
+      'kab-aaaaaa-c',
+      'kab-aaaaaa-s',
+      'kab-bbbbbb-c',
+      'kab-cccccc-p',
+      'kab-dddddd-c',
+      'kabinet',
+      'other',
+      'notkab-x',
+    ],
+    links: ['lo', 'eth0', 'kabaaaaaac', 'kabbbbbbbc', 'kabdddddds', 'kab0', 'xkab0'],
+    isAlive: (pid: number) => pid === 100,
+  };
+  const plan = planCleanup(state);
+  // bbbbbb's process is gone; cccccc's record is unreadable (a dead run's); dddddd has no record at all.
+  assert.deepEqual(plan.netns, ['kab-bbbbbb-c', 'kab-cccccc-p']);
+  assert.deepEqual(plan.links, ['kabbbbbbbc']);
   assert.deepEqual(plan.records.sort(), ['bbbbbb', 'cccccc']);
+  assert.deepEqual(plan.left_alone, [
+    'netns kab-dddddd-c: no record of the run that made it (npm run clean -- --force removes it)',
+    'netns kabinet: not a name the harness gives',
+    'link kabdddddds: no record of the run that made it (npm run clean -- --force removes it)',
+    'link kab0: not a name the harness gives',
+  ]);
+  const forced = planCleanup(state, true);
+  assert.deepEqual(forced.netns, ['kab-bbbbbb-c', 'kab-cccccc-p', 'kab-dddddd-c']);
+  assert.deepEqual(forced.links, ['kabbbbbbbc', 'kabdddddds']);
+  assert.deepEqual(forced.left_alone, [
+    'netns kabinet: not a name the harness gives',
+    'link kab0: not a name the harness gives',
+  ]);
 });
 
 test('processAlive: own pid alive, wrong start time or dead pid not', async () => {
@@ -103,12 +127,20 @@ test('cleanStale removes a dead run (namespaces, its processes, record) and leav
   assert.ok(existsSync(recordPath(live.runId)));
 });
 
-test('cleanStale removes a kab namespace that has no record at all', async (t) => {
+test('cleanStale leaves a namespace called kabinet and an unrecorded kab one alone; --force removes the latter', async (t) => {
   if (!requirePrivileged(t)) return;
   const name = `kab-${newRunId()}-c`;
+  const foreign = `kabinet${newRunId()}`;
   await run(['ip', 'netns', 'add', name]);
+  await run(['ip', 'netns', 'add', foreign]);
   t.after(() => run(['ip', 'netns', 'delete', name]).catch(() => undefined));
-  const { removed } = await cleanStale();
-  assert.ok(removed.includes(`netns ${name}`));
-  assert.ok(!(await listNetns()).includes(name));
+  t.after(() => run(['ip', 'netns', 'delete', foreign]).catch(() => undefined));
+  const plain = await cleanStale();
+  assert.ok(!plain.removed.includes(`netns ${name}`));
+  assert.ok(plain.left_alone.some((x) => x.startsWith(`netns ${name}: no record`)));
+  assert.ok(plain.left_alone.includes(`netns ${foreign}: not a name the harness gives`));
+  const forced = await cleanStale({ force: true });
+  assert.ok(forced.removed.includes(`netns ${name}`));
+  const left = await listNetns();
+  assert.ok(!left.includes(name) && left.includes(foreign), 'kabinet survives even --force');
 });
