@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { runBench } from '../bench/runner.ts';
 import { buildReport } from '../report/build.ts';
 import { errorMessage } from '../lib/errors.ts';
-import { claimSignals } from '../lib/signals.ts';
+import { claimSignals, signalExitCode } from '../lib/signals.ts';
 import { handshakeHeadline } from '../bench/headline.ts';
 import { UserError } from '../lib/errors.ts';
 import { Progress } from '../lib/progress.ts';
@@ -325,7 +325,7 @@ runMain(async () => {
     progress.log(
       `${signal} while writing the report: the run's files are complete; build it with npm run report -- ${runDir ?? join(opts.out, 'latest')}`,
     );
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    process.exit(signalExitCode(signal));
   });
   let outcome: Awaited<ReturnType<typeof runBench>>;
   let report: Awaited<ReturnType<typeof buildRunReport>>;

@@ -5,6 +5,16 @@ import { isUserError, errorMessage } from '../lib/errors.ts';
  * prints its message (and the stack only with KAB_DEBUG=1), exit code 1.
  */
 export function runMain(main: () => Promise<number | void>): void {
+  // A bug that escapes every handler: say what happened and how to remove what a run may have left.
+  const crash = (what: string, e: unknown): void => {
+    process.stderr.write(
+      `error: ${what}: ${errorMessage(e)}; if a run was going, npm run clean (as root) removes what it left\n`,
+    );
+    if (process.env.KAB_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', (e) => crash('uncaught exception', e));
+  process.on('unhandledRejection', (e) => crash('unhandled rejection', e));
   main().then(
     (code) => {
       process.exitCode = code ?? 0;

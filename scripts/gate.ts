@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { claimSignals } from '../lib/signals.ts';
+import { claimSignals, signalExitCode } from '../lib/signals.ts';
 import { runMain } from './cli.ts';
 import { GATE_HELP, compareArgs, gateRuns, parseGateArgs } from './gate/plan.ts';
 
@@ -23,7 +23,7 @@ function run(args: readonly string[], cwd: string): Promise<number> {
     child.on('error', () => resolve(1));
     child.on('exit', (code, signal) => {
       current = null;
-      resolve(code ?? (signal === 'SIGINT' ? 130 : 143));
+      resolve(code ?? signalExitCode(signal ?? 'SIGTERM'));
     });
   });
 }
@@ -49,7 +49,7 @@ runMain(async () => {
     if (code !== 0) process.stderr.write(`gate: ${r.side} run ${r.index} exited ${code}; compare will say why\n`);
   }
   release();
-  if (interrupted) return interrupted === 'SIGINT' ? 130 : 143;
+  if (interrupted) return signalExitCode(interrupted);
   const compareCode = await run(compareArgs(o, runs), process.cwd());
   const jsonPath = join(o.out, 'compare', 'compare.json');
   const verdict = existsSync(jsonPath)

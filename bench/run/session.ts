@@ -4,7 +4,7 @@
  */
 import { errorMessage } from '../../lib/errors.ts';
 import type { Progress } from '../../lib/progress.ts';
-import { claimSignals } from '../../lib/signals.ts';
+import { claimSignals, signalExitCode } from '../../lib/signals.ts';
 import { Teardown } from '../../lib/teardown.ts';
 import type { RunStatus } from '../results/meta.ts';
 import type { RunFolder } from './folder.ts';
@@ -75,9 +75,11 @@ export class RunSession {
   }
 
   private onSignal(signal: NodeJS.Signals): void {
-    const code = signal === 'SIGINT' ? 130 : 143;
+    const code = signalExitCode(signal);
     if (this.aborted) {
-      this.progress.log(`${signal} again: exiting now`);
+      this.progress.log(
+        `${signal} again: exiting now, before the cleanup is done; run npm run clean (as root) to remove what is left`,
+      );
       process.exit(code);
     }
     this.progress.log(`${signal}: stopping, cleaning up (samples so far are kept in ${this.folder.dir})`);

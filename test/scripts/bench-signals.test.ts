@@ -12,8 +12,9 @@ import { alive, leftovers, measuredRows, waitFor } from '../helpers/run-state.ts
 import { runCli, startCli } from '../helpers/run-cli.ts';
 import { readCsv } from '../../lib/csv-file.ts';
 
-async function interruptedRun(t: TestContext, signal: NodeJS.Signals, when: 'setup' | 'mid-case') {
-  const out = mkdtempSync(join(tmpdir(), 'kab-sig-'));
+/** A handshake run at lan on the tun link, long enough to be interrupted; its folder once it exists. */
+async function startRun(t: TestContext, prefix: string) {
+  const out = mkdtempSync(join(tmpdir(), prefix));
   t.after(() => rmSync(out, { recursive: true, force: true }));
   const { child, done } = startCli('bench', [
     '--scenario',
@@ -29,7 +30,11 @@ async function interruptedRun(t: TestContext, signal: NodeJS.Signals, when: 'set
   ]);
   t.after(() => child.kill('SIGKILL'));
   await waitFor('the run folder', () => existsSync(join(out, 'latest', 'meta.json')), 30_000);
-  const runDir = join(out, readlinkSync(join(out, 'latest')));
+  return { child, done, runDir: join(out, readlinkSync(join(out, 'latest'))) };
+}
+
+async function interruptedRun(t: TestContext, signal: NodeJS.Signals, when: 'setup' | 'mid-case') {
+  const { child, done, runDir } = await startRun(t, 'kab-sig-');
   const meta = () => JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as Record<string, any>;
   const runId = meta().run_id as string;
   if (when === 'mid-case') await waitFor('30 samples', () => measuredRows(runDir) >= 30, 90_000);
@@ -40,12 +45,14 @@ async function interruptedRun(t: TestContext, signal: NodeJS.Signals, when: 'set
   return { r, runDir, runId, rowsAtSignal, meta: meta() };
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  for (const when of ['setup', 'mid-case'] as const) {
-    test(`${signal} during ${when}: exits ${signal === 'SIGINT' ? 130 : 143}, removes everything, keeps the samples`, async (t) => {
+const EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  // A closed terminal (SIGHUP) is handled like SIGTERM: once, mid-case, is enough to show it.
+  for (const when of signal === 'SIGHUP' ? (['mid-case'] as const) : (['setup', 'mid-case'] as const)) {
+    test(`${signal} during ${when}: exits ${EXIT[signal]}, removes everything, keeps the samples`, async (t) => {
       if (!requirePrivileged(t)) return;
       const { r, runDir, runId, rowsAtSignal, meta } = await interruptedRun(t, signal, when);
-      assert.equal(r.code, signal === 'SIGINT' ? 130 : 143, r.stderr);
+      assert.equal(r.code, EXIT[signal], r.stderr);
       assert.deepEqual(leftovers(runId), []);
       for (const p of (meta.processes ?? []) as Array<{ pid: number; role: string }>)
         assert.ok(!alive(p.pid), `${p.role} ${p.pid} still alive`);
@@ -153,4 +160,21 @@ test('SIGINT mid-case of a run with --allow-host-cc: the host congestion-control
   const r = await done;
   assert.equal(r.code, 130, r.stderr);
   assert.equal(readFileSync(path, 'utf8').trim(), before);
+});
+
+test('a second Ctrl-C exits at once and says how to remove what is left', async (t) => {
+  if (!requirePrivileged(t)) return;
+  const { child, done, runDir } = await startRun(t, 'kab-sig2-');
+  t.after(() => runCli('clean', [], 60_000));
+  await waitFor('10 samples', () => measuredRows(runDir) >= 10, 90_000);
+  let said = '';
+  child.stderr?.on('data', (d: Buffer | string) => (said += d.toString()));
+  child.kill('SIGINT');
+  // Two signals sent at once merge into one: the second goes once the first is being handled (the cleanup
+  // of a tun link takes a good fraction of a second).
+  await waitFor('the first SIGINT handled', () => said.includes('SIGINT: stopping'), 10_000);
+  child.kill('SIGINT');
+  const r = await done;
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stderr, /SIGINT again: exiting now, before the cleanup is done; run npm run clean \(as root\)/);
 });
