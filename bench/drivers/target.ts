@@ -14,6 +14,11 @@ export interface ClientTls {
   max_version: TlsVersion;
 }
 
+/** The same client TLS, accepting TLS 1.2 or 1.3: for a user's server whose versions are not known. */
+export function anyTlsVersion(tls: ClientTls | null): ClientTls | null {
+  return tls && { ...tls, min_version: 'TLSv1.2', max_version: 'TLSv1.3' };
+}
+
 /** Phases of opening a connection, measured from the moment connect() is called. */
 export interface ConnectTimings {
   t_start_ms: number;

@@ -12,7 +12,7 @@ import type { Link } from '../../netem/link.ts';
 import { startCommandServer, type CommandServer, type CommandServerSpec } from '../../servers/command.ts';
 import { HARNESS_ROUTES, userRoutes, type RouteSet, type SizedPath } from '../../servers/under-test.ts';
 import type { Agent } from '../drivers/agent-client.ts';
-import type { ClientTls } from '../drivers/target.ts';
+import { anyTlsVersion, type ClientTls } from '../drivers/target.ts';
 import type { RunningServer } from '../scenarios/types.ts';
 import type { RunFolder } from './folder.ts';
 
@@ -106,7 +106,7 @@ export async function learnSize(
   const sample = await agent.probe({
     target,
     protocol: server.protocol,
-    tls: tls && { ...tls, min_version: 'TLSv1.2' },
+    tls: anyTlsVersion(tls),
     conn_key: 'kab-learn-size',
     connection: 'new',
     resume: false,

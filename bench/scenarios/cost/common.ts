@@ -50,6 +50,33 @@ export function costWriter(
     });
 }
 
+/**
+ * The server namespace's kernel figures of an idle crowd: sockets in use and socket memory (ss -tm skmem) per
+ * connection, divided by `open` (the connections the crowd held when read).
+ */
+export function writeKernelSocketFigures(
+  write: ReturnType<typeof costWriter>,
+  tags: Parameters<ReturnType<typeof costWriter>>[0],
+  r: { open: number; sockBefore: SockStat; sockAfter: SockStat; memBefore: SocketMemory; memAfter: SocketMemory },
+): void {
+  const per = (d: number): number | null => (r.open > 0 ? d / r.open : null);
+  write(tags, 'tcp_inuse_per_conn', per(r.sockAfter.tcp_inuse - r.sockBefore.tcp_inuse), 'sockets');
+  write(
+    tags,
+    'server_sock_alloc_bytes',
+    r.memAfter.alloc_bytes,
+    'bytes',
+    'ss -tm skmem r+t+f+w+o+bl, server namespace',
+  );
+  write(
+    tags,
+    'sock_mem_per_conn_bytes',
+    per(r.memAfter.alloc_bytes - r.memBefore.alloc_bytes),
+    'bytes',
+    'ss -tm skmem, server namespace',
+  );
+}
+
 const CLK_TCK = 100;
 
 /** utime + stime of a process in ms (null when it is gone). */

@@ -11,7 +11,7 @@ import { summarize } from '../../../lib/stats-summary.ts';
 import type { ServerStats } from '../../../servers/config.ts';
 import { caseKey, runSize, type RunSize, type RunningServer, type ScenarioContext } from '../types.ts';
 import { idleCrowd, type CrowdAgent } from './agent.ts';
-import { costWriter, readSocketMemory, readSockstat, type CostTags } from './common.ts';
+import { costWriter, readSocketMemory, readSockstat, writeKernelSocketFigures, type CostTags } from './common.ts';
 import { sleep } from '../../../lib/sleep.ts';
 import { statsOf } from '../../../servers/under-test.ts';
 
@@ -139,7 +139,6 @@ export async function idleCase(
     write(tags, 'heap_per_conn_bytes', per(after.heap_used_bytes - before.heap_used_bytes), 'bytes');
     write(tags, 'fds_per_conn', per(after.open_fds - before.open_fds), 'fds');
     write(tags, 'server_tcp_inuse', sockAfter.tcp_inuse, 'sockets');
-    write(tags, 'tcp_inuse_per_conn', per(sockAfter.tcp_inuse - sockBefore.tcp_inuse), 'sockets');
     write(
       tags,
       'tcp_mem_delta_bytes',
@@ -147,20 +146,7 @@ export async function idleCase(
       'bytes',
       'host-wide TCP memory (sockstat mem pages, not per namespace)',
     );
-    write(
-      tags,
-      'server_sock_alloc_bytes',
-      memAfter.alloc_bytes,
-      'bytes',
-      'ss -tm skmem r+t+f+w+o+bl, server namespace',
-    );
-    write(
-      tags,
-      'sock_mem_per_conn_bytes',
-      per(memAfter.alloc_bytes - memBefore.alloc_bytes),
-      'bytes',
-      'ss -tm skmem, server namespace',
-    );
+    writeKernelSocketFigures(write, tags, { open: opened.open, sockBefore, sockAfter, memBefore, memAfter });
     write(tags, 'active_p50_ms', quantileOf(active.values_ms, 0.5), 'ms');
     write(tags, 'active_p99_ms', quantileOf(active.values_ms, 0.99), 'ms');
     write(

@@ -7,7 +7,7 @@ import { sleep } from '../../../lib/sleep.ts';
 import { pidOf, routeOr } from '../../../servers/under-test.ts';
 import { caseKey, runSize, type ScenarioContext } from '../types.ts';
 import { idleCrowd, type CrowdAgent } from './agent.ts';
-import { costWriter, readSocketMemory, readSockstat } from './common.ts';
+import { costWriter, readSocketMemory, readSockstat, writeKernelSocketFigures } from './common.ts';
 import { idleCounts } from './idle.ts';
 import { treeUsage, type TreeUsage } from './process-tree.ts';
 
@@ -49,16 +49,7 @@ export async function runTreeIdle(ctx: ScenarioContext, crowd: CrowdAgent): Prom
         // A server with a short idle timeout may have closed some already: divide by those still open.
         const open = (await crowd.status(crowd_key)).open;
         writeCase(write, tags, { opened: opened.open, open, opened_ms: opened.elapsed_ms, before, after });
-        const per = (d: number): number | null => (open > 0 ? d / open : null);
-        write(tags, 'tcp_inuse_per_conn', per(sockAfter.tcp_inuse - sockBefore.tcp_inuse), 'sockets');
-        write(tags, 'server_sock_alloc_bytes', memAfter.alloc_bytes, 'bytes', 'ss -tm skmem, server namespace');
-        write(
-          tags,
-          'sock_mem_per_conn_bytes',
-          per(memAfter.alloc_bytes - memBefore.alloc_bytes),
-          'bytes',
-          'ss -tm skmem, server namespace',
-        );
+        writeKernelSocketFigures(write, tags, { open, sockBefore, sockAfter, memBefore, memAfter });
         for (const [outcome, count] of Object.entries(opened.outcomes))
           write(tags, 'crowd_outcome', count, 'connections', outcome);
       } finally {

@@ -11,7 +11,7 @@ import { routeOr, ServerLacks } from '../../../servers/under-test.ts';
 import { startLifecycleAgent, type LifecycleAgent } from '../../drivers/lifecycle-agent.ts';
 import { lcSampleFields } from '../../drivers/lifecycle-clients.ts';
 import type { IdleCloseResult } from '../../drivers/idle-close-probe.ts';
-import type { ClientTls } from '../../drivers/target.ts';
+import { anyTlsVersion, type ClientTls } from '../../drivers/target.ts';
 import { bySize, type BenchOptions, type RunningServer, type Scenario, type ScenarioContext } from '../types.ts';
 import { POLICY_COLUMNS, policyDefinition } from './definition.ts';
 import { lbRaceCaseKey, lbRaceRow, lbRaceUnits, runLbRace } from './lb-race.ts';
@@ -59,8 +59,7 @@ export const POLICY_KINDS: readonly PolicyKind[] = [
 
 /** Client TLS for a server of unknown TLS versions: 1.2 or 1.3. */
 function anyTls(server: RunningServer): ClientTls | null {
-  const t = server.clientTls('TLSv1.3');
-  return t && { ...t, min_version: 'TLSv1.2' };
+  return anyTlsVersion(server.clientTls('TLSv1.3'));
 }
 
 async function idleParts(
