@@ -7,6 +7,7 @@ import { errorMessage } from '../lib/errors.ts';
 import { claimSignals, signalExitCode } from '../lib/signals.ts';
 import { handshakeHeadline } from '../bench/headline.ts';
 import { UserError } from '../lib/errors.ts';
+import { wholeNumberFlag } from '../lib/flag-numbers.ts';
 import { Progress } from '../lib/progress.ts';
 import { DEFINITIONS, scenarioNames } from '../bench/scenarios/definitions.ts';
 import { needsInBrief } from '../bench/scenarios/needs.ts';
@@ -90,15 +91,6 @@ Your own server (instead of the harness's):
   -h, --help          this help
 
 Exit codes: 0 done, 1 failed, 2 bad usage or a missing privilege/kernel feature, 130/143 interrupted.`;
-
-function positiveInt(name: string, v: string | undefined, fallback: number | null, max: number): number | null {
-  if (v === undefined) return fallback;
-  // Decimal digits only: Number() would take 0x10 and 1e3.
-  const n = /^\d+$/.test(v.trim()) ? Number(v) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > max)
-    throw new UserError(`--${name} must be a whole number from 1 to ${max}, got "${v}"`);
-  return n;
-}
 
 /** Node turns a timer above 2^31 − 1 ms into 1 ms: every request would time out at once. */
 const MAX_TIMEOUT_MS = 600_000;
@@ -232,9 +224,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
     link,
     quick: size === 'quick',
     size,
-    requests: positiveInt('requests', v.requests, null, MAX_REQUESTS),
+    requests: wholeNumberFlag('requests', v.requests, null, { min: 1, max: MAX_REQUESTS }),
     out: v.out ?? 'results',
-    request_timeout_ms: positiveInt('timeout-ms', v['timeout-ms'], 10_000, MAX_TIMEOUT_MS) ?? 10_000,
+    request_timeout_ms: wholeNumberFlag('timeout-ms', v['timeout-ms'], 10_000, { min: 1, max: MAX_TIMEOUT_MS }),
     target:
       v.target === undefined
         ? null

@@ -2,12 +2,24 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UserError } from '../lib/errors.ts';
-import { startServer } from '../servers/launch.ts';
+import { UserError, errorMessage } from '../lib/errors.ts';
+import { wholeNumberFlag } from '../lib/flag-numbers.ts';
+import { STOP_SIGNALS } from '../lib/signals.ts';
+import type { ServeLimits, ServerConfig } from '../servers/config.ts';
+import { startServer, type ServerHandle } from '../servers/launch.ts';
+import { MAX_DELAY_MS, MAX_RESPONSE_BYTES } from '../servers/routes.ts';
 import { CERT_SERVERNAME } from '../servers/tls-cert.ts';
 import { runMain } from './cli.ts';
 
+/** Room for every scenario a --target run asks of it (slow start's largest response is 4 MiB). */
+const DEFAULT_LIMITS: ServeLimits = {
+  max_connections: 1024,
+  max_response_bytes: 64 * 1024 * 1024,
+  max_delay_ms: 60_000,
+};
+
 const HELP = `npm run serve -- --listen <addr:port> [--tls] [--h2] [--keep-alive-timeout-ms N] [--cert-out FILE]
+                          [--max-connections N] [--max-response-bytes N] [--max-delay-ms N]
 
 Runs one of the harness's servers (the same routes: GET /bytes/<n>?delay_ms=<d>) on this host until Ctrl-C, so
 \`npm run bench -- --target <url>\` can measure it from another host over the real network.
@@ -16,7 +28,22 @@ Runs one of the harness's servers (the same routes: GET /bytes/<n>?delay_ms=<d>)
   --tls                     HTTPS with a fresh self-signed certificate, written to --cert-out
                             (default kab-serve-cert.pem) for the client's --ca; its name is ${CERT_SERVERNAME}
   --h2                      HTTP/2 (h2c with prior knowledge, or h2 over TLS with ALPN)
-  --keep-alive-timeout-ms   idle timeout of kept-alive connections (default 600000)`;
+  --keep-alive-timeout-ms   idle timeout of kept-alive connections (default 600000)
+Limits, since this server may face a real network (beyond them: 400, or the connection closed on accept):
+  --max-connections N       open connections at once (default ${DEFAULT_LIMITS.max_connections})
+  --max-response-bytes N    largest /bytes/<n> answered (default ${DEFAULT_LIMITS.max_response_bytes})
+  --max-delay-ms N          largest ?delay_ms= honoured (default ${DEFAULT_LIMITS.max_delay_ms})
+Exit codes: 0 stopped by Ctrl-C, 1 the server died (the reason is printed), 2 bad usage or an address it
+cannot listen on.`;
+
+/** Listen failures that are the address's fault, not the harness's: the user can fix them. */
+const ADDRESS_ERRORS: Record<string, string> = {
+  EACCES: 'a port below 1024 needs root',
+  EADDRINUSE: 'something already listens there',
+  EADDRNOTAVAIL: 'no interface of this host has that address',
+  ENOTFOUND: 'the name does not resolve',
+  EAI_AGAIN: 'the name does not resolve (resolver unreachable)',
+};
 
 function parseListen(v: string): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(v);
@@ -38,6 +65,9 @@ runMain(async () => {
         h2: { type: 'boolean' },
         'keep-alive-timeout-ms': { type: 'string' },
         'cert-out': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'max-response-bytes': { type: 'string' },
+        'max-delay-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -50,14 +80,34 @@ runMain(async () => {
   }
   if (values.listen === undefined) throw new UserError('--listen <addr:port> is required (see --help)');
   const { host, port } = parseListen(values.listen);
-  const kat = values['keep-alive-timeout-ms'] === undefined ? 600_000 : Number(values['keep-alive-timeout-ms']);
-  if (!Number.isInteger(kat) || kat < 0) throw new UserError('--keep-alive-timeout-ms must be a non-negative integer');
-  // --listen is the one place the user chooses an address beyond loopback.
-  const server = await startServer(
-    { protocol: values.h2 ? 'h2' : 'h1', tls: values.tls ?? false, host, port, keep_alive_timeout_ms: kat },
-    null,
-    { allowAnyHost: true },
-  );
+  const kat = wholeNumberFlag('keep-alive-timeout-ms', values['keep-alive-timeout-ms'], 600_000, {
+    min: 0,
+    max: 2 ** 31 - 1,
+  });
+  const limits: ServeLimits = {
+    max_connections: wholeNumberFlag('max-connections', values['max-connections'], DEFAULT_LIMITS.max_connections, {
+      min: 1,
+      max: 1_000_000,
+    }),
+    max_response_bytes: wholeNumberFlag(
+      'max-response-bytes',
+      values['max-response-bytes'],
+      DEFAULT_LIMITS.max_response_bytes,
+      { min: 0, max: MAX_RESPONSE_BYTES },
+    ),
+    max_delay_ms: wholeNumberFlag('max-delay-ms', values['max-delay-ms'], DEFAULT_LIMITS.max_delay_ms, {
+      min: 0,
+      max: MAX_DELAY_MS,
+    }),
+  };
+  const server = await startOrExplain(values.listen, {
+    protocol: values.h2 ? 'h2' : 'h1',
+    tls: values.tls ?? false,
+    host,
+    port,
+    keep_alive_timeout_ms: kat,
+    limits,
+  });
   const scheme = server.ready.tls ? 'https' : 'http';
   const shownHost = server.ready.host.includes(':') ? `[${server.ready.host}]` : server.ready.host;
   const url = `${scheme}://${shownHost}:${server.ready.port}`;
@@ -69,14 +119,32 @@ runMain(async () => {
     hint += ` --ca ${certPath}`;
   }
   process.stdout.write(
-    `listening on ${url} (${server.ready.protocol}, pid ${server.pid}); Ctrl-C stops\nfrom the client host: ${hint}\n`,
+    `listening on ${url} (${server.ready.protocol}, pid ${server.pid}; at most ${limits.max_connections} connections, ` +
+      `${limits.max_response_bytes} bytes, ${limits.max_delay_ms} ms delay); Ctrl-C stops\nfrom the client host: ${hint}\n`,
   );
-  await new Promise<void>((done) => {
+  const outcome = await new Promise<{ stopped: true } | { died: string }>((done) => {
+    let stopping = false;
     const stop = (): void => {
-      void server.stop().then(done);
+      stopping = true;
+      void server.stop().then(() => done({ stopped: true }));
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    for (const sig of STOP_SIGNALS) process.once(sig, stop);
+    void server.exited.then((why) => {
+      if (!stopping) done({ died: why });
+    });
   });
+  // The server is a child process: a crash there must not leave serve waiting for a Ctrl-C that serves nothing.
+  if ('died' in outcome) throw new Error(`the server died: ${outcome.died}`);
   return 0;
 });
+
+async function startOrExplain(listen: string, config: Partial<ServerConfig>): Promise<ServerHandle> {
+  try {
+    // --listen is the one place the user chooses an address beyond loopback.
+    return await startServer(config, null, { allowAnyHost: true });
+  } catch (e) {
+    const code = Object.keys(ADDRESS_ERRORS).find((c) => new RegExp(`\\b${c}\\b`).test(errorMessage(e)));
+    if (code) throw new UserError(`cannot listen on ${listen}: ${code} (${ADDRESS_ERRORS[code]})`);
+    throw e;
+  }
+}

@@ -22,6 +22,18 @@ export interface ServerConfig {
   key_pem: string | null;
   /** Run the server under `prlimit --nofile=N:N` (FD-limit experiments); absent/null = inherit the limit. */
   nofile_limit?: number | null;
+  /** Limits for a server facing a real network (`npm run serve`); absent = the route set's own maxima. */
+  limits?: ServeLimits;
+}
+
+/** What one client may ask of a server on a real network: beyond these it gets 400 or no connection. */
+export interface ServeLimits {
+  /** Open connections at once (net.Server.maxConnections: further ones are closed on accept). */
+  max_connections: number;
+  /** Largest /bytes/<n> answered. */
+  max_response_bytes: number;
+  /** Largest ?delay_ms= honoured. */
+  max_delay_ms: number;
 }
 
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {

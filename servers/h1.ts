@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const closeAlways = closeEveryResponse();
 
   const handler: http.RequestListener = (req, res) => {
-    const route = parseRoute(req.url ?? '/');
+    const route = parseRoute(req.url ?? '/', config.limits);
     const conn = ids.next(req.socket);
     if (route.kind === 'error') {
       res.writeHead(route.status, { 'content-type': 'text/plain' });

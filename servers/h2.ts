@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   });
 
   server.on('stream', (stream, headers) => {
-    const route = parseRoute(String(headers[':path'] ?? '/'));
+    const route = parseRoute(String(headers[':path'] ?? '/'), config.limits);
     const conn = ids.next(stream.session ?? stream);
     if (route.kind === 'error') {
       stream.respond({ ':status': route.status, 'content-type': 'text/plain' });

@@ -10,6 +10,8 @@ export interface ServerHandle {
   readonly netns: string | null;
   stats(): Promise<ServerStats>;
   alive(): boolean;
+  /** Resolves once the process is gone (whether stopped or dead): why, with its last stderr lines. */
+  readonly exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,10 @@ export async function startServer(
     pid: child.pid,
     netns,
     alive: () => child.alive(),
+    exited: child.exited.then(({ code, signal }) => {
+      const tail = child.stderrTail();
+      return `${label} (pid ${child.pid}) exited with ${signal ? `signal ${signal}` : `code ${code}`}${tail ? `: ${tail}` : ''}`;
+    }),
     async stats() {
       const reply = await child.call<{ stats: ServerStats }>({ op: 'stats' }, 10_000);
       return reply.stats;

@@ -115,6 +115,7 @@ export async function serveAsChild(
   cert: CertPair | null,
   closeAll: () => void,
 ): Promise<void> {
+  if (config.limits) server.maxConnections = config.limits.max_connections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

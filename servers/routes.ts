@@ -8,8 +8,15 @@ export type Route =
   | { kind: 'error'; status: 400 | 404; message: string };
 
 export const MAX_RESPONSE_BYTES = 1024 * 1024 * 1024;
+export const MAX_DELAY_MS = 600_000;
 
-export function parseRoute(rawPath: string): Route {
+export function parseRoute(
+  rawPath: string,
+  limits: { max_response_bytes: number; max_delay_ms: number } = {
+    max_response_bytes: MAX_RESPONSE_BYTES,
+    max_delay_ms: MAX_DELAY_MS,
+  },
+): Route {
   let url: URL;
   try {
     url = new URL(rawPath, 'http://x');
@@ -20,13 +27,13 @@ export function parseRoute(rawPath: string): Route {
   const m = /^\/bytes\/(\d+)$/.exec(url.pathname);
   if (!m?.[1]) return { kind: 'error', status: 404, message: `no route for ${url.pathname}; use /bytes/<n>` };
   const size_bytes = Number(m[1]);
-  if (!Number.isSafeInteger(size_bytes) || size_bytes > MAX_RESPONSE_BYTES) {
-    return { kind: 'error', status: 400, message: `size must be ≤ ${MAX_RESPONSE_BYTES} bytes` };
+  if (!Number.isSafeInteger(size_bytes) || size_bytes > limits.max_response_bytes) {
+    return { kind: 'error', status: 400, message: `size must be ≤ ${limits.max_response_bytes} bytes` };
   }
   const delayRaw = url.searchParams.get('delay_ms');
   const delay_ms = delayRaw === null ? 0 : Number(delayRaw);
-  if (!Number.isFinite(delay_ms) || delay_ms < 0 || delay_ms > 600_000) {
-    return { kind: 'error', status: 400, message: 'delay_ms must be a number between 0 and 600000' };
+  if (!Number.isFinite(delay_ms) || delay_ms < 0 || delay_ms > limits.max_delay_ms) {
+    return { kind: 'error', status: 400, message: `delay_ms must be a number between 0 and ${limits.max_delay_ms}` };
   }
   return { kind: 'bytes', size_bytes, delay_ms, close: url.searchParams.get('close') === '1' };
 }
