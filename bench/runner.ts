@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { join, resolve } from 'node:path';
+import { errorMessage } from '../lib/errors.ts';
 import { Progress } from '../lib/progress.ts';
 import type { SummaryRow } from '../lib/schema.ts';
 import type { RunStatus } from './results/meta.ts';
@@ -32,6 +33,7 @@ export async function runBench(options: BenchOptions, progress = new Progress())
   const status = await session.run(async () => {
     await prepareHost(options, folder, session.teardown, progress);
     const bed = await openTestbed(options, plan, folder, session.teardown, progress, (e) => session.fail(e));
+    folder.markLatest();
     const calibrationServer = await bed.startCalibrationServer(session.teardown);
     for (const p of plan) for (const s of p.scenarios) progress.plan(s.plannedUnits(options, p.profile));
     const base = { options, folder, bed, session, progress, calibrationServer };
@@ -41,7 +43,13 @@ export async function runBench(options: BenchOptions, progress = new Progress())
       await runProfile({ ...base, endpointConnect_ms }, step);
     }
   });
-  const summary = writeSummaryFile(join(folder.dir, 'samples.csv'), join(folder.dir, 'summary.csv'));
+  let summary: SummaryRow[];
+  try {
+    summary = writeSummaryFile(join(folder.dir, 'samples.csv'), join(folder.dir, 'summary.csv'));
+  } catch (e) {
+    folder.finish({ kind: 'errored', error: `writing summary.csv: ${errorMessage(e)}` });
+    throw e;
+  }
   folder.finish(status, { load_average_at_end: os.loadavg() });
   return { runDir: resolve(folder.dir), status, summary };
 }

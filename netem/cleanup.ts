@@ -11,7 +11,7 @@ import {
   deleteNetns,
   listLinks,
   listNetns,
-  processStartTicks,
+  processAlive,
   readOwnershipRecords,
   removeOwnershipRecord,
   run,
@@ -70,14 +70,6 @@ export function planCleanup(state: CleanupState, force = false): CleanupPlan {
       return false;
     });
   return { netns: pick('netns', state.netns), links: pick('link', state.links), records, left_alone };
-}
-
-/** Alive, not a zombie, and (when recorded) started when the record says: a reused pid is not the owner. */
-export function processAlive(pid: number, startTicks: number | null): boolean {
-  if (!Number.isInteger(pid) || pid <= 0 || !existsSync(`/proc/${pid}`)) return false;
-  const ticks = processStartTicks(pid);
-  if (ticks === null) return false;
-  return startTicks === null || ticks === startTicks;
 }
 
 export async function cleanStale(

@@ -3,11 +3,13 @@
  * only pick a congestion control from the host-wide net.ipv4.tcp_allowed_congestion_control, so running a
  * case on one that is available but not allowed means extending that list in the root namespace for the run.
  *
- * State in HOST_RECORD_DIR: `original.json` holds the host's list from before the first run that extended it,
- * and one `<run>.json` per run names what that run needs. A run's exit (teardown; `npm run clean` or the next
- * run after a SIGKILL) takes out of the host list every name that was not in the original and that no other
- * recorded run still needs; the last one out removes original.json. Every read-modify-write holds a lock
- * file, so concurrent runs cannot undo each other. Records are written before the host is changed.
+ * State in HOST_RECORD_DIR: `original.json` holds the host's list from before the first run that extended it
+ * and the names runs added to it (`added`), and one `<run>.json` per run names what that run needs. A run's exit
+ * (teardown; `npm run clean` or the next run after a SIGKILL) takes out of the host list only names a run added
+ * and no other recorded run still needs: a name an admin (or anyone else) added meanwhile stays, and one they
+ * removed is not put back. The host is put back before the records go, so a failed write is retried by the next
+ * clean; the last one out removes original.json. Every read-modify-write holds a lock file naming its holder,
+ * so concurrent runs cannot undo each other; a lock is broken only when its holder is gone.
  */
 import {
   closeSync,
@@ -20,9 +22,10 @@ import {
   writeSync,
   mkdirSync,
   readdirSync,
+  statSync,
 } from 'node:fs';
 import { UserError } from '../lib/errors.ts';
-import { RECORD_DIR, processStartTicks } from './topology.ts';
+import { RECORD_DIR, processAlive, processStartTicks } from './topology.ts';
 
 export const ALLOWED_CC_PATH = '/proc/sys/net/ipv4/tcp_allowed_congestion_control';
 export const AVAILABLE_CC_PATH = '/proc/sys/net/ipv4/tcp_available_congestion_control';
@@ -66,13 +69,31 @@ export function extendedAllowedList(
   return { list: [...allowed, ...added], added };
 }
 
-/** The list after a run leaves: names from the original, or still needed by another run, stay. Pure. */
+/** The list after a run leaves: what runs added goes, unless another run still needs it; all else stays. Pure. */
 export function listAfterLeaving(
   current: readonly string[],
-  original: readonly string[],
+  addedByRuns: readonly string[],
   stillNeeded: ReadonlySet<string>,
 ): string[] {
-  return current.filter((cc) => original.includes(cc) || stillNeeded.has(cc));
+  return current.filter((cc) => !addedByRuns.includes(cc) || stillNeeded.has(cc));
+}
+
+interface HostCcState {
+  /** The host's list before the first run extended it (for the record). */
+  list: string;
+  /** Names runs added and have not yet taken out. */
+  added: string[];
+}
+
+function readState(): HostCcState | null {
+  if (!existsSync(ORIGINAL)) return null;
+  const raw = JSON.parse(readFileSync(ORIGINAL, 'utf8')) as Partial<HostCcState>;
+  const list = typeof raw.list === 'string' ? raw.list : '';
+  // A record from before `added` was kept: whatever is beyond the original counts as added.
+  const added = Array.isArray(raw.added)
+    ? raw.added.filter((x): x is string => typeof x === 'string')
+    : splitList(readFileSync(ALLOWED_CC_PATH, 'utf8')).filter((cc) => !splitList(list).includes(cc));
+  return { list, added };
 }
 
 function recordPath(runId: string): string {
@@ -85,33 +106,60 @@ function writeJsonAtomic(path: string, value: unknown): void {
   renameSync(tmp, path);
 }
 
-/** Runs fn holding the state lock (an O_EXCL file; a lock older than 10 s is a dead holder's and is broken). */
-function withLock<T>(fn: () => T): T {
+/** Who holds the lock: its process, or null when the file is unreadable or half-written. */
+function lockHolder(): { pid: number; pid_start_ticks: number | null } | null {
+  try {
+    const h = JSON.parse(readFileSync(LOCK, 'utf8')) as { pid?: unknown; pid_start_ticks?: unknown };
+    if (typeof h.pid !== 'number') return null;
+    return { pid: h.pid, pid_start_ticks: typeof h.pid_start_ticks === 'number' ? h.pid_start_ticks : null };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs fn holding the state lock: an O_EXCL file naming its holder. A holder that is gone (a SIGKILLed run)
+ * loses it at once; a live one is waited for up to wait_ms, then this run stops with an error naming it —
+ * breaking a live holder's lock would let two runs rewrite the host list at once.
+ */
+export function withLock<T>(fn: () => T, wait_ms = 5_000): T {
   mkdirSync(HOST_RECORD_DIR, { recursive: true });
-  const until = Date.now() + 5_000;
+  const until = Date.now() + wait_ms;
   for (;;) {
     try {
       const fd = openSync(LOCK, 'wx');
-      writeSync(fd, String(Date.now()));
+      writeSync(fd, JSON.stringify({ pid: process.pid, pid_start_ticks: processStartTicks(process.pid) }));
       closeSync(fd);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      let age_ms = 0;
-      try {
-        const t = Number(readFileSync(LOCK, 'utf8'));
-        age_ms = t > 0 ? Date.now() - t : 0;
-      } catch {
-        age_ms = 0;
+      const holder = lockHolder();
+      // A file with no holder in it yet is being written right now (or was left half-written by a crash).
+      const gone = holder !== null && !processAlive(holder.pid, holder.pid_start_ticks);
+      if (gone || (holder === null && lockAge_ms() > 2_000)) {
+        rmSync(LOCK, { force: true });
+        continue;
       }
-      if (age_ms > 10_000 || Date.now() > until) rmSync(LOCK, { force: true });
-      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      if (Date.now() > until) {
+        throw new Error(
+          `${LOCK} is held by ${holder ? `process ${holder.pid}, still running` : 'a process that left it unreadable'} after ${wait_ms} ms; the host congestion-control list was not changed`,
+        );
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
     }
   }
   try {
     return fn();
   } finally {
     rmSync(LOCK, { force: true });
+  }
+}
+
+function lockAge_ms(): number {
+  try {
+    return Date.now() - statSync(LOCK).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 
@@ -146,7 +194,11 @@ export async function extendHostAllowedCc(runId: string, wanted: readonly string
     const allowedRaw = readFileSync(ALLOWED_CC_PATH, 'utf8').trim();
     const ext = extendedAllowedList(splitList(allowedRaw), splitList(readFileSync(AVAILABLE_CC_PATH, 'utf8')), wanted);
     // Recorded even when nothing is added: another run may have added what this one needs.
-    if (!existsSync(ORIGINAL) && ext !== null) writeJsonAtomic(ORIGINAL, { list: allowedRaw });
+    if (ext !== null) {
+      const state = readState() ?? { list: allowedRaw, added: [] };
+      const added = [...state.added, ...ext.added.filter((cc) => !state.added.includes(cc))];
+      writeJsonAtomic(ORIGINAL, { list: state.list, added } satisfies HostCcState);
+    }
     writeJsonAtomic(recordPath(runId), {
       pid: process.pid,
       pid_start_ticks: processStartTicks(process.pid),
@@ -167,17 +219,23 @@ export async function restoreHostAllowedCc(runId: string): Promise<'restored' | 
 function leave(runIds: readonly string[]): 'restored' | 'unchanged' | 'no-record' {
   const records = readRecords();
   if (!runIds.some((id) => records.has(id))) return 'no-record';
+  const state = readState();
+  let outcome: 'restored' | 'unchanged' = 'unchanged';
+  if (state !== null) {
+    const stillNeeded = new Set<string>();
+    for (const [id, r] of records) if (!runIds.includes(id) && r) for (const cc of r.wanted) stillNeeded.add(cc);
+    const current = splitList(readFileSync(ALLOWED_CC_PATH, 'utf8'));
+    const next = listAfterLeaving(current, state.added, stillNeeded);
+    // The host first: if this write fails, the records stay and the next clean tries again.
+    if (next.join(' ') !== current.join(' ')) {
+      writeFileSync(ALLOWED_CC_PATH, next.join(' '));
+      outcome = 'restored';
+    }
+    if ([...records.keys()].every((id) => runIds.includes(id))) rmSync(ORIGINAL, { force: true });
+    else writeJsonAtomic(ORIGINAL, { list: state.list, added: state.added.filter((cc) => stillNeeded.has(cc)) });
+  }
   for (const id of runIds) rmSync(recordPath(id), { force: true });
-  if (!existsSync(ORIGINAL)) return 'unchanged';
-  const original = splitList((JSON.parse(readFileSync(ORIGINAL, 'utf8')) as { list: string }).list);
-  const stillNeeded = new Set<string>();
-  for (const [id, r] of records) if (!runIds.includes(id) && r) for (const cc of r.wanted) stillNeeded.add(cc);
-  const current = splitList(readFileSync(ALLOWED_CC_PATH, 'utf8'));
-  const next = listAfterLeaving(current, original, stillNeeded);
-  if ([...records.keys()].every((id) => runIds.includes(id))) rmSync(ORIGINAL, { force: true });
-  if (next.join(' ') === current.join(' ')) return 'unchanged';
-  writeFileSync(ALLOWED_CC_PATH, next.join(' '));
-  return 'restored';
+  return outcome;
 }
 
 /** Takes out every run whose process is gone (SIGKILL). */

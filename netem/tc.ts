@@ -8,7 +8,9 @@
  * byte limit (queue_packets × MTU) is the drop-tail bottleneck queue; netem's own limit is set high enough
  * to hold every packet in flight.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { execa } from 'execa';
 import {
   emptyDirectionCounters,
@@ -27,6 +29,7 @@ import {
   deleteNetns,
   namespaceTuning,
   destroyNamespaces,
+  recordPath,
   removeOwnershipRecord,
   run,
   writeOwnershipRecord,
@@ -119,6 +122,17 @@ async function probeNetem(): Promise<string | null> {
   const id = randomBytes(3).toString('hex');
   const ns = `kab-${id}-p`;
   const [devA, devB] = [`kab${id}p`, `kab${id}q`];
+  // A signal mid-probe ends the process through process.exit (the run's or --list's handler), which skips
+  // this finally: the exit hook removes the probe's namespace (its veth goes with it) and record synchronously.
+  const onExit = (): void => {
+    try {
+      execFileSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' });
+    } catch {
+      // not made yet, or already gone
+    }
+    rmSync(recordPath(id), { force: true });
+  };
+  process.on('exit', onExit);
   try {
     await writeOwnershipRecord(id, [ns], [devA, devB]);
     await run(['ip', 'netns', 'add', ns]);
@@ -141,6 +155,7 @@ async function probeNetem(): Promise<string | null> {
   } finally {
     await deleteNetns(ns).catch(() => undefined);
     await removeOwnershipRecord(id);
+    process.off('exit', onExit);
   }
 }
 

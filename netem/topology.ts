@@ -86,6 +86,14 @@ export function processStartTicks(pid: number): number | null {
   }
 }
 
+/** Alive, not a zombie, and (when recorded) started when the record says: a reused pid is not the owner. */
+export function processAlive(pid: number, startTicks: number | null): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || !existsSync(`/proc/${pid}`)) return false;
+  const ticks = processStartTicks(pid);
+  if (ticks === null) return false;
+  return startTicks === null || ticks === startTicks;
+}
+
 export async function writeOwnershipRecord(runId: string, netns: string[], links: string[]): Promise<void> {
   const record: OwnershipRecord = {
     pid: process.pid,

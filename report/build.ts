@@ -2,7 +2,7 @@
  * Builds report.html and summary.md into a run folder, from the run's files alone. The bench calls
  * buildReport() at the end of each run; `npm run report` calls it on any run folder.
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../lib/atomic-file.ts';
 import { join } from 'node:path';
 import { UserError, errorMessage } from '../lib/errors.ts';
 import { browserBundles } from './assets.ts';
@@ -29,12 +29,9 @@ export interface BuiltReportDetail extends BuiltReport {
 
 /** Writes via a temporary file and a rename, so a reader never sees half a report. */
 function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
+    writeFileAtomic(path, text);
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw new UserError(
       `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}; check the run folder's permissions`,
     );

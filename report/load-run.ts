@@ -3,9 +3,9 @@
  * run can be re-rendered or compared. Bad input ends in a UserError with one line naming the problem.
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { UserError } from '../lib/errors.ts';
-import { readCsv } from '../lib/csv-file.ts';
+import { readCsv, readCsvContents } from '../lib/csv-file.ts';
 import { SAMPLE_COLUMNS, SUMMARY_COLUMNS } from '../lib/schema.ts';
 import { writeSummaryFile } from '../bench/results/summarize-run.ts';
 
@@ -18,6 +18,8 @@ export interface RunFolder {
   samples: CsvRow[];
   summary: CsvRow[];
   calibration: CsvRow[];
+  /** Files whose torn last row (cut mid-write) was dropped, by name: samples.csv, summary.csv, calibration.csv. */
+  torn_rows: Record<string, number>;
 }
 
 function readJson(path: string): Record<string, unknown> {
@@ -54,10 +56,17 @@ const REQUIRED_SUMMARY_COLUMNS = [
   'ci95_high',
 ];
 
-function readRunCsv(path: string, required: readonly string[], all: readonly string[] = required): CsvRow[] {
+function readRunCsv(
+  path: string,
+  required: readonly string[],
+  all: readonly string[] = required,
+  torn: Record<string, number> = {},
+): CsvRow[] {
   let rows: CsvRow[];
   try {
-    rows = readCsv(path, required);
+    const contents = readCsvContents(path, required);
+    rows = contents.rows;
+    if (contents.torn_rows > 0) torn[basename(path)] = contents.torn_rows;
   } catch (e) {
     throw new UserError(`${path}: ${(e as Error).message.replace(`${path}: `, '')}`);
   }
@@ -80,14 +89,15 @@ export function loadRun(dirArg: string, opts: { writeMissingSummary?: boolean } 
   const meta = readJson(metaPath);
   if (typeof meta.run_id !== 'string') throw new UserError(`${metaPath} has no run_id: not written by keepalive-bench`);
 
+  const torn_rows: Record<string, number> = {};
   const samplesPath = join(dir, 'samples.csv');
   const samples = existsSync(samplesPath)
-    ? readRunCsv(samplesPath, REQUIRED_SAMPLE_COLUMNS, Object.keys(SAMPLE_COLUMNS))
+    ? readRunCsv(samplesPath, REQUIRED_SAMPLE_COLUMNS, Object.keys(SAMPLE_COLUMNS), torn_rows)
     : [];
   const summaryPath = join(dir, 'summary.csv');
   let summary: CsvRow[];
   if (existsSync(summaryPath)) {
-    summary = readRunCsv(summaryPath, REQUIRED_SUMMARY_COLUMNS, Object.keys(SUMMARY_COLUMNS));
+    summary = readRunCsv(summaryPath, REQUIRED_SUMMARY_COLUMNS, Object.keys(SUMMARY_COLUMNS), torn_rows);
   } else if (samples.length > 0 && opts.writeMissingSummary !== false) {
     writeSummaryFile(samplesPath, summaryPath);
     summary = readRunCsv(summaryPath, REQUIRED_SUMMARY_COLUMNS, Object.keys(SUMMARY_COLUMNS));
@@ -95,8 +105,10 @@ export function loadRun(dirArg: string, opts: { writeMissingSummary?: boolean } 
     summary = [];
   }
   const calibrationPath = join(dir, 'calibration.csv');
-  const calibration = existsSync(calibrationPath) ? readRunCsv(calibrationPath, ['profile', 'kind', 'value_ms']) : [];
-  return { dir, meta, samples, summary, calibration };
+  const calibration = existsSync(calibrationPath)
+    ? readRunCsv(calibrationPath, ['profile', 'kind', 'value_ms'], ['profile', 'kind', 'value_ms'], torn_rows)
+    : [];
+  return { dir, meta, samples, summary, calibration, torn_rows };
 }
 
 /** A scenario's own CSV of the run (hol-app.csv, tcpinfo.csv, …): none when missing or unreadable. */

@@ -182,6 +182,14 @@ export function buildSections(run: RunFolder): SectionResult[] {
   });
 }
 
+/** A torn last row (the run cut mid-write) was dropped on reading: the status banner says which file. */
+function withTornRows(status: RunStatusInfo, torn: Readonly<Record<string, number>>): RunStatusInfo {
+  const files = Object.keys(torn);
+  if (files.length === 0) return status;
+  const note = `${files.join(', ')} ended in a torn row (cut mid-write), which was dropped; the rows before it are all here.`;
+  return { ...status, text: status.text ? `${status.text} ${note}` : note };
+}
+
 export function buildModel(run: RunFolder, generatedAt: Date): ReportModel {
   const sections = buildSections(run);
   const link = (run.meta.link ?? {}) as Record<string, unknown>;
@@ -191,7 +199,7 @@ export function buildModel(run: RunFolder, generatedAt: Date): ReportModel {
     runId: String(run.meta.run_id),
     runDir: run.dir,
     generatedAt: generatedAt.toISOString(),
-    status: runStatus(run.meta),
+    status: withTornRows(runStatus(run.meta), run.torn_rows),
     linkBackend: typeof link.backend === 'string' ? link.backend : (run.samples[0]?.link_backend ?? 'unknown'),
     serverUnderTest: serverUnderTestName(run.meta),
     profiles: Array.isArray(options.profiles)

@@ -92,6 +92,13 @@ Your own server (instead of the harness's):
 
 Exit codes: 0 done, 1 failed, 2 bad usage or a missing privilege/kernel feature, 130/143 interrupted.`;
 
+/** An empty --out would write the run into the current folder (results/ resolved from ''): refuse it. */
+function outFolder(v: string | undefined): string {
+  if (v === undefined) return 'results';
+  if (v.trim() === '') throw new UserError('--out needs a folder (e.g. --out results), got an empty string');
+  return v;
+}
+
 /** Node turns a timer above 2^31 − 1 ms into 1 ms: every request would time out at once. */
 const MAX_TIMEOUT_MS = 600_000;
 const MAX_REQUESTS = 1_000_000;
@@ -119,6 +126,10 @@ function parseAllowHostCc(v: string | undefined, remote: boolean): string[] {
   if (list.length === 0) throw new UserError('--allow-host-cc needs congestion control names, e.g. cubic');
   for (const cc of list)
     if (!/^[a-z0-9_]+$/.test(cc)) throw new UserError(`--allow-host-cc: not a congestion control name: "${cc}"`);
+  if (process.getuid?.() !== 0)
+    throw new UserError(
+      "--allow-host-cc changes the host's net.ipv4.tcp_allowed_congestion_control: it needs root (run with sudo)",
+    );
   return list;
 }
 
@@ -225,7 +236,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
     quick: size === 'quick',
     size,
     requests: wholeNumberFlag('requests', v.requests, null, { min: 1, max: MAX_REQUESTS }),
-    out: v.out ?? 'results',
+    out: outFolder(v.out),
     request_timeout_ms: wholeNumberFlag('timeout-ms', v['timeout-ms'], 10_000, { min: 1, max: MAX_TIMEOUT_MS }),
     target:
       v.target === undefined
@@ -306,7 +317,11 @@ runMain(async () => {
     return 0;
   }
   if (opts === 'list') {
+    // As root --list probes the tc backend on a throw-away namespace: a Ctrl-C then exits through
+    // process.exit, whose exit hook removes it (the default signal action would skip that).
+    const release = claimSignals((signal) => process.exit(signalExitCode(signal)));
     await printList();
+    release();
     return 0;
   }
   const progress = new Progress();

@@ -62,6 +62,40 @@ function figure(values: number[]): MeasuredFigure | null {
   return { n: ok.n, median_ms: ok.median, p99_ms: ok.p99, ci95_low_ms: ok.ci95_low, ci95_high_ms: ok.ci95_high };
 }
 
+/** Calibration got no answer at all: the server is not there (or the link passes nothing). */
+export class NoAnswerError extends Error {
+  constructor(
+    readonly attempts: number,
+    readonly first_error: string,
+  ) {
+    super(`no answer to ${attempts} requests in a row (first: ${first_error})`);
+    this.name = 'NoAnswerError';
+  }
+}
+
+/**
+ * Calibration's first requests decide whether anything answers: NO_ANSWER_ATTEMPTS failures before any success
+ * end it with NoAnswerError (a link with loss still answers: TCP retransmits). Without this an unreachable
+ * --target spent every case's requests on errors and the run ended "completed".
+ */
+export const NO_ANSWER_ATTEMPTS = 3;
+
+class NoAnswerWatch {
+  private answered = false;
+  private failures = 0;
+  private first: string | null = null;
+
+  note(error: string | null): void {
+    if (this.answered) return;
+    if (error === null) {
+      this.answered = true;
+      return;
+    }
+    this.first ??= error;
+    if (++this.failures >= NO_ANSWER_ATTEMPTS) throw new NoAnswerError(this.failures, this.first);
+  }
+}
+
 /** A measured RTT more than 5 % (or 0.5 ms) off the configured one is a deviation worth flagging. */
 export function rttDeviates(configured_ms: number, measured_ms: number): boolean {
   return Math.abs(measured_ms - configured_ms) > Math.max(0.05 * configured_ms, 0.5);
@@ -84,6 +118,7 @@ export async function calibrate(
   };
   const small = routeOr(opts.routes.small(1)?.path ?? null, 'a small response (calibration)');
   let errors = 0;
+  const noAnswer = new NoAnswerWatch();
   const take = (
     kind: CalibrationSample['kind'],
     value_ms: number | null,
@@ -92,11 +127,12 @@ export async function calibrate(
   ): void => {
     if (error) errors++;
     onSample({ kind, value_ms, size_bytes, error });
+    noAnswer.note(error);
   };
 
   const connects: number[] = [];
   // One throw-away connection first: the first connect of a process pays for code paths not yet compiled.
-  await agent.probe({ ...base, connection: 'new', path: small, close_after: true });
+  noAnswer.note((await agent.probe({ ...base, connection: 'new', path: small, close_after: true })).error);
   for (let i = 0; i < opts.samples; i++) {
     const s = await agent.probe({ ...base, connection: 'new', path: small, close_after: true });
     take('connect', s.connect_ms, 1, s.error);

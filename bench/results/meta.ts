@@ -1,8 +1,9 @@
 import { packageVersion } from '../../lib/package-dir.ts';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../lib/atomic-file.ts';
 import os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export type RunStatus =
   | { kind: 'running' }
@@ -59,14 +60,24 @@ export function packageVersions(names: readonly string[]): Record<string, string
   return Object.fromEntries(names.map((n) => [n, packageVersion(n) ?? 'missing']));
 }
 
-/** meta.json is rewritten whole at each update (small), so it is always a complete JSON document. */
+/** Space held back for the last meta.json write, so a run that filled the disk can still say how it ended. */
+const RESERVE_BYTES = 1024 * 1024;
+
+/**
+ * meta.json is replaced whole at each update (small; writeFileAtomic), so it is always a complete JSON document.
+ * A file of RESERVE_BYTES beside it is given up only for the final update (the run's status) when the disk is
+ * full: the run's record then says it errored, not that it is still running.
+ */
 export class MetaFile {
   private data: Record<string, unknown>;
+  private readonly reservePath: string;
   constructor(
     private readonly path: string,
     initial: Record<string, unknown>,
   ) {
     this.data = { ...initial };
+    this.reservePath = join(dirname(path), '.meta-reserve');
+    writeFileSync(this.reservePath, Buffer.alloc(RESERVE_BYTES));
     this.flush();
   }
 
@@ -75,11 +86,25 @@ export class MetaFile {
     this.flush();
   }
 
+  /** The last update: uses the reserve if the disk is full, then removes it. */
+  finalUpdate(patch: Record<string, unknown>): void {
+    this.data = { ...this.data, ...patch };
+    try {
+      this.flush();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+      rmSync(this.reservePath, { force: true });
+      this.flush();
+    } finally {
+      rmSync(this.reservePath, { force: true });
+    }
+  }
+
   get(): Record<string, unknown> {
     return this.data;
   }
 
   private flush(): void {
-    writeFileSync(this.path, `${JSON.stringify(this.data, null, 2)}\n`);
+    writeFileAtomic(this.path, `${JSON.stringify(this.data, null, 2)}\n`);
   }
 }

@@ -1,5 +1,16 @@
-import { accessSync, constants, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync, statfsSync } from 'node:fs';
-import { dirname, join, resolve, basename } from 'node:path';
+import {
+  accessSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  statfsSync,
+} from 'node:fs';
+import { dirname, join, resolve, basename, sep } from 'node:path';
 import { UserError } from '../../lib/errors.ts';
 
 /** Minimum free space in the results folder before a run starts (samples of a long run are a few MB). */
@@ -19,6 +30,8 @@ export function newRunDirName(runId: string, now = new Date()): string {
  */
 export function createRunDir(outRoot: string, name: string): string {
   const root = resolve(outRoot);
+  // Before mkdir (which would follow a planted symlink) and after (a component made meanwhile).
+  refuseForeignPath(root);
   try {
     mkdirSync(root, { recursive: true });
   } catch (e) {
@@ -26,6 +39,8 @@ export function createRunDir(outRoot: string, name: string): string {
       `cannot create results folder ${root}: ${(e as NodeJS.ErrnoException).code ?? String(e)}; pass --out <writable dir>`,
     );
   }
+  refuseForeignPath(root);
+  refuseForeignLatest(root);
   try {
     accessSync(root, constants.W_OK);
   } catch {
@@ -53,6 +68,50 @@ export function createRunDir(outRoot: string, name: string): string {
     );
   }
   return dir;
+}
+
+/**
+ * In a folder anyone may write to (/tmp), another user can pre-create the path a run will write through — as a
+ * symlink to somewhere else, or a folder they own — and a root run would then write where they chose. Every
+ * component of the results path inside such a folder must belong to this user (or root).
+ */
+export function refuseForeignPath(path: string, uid: number | null = process.getuid?.() ?? null): void {
+  if (uid === null) return;
+  const parts = resolve(path)
+    .split(sep)
+    .filter((p) => p !== '');
+  let parent: string = sep;
+  for (const part of parts) {
+    const here = join(parent, part);
+    let st;
+    try {
+      st = lstatSync(here);
+    } catch {
+      return; // not there yet: created below by this run, so its own
+    }
+    const parentWorldWritable = (lstatSync(parent).mode & 0o002) !== 0;
+    if (parentWorldWritable && st.uid !== uid && st.uid !== 0) {
+      throw new UserError(
+        `refusing to write results through ${here}: it is ${st.isSymbolicLink() ? 'a symlink' : 'a folder'} owned by uid ${st.uid} in ${parent}, which anyone can write to; pass --out <a folder you own>`,
+      );
+    }
+    parent = st.isSymbolicLink() ? realpathSync(here) : here;
+  }
+}
+
+/** <root>/latest is the harness's symlink; anything else there is the user's and is not replaced. */
+function refuseForeignLatest(root: string): void {
+  const latest = join(root, 'latest');
+  let st;
+  try {
+    st = lstatSync(latest);
+  } catch {
+    return;
+  }
+  if (!st.isSymbolicLink())
+    throw new UserError(
+      `${latest} is a ${st.isDirectory() ? 'folder' : 'file'}, not the harness's link to the newest run: move it away or pass --out <another folder>`,
+    );
 }
 
 /** Points <root>/latest at the run folder (atomically, via rename of a fresh symlink). */

@@ -35,11 +35,11 @@ export class RunFolder {
   private readonly processes: Array<{ role: string; pid: number; config?: Record<string, unknown> }> = [];
   private readonly profiles: Array<Record<string, unknown>> = [];
   private readonly skips: Array<{ profile: string; scenario: string; part?: string; reason: string }> = [];
+  private latestMarked = false;
   private readonly scenarioTimes: Array<{ profile: string; scenario: string; duration_s: number }> = [];
 
   constructor(options: BenchOptions, plan: readonly ProfilePlan[], scenarios: readonly Scenario[]) {
     this.dir = createRunDir(options.out, newRunDirName(this.runId));
-    pointLatest(this.dir);
     this.meta = new MetaFile(join(this.dir, 'meta.json'), {
       run_id: this.runId,
       status: { kind: 'running' } satisfies RunStatus,
@@ -60,6 +60,16 @@ export class RunFolder {
     });
     this.samples = new CsvAppender(join(this.dir, 'samples.csv'), Object.keys(SAMPLE_COLUMNS) as SampleColumn[]);
     this.calibration = new CsvAppender(join(this.dir, 'calibration.csv'), CALIBRATION_COLUMNS);
+  }
+
+  /**
+   * Points <out>/latest here: once the run is measuring, or has ended any way but bad usage (a run that never
+   * got past its checks does not replace the newest real run).
+   */
+  markLatest(): void {
+    if (this.latestMarked) return;
+    pointLatest(this.dir);
+    this.latestMarked = true;
   }
 
   noteProcess(role: string, pid: number, config?: Record<string, unknown>): void {
@@ -92,6 +102,6 @@ export class RunFolder {
   }
 
   finish(status: RunStatus, extra: Record<string, unknown> = {}): void {
-    this.meta.update({ status, ended_at: new Date().toISOString(), ...extra });
+    this.meta.finalUpdate({ status, ended_at: new Date().toISOString(), ...extra });
   }
 }

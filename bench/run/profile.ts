@@ -2,13 +2,14 @@
  * One profile of a run: configure the link, calibrate it (what it actually does, recorded beside what was asked),
  * run the profile's scenarios, and record what the link did meanwhile.
  */
+import { UserError } from '../../lib/errors.ts';
 import type { Progress } from '../../lib/progress.ts';
 import { Teardown } from '../../lib/teardown.ts';
 import { ServerLacks } from '../../servers/under-test.ts';
 import { unmetNeeds } from '../scenarios/needs.ts';
 import type { DirectionCounters, LinkCounters } from '../../netem/link.ts';
 import { profileKey } from '../../netem/profiles.ts';
-import { calibrate, type Calibration } from '../drivers/calibrate.ts';
+import { NoAnswerError, calibrate, type Calibration } from '../drivers/calibrate.ts';
 import { bySize, type BenchOptions, type RunningServer } from '../scenarios/types.ts';
 import { scenarioContext } from './context.ts';
 import type { RunFolder } from './folder.ts';
@@ -39,14 +40,16 @@ export async function measureEndpoints(
   const { link } = run.bed;
   if (!link.capabilities.real_packets || !link.capabilities.configurable || !first) return null;
   await link.configure({ ...first.profile.params, rtt_ms: 0, jitter_ms: 0, loss_pct: 0, rate_mbit: null });
-  const zero = await calibrate(run.bed.agent, run.calibrationServer.target, link.params(), {
-    samples: 30,
-    timeout_ms: run.options.request_timeout_ms,
-    rtt_from: 'connect',
-    protocol: 'h1',
-    tls: null,
-    routes: run.calibrationServer.handle.routes,
-  });
+  const zero = await answeredOrExplain(run.options, () =>
+    calibrate(run.bed.agent, run.calibrationServer.target, link.params(), {
+      samples: 30,
+      timeout_ms: run.options.request_timeout_ms,
+      rtt_from: 'connect',
+      protocol: 'h1',
+      tls: null,
+      routes: run.calibrationServer.handle.routes,
+    }),
+  );
   run.folder.meta.update({
     endpoint_baseline: {
       what: 'TCP connect and small request through the same link at rtt 0',
@@ -55,6 +58,28 @@ export async function measureEndpoints(
     },
   });
   return zero.connect?.median_ms ?? null;
+}
+
+/**
+ * Calibration that got no answer ends the run at once: for a --target a usage error naming it (not running, a
+ * wrong port, a firewall), else the link or the calibration server is broken.
+ */
+async function answeredOrExplain(options: BenchOptions, measure: () => Promise<Calibration>): Promise<Calibration> {
+  try {
+    return await measure();
+  } catch (e) {
+    if (!(e instanceof NoAnswerError)) throw e;
+    const target = options.target ?? null;
+    if (target !== null && /^HTTP \d{3}/.test(e.first_error))
+      throw new UserError(
+        `--target ${target.url} answered ${e.first_error} to ${e.attempts} calibration requests in a row: it does not serve the route asked for; point --target at npm run serve, or give --path a route it answers with 2xx`,
+      );
+    if (target !== null)
+      throw new UserError(
+        `--target ${target.url} did not answer (${e.attempts} requests in a row failed, the first: ${e.first_error}); is the server running there (npm run serve -- --listen …) and reachable from this host?`,
+      );
+    throw new Error(`calibration through the link got ${e.message}: nothing can be measured`);
+  }
 }
 
 export async function runProfile(run: ProfileRun, { profile, scenarios }: ProfilePlan): Promise<void> {
@@ -121,29 +146,31 @@ async function calibrateProfile(run: ProfileRun, profile: ProfilePlan['profile']
   const { link } = run.bed;
   const { folder, progress, calibrationServer } = run;
   progress.log(`[${profile.name}] calibrating the link (${profileKey(profile.params)})…`);
-  const calibration = await calibrate(
-    run.bed.agent,
-    calibrationServer.target,
-    profile.params,
-    {
-      samples: bySize(run.options, { quick: 10, standard: 30, full: 30 }),
-      timeout_ms: run.options.request_timeout_ms,
-      rtt_from: link.capabilities.connect_crosses_link ? 'connect' : 'request',
-      protocol: calibrationServer.handle.protocol,
-      tls: calibrationServer.clientTls('TLSv1.3'),
-      routes: calibrationServer.handle.routes,
-    },
-    (s) =>
-      folder.calibration.append({
-        run_id: folder.runId,
-        profile: profile.name,
-        link_backend: link.backend,
-        rtt_ms_configured: profile.params.rtt_ms,
-        kind: s.kind,
-        value_ms: s.value_ms,
-        size_bytes: s.size_bytes,
-        error: s.error,
-      }),
+  const calibration = await answeredOrExplain(run.options, () =>
+    calibrate(
+      run.bed.agent,
+      calibrationServer.target,
+      profile.params,
+      {
+        samples: bySize(run.options, { quick: 10, standard: 30, full: 30 }),
+        timeout_ms: run.options.request_timeout_ms,
+        rtt_from: link.capabilities.connect_crosses_link ? 'connect' : 'request',
+        protocol: calibrationServer.handle.protocol,
+        tls: calibrationServer.clientTls('TLSv1.3'),
+        routes: calibrationServer.handle.routes,
+      },
+      (s) =>
+        folder.calibration.append({
+          run_id: folder.runId,
+          profile: profile.name,
+          link_backend: link.backend,
+          rtt_ms_configured: profile.params.rtt_ms,
+          kind: s.kind,
+          value_ms: s.value_ms,
+          size_bytes: s.size_bytes,
+          error: s.error,
+        }),
+    ),
   );
   if (run.endpointConnect_ms !== null && calibration.connect !== null) {
     calibration.rtt_ms_link_added = calibration.connect.median_ms - run.endpointConnect_ms;

@@ -2,7 +2,7 @@
  * The run's one teardown and one set of signal handlers. A first SIGINT/SIGTERM aborts the measuring, runs the
  * teardown, records the run as aborted and exits 130/143; a second exits at once.
  */
-import { errorMessage } from '../../lib/errors.ts';
+import { errorMessage, isUserError } from '../../lib/errors.ts';
 import type { Progress } from '../../lib/progress.ts';
 import { claimSignals, signalExitCode } from '../../lib/signals.ts';
 import { Teardown } from '../../lib/teardown.ts';
@@ -48,8 +48,9 @@ export class RunSession {
       if (this.aborted && this.failure === null) await never();
       const error = this.failure ?? e;
       this.status = { kind: 'errored', error: errorMessage(error) };
-      this.folder.finish(this.status);
+      // Teardown first: a record that cannot be written (a full disk) must not leave namespaces behind.
       await this.close();
+      this.recordEnd({ markLatest: !isUserError(error) });
       throw error;
     }
     await this.close();
@@ -87,8 +88,18 @@ export class RunSession {
     this.abort.abort(new Error(`interrupted by ${signal}`));
     void this.teardown.run().then((failures) => {
       for (const f of failures) this.progress.log(`cleanup: ${f}`);
-      this.folder.finish(this.status);
+      this.recordEnd({ markLatest: true });
       process.exit(code);
     });
+  }
+
+  /** Writes how the run ended into meta.json; a failure to write it is said, never thrown over the run's own end. */
+  private recordEnd(opts: { markLatest: boolean }): void {
+    try {
+      if (opts.markLatest) this.folder.markLatest();
+      this.folder.finish(this.status);
+    } catch (e) {
+      this.progress.log(`could not record the run's end in ${this.folder.dir}/meta.json: ${errorMessage(e)}`);
+    }
   }
 }

@@ -103,6 +103,8 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
   }
   if (base.length === 0 || head.length === 0)
     throw new UserError(`give at least one ${base.length === 0 ? 'base' : 'head'} run folder; see --help`);
+  if (v.out !== undefined && v.out.trim() === '')
+    throw new UserError('--out needs a folder for compare.md/csv/json/html, got an empty string');
   return {
     base,
     head,

@@ -32,17 +32,21 @@ function pctText(v: number): string {
 
 function statusFindings(side: 'base' | 'head', runs: readonly RunInfo[]): GateFinding[] {
   return runs
-    .filter((r) => r.status !== 'completed')
+    .filter((r) => r.status !== 'completed' || r.torn_files.length > 0)
     .map((r) => {
-      const what =
+      const ended =
         r.status === 'running'
           ? 'still "running" in meta.json: killed, or not finished'
-          : `ended ${r.status}${r.status_detail === '' ? '' : `: ${r.status_detail}`}`;
+          : r.status === 'completed'
+            ? 'completed'
+            : `ended ${r.status}${r.status_detail === '' ? '' : `: ${r.status_detail}`}`;
+      const torn = r.torn_files.length > 0 ? `; ${r.torn_files.join(', ')} cut mid-write (torn last row dropped)` : '';
+      const what = `${ended}${torn}`;
       return {
         rule: 'run_status',
         blocking: true,
         subject: `${side} run ${r.run_id}`,
-        figure: `${what}; only completed runs can pass`,
+        figure: `${what}; only completed runs with whole files can pass`,
       };
     });
 }

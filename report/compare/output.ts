@@ -1,5 +1,6 @@
 /** Writes compare.md, compare.csv, compare.json and compare.html into one folder, each whole or not at all. */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../../lib/atomic-file.ts';
 import { join } from 'node:path';
 import { UserError } from '../../lib/errors.ts';
 import { renderCsv } from './csv.ts';
@@ -25,11 +26,7 @@ function makeDir(outDir: string): void {
 }
 
 /** A reader (CI's summary step) sees the old file or the new one, never half of one. */
-function writeWhole(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
+const writeWhole = writeFileAtomic;
 
 export function writeCompareOutputs(res: CompareResult, outDir: string): CompareOutputs {
   makeDir(outDir);

@@ -157,6 +157,7 @@ export function runCases(run: RunFolder, metrics: readonly string[]): RunCases {
       size: typeof options?.size === 'string' ? options.size : options?.quick === true ? 'quick' : '',
       status: typeof status?.kind === 'string' ? status.kind : 'unknown',
       status_detail: typeof detail === 'string' ? detail : '',
+      torn_files: Object.keys(run.torn_rows),
       machine,
     },
     profiles: ordered,

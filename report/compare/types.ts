@@ -157,6 +157,8 @@ export interface RunInfo {
   status: string;
   /** The error or signal that ended a run that did not complete. */
   status_detail: string;
+  /** Files whose torn last row was dropped on reading (the run was cut mid-write). */
+  torn_files: string[];
   /** Where it ran: kernel, CPU model and count (from meta.machine), '' when not recorded. */
   machine: string;
 }

@@ -3,7 +3,11 @@
 # gate` as one argument (never word-split), under sudo for the namespaces. The gate's exit code is an output,
 # not this step's failure: the summary, the artifacts and the cleanup still run, and the Verdict step fails.
 set -uo pipefail
-out="${KAB_OUT:-${RUNNER_TEMP:-/tmp}/keepalive-bench}"
+# Outside a runner there is no RUNNER_TEMP: a fresh private folder, never a predictable /tmp path (another
+# user could have made it a symlink before this root step writes through it).
+if [ -n "${KAB_OUT:-}" ]; then out="$KAB_OUT"
+elif [ -n "${RUNNER_TEMP:-}" ]; then out="$RUNNER_TEMP/keepalive-bench"
+else out="$(mktemp -d -t keepalive-bench.XXXXXX)"; fi
 args=(gate --head-cmd "$KAB_HEAD_CMD" --head-dir "${KAB_HEAD_DIR:-.}" --base-dir "${KAB_BASE_DIR:-.}"
   --size "${KAB_SIZE:-ci}" --scenario "${KAB_SCENARIOS:-handshake}" --threshold "${KAB_THRESHOLD:-5%}"
   --runs "${KAB_RUNS:-1}" --link "${KAB_LINK:-auto}" --out "$out")

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { requirePrivileged } from '../helpers/privileged.ts';
-import { cleanStale, planCleanup, processAlive } from '../../netem/cleanup.ts';
+import { cleanStale, planCleanup } from '../../netem/cleanup.ts';
 import type { OwnershipRecord } from '../../netem/topology.ts';
 import {
   createNamespaces,
@@ -61,16 +61,6 @@ test('planCleanup removes dead runs, keeps live ones, never touches other names,
     'netns kabinet: not a name the harness gives',
     'link kab0: not a name the harness gives',
   ]);
-});
-
-test('processAlive: own pid alive, wrong start time or dead pid not', async () => {
-  assert.ok(processAlive(process.pid, processStartTicks(process.pid)));
-  assert.ok(processAlive(process.pid, null));
-  assert.ok(!processAlive(process.pid, (processStartTicks(process.pid) ?? 0) + 1));
-  const done = execa('true');
-  await done;
-  assert.ok(!processAlive(done.pid as number, null));
-  assert.ok(!processAlive(-1, null));
 });
 
 test('cleanStale removes a dead run (namespaces, its processes, record) and leaves a live run alone', async (t) => {

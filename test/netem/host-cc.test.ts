@@ -1,6 +1,6 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { requirePrivileged } from '../helpers/privileged.ts';
 import {
   ALLOWED_CC_PATH,
@@ -11,8 +11,9 @@ import {
   listAfterLeaving,
   restoreHostAllowedCc,
   restoreStaleHostCc,
+  withLock,
 } from '../../netem/host-cc.ts';
-import { newRunId } from '../../netem/topology.ts';
+import { newRunId, processStartTicks } from '../../netem/topology.ts';
 
 test('extendedAllowedList adds only what is missing, refuses what the kernel lacks', () => {
   assert.deepEqual(extendedAllowedList(['reno', 'bbr'], ['reno', 'bbr', 'cubic'], ['cubic']), {
@@ -94,15 +95,53 @@ test('a host list the operator already put back is left alone', (t) =>
     assert.equal(readFileSync(ALLOWED_CC_PATH, 'utf8').trim(), before);
   }));
 
-test('listAfterLeaving keeps the original and what other runs need', () => {
-  assert.deepEqual(listAfterLeaving(['reno', 'bbr', 'cubic', 'htcp'], ['reno', 'bbr'], new Set(['htcp'])), [
+test('listAfterLeaving takes out only what runs added and no other run needs', () => {
+  assert.deepEqual(listAfterLeaving(['reno', 'bbr', 'cubic', 'htcp'], ['cubic', 'htcp'], new Set(['htcp'])), [
     'reno',
     'bbr',
     'htcp',
   ]);
   assert.deepEqual(
-    listAfterLeaving(['reno'], ['reno', 'bbr'], new Set()),
+    listAfterLeaving(['reno'], ['bbr'], new Set()),
     ['reno'],
     'never adds back what someone else removed',
   );
+  assert.deepEqual(
+    listAfterLeaving(['bbr', 'cubic', 'reno'], ['cubic'], new Set()),
+    ['bbr', 'reno'],
+    'what an admin added meanwhile (reno) stays',
+  );
+});
+
+test('a name an admin adds while a run holds the list stays when the run leaves', (t) =>
+  withHostList(t, async (cc, before) => {
+    const list = before.split(/\s+/);
+    const adminAdds = list.find((x) => x !== 'bbr') ?? list[0];
+    assert.ok(adminAdds);
+    // The host without one of its names, as if the admin had not yet added it.
+    const start = list.filter((x) => x !== adminAdds).join(' ');
+    writeFileSync(ALLOWED_CC_PATH, start);
+    const runId = newRunId();
+    assert.ok(await extendHostAllowedCc(runId, [cc]));
+    writeFileSync(ALLOWED_CC_PATH, `${readFileSync(ALLOWED_CC_PATH, 'utf8').trim()} ${adminAdds}`);
+    assert.equal(await restoreHostAllowedCc(runId), 'restored');
+    // The kernel lists them in its own order.
+    assert.deepEqual(readFileSync(ALLOWED_CC_PATH, 'utf8').trim().split(/\s+/).sort(), [...list].sort());
+  }));
+
+test('the state lock: a live holder is waited for, then named; a dead holder’s lock is broken at once', (t) => {
+  if (!requirePrivileged(t)) return;
+  mkdirSync(HOST_RECORD_DIR, { recursive: true });
+  const lock = `${HOST_RECORD_DIR}/lock`;
+  assert.ok(!existsSync(lock), 'no other run holds it');
+  t.after(() => rmSync(lock, { force: true }));
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, pid_start_ticks: processStartTicks(process.pid) }));
+  assert.throws(() => withLock(() => 'ran', 300), /held by process \d+, still running after 300 ms/);
+  assert.ok(existsSync(lock), 'a live holder keeps its lock');
+  writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 1, pid_start_ticks: null }));
+  assert.equal(
+    withLock(() => 'ran', 300),
+    'ran',
+  );
+  assert.ok(!existsSync(lock), 'released after');
 });

@@ -11,6 +11,8 @@ import {
   listNetns,
   namespaceNames,
   newRunId,
+  processAlive,
+  processStartTicks,
   readNamespaceSysctls,
   readRouteInitcwnd,
   recordPath,
@@ -175,4 +177,14 @@ test('route initcwnd/initrwnd are set and cleared with ip route change', async (
   await setRouteInitcwnd(n.clientNs, n.clientDev, null, null);
   assert.deepEqual(await route(), { dst: '198.18.0.0/24', dev: n.clientDev, initcwnd: null, initrwnd: null });
   await assert.rejects(setRouteInitcwnd(n.clientNs, n.clientDev, 0, null), UserError);
+});
+
+test('processAlive: own pid alive, wrong start time or dead pid not', async () => {
+  assert.ok(processAlive(process.pid, processStartTicks(process.pid)));
+  assert.ok(processAlive(process.pid, null));
+  assert.ok(!processAlive(process.pid, (processStartTicks(process.pid) ?? 0) + 1));
+  const done = execa('true');
+  await done;
+  assert.ok(!processAlive(done.pid as number, null));
+  assert.ok(!processAlive(-1, null));
 });

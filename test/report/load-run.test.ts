@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRun } from '../../report/load-run.ts';
+import { buildReport } from '../../report/build.ts';
 import { isUserError } from '../../lib/errors.ts';
 import { copyFixture } from './fixture-copy.ts';
 
@@ -43,5 +44,21 @@ test('a summary without a required column is a UserError naming it', (t) => {
   assert.throws(
     () => loadRun(dir),
     (e: unknown) => isUserError(e) && /missing column median/.test((e as Error).message),
+  );
+});
+
+test('a run cut mid-write (torn last row in samples.csv) loads without it, and the report says so', async (t) => {
+  const dir = copyFixture(t, 'report-normal');
+  const samplesPath = join(dir, 'samples.csv');
+  const whole = readFileSync(samplesPath, 'utf8');
+  const rowsBefore = whole.trimEnd().split('\n').length - 1;
+  writeFileSync(samplesPath, `${whole}${whole.split('\n')[1]?.slice(0, 25) ?? ''}`);
+  const run = loadRun(dir);
+  assert.equal(run.samples.length, rowsBefore);
+  assert.deepEqual(run.torn_rows, { 'samples.csv': 1 });
+  await buildReport(dir);
+  assert.match(
+    readFileSync(join(dir, 'summary.md'), 'utf8'),
+    /samples\.csv ended in a torn row \(cut mid-write\), which was dropped; the rows before it are all here\./,
   );
 });

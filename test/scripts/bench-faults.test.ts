@@ -6,14 +6,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   chmodSync,
+  closeSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readFileSync,
   readlinkSync,
   readdirSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -204,19 +208,30 @@ test('without root: auto falls back to the proxy link and says why; --link tun s
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-  let tunErr = '';
-  try {
-    asNobody(['--link', 'tun', '--profile', 'lan', '--out', out]);
-  } catch (e) {
-    const err = e as { status: number; stderr: string };
-    assert.equal(err.status, 2);
-    tunErr = err.stderr;
-  }
+  /** A run as nobody that must stop at its flags: its stderr (exit 2 asserted). */
+  const refusedAsNobody = (args: string[]): string => {
+    try {
+      asNobody(args);
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      assert.equal(err.status, 2, err.stderr);
+      return err.stderr;
+    }
+    assert.fail(`bench ${args.join(' ')} as nobody did not stop`);
+  };
+  const tunErr = refusedAsNobody(['--link', 'tun', '--profile', 'lan', '--out', out]);
   assert.match(
     tunErr,
     /^error: --link tun cannot run here: not root .*; it needs root \(or CAP_NET_ADMIN\) and \/dev\/net\/tun: run with sudo, or use --link proxy/,
   );
   assert.equal(tunErr.trim().split('\n').length, 1);
+
+  const before = readdirSync(out);
+  assert.equal(
+    refusedAsNobody(['--link', 'proxy', '--allow-host-cc', 'cubic', '--out', out]),
+    "error: --allow-host-cc changes the host's net.ipv4.tcp_allowed_congestion_control: it needs root (run with sudo)\n",
+  );
+  assert.deepEqual(readdirSync(out), before, 'refused before any run folder (none claims a change)');
 
   const auto = execFileSync(
     'setpriv',
@@ -245,4 +260,78 @@ test('without root: auto falls back to the proxy link and says why; --link tun s
     rows.length > 0 &&
       rows.every((r) => r.link_backend === 'proxy' && (r.link_caveat ?? '').includes('no TCP slow start')),
   );
+});
+
+test('a disk that fills mid-run: one line, exit 1, nothing left behind, meta.json parses and says errored', async (t) => {
+  if (!requirePrivileged(t)) return;
+  const base = mkdtempSync(join(tmpdir(), 'kab-full-'));
+  const out = join(base, 'tmpfs');
+  mkdirSync(out);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', out]);
+  t.after(() => {
+    execFileSync('umount', ['-l', out]);
+    rmSync(base, { recursive: true, force: true });
+  });
+  const run = await startRun(out, ['--requests', '300']);
+  t.after(() => run.child.kill('SIGKILL'));
+  await waitFor('20 samples', () => rowsIn(run.runDir) >= 20, 120_000);
+  // Another writer takes every byte left.
+  const filler = openSync(join(out, 'filler'), 'w');
+  const block = Buffer.alloc(1024 * 1024);
+  try {
+    for (;;) writeSync(filler, block);
+  } catch (e) {
+    assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
+  }
+  try {
+    for (;;) writeSync(filler, block, 0, 512);
+  } catch {
+    // the last partial block too
+  } finally {
+    closeSync(filler);
+  }
+  const r = await run.done;
+  assert.equal(r.code, 1, r.stderr);
+  const lines = r.stderr.trim().split('\n');
+  assert.match(lines.at(-1) ?? '', /^error: .*ENOSPC/);
+  assert.equal(lines.filter((l) => l.startsWith('error: ')).length, 1, r.stderr);
+  const meta = JSON.parse(readFileSync(join(run.runDir, 'meta.json'), 'utf8')) as Record<string, any>;
+  assert.equal(meta.status.kind, 'errored');
+  assert.match(meta.status.error, /ENOSPC/);
+  assert.deepEqual(leftovers(meta.run_id as string), []);
+  assert.deepEqual(
+    readdirSync(run.runDir).filter((f) => f.startsWith('.')),
+    [],
+    'no temporary file or space reserve left in the run folder',
+  );
+  const rows = readCsv(join(run.runDir, 'samples.csv'));
+  assert.ok(rows.length >= 20, `${rows.length} samples kept`);
+  assert.ok(readFileSync(join(run.runDir, 'samples.csv'), 'utf8').endsWith('\n'), 'no torn last row');
+});
+
+test('results/latest: not repointed by a run stopped by bad usage; a file named latest is never replaced', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'kab-latest-'));
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  mkdirSync(join(out, 'older-run'));
+  symlinkSync('older-run', join(out, 'latest'));
+  // --cc needs a link with namespaces: found only once the link is open, after the run folder exists.
+  const bad = await runCli(
+    'bench',
+    ['--scenario', 'handshake', '--link', 'proxy', '--profile', 'lan', '--cc', 'reno', '--out', out],
+    60_000,
+  );
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /^error: --cc and --slow-start-after-idle set namespace sysctls/m);
+  assert.equal(readlinkSync(join(out, 'latest')), 'older-run');
+
+  rmSync(join(out, 'latest'));
+  writeFileSync(join(out, 'latest'), 'my notes');
+  const file = await runCli(
+    'bench',
+    ['--scenario', 'handshake', '--link', 'none', '--profile', 'loopback', '--out', out],
+    60_000,
+  );
+  assert.equal(file.code, 2, file.stderr);
+  assert.match(file.stderr, /^error: .*latest is a file, not the harness's link to the newest run/);
+  assert.equal(readFileSync(join(out, 'latest'), 'utf8'), 'my notes');
 });

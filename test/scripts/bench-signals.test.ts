@@ -4,7 +4,17 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirePrivileged } from '../helpers/privileged.ts';
@@ -177,4 +187,26 @@ test('a second Ctrl-C exits at once and says how to remove what is left', async 
   const r = await done;
   assert.equal(r.code, 130, r.stderr);
   assert.match(r.stderr, /SIGINT again: exiting now, before the cleanup is done; run npm run clean \(as root\)/);
+});
+
+test('Ctrl-C while --list probes the tc backend (as root): its throw-away namespace and record are removed', async (t) => {
+  if (!requirePrivileged(t)) return;
+  mkdirSync('/run/netns', { recursive: true });
+  let probeNs: string | null = null;
+  const { child, done } = startCli('bench', ['--list']);
+  t.after(() => child.kill('SIGKILL'));
+  const watcher = watch('/run/netns', (_event, name) => {
+    if (probeNs === null && name !== null && /^kab-[0-9a-f]{6}-p$/.test(name)) {
+      probeNs = name;
+      child.kill('SIGINT');
+    }
+  });
+  t.after(() => watcher.close());
+  const r = await done;
+  assert.ok(probeNs !== null, 'the probe namespace was seen');
+  assert.equal(r.code, 130, r.stderr);
+  assert.doesNotMatch(r.stdout, /tc\s+(available|unavailable)/, 'interrupted mid-probe, before the list was printed');
+  const id = /^kab-([0-9a-f]{6})-p$/.exec(probeNs)?.[1] ?? '';
+  assert.ok(!existsSync(join('/run/netns', probeNs)), `${probeNs} is gone`);
+  assert.ok(!existsSync(join('/run/kab', `${id}.json`)), 'its ownership record is gone');
 });

@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../../helpers/run-cli.ts';
+import { REPO, runCli } from '../../helpers/run-cli.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const BASE = join(FIXTURES, 'compare-base');
@@ -250,3 +250,20 @@ for (const b of BAD) {
     }
   });
 }
+
+test('compare: run ids never steer the default output path; a torn run cannot pass; an empty --out is refused', async (t) => {
+  const dir = tmp(t);
+  const crafted = copyRun(BASE, join(dir, 'crafted'), '../../../escape', (s) => `${s}${s.split('\n')[1]?.slice(0, 9)}`);
+  const r = await runCli('compare', [crafted, HEAD]);
+  const folder = /compare folder: (\S+)/.exec(r.stderr)?.[1] ?? '';
+  t.after(() => {
+    if (folder.startsWith('results/compare-')) rmSync(join(REPO, folder), { recursive: true, force: true });
+  });
+  assert.match(folder, /^results\/compare-[A-Za-z0-9_][A-Za-z0-9._-]*escape-vs-[A-Za-z0-9._-]+$/, r.stderr);
+  assert.match(r.stderr, /run_status: base run \.\.\/\.\.\/\.\.\/escape: completed; samples\.csv cut mid-write/);
+  assert.equal(r.code, 1);
+
+  const empty = await runCli('compare', [BASE, HEAD, '--out', '']);
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /^error: --out needs a folder/);
+});

@@ -82,6 +82,7 @@ export function fakeRun(o: FakeRunOptions): RunFolder {
         };
   return {
     dir: `/fake/${o.run_id}`,
+    torn_rows: {},
     meta: {
       run_id: o.run_id,
       ...(o.status === null ? {} : { status: { kind: o.status ?? 'completed' } }),

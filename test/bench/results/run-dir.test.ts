@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, lchownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chownSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRunDir, refuseForeignPath } from '../../../bench/results/run-dir.ts';
+import { requirePrivileged } from '../../helpers/privileged.ts';
+
+function tmp(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kab-run-dir-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('a file or folder named latest in the results folder is the user’s: the run refuses rather than replace it', (t) => {
+  const root = tmp(t);
+  writeFileSync(join(root, 'latest'), 'my notes');
+  assert.throws(() => createRunDir(root, 'run-a'), /latest is a file, not the harness's link to the newest run/);
+  rmSync(join(root, 'latest'));
+  mkdirSync(join(root, 'latest'));
+  assert.throws(() => createRunDir(root, 'run-b'), /latest is a folder/);
+  rmSync(join(root, 'latest'), { recursive: true });
+  symlinkSync('run-old', join(root, 'latest'));
+  assert.match(createRunDir(root, 'run-c'), /run-c$/, 'the harness’s own link is fine');
+});
+
+test('results written through a path another user planted in a world-writable folder are refused', (t) => {
+  if (!requirePrivileged(t)) return;
+  const shared = tmp(t);
+  chmodSync(shared, 0o1777);
+  const elsewhere = join(tmp(t), 'target');
+  mkdirSync(elsewhere);
+  // As in /tmp: another user (uid 4321) made the path a run was told to use — a symlink, or their own folder.
+  symlinkSync(elsewhere, join(shared, 'kab'));
+  lchownSync(join(shared, 'kab'), 4321, 4321);
+  assert.throws(
+    () => refuseForeignPath(join(shared, 'kab', 'head'), 0),
+    /refusing to write results through .*\/kab: it is a symlink owned by uid 4321 in .*, which anyone can write to/,
+  );
+  assert.throws(() => createRunDir(join(shared, 'kab', 'head'), 'run-a'), /refusing to write results through/);
+  mkdirSync(join(shared, 'theirs'));
+  chownSync(join(shared, 'theirs'), 4321, 4321);
+  assert.throws(() => refuseForeignPath(join(shared, 'theirs'), 0), /it is a folder owned by uid 4321/);
+  // The same names, this user's own: fine; and a folder nobody else can write to is never questioned.
+  mkdirSync(join(shared, 'mine'));
+  refuseForeignPath(join(shared, 'mine', 'head'), 0);
+  const privateDir = join(tmp(t), 'p');
+  mkdirSync(privateDir);
+  chownSync(privateDir, 4321, 4321);
+  refuseForeignPath(join(privateDir, 'x'), 0);
+});
