@@ -25,15 +25,16 @@ async function serve(t: TestContext, args: string[]): Promise<Serving> {
   return { port: Number(m?.[1]), server_pid: Number(m?.[2]), done: s.done, out: () => out };
 }
 
-/** Raw bytes in, everything the server sends until it closes (or 3 s pass) out. */
+/** Raw bytes in, everything the server sends until it closes or resets (or 3 s pass) out. */
 function exchange(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const sock = connect(port, '127.0.0.1', () => sock.write(bytes));
     let got = '';
     sock.setEncoding('latin1').on('data', (d: string) => (got += d));
     sock.setTimeout(3_000, () => sock.destroy());
     sock.on('close', () => resolve(got));
-    sock.on('error', reject);
+    // A connection closed on accept may come back as a reset: what it answered (nothing) is the result.
+    sock.on('error', () => resolve(got));
   });
 }
 
