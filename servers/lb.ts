@@ -143,6 +143,9 @@ export function createLb(config: LbConfig): { server: http.Server; stats(): LbSt
       return;
     }
     const headers = forwardHeaders(req.headers);
+    // The front decoded a chunked body; it must go upstream framed too. Unframed (Node sends a GET's body bare),
+    // its bytes would read as a further request on the pooled connection: a smuggled request.
+    if (req.headers['transfer-encoding'] !== undefined) headers['transfer-encoding'] = 'chunked';
     upstream = http.request({
       host: config.upstream_host,
       port: config.upstream_port,

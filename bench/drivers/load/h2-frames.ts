@@ -32,6 +32,8 @@ export const ERR_FLOW_CONTROL_ERROR = 0x3;
 export const ERR_FRAME_SIZE_ERROR = 0x6;
 export const ERR_CANCEL = 0x8;
 export const ERR_COMPRESSION_ERROR = 0x9;
+/** The peer is generating excessive load (RFC 9113 §7): floods of frames we must answer or keep. */
+export const ERR_ENHANCE_YOUR_CALM = 0xb;
 
 export const FRAME_HEADER_BYTES = 9;
 /** SETTINGS_MAX_FRAME_SIZE's initial value: what either side may send until told otherwise (we never tell). */

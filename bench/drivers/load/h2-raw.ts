@@ -11,6 +11,7 @@ import { runLoad, type LoadAnswer, type LoadConn, type LoadTransport } from './e
 import type { LoadDriver, LoadOptions } from './types.ts';
 import {
   ERR_CANCEL,
+  ERR_ENHANCE_YOUR_CALM,
   ERR_FRAME_SIZE_ERROR,
   ERR_NO_ERROR,
   ERR_PROTOCOL_ERROR,
@@ -44,6 +45,14 @@ const SWEEP_MS = 50;
 const WINDOW_REFILL_BYTES = 2 ** 30;
 /** One read buffer per connection, reused for every read (the parser copies what it keeps). */
 const READ_BUFFER_BYTES = 64 * 1024;
+/** A response header block (HEADERS + CONTINUATIONs) past either bound is a connection error, not memory. */
+const MAX_HEADER_BLOCK_BYTES = 64 * 1024;
+const MAX_HEADER_BLOCK_FRAMES = 128;
+/**
+ * ACKs (PING, SETTINGS) queued while the socket has not drained, i.e. while the server reads nothing of ours:
+ * past this, a flood. Each read (≤ 64 KiB) is flushed before the next, so at most this plus one read is queued.
+ */
+const MAX_UNDRAINED_ACK_BYTES = 64 * 1024;
 
 class Stream {
   status = 0;
@@ -77,7 +86,9 @@ export class H2RawConn implements LoadConn, FrameVisitor {
   /** Connection-level DATA bytes since the connection window was last refilled. */
   private connUnacked = 0;
   /** A HEADERS block waiting for CONTINUATION frames. */
-  private continuation: { streamId: number; endStream: boolean; parts: Buffer[] } | null = null;
+  private continuation: { streamId: number; endStream: boolean; parts: Buffer[]; bytes: number } | null = null;
+  /** ACK bytes queued since the socket last drained. */
+  private undrainedAck_bytes = 0;
   private sweep: NodeJS.Timeout | null = null;
   private onSettings: (() => void) | null = null;
   private settingsSeen = false;
@@ -89,10 +100,16 @@ export class H2RawConn implements LoadConn, FrameVisitor {
     this.authority = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
     socket.on('error', (e: NodeJS.ErrnoException) => this.fail(e.code ?? e.message));
     socket.on('close', () => this.fail('connection closed'));
+    socket.on('drain', () => (this.undrainedAck_bytes = 0));
   }
 
   get unusableReason(): string | null {
     return this.reason;
+  }
+
+  /** Bytes of an unfinished header block held between frames (at most 64 KiB). */
+  get pendingHeaderBytes(): number {
+    return this.continuation?.bytes ?? 0;
   }
 
   /** Writes the preface; `ready` resolves on the server's first SETTINGS. */
@@ -108,11 +125,13 @@ export class H2RawConn implements LoadConn, FrameVisitor {
 
   /** Bytes read by the socket (wired to net.connect's onread). */
   onRead(chunk: Buffer): void {
+    if (this.socket.destroyed) return;
     try {
       this.parser.push(chunk);
     } catch (e) {
       const code = e instanceof H2ProtocolError ? e.code : ERR_PROTOCOL_ERROR;
       const msg = e instanceof Error ? e.message : String(e);
+      this.continuation = null;
       this.send(goaway(0, code));
       this.flush();
       this.fail(`h2 protocol error: ${msg}`);
@@ -193,13 +212,19 @@ export class H2RawConn implements LoadConn, FrameVisitor {
         const fragment = headersFragment(flags, payload);
         const endStream = (flags & FLAG_END_STREAM) !== 0;
         if (flags & FLAG_END_HEADERS) this.headerBlock(streamId, endStream, fragment);
-        else this.continuation = { streamId, endStream, parts: [Buffer.from(fragment)] };
+        else this.continuation = { streamId, endStream, parts: [Buffer.from(fragment)], bytes: fragment.length };
         return;
       }
       case FRAME_CONTINUATION: {
         const c = this.continuation;
         if (!c || c.streamId !== streamId)
           throw new H2ProtocolError(ERR_PROTOCOL_ERROR, 'unexpected CONTINUATION frame');
+        if (c.bytes + payload.length > MAX_HEADER_BLOCK_BYTES || c.parts.length >= MAX_HEADER_BLOCK_FRAMES)
+          throw new H2ProtocolError(
+            ERR_ENHANCE_YOUR_CALM,
+            `header block over ${MAX_HEADER_BLOCK_BYTES} bytes or ${MAX_HEADER_BLOCK_FRAMES} frames (CONTINUATION flood)`,
+          );
+        c.bytes += payload.length;
         c.parts.push(Buffer.from(payload));
         if (flags & FLAG_END_HEADERS) {
           this.continuation = null;
@@ -220,7 +245,7 @@ export class H2RawConn implements LoadConn, FrameVisitor {
         if (flags & FLAG_ACK) return;
         if (payload.length % 6 !== 0)
           throw new H2ProtocolError(ERR_FRAME_SIZE_ERROR, 'SETTINGS payload not a multiple of 6');
-        this.send(settingsAck());
+        this.sendAck(settingsAck());
         if (!this.settingsSeen) {
           this.settingsSeen = true;
           const ready = this.onSettings;
@@ -231,7 +256,7 @@ export class H2RawConn implements LoadConn, FrameVisitor {
       }
       case FRAME_PING: {
         if (payload.length !== 8) throw new H2ProtocolError(ERR_FRAME_SIZE_ERROR, 'PING payload not 8 bytes');
-        if (!(flags & FLAG_ACK)) this.send(pingAck(payload));
+        if (!(flags & FLAG_ACK)) this.sendAck(pingAck(payload));
         return;
       }
       case FRAME_GOAWAY: {
@@ -294,6 +319,19 @@ export class H2RawConn implements LoadConn, FrameVisitor {
     const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.outLen + n));
     this.out.copy(bigger, 0, 0, this.outLen);
     this.out = bigger;
+  }
+
+  /** An ACK the peer asked for; one that keeps asking while it reads nothing of ours is flooding. */
+  private sendAck(frame: Buffer): void {
+    if (this.socket.writableNeedDrain) {
+      this.undrainedAck_bytes += frame.length;
+      if (this.undrainedAck_bytes > MAX_UNDRAINED_ACK_BYTES)
+        throw new H2ProtocolError(
+          ERR_ENHANCE_YOUR_CALM,
+          `PING/SETTINGS flood: over ${MAX_UNDRAINED_ACK_BYTES} bytes of ACKs queued while the server reads nothing`,
+        );
+    }
+    this.send(frame);
   }
 
   private send(frame: Buffer): void {
