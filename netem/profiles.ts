@@ -21,7 +21,8 @@ export const MAX_RTT_MS = 60_000;
 /** 10 Gbit/s: beyond what the links here can pace (the tun link is userspace; tc's rate is 32-bit bytes/s). */
 export const MAX_RATE_MBIT = 10_000;
 
-const DEFAULT_PARAMS: LinkParams = {
+/** A link that adds nothing: the base every profile and override starts from. */
+export const DEFAULT_PARAMS: LinkParams = {
   rtt_ms: 0,
   jitter_ms: 0,
   loss_pct: 0,

@@ -53,6 +53,11 @@ export interface CalibrationOptions {
   tls: ClientTls | null;
   /** The server's routes: a 1-byte response for the round trips, a sized one for goodput (skipped without one). */
   routes: RouteSet;
+  /**
+   * Whether the link emulates params (its RTT and rate are configured): only then is a measured figure off the
+   * configured one worth a warning. A real path (--target) has no configured RTT to be off.
+   */
+  emulated: boolean;
 }
 
 function figure(values: number[]): MeasuredFigure | null {
@@ -180,12 +185,13 @@ export async function calibrate(
   const request = figure(requests);
   const rtt_ms_calibrated = (opts.rtt_from === 'connect' ? connect : request)?.median_ms ?? null;
   const warnings: string[] = [];
-  if (rtt_ms_calibrated !== null && rttDeviates(params.rtt_ms, rtt_ms_calibrated)) {
+  if (opts.emulated && rtt_ms_calibrated !== null && rttDeviates(params.rtt_ms, rtt_ms_calibrated)) {
     warnings.push(
       `measured RTT ${rtt_ms_calibrated.toFixed(3)} ms is off the configured ${params.rtt_ms} ms by more than 5 % or 0.5 ms`,
     );
   }
   if (
+    opts.emulated &&
     goodput_mbit !== null &&
     params.rate_mbit !== null &&
     Math.abs(goodput_mbit - params.rate_mbit) > 0.1 * params.rate_mbit

@@ -48,6 +48,7 @@ export async function measureEndpoints(
       protocol: 'h1',
       tls: null,
       routes: run.calibrationServer.handle.routes,
+      emulated: true,
     }),
   );
   run.folder.meta.update({
@@ -155,6 +156,7 @@ async function calibrateProfile(run: ProfileRun, profile: ProfilePlan['profile']
         samples: bySize(run.options, { quick: 10, standard: 30, full: 30 }),
         timeout_ms: run.options.request_timeout_ms,
         rtt_from: link.capabilities.connect_crosses_link ? 'connect' : 'request',
+        emulated: link.capabilities.configurable,
         protocol: calibrationServer.handle.protocol,
         tls: calibrationServer.clientTls('TLSv1.3'),
         routes: calibrationServer.handle.routes,

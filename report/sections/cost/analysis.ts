@@ -393,7 +393,7 @@ export function c11Verdict(churn: LoadPoint[], ports: LoadPoint[] = [], port_ran
   const portText = portsFigure(ports, port_range);
   const p50 = (p: LoadPoint): string =>
     p.spread.latency_p50_ms ? `${fmtSpread(p.spread.latency_p50_ms, 2)} ms` : 'n/a';
-  const figure = `without keep-alive each request cost ${medianRatio?.toFixed(2) ?? 'n/a'}× the CPU (client + server; ${runs} per case, then the median over ${pairs.length} rate×profile pairs); p50 ${p50(worst.noka)} vs ${p50(worst.ka)} at ${worst.noka.rate_rps} rps on ${worst.noka.profile}; no-keep-alive ${failing.length ? `fell behind (> 1 % errors or unsent, < 95 % of the rate, or p50 > 10× keep-alive's) at ${failing.join(', ')}` : 'kept up at every rate'}, keep-alive at ${kaFailing} of those${portText}`;
+  const figure = `without keep-alive each request cost ${medianRatio?.toFixed(2) ?? 'n/a'}× the CPU (client + server; ${runs} per case, then the median over ${pairs.length} rate×profile pairs); p50 ${p50(worst.noka)} vs ${p50(worst.ka)} at ${worst.noka.rate_rps} rps on ${worst.noka.profile}; ${failing.length ? `no-keep-alive fell behind (> 1 % errors or unsent, < 95 % of the rate, or p50 > 10× keep-alive's) at ${failing.join(', ')}; keep-alive ${kaFailing === 0 ? 'kept up at all of them' : `fell behind too at ${kaFailing} of them`}` : 'both kept up at every rate'}${portText}`;
   const numbers = {
     cpu_ratio_median: medianRatio,
     pairs: pairs.length,

@@ -91,7 +91,7 @@ test('cost report: points, verdicts and charts from cost.csv rows', () => {
   assert.equal(c11?.kind, 'refuted');
   // Ratios 7/3 (100 rps) and 2 (400 rps): the median of two is their mean, 13/6.
   assert.ok(Math.abs((c11?.numbers.cpu_ratio_median ?? 0) - 13 / 6) < 1e-9);
-  assert.match(c11?.figure ?? '', /fell behind .* at 400 rps on lan/);
+  assert.match(c11?.figure ?? '', /no-keep-alive fell behind .* at 400 rps on lan; keep-alive kept up at all of them$/);
   for (const id of ['cost-idle-memory', 'cost-idle-latency', 'cost-fd-limit', 'cost-churn'])
     assert.ok(
       out.specs.some((s) => s.id === id),

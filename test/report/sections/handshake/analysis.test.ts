@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { c1Match, c3Trends, noReuseOf, verdictC1, verdictC3 } from '../../../../report/sections/handshake/analysis.ts';
+import {
+  MATCH_TEXT,
+  c1Match,
+  c3Trends,
+  noReuseOf,
+  verdictC1,
+  verdictC3,
+} from '../../../../report/sections/handshake/analysis.ts';
 import { handshakeSavings } from '../../../../bench/scenarios/handshake/savings.ts';
 import type { Figure } from '../../../../lib/figures.ts';
 
@@ -217,4 +224,19 @@ test('C1 for a server that keeps no connection alive: "no reuse", not a saving a
   assert.equal(noReuseOf([...samples, row('reused', 'timeout after 10000 ms')]), null);
   assert.equal(noReuseOf(samples.filter((r) => r.conn_mode === 'new')), null);
   assert.match(verdictC1([], null).reason ?? '', /no successful new-vs-reused pair/);
+});
+
+test('C1: a case that agrees only because the model is inside its CI is said so, not called "within ±0.25 RTT"', () => {
+  // Saving 63.8 ms [53.8–73.8] at 50 ms RTT against a model of 50 ms: the median is 0.28 RTT off, the CI reaches it.
+  const wide = [fig('wan', 50, 'h1', 'none', 'new', 114, 100, 5), fig('wan', 50, 'h1', 'none', 'reused', 50.2, 50, 5)];
+  const s = handshakeSavings(wide);
+  assert.equal(c1Match(s[0]!), 'model_in_ci');
+  assert.equal(MATCH_TEXT.model_in_ci, 'model inside the 95 % CI (±0.25 RTT), median not');
+  const v = verdictC1(handshakeSavings([...wide, ...pair('wan', 50).slice(2)]));
+  assert.equal(v.kind, 'confirmed');
+  assert.match(
+    v.figure,
+    /2 of 2 cases agree with the model \(1 only because the model is inside their 95 % CI: HTTP\/1\.1 cleartext on wan: 1\.28 RTT vs 1\.00 RTT expected\)/,
+  );
+  assert.equal(v.numbers.cases_agreeing_by_ci_only, 1);
 });
