@@ -33,7 +33,6 @@ export async function runBench(options: BenchOptions, progress = new Progress())
   const status = await session.run(async () => {
     await prepareHost(options, folder, session.teardown, progress);
     const bed = await openTestbed(options, plan, folder, session.teardown, progress, (e) => session.fail(e));
-    folder.markLatest();
     const calibrationServer = await bed.startCalibrationServer(session.teardown);
     for (const p of plan) for (const s of p.scenarios) progress.plan(s.plannedUnits(options, p.profile));
     const base = { options, folder, bed, session, progress, calibrationServer };

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 /**
  * Replaces path with text whole or not at all: written to a temporary file beside it, fsynced, then renamed
@@ -7,7 +8,8 @@ import { basename, dirname, join } from 'node:path';
  * the temporary file is removed on failure. A symlink at path is replaced, never followed.
  */
 export function writeFileAtomic(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+  // Random, not the pid alone: a file a SIGKILLed writer left must not block a later process with its pid.
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${randomBytes(6).toString('hex')}`);
   let fd: number | null = null;
   try {
     fd = openSync(tmp, 'wx', 0o644);

@@ -14,6 +14,7 @@
 import {
   closeSync,
   existsSync,
+  linkSync,
   openSync,
   readFileSync,
   renameSync,
@@ -109,7 +110,16 @@ function writeJsonAtomic(path: string, value: unknown): void {
 /** Who holds the lock: its process, or null when the file is unreadable or half-written. */
 function lockHolder(): { pid: number; pid_start_ticks: number | null } | null {
   try {
-    const h = JSON.parse(readFileSync(LOCK, 'utf8')) as { pid?: unknown; pid_start_ticks?: unknown };
+    return lockHolderOf(readFileSync(LOCK, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function lockHolderOf(text: string | null): { pid: number; pid_start_ticks: number | null } | null {
+  if (text === null) return null;
+  try {
+    const h = JSON.parse(text) as { pid?: unknown; pid_start_ticks?: unknown };
     if (typeof h.pid !== 'number') return null;
     return { pid: h.pid, pid_start_ticks: typeof h.pid_start_ticks === 'number' ? h.pid_start_ticks : null };
   } catch {
@@ -137,7 +147,7 @@ export function withLock<T>(fn: () => T, wait_ms = 5_000): T {
       // A file with no holder in it yet is being written right now (or was left half-written by a crash).
       const gone = holder !== null && !processAlive(holder.pid, holder.pid_start_ticks);
       if (gone || (holder === null && lockAge_ms() > 2_000)) {
-        rmSync(LOCK, { force: true });
+        breakLock(holder);
         continue;
       }
       if (Date.now() > until) {
@@ -153,6 +163,35 @@ export function withLock<T>(fn: () => T, wait_ms = 5_000): T {
   } finally {
     rmSync(LOCK, { force: true });
   }
+}
+
+/**
+ * Removes a dead holder's lock without racing another breaker: the lock is renamed to a name of this process's
+ * own first, and removed only if it still names the holder judged dead — if another run broke it and took it
+ * in between, the renamed file is that run's live lock and is put back.
+ */
+function breakLock(dead: { pid: number; pid_start_ticks: number | null } | null): void {
+  const mine = `${LOCK}.breaking-${process.pid}`;
+  try {
+    renameSync(LOCK, mine);
+  } catch {
+    return; // someone else broke it first
+  }
+  let now: string | null = null;
+  try {
+    now = readFileSync(mine, 'utf8');
+  } catch {
+    now = null;
+  }
+  const same = dead === null ? now === null || lockHolderOf(now) === null : lockHolderOf(now)?.pid === dead.pid;
+  if (!same) {
+    try {
+      linkSync(mine, LOCK);
+    } catch {
+      // a third run holds it now; the one whose lock this was will find its file gone and still release cleanly
+    }
+  }
+  rmSync(mine, { force: true });
 }
 
 function lockAge_ms(): number {

@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { execa } from 'execa';
 import {
   emptyDirectionCounters,
@@ -130,7 +130,8 @@ async function probeNetem(): Promise<string | null> {
     } catch {
       // not made yet, or already gone
     }
-    rmSync(recordPath(id), { force: true });
+    // A namespace that outlives this (an `ip netns add` still finishing) keeps its record, so clean removes it.
+    if (!existsSync(`/run/netns/${ns}`)) rmSync(recordPath(id), { force: true });
   };
   process.on('exit', onExit);
   try {

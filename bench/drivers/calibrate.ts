@@ -113,6 +113,22 @@ export async function calibrate(
   opts: CalibrationOptions,
   onSample: (s: CalibrationSample) => void = () => undefined,
 ): Promise<Calibration> {
+  try {
+    return await measureCalibration(agent, target, params, opts, onSample);
+  } catch (e) {
+    // NoAnswerError (or a failed probe) ends it early: the pooled calibration connection goes now, not at teardown.
+    await agent.close('calibration').catch(() => undefined);
+    throw e;
+  }
+}
+
+async function measureCalibration(
+  agent: Agent,
+  target: Target,
+  params: LinkParams,
+  opts: CalibrationOptions,
+  onSample: (s: CalibrationSample) => void,
+): Promise<Calibration> {
   const base: Omit<ProbeRequest, 'connection' | 'path' | 'close_after'> = {
     target,
     protocol: opts.protocol,

@@ -1,5 +1,6 @@
 import { packageVersion } from '../../lib/package-dir.ts';
 import { execFileSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../lib/atomic-file.ts';
 import os from 'node:os';
@@ -77,7 +78,8 @@ export class MetaFile {
   ) {
     this.data = { ...initial };
     this.reservePath = join(dirname(path), '.meta-reserve');
-    writeFileSync(this.reservePath, Buffer.alloc(RESERVE_BYTES));
+    // Random bytes: a compressing filesystem stores zeros in next to no space, and freeing them would free none.
+    writeFileSync(this.reservePath, randomFillSync(Buffer.alloc(RESERVE_BYTES)));
     this.flush();
   }
 
@@ -92,7 +94,8 @@ export class MetaFile {
     try {
       this.flush();
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOSPC' && code !== 'EDQUOT') throw e;
       rmSync(this.reservePath, { force: true });
       this.flush();
     } finally {

@@ -11,7 +11,7 @@ import {
   statfsSync,
 } from 'node:fs';
 import { dirname, join, resolve, basename, sep } from 'node:path';
-import { UserError } from '../../lib/errors.ts';
+import { UserError, errorMessage } from '../../lib/errors.ts';
 
 /** Minimum free space in the results folder before a run starts (samples of a long run are a few MB). */
 const MIN_FREE_BYTES = 50 * 1024 * 1024;
@@ -95,7 +95,19 @@ export function refuseForeignPath(path: string, uid: number | null = process.get
         `refusing to write results through ${here}: it is ${st.isSymbolicLink() ? 'a symlink' : 'a folder'} owned by uid ${st.uid} in ${parent}, which anyone can write to; pass --out <a folder you own>`,
       );
     }
-    parent = st.isSymbolicLink() ? realpathSync(here) : here;
+    if (!st.isSymbolicLink()) {
+      parent = here;
+      continue;
+    }
+    try {
+      parent = realpathSync(here);
+    } catch (e) {
+      throw new UserError(
+        `--out goes through ${here}, a symlink to nowhere (${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}); pass --out <an existing folder>`,
+      );
+    }
+    // The link's target is checked too: a link of yours to a folder someone else planted is no better.
+    refuseForeignPath(parent, uid);
   }
 }
 

@@ -88,6 +88,8 @@ export async function runProfile(run: ProfileRun, { profile, scenarios }: Profil
   await link.configure(profile.params);
   const countersAtStart = await link.counters();
   const calibration = await calibrateProfile(run, profile);
+  // The link answered: from here this is the newest real run (a run stopped before is not).
+  run.folder.markLatest();
   const record: Record<string, unknown> = {
     name: profile.name,
     source: profile.source,

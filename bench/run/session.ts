@@ -96,10 +96,15 @@ export class RunSession {
   /** Writes how the run ended into meta.json; a failure to write it is said, never thrown over the run's own end. */
   private recordEnd(opts: { markLatest: boolean }): void {
     try {
-      if (opts.markLatest) this.folder.markLatest();
       this.folder.finish(this.status);
     } catch (e) {
       this.progress.log(`could not record the run's end in ${this.folder.dir}/meta.json: ${errorMessage(e)}`);
+    }
+    if (!opts.markLatest) return;
+    try {
+      this.folder.markLatest();
+    } catch (e) {
+      this.progress.log(`could not point latest at ${this.folder.dir}: ${errorMessage(e)}`);
     }
   }
 }

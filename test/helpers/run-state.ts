@@ -1,6 +1,6 @@
 /** What a run left on this machine, and waiting for a run to get somewhere: shared by the signal and live-link tests. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Namespaces, links and processes whose names carry this run's id. */
@@ -54,4 +54,23 @@ export async function waitFor(what: string, cond: () => boolean, timeout_ms: num
 export function measuredRows(runDir: string): number {
   const p = join(runDir, 'samples.csv');
   return existsSync(p) ? readFileSync(p, 'utf8').split('\n').length - 2 : 0;
+}
+
+/**
+ * The run folder a run is writing into <out> (the one `<time>-<id>` folder with a meta.json), once it exists:
+ * found without results/latest, which moves only once the run has calibrated its link.
+ */
+export async function waitForRunFolder(out: string, timeout_ms: number): Promise<string> {
+  let found: string | null = null;
+  await waitFor(
+    `the run folder in ${out}`,
+    () => {
+      const names = readdirSync(out).filter((n) => /^\d{8}T\d{6}Z-[0-9a-f]+$/.test(n));
+      const name = names.find((n) => existsSync(join(out, n, 'meta.json')));
+      found = name === undefined ? null : join(out, name);
+      return found !== null;
+    },
+    timeout_ms,
+  );
+  return found ?? out;
 }

@@ -25,7 +25,7 @@ import { execFileSync } from 'node:child_process';
 import { requirePrivileged } from '../helpers/privileged.ts';
 import { REPO, runCli, startCli } from '../helpers/run-cli.ts';
 import { readCsv } from '../../lib/csv-file.ts';
-import { leftovers } from '../helpers/run-state.ts';
+import { leftovers, waitForRunFolder } from '../helpers/run-state.ts';
 
 async function waitFor(what: string, cond: () => boolean, timeout_ms: number): Promise<void> {
   const until = Date.now() + timeout_ms;
@@ -54,8 +54,7 @@ async function startRun(out: string, extra: string[] = []) {
     out,
     ...extra,
   ]);
-  await waitFor('the run folder', () => existsSync(join(out, 'latest', 'meta.json')), 30_000);
-  const runDir = join(out, readlinkSync(join(out, 'latest')));
+  const runDir = await waitForRunFolder(out, 30_000);
   const meta = () => JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as Record<string, any>;
   return { ...started, runDir, meta };
 }

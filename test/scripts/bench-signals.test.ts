@@ -18,7 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirePrivileged } from '../helpers/privileged.ts';
-import { alive, leftovers, measuredRows, waitFor } from '../helpers/run-state.ts';
+import { alive, leftovers, measuredRows, waitFor, waitForRunFolder } from '../helpers/run-state.ts';
 import { runCli, startCli } from '../helpers/run-cli.ts';
 import { readCsv } from '../../lib/csv-file.ts';
 
@@ -39,8 +39,7 @@ async function startRun(t: TestContext, prefix: string) {
     out,
   ]);
   t.after(() => child.kill('SIGKILL'));
-  await waitFor('the run folder', () => existsSync(join(out, 'latest', 'meta.json')), 30_000);
-  return { child, done, runDir: join(out, readlinkSync(join(out, 'latest'))) };
+  return { child, done, runDir: await waitForRunFolder(out, 30_000) };
 }
 
 async function interruptedRun(t: TestContext, signal: NodeJS.Signals, when: 'setup' | 'mid-case') {
@@ -162,8 +161,7 @@ test('SIGINT mid-case of a run with --allow-host-cc: the host congestion-control
     out,
   ]);
   t.after(() => child.kill('SIGKILL'));
-  await waitFor('the run folder', () => existsSync(join(out, 'latest', 'meta.json')), 30_000);
-  const runDir = join(out, readlinkSync(join(out, 'latest')));
+  const runDir = await waitForRunFolder(out, 30_000);
   await waitFor('10 samples', () => measuredRows(runDir) >= 10, 90_000);
   assert.ok(readFileSync(path, 'utf8').trim().split(/\s+/).includes(cc), 'extended during the run');
   child.kill('SIGINT');

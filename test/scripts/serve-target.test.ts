@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createHttpServer } from 'node:http';
@@ -152,6 +152,7 @@ test('an unreachable --target, or one that does not serve the route, ends the ru
   );
   assert.equal(lines.filter((l) => l.startsWith('error:')).length, 1);
   assert.doesNotMatch(refused.stderr, /handshake h1/, 'no case was run');
+  assert.ok(!existsSync(join(dir, 'latest')), 'a run stopped at calibration does not become results/latest');
 
   const notOurs = createHttpServer((_req, res) => res.writeHead(404).end());
   await new Promise<void>((r) => notOurs.listen(0, '127.0.0.1', r));

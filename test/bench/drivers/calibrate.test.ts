@@ -7,7 +7,7 @@ import { DEFAULT_PARAMS } from '../../../netem/profiles.ts';
 import { HARNESS_ROUTES } from '../../../servers/under-test.ts';
 
 /** An agent whose every request takes connect_ms to connect and 2 × connect_ms in all, or fails with error. */
-function fakeAgent(connect_ms: number, error: string | null = null): Agent & { probes: number } {
+function fakeAgent(connect_ms: number, error: string | null = null): Agent & { probes: number; closed: string[] } {
   const sample = (): ProbeSample => ({
     conn_id: 'c1',
     conn_seq: 1,
@@ -29,13 +29,16 @@ function fakeAgent(connect_ms: number, error: string | null = null): Agent & { p
   const agent = {
     pid: 0,
     probes: 0,
+    closed: [] as string[],
     probe: async () => {
       agent.probes++;
       return sample();
     },
     batch: async () => assert.fail('not used'),
     load: async () => assert.fail('not used'),
-    close: async () => undefined,
+    close: async (key: string) => {
+      agent.closed.push(key);
+    },
     closeAll: async () => undefined,
     stop: async () => undefined,
   };
@@ -72,4 +75,5 @@ test('calibrate: no answer to 3 requests in a row ends it with NoAnswerError nam
     return true;
   });
   assert.equal(agent.probes, 3, 'stops at the third failure, not after every sample');
+  assert.deepEqual(agent.closed, ['calibration'], 'its connection is closed on the way out');
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunDir, refuseForeignPath } from '../../../bench/results/run-dir.ts';
 import { requirePrivileged } from '../../helpers/privileged.ts';
+import { isUserError } from '../../../lib/errors.ts';
 
 function tmp(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'kab-run-dir-'));
@@ -48,4 +49,13 @@ test('results written through a path another user planted in a world-writable fo
   mkdirSync(privateDir);
   chownSync(privateDir, 4321, 4321);
   refuseForeignPath(join(privateDir, 'x'), 0);
+});
+
+test('an --out through a symlink to nowhere is a one-line usage error, not a crash', (t) => {
+  const root = tmp(t);
+  symlinkSync(join(root, 'deleted'), join(root, 'mylink'));
+  assert.throws(
+    () => createRunDir(join(root, 'mylink', 'res'), 'run-a'),
+    (e: unknown) => isUserError(e) && /a symlink to nowhere \(ENOENT\)/.test((e as Error).message),
+  );
 });

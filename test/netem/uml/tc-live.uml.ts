@@ -15,7 +15,7 @@ import { openTcLink, tcNetemUnavailableReason } from '../../../netem/tc.ts';
 import { newRunId, recordPath, run } from '../../../netem/topology.ts';
 import { LinkProbe, median } from '../../../scripts/bench-link.ts';
 import { runCli, startCli } from '../../helpers/run-cli.ts';
-import { allKabObjects, alive, leftovers, measuredRows, waitFor } from '../../helpers/run-state.ts';
+import { allKabObjects, alive, leftovers, measuredRows, waitFor, waitForRunFolder } from '../../helpers/run-state.ts';
 
 const base: LinkParams = {
   rtt_ms: 0,
@@ -186,8 +186,7 @@ async function startLong(t: TestContext): Promise<{
     out,
   ]);
   t.after(() => child.kill('SIGKILL'));
-  await waitFor('the run folder', () => existsSync(join(out, 'latest', 'meta.json')), 60_000);
-  const runDir = join(out, readlinkSync(join(out, 'latest')));
+  const runDir = await waitForRunFolder(out, 60_000);
   const runId = (JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as { run_id: string }).run_id;
   await waitFor('20 samples', () => measuredRows(runDir) >= 20, 120_000);
   return { child, done, runDir, runId };
