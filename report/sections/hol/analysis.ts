@@ -4,6 +4,7 @@
  * same file and from hol-pages.csv (page time vs packet loss: TCP's own head-of-line blocking). Pure: rows in,
  * figures and verdicts out; the charts, tables and caveats are in view.ts.
  */
+import { hodgesLehmann } from '../../../lib/stats-rank-tests.ts';
 import { quantileSummary, type QuantileSummary } from '../../../lib/stats-summary.ts';
 import type { CsvRow } from '../../load-run.ts';
 import { fmtMs, round4 } from '../../format.ts';
@@ -194,6 +195,8 @@ export interface PagePoint {
   loss_pct: number;
   mode: string;
   page: QuantileSummary;
+  /** The page times themselves (ms), for the CI of a difference. */
+  samples_ms: number[];
   retrans_median: number | null;
   errors: number;
 }
@@ -207,6 +210,7 @@ export function pagePoints(rows: readonly CsvRow[]): PagePoint[] {
   )) {
     const r0 = rs[0];
     if (!r0) continue;
+    const samples_ms = rs.map((r) => num(r.page_ms)).filter((x): x is number => x !== null);
     out.push({
       profile: r0.profile ?? '',
       rtt_ms: num(r0.rtt_ms_calibrated) ?? num(r0.rtt_ms_configured),
@@ -215,6 +219,7 @@ export function pagePoints(rows: readonly CsvRow[]): PagePoint[] {
       loss_pct: num(r0.loss_pct) ?? 0,
       mode: r0.mode ?? '',
       page: quantileSummary(rs.map((r) => num(r.page_ms) ?? Number.NaN)),
+      samples_ms,
       retrans_median: quantileSummary(
         rs.map((r) => (num(r.retrans_segs_server) ?? Number.NaN) + (num(r.retrans_segs_client) ?? 0)),
       ).median,
@@ -231,19 +236,52 @@ export function pagePoints(rows: readonly CsvRow[]): PagePoint[] {
   );
 }
 
+/**
+ * h2 × 1 against h1 × 6 at one loss rate: the Hodges–Lehmann difference of their page times (h2 − h1×6, ms) with
+ * its 95 % CI. `h2_slower` / `h2_faster` only when that CI excludes 0; `inconclusive` when it includes 0, or
+ * when the samples are too few for a 95 % CI at all (fewer than 4 a side).
+ */
+export interface LossComparison {
+  loss_pct: number;
+  outcome: 'h2_slower' | 'h2_faster' | 'inconclusive';
+  diff_ms: number | null;
+  ci_low_ms: number | null;
+  ci_high_ms: number | null;
+  n_h2: number;
+  n_h1x6: number;
+  h2_ms: number | null;
+  h1x6_ms: number | null;
+}
+
 export interface Crossover {
   profile: string;
   cc: string;
   conn: string;
   rtt_ms: number | null;
-  /** Lowest loss where h1 × 6's median page time is below h2's; null = never. */
+  /** Lowest loss where h1 × 6 loads the page faster than h2 with the CI of the difference excluding 0; null = none. */
   loss_pct: number | null;
-  /** true when at that loss the CIs do not overlap. */
-  clear: boolean;
-  h2_ms: number | null;
-  h1x6_ms: number | null;
-  /** h2 / h1×6 median ratio at each loss, for the sentence. */
-  ratios: Array<{ loss_pct: number; ratio: number | null }>;
+  /**
+   * strong: the crossover's CI excludes 0, or (no crossover) h2 was faster with the CI excluding 0 at every loss;
+   * inconclusive: no crossover shown, but some loss rate's CI includes 0 (or is too few samples to have one).
+   */
+  evidence: 'strong' | 'inconclusive';
+  comparisons: LossComparison[];
+}
+
+export function compareAtLoss(loss_pct: number, h2: PagePoint | undefined, six: PagePoint | undefined): LossComparison {
+  const base = {
+    loss_pct,
+    n_h2: h2?.samples_ms.length ?? 0,
+    n_h1x6: six?.samples_ms.length ?? 0,
+    h2_ms: h2?.page.median ?? null,
+    h1x6_ms: six?.page.median ?? null,
+  };
+  if (!h2?.samples_ms.length || !six?.samples_ms.length)
+    return { ...base, outcome: 'inconclusive', diff_ms: null, ci_low_ms: null, ci_high_ms: null };
+  const hl = hodgesLehmann(six.samples_ms, h2.samples_ms);
+  const outcome =
+    hl.low !== null && hl.low > 0 ? 'h2_slower' : hl.high !== null && hl.high < 0 ? 'h2_faster' : 'inconclusive';
+  return { ...base, outcome, diff_ms: hl.shift, ci_low_ms: hl.low, ci_high_ms: hl.high };
 }
 
 export function crossovers(points: readonly PagePoint[]): Crossover[] {
@@ -252,49 +290,52 @@ export function crossovers(points: readonly PagePoint[]): Crossover[] {
     // A crossover needs both: a server under test that speaks one protocol has pages of only one.
     if (!ps.some((p) => p.mode === 'h2_streams') || !ps.some((p) => p.mode === 'h1_6conn')) continue;
     const losses = [...new Set(ps.map((p) => p.loss_pct))].sort((a, b) => a - b);
-    let found: Crossover | null = null;
-    const ratios: Crossover['ratios'] = [];
-    for (const loss of losses) {
-      const h2 = ps.find((p) => p.loss_pct === loss && p.mode === 'h2_streams')?.page;
-      const six = ps.find((p) => p.loss_pct === loss && p.mode === 'h1_6conn')?.page;
-      const ratio = h2?.median != null && six?.median != null && six.median > 0 ? h2.median / six.median : null;
-      ratios.push({ loss_pct: loss, ratio: round4(ratio) });
-      if (!found && h2?.median != null && six?.median != null && six.median < h2.median) {
-        const clear = six.ci_high !== null && h2.ci_low !== null && six.ci_high < h2.ci_low;
-        found = {
-          profile: ps[0]?.profile ?? '',
-          cc: ps[0]?.cc ?? '',
-          conn: ps[0]?.conn ?? '',
-          rtt_ms: ps[0]?.rtt_ms ?? null,
-          loss_pct: loss,
-          clear,
-          h2_ms: h2.median,
-          h1x6_ms: six.median,
-          ratios,
-        };
-      }
-    }
-    out.push(
-      found
-        ? { ...found, ratios }
-        : {
-            profile: ps[0]?.profile ?? '',
-            cc: ps[0]?.cc ?? '',
-            conn: ps[0]?.conn ?? '',
-            rtt_ms: ps[0]?.rtt_ms ?? null,
-            loss_pct: null,
-            clear: false,
-            h2_ms: null,
-            h1x6_ms: null,
-            ratios,
-          },
+    const comparisons = losses.map((loss) =>
+      compareAtLoss(
+        loss,
+        ps.find((p) => p.loss_pct === loss && p.mode === 'h2_streams'),
+        ps.find((p) => p.loss_pct === loss && p.mode === 'h1_6conn'),
+      ),
     );
+    const crossing = comparisons.find((c) => c.outcome === 'h2_slower');
+    out.push({
+      profile: ps[0]?.profile ?? '',
+      cc: ps[0]?.cc ?? '',
+      conn: ps[0]?.conn ?? '',
+      rtt_ms: ps[0]?.rtt_ms ?? null,
+      loss_pct: crossing?.loss_pct ?? null,
+      evidence: crossing || comparisons.every((c) => c.outcome === 'h2_faster') ? 'strong' : 'inconclusive',
+      comparisons,
+    });
   }
   return out;
 }
 
+/** "1 %: h2 − h1×6 = +182 ms [95 % CI +40…+310], n = 5 + 5". */
+function comparisonWords(c: LossComparison): string {
+  const signed = (x: number | null): string => (x === null ? 'n/a' : `${x >= 0 ? '+' : '−'}${fmtMs(Math.abs(x))}`);
+  const ci =
+    c.ci_low_ms === null || c.ci_high_ms === null
+      ? 'too few pages for a 95 % CI'
+      : `95 % CI ${signed(c.ci_low_ms)}…${signed(c.ci_high_ms)}`;
+  return `${c.loss_pct} %: h2 − h1×6 = ${signed(c.diff_ms)} [${ci}], n = ${c.n_h2} + ${c.n_h1x6}`;
+}
+
+function crossoverWords(c: Crossover): string {
+  const where = `${c.profile}/${c.cc}/${c.conn}`;
+  if (c.loss_pct !== null) {
+    const at = c.comparisons.find((x) => x.loss_pct === c.loss_pct);
+    return `${where}: h1 × 6 overtakes h2 from ${c.loss_pct} % loss (${at ? comparisonWords(at) : ''})`;
+  }
+  const maxLoss = Math.max(...c.comparisons.map((x) => x.loss_pct));
+  if (c.evidence === 'strong')
+    return `${where}: no crossover up to ${maxLoss} % loss, h2 faster at every loss rate (${comparisonWords(c.comparisons[c.comparisons.length - 1]!)})`;
+  const open = c.comparisons.filter((x) => x.outcome === 'inconclusive');
+  return `${where}: no crossover shown up to ${maxLoss} % loss, inconclusive at ${open.map(comparisonWords).join('; ')}`;
+}
+
 export function verdictC5(app: readonly AppFigures[], points: readonly PagePoint[]): Verdict {
-  const rule = `confirmed when h2 × 1 loads the page no slower than h1 × 6 (median) at every loss rate measured; "depends" when h1 × 6 overtakes h2 at some loss rate (the crossover); refuted when h1 × 6 is faster already without loss. The share of h2 fast responses within ${H2_UNBLOCKED_FACTOR}× their unblocked time (issue 8's goal) is reported beside it`;
+  const rule = `per congestion control and connection start, at each loss rate the Hodges–Lehmann difference of page times h2 × 1 − h1 × 6 with its 95 % CI (a fixed number of pages per loss rate, planned before the run): a crossover is the lowest loss where that CI lies above 0. Confirmed when h2 is faster with the CI below 0 at every loss rate; "depends" when h1 × 6 overtakes h2 at some loss rate, or when a CI includes 0 (inconclusive at that n); refuted when h1 × 6 is faster already without loss. The share of h2 fast responses within ${H2_UNBLOCKED_FACTOR}× their unblocked time (issue 8's goal) is reported beside it`;
   const cross = crossovers(points);
   const f = app.find((x) => x.h2_within.n > 0);
   const h2Free = f ? f.h2_within.ok / f.h2_within.n : null;
@@ -303,21 +344,7 @@ export function verdictC5(app: readonly AppFigures[], points: readonly PagePoint
     parts.push(
       `app level: ${f.h2_within.ok}/${f.h2_within.n} h2 fast responses within ${H2_UNBLOCKED_FACTOR}× their unblocked time; batch median h2 ${fmtMs(f.batch.get('h2_streams')?.median ?? null)} vs h1 × 6 ${fmtMs(f.batch.get('h1_6conn')?.median ?? null)} vs serial ${fmtMs(f.batch.get('h1_serial')?.median ?? null)}`,
     );
-  for (const c of cross) {
-    const at = (loss: number): string => {
-      const same = (p: PagePoint): boolean =>
-        p.profile === c.profile && p.cc === c.cc && p.conn === c.conn && p.loss_pct === loss;
-      const h2 = points.find((p) => same(p) && p.mode === 'h2_streams')?.page.median ?? null;
-      const six = points.find((p) => same(p) && p.mode === 'h1_6conn')?.page.median ?? null;
-      return `${loss} %: h2 ${fmtMs(h2)} vs h1×6 ${fmtMs(six)}`;
-    };
-    const losses = c.ratios.map((r) => r.loss_pct);
-    parts.push(
-      c.loss_pct === null
-        ? `${c.profile}/${c.cc}/${c.conn}: no crossover up to ${Math.max(...losses)} % loss (${at(losses[0] ?? 0)}; ${at(losses[losses.length - 1] ?? 0)})`
-        : `${c.profile}/${c.cc}/${c.conn}: h1 × 6 overtakes h2 from ${c.loss_pct} % loss (${at(c.loss_pct)}${c.clear ? ', CIs apart' : ', CIs overlap'})`,
-    );
-  }
+  for (const c of cross) parts.push(crossoverWords(c));
   const measured = (mode: string): boolean => points.some((p) => p.mode === mode) || app.some((a) => a.batch.has(mode));
   const missing = ['h2_streams', 'h1_6conn'].filter((m) => !measured(m));
   if (missing.length > 0 && (points.length > 0 || app.length > 0))
@@ -329,29 +356,50 @@ export function verdictC5(app: readonly AppFigures[], points: readonly PagePoint
       numbers: {},
       rule,
     };
-  const anyCross = cross.some((c) => c.loss_pct !== null && c.loss_pct > 0);
-  const crossAtZero = cross.some((c) => c.loss_pct === 0);
-  let kind: VerdictKind;
-  let reason: string | undefined;
   if (cross.length === 0 && !f)
     return { claim: 'C5', kind: 'depends', figure: 'no h2 data', reason: 'no data', numbers: {}, rule };
+  const crossing = cross.filter((c) => c.loss_pct !== null);
+  const crossAtZero = crossing.some((c) => c.loss_pct === 0);
+  const inconclusive = cross.filter((c) => c.loss_pct === null && c.evidence === 'inconclusive');
+  const ccs = [...new Set(cross.map((c) => c.cc))];
   const h2Batch = f?.batch.get('h2_streams')?.median ?? null;
   const sixBatch = f?.batch.get('h1_6conn')?.median ?? null;
+  let kind: VerdictKind;
+  let reason: string | undefined;
   if (crossAtZero) {
     kind = 'refuted';
-    reason = 'h1 × 6 loads the page faster than h2 even without loss';
-  } else if (anyCross) {
+    reason = 'h1 × 6 loads the page faster than h2 even without loss (the CI of the difference excludes 0)';
+  } else if (crossing.length > 0) {
     kind = 'depends';
-    reason = `on packet loss: h1 × 6 overtakes h2 from ${cross
-      .filter((c) => c.loss_pct !== null)
-      .map((c) => `${c.loss_pct} % (${c.profile}/${c.cc}/${c.conn})`)
-      .join(', ')}`;
+    const byCc = ccs.map((cc) => {
+      const mine = crossing.filter((c) => c.cc === cc);
+      return mine.length
+        ? `${cc}: h1 × 6 overtakes h2 from ${mine.map((c) => `${c.loss_pct} % (${c.profile}/${c.conn})`).join(', ')}`
+        : `${cc}: no crossover`;
+    });
+    reason = `on packet loss${ccs.length > 1 ? ' and congestion control' : ''}: ${byCc.join('; ')}`;
+  } else if (inconclusive.length > 0) {
+    kind = 'depends';
+    const n = Math.min(...inconclusive.flatMap((c) => c.comparisons.map((x) => Math.min(x.n_h2, x.n_h1x6))));
+    reason = `inconclusive at n = ${n} pages a side: no crossover shown, but the CI of the difference includes 0 at ${inconclusive
+      .map(
+        (c) =>
+          `${c.comparisons
+            .filter((x) => x.outcome === 'inconclusive')
+            .map((x) => `${x.loss_pct} %`)
+            .join(', ')} (${c.profile}/${c.cc}/${c.conn})`,
+      )
+      .join('; ')}`;
   } else if (cross.length === 0 && h2Batch !== null && sixBatch !== null && h2Batch > sixBatch * 1.1) {
     kind = 'depends';
     reason = 'h2 finished the slow-first batch later than h1 × 6';
   } else kind = 'confirmed';
   const numbers: Record<string, number | null> = { h2_fast_within_share: h2Free };
-  for (const c of cross) numbers[`crossover_loss_pct_${c.profile}_${c.cc}_${c.conn}`] = c.loss_pct;
+  for (const c of cross) {
+    const key = `${c.profile}_${c.cc}_${c.conn}`;
+    numbers[`crossover_loss_pct_${key}`] = c.loss_pct;
+    numbers[`crossover_strong_${key}`] = c.evidence === 'strong' ? 1 : 0;
+  }
   const v: Verdict = { claim: 'C5', kind, figure: parts.join('; '), numbers, rule };
   if (reason) v.reason = reason;
   return v;

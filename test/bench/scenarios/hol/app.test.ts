@@ -28,6 +28,14 @@ test('hol: the four modes, blocked time, the page and the plans', () => {
   assert.equal(page.filter((p) => p.path === `/bytes/${PAGE_SMALL_BYTES}`).length, 40);
   assert.deepEqual(transportPlan({ quick: false, requests: null }).losses, [0, 0.5, 1, 2, 5]);
   assert.equal(transportPlan({ quick: true, requests: null }).ccs, null);
+  // The standard run sweeps loss on every congestion control the host allows, 5 pages a side per loss rate.
+  const standard = transportPlan({ quick: false, size: 'standard', requests: null });
+  assert.deepEqual(standard.ccs, ['bbr', 'cubic', 'reno']);
+  assert.equal(standard.reps, 5);
+  assert.deepEqual(
+    standard.cases.map((c) => `${c.mode}/${c.conn}`),
+    ['h2_streams/fresh', 'h1_6conn/fresh'],
+  );
   assert.ok((retransSegs(process.pid) ?? -1) >= 0, 'RetransSegs readable from /proc/<pid>/net/snmp');
   const tags = (variant: string) => ({ scenario: 'hol', variant, rtt_ms_calibrated: '50', rtt_ms_configured: '50' });
   assert.equal(holCaseModel(tags('part=app;mode=h1_pipelined;req=fast'), 'total_ms'), 50 + APP_SLOW_DELAY_MS);

@@ -99,18 +99,85 @@ test('hol section: the crossover is the lowest loss where h1 × 6 is faster than
   assert.equal(points.length, 8);
   const [c] = crossovers(points);
   assert.equal(c?.loss_pct, 2);
-  assert.equal(c?.clear, true, 'the CIs (n = 8) do not overlap at 2 %');
+  assert.equal(c?.evidence, 'strong', 'the CI of the difference (n = 8 + 8) excludes 0 at 2 %');
+  assert.deepEqual(
+    c?.comparisons.map((x) => [x.loss_pct, x.outcome, x.diff_ms]),
+    [
+      [0, 'h2_faster', -100],
+      [1, 'h2_faster', -20],
+      [2, 'h2_slower', 200],
+      [5, 'h2_slower', 500],
+    ],
+  );
   const v = verdictC5([], points);
   assert.equal(v.kind, 'depends');
-  assert.match(v.reason ?? '', /from 2 %/);
+  assert.equal(v.reason, 'on packet loss: bbr: h1 × 6 overtakes h2 from 2 % (wan/fresh)');
+  assert.match(
+    v.figure,
+    /wan\/bbr\/fresh: h1 × 6 overtakes h2 from 2 % loss \(2 %: h2 − h1×6 = \+200\.0 ms \[95 % CI \+197\.0 ms…\+203\.0 ms\], n = 8 \+ 8\)/,
+  );
 
   const h2Always = rows.filter((r) => r.mode === 'h2_streams' || Number(r.loss_pct) < 2);
   for (let rep = 1; rep <= 8; rep++) h2Always.push(page('h1_6conn', 2, 2000, rep), page('h1_6conn', 5, 3000, rep));
   const v2 = verdictC5([], pagePoints(h2Always));
   assert.equal(v2.kind, 'confirmed');
-  assert.match(v2.figure, /no crossover up to 5 % loss/);
+  assert.match(v2.figure, /no crossover up to 5 % loss, h2 faster at every loss rate/);
   // Skipped rows (a congestion control the host does not allow) are not points.
   assert.equal(pagePoints([{ ...page('h2_streams', 0, 1, 1), skipped: 'cubic not allowed' }]).length, 0);
+});
+
+test('C5: medians that cross with the CI of the difference including 0 are inconclusive, never a crossover', () => {
+  const rows: Row[] = [];
+  // Three pages a side: too few for a 95 % CI of the difference whatever they show.
+  for (let rep = 1; rep <= 3; rep++)
+    rows.push(page('h2_streams', 0, 400, rep), page('h1_6conn', 0, 500, rep), page('h2_streams', 2, 900, rep));
+  rows.push(page('h1_6conn', 2, 700, 1), page('h1_6conn', 2, 700, 2), page('h1_6conn', 2, 700, 3));
+  const few = verdictC5([], pagePoints(rows));
+  assert.equal(few.kind, 'depends');
+  assert.match(
+    few.reason ?? '',
+    /^inconclusive at n = 3 pages a side: no crossover shown, but the CI of the difference includes 0 at 0 %, 2 % \(wan\/bbr\/fresh\)/,
+  );
+  assert.match(few.figure, /too few pages for a 95 % CI\], n = 3 \+ 3/);
+
+  // Eight pages a side whose spreads overlap: the medians say h1 × 6 at 2 %, the CI does not.
+  const overlap: Row[] = [];
+  for (let rep = 1; rep <= 8; rep++)
+    overlap.push(
+      page('h2_streams', 0, 400 + rep, rep),
+      page('h1_6conn', 0, 500 + rep, rep),
+      page('h2_streams', 2, 700 + 40 * rep, rep),
+      page('h1_6conn', 2, 690 + 40 * rep, rep),
+    );
+  const [c] = crossovers(pagePoints(overlap));
+  assert.equal(c?.loss_pct, null);
+  assert.equal(c?.evidence, 'inconclusive');
+  assert.equal(c?.comparisons[1]?.outcome, 'inconclusive');
+  assert.equal(verdictC5([], pagePoints(overlap)).kind, 'depends');
+});
+
+test('C5 per congestion control: one crossing and one not is "depends on packet loss and congestion control"', () => {
+  const rows: Row[] = [];
+  for (let rep = 1; rep <= 5; rep++)
+    for (const [cc, loss, h2, six] of [
+      ['bbr', 0, 400, 500],
+      ['bbr', 5, 800, 1500],
+      ['reno', 0, 400, 500],
+      ['reno', 5, 2500, 1200],
+    ] as const)
+      rows.push(
+        { ...page('h2_streams', loss, h2 + rep, rep), congestion_control: cc },
+        { ...page('h1_6conn', loss, six + rep, rep), congestion_control: cc },
+      );
+  const v = verdictC5([], pagePoints(rows));
+  assert.equal(v.kind, 'depends');
+  assert.equal(
+    v.reason,
+    'on packet loss and congestion control: bbr: no crossover; reno: h1 × 6 overtakes h2 from 5 % (wan/fresh)',
+  );
+  assert.equal(v.numbers.crossover_loss_pct_wan_reno_fresh, 5);
+  assert.equal(v.numbers.crossover_loss_pct_wan_bbr_fresh, null);
+  assert.equal(v.numbers.crossover_strong_wan_bbr_fresh, 1);
 });
 
 test('hol section: the figures note skipped page cases, closed-loop load, h2 under bbr and failed requests', () => {

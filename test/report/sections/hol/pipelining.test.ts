@@ -59,6 +59,7 @@ test('C5 needs both protocols: pages of h1 × 6 alone are "depends", not a compa
     loss_pct,
     mode,
     page: quantileSummary([480, 500, 520]),
+    samples_ms: [480, 500, 520],
     retrans_median: null,
     errors: 0,
   });
