@@ -373,8 +373,13 @@ export function verdictC5(app: readonly AppFigures[], points: readonly PagePoint
     kind = 'depends';
     const byCc = ccs.map((cc) => {
       const mine = crossing.filter((c) => c.cc === cc);
-      return mine.length
-        ? `${cc}: h1 × 6 overtakes h2 from ${mine.map((c) => `${c.loss_pct} % (${c.profile}/${c.conn})`).join(', ')}`
+      if (mine.length)
+        return `${cc}: h1 × 6 overtakes h2 from ${mine.map((c) => `${c.loss_pct} % (${c.profile}/${c.conn})`).join(', ')}`;
+      const open = inconclusive
+        .filter((c) => c.cc === cc)
+        .flatMap((c) => c.comparisons.filter((x) => x.outcome === 'inconclusive'));
+      return open.length
+        ? `${cc}: no crossover shown (inconclusive at ${[...new Set(open.map((x) => `${x.loss_pct} %`))].join(', ')}, n = ${Math.min(...open.map((x) => Math.min(x.n_h2, x.n_h1x6)))} pages a side)`
         : `${cc}: no crossover`;
     });
     reason = `on packet loss${ccs.length > 1 ? ' and congestion control' : ''}: ${byCc.join('; ')}`;

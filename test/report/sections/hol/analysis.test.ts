@@ -164,16 +164,23 @@ test('C5 per congestion control: one crossing and one not is "depends on packet 
       ['bbr', 5, 800, 1500],
       ['reno', 0, 400, 500],
       ['reno', 5, 2500, 1200],
+      ['cubic', 0, 400, 500],
     ] as const)
       rows.push(
         { ...page('h2_streams', loss, h2 + rep, rep), congestion_control: cc },
         { ...page('h1_6conn', loss, six + rep, rep), congestion_control: cc },
       );
+  // cubic at 5 %: pages that spread over each other, so the CI of the difference includes 0.
+  for (let rep = 1; rep <= 5; rep++)
+    rows.push(
+      { ...page('h2_streams', 5, 1000 + 100 * rep, rep), congestion_control: 'cubic' },
+      { ...page('h1_6conn', 5, 1050 + 100 * rep, rep), congestion_control: 'cubic' },
+    );
   const v = verdictC5([], pagePoints(rows));
   assert.equal(v.kind, 'depends');
   assert.equal(
     v.reason,
-    'on packet loss and congestion control: bbr: no crossover; reno: h1 × 6 overtakes h2 from 5 % (wan/fresh)',
+    'on packet loss and congestion control: bbr: no crossover; cubic: no crossover shown (inconclusive at 5 %, n = 5 pages a side); reno: h1 × 6 overtakes h2 from 5 % (wan/fresh)',
   );
   assert.equal(v.numbers.crossover_loss_pct_wan_reno_fresh, 5);
   assert.equal(v.numbers.crossover_loss_pct_wan_bbr_fresh, null);
