@@ -9,7 +9,8 @@ import type { ProbeRequest } from '../../drivers/probe.ts';
 import type { TlsVersion } from '../../../servers/config.ts';
 import type { Profile } from '../../../netem/link.ts';
 import { ErrorStreak, MAX_CONSECUTIVE_ERRORS } from '../error-streak.ts';
-import { handshakeDefinition } from './definition.ts';
+import { MICRO_CSV_COLUMNS, handshakeDefinition } from './definition.ts';
+import { SETUP_COST_DEFAULTS, SETUP_TASKS, measureSetupCost, taskName } from '../../drivers/setup-cost.ts';
 import {
   bySize,
   caseKey,
@@ -216,7 +217,8 @@ export const handshakeScenario: Scenario = {
   ...handshakeDefinition,
   plannedUnits(options, profile) {
     const plan = samplingPlan(options, profile);
-    return casesFor(options).length * (plan.warmup + plan.min);
+    const micro = profile?.params.rtt_ms === 0 ? SETUP_TASKS.length : 0;
+    return casesFor(options).length * (plan.warmup + plan.min) + micro;
   },
   async run(ctx: ScenarioContext) {
     const plan = samplingPlan(ctx.options, ctx.profile);
@@ -285,5 +287,41 @@ export const handshakeScenario: Scenario = {
     // Give back the ETA units of rounds that were planned but not needed (or take on the ones that were).
     ctx.progress.plan(extraTaken - plannedExtra);
     for (const s of state) if (s.c.conn_mode === 'reused') await ctx.agent.close(s.conn_key);
+    if (ctx.profile.params.rtt_ms === 0 && !ctx.signal.aborted) await measureInProcess(ctx);
   },
 };
+
+/**
+ * The second method for the processing part of the saving (C1's "processing at zero RTT"): on the zero-RTT
+ * profile, the same connection modes in this process with tinybench (bench/drivers/setup-cost.ts).
+ */
+async function measureInProcess(ctx: ScenarioContext): Promise<void> {
+  if (!ctx.offer.configurable) {
+    ctx.progress.plan(-SETUP_TASKS.length);
+    ctx.skipPart(
+      'micro',
+      "the in-process measurement times the harness's own Node servers, not the server under test (measured through the link only)",
+    );
+    return;
+  }
+  const csv = ctx.csv('handshake-micro', MICRO_CSV_COLUMNS);
+  await measureSetupCost({ ...SETUP_COST_DEFAULTS, signal: ctx.signal }, SETUP_TASKS, (r) => {
+    const done = r.state === 'completed' ? r : null;
+    csv.append({
+      profile: ctx.profile.name,
+      protocol: r.protocol,
+      security: r.security,
+      conn_mode: r.conn_mode,
+      state: r.state,
+      samples: done?.samples ?? null,
+      wall_mean_ms: done?.wall_mean_ms ?? null,
+      wall_moe_ms: done?.wall_moe_ms ?? null,
+      wall_rme_pct: done?.wall_rme_pct ?? null,
+      wall_p50_ms: done?.wall_p50_ms ?? null,
+      wall_p99_ms: done?.wall_p99_ms ?? null,
+      cpu_per_op_ms: done?.cpu_per_op_ms ?? null,
+      error: r.state === 'completed' ? null : r.error,
+    });
+    ctx.progress.advance(1, `[${ctx.profile.name}] handshake in-process ${taskName(r)}`);
+  });
+}
