@@ -10,6 +10,7 @@ import type { ReportModel } from './model.ts';
 import type { Cell, ChartSpec, Table, Verdict } from './sections/types.ts';
 import { MODE_COLORS, MODE_ORDER, vegaConfig } from './theme.ts';
 import { VERDICT_LABEL, type SectionResult, type VerdictRow } from './verdicts.ts';
+import type { LiteratureRow } from './literature-panel.ts';
 
 export function esc(s: string): string {
   return s.replace(
@@ -98,6 +99,24 @@ ${first}
 </tbody>
 ${rest}
 </table></div>`;
+}
+
+/** Each claim's verdict beside what the published record says; a verdict a source does not support is marked. */
+function literaturePanel(rows: readonly LiteratureRow[]): string {
+  if (rows.length === 0) return '';
+  const body = rows
+    .map(
+      (r) =>
+        `<tr class="lit-${r.agreement.replace(' ', '-')}"><th scope="row">${esc(r.claim)}</th><td>${esc(VERDICT_LABEL[r.verdict])}</td><td><a href="${esc(r.citation.url)}">${esc(r.citation.source)}</a>, ${esc(r.citation.where)}</td><td>${esc(r.citation.states)}${r.citation.quote ? ` — “${esc(r.citation.quote)}”` : ''} <span class="muted">(${esc(r.citation.checked ? `checked: ${r.citation.checked}` : 'unchecked here')})</span></td><td><strong>${esc(r.agreement)}</strong></td></tr>`,
+    )
+    .join('\n');
+  const differ = rows.filter((r) => r.agreement === 'disagrees').length;
+  return `<details class="literature" id="literature"${differ > 0 ? ' open' : ''}><summary>The published record beside each claim (${rows.length} sources; this run disagrees with ${differ})</summary>
+<div class="table-wrap"><table>
+<thead><tr><th scope="col">claim</th><th scope="col">this run</th><th scope="col">source</th><th scope="col">what it states</th><th scope="col">this run</th></tr></thead>
+<tbody>
+${body}
+</tbody></table></div></details>`;
 }
 
 function modeLegend(): string {
@@ -347,6 +366,7 @@ ${banner}
 <p class="server-under-test">Server under test: <strong>${esc(m.serverUnderTest)}</strong></p>
 ${verdictTable(m.verdicts)}
 ${modeLegend()}
+${literaturePanel(m.literature)}
 </section>
 ${m.sections.map((s) => section(s, charts)).join('\n')}
 ${environmentPanel(m)}

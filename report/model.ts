@@ -14,6 +14,7 @@ import { figuresOf } from '../lib/figures.ts';
 import { sectionFor } from './sections/index.ts';
 import type { Cell, SectionOutput, Table } from './sections/types.ts';
 import { verdictRows, type SectionResult, type VerdictRow } from './verdicts.ts';
+import { literatureRows, type LiteratureRow } from './literature-panel.ts';
 
 export interface ReportModel {
   runId: string;
@@ -27,6 +28,8 @@ export interface ReportModel {
   sampleCount: number;
   failedCount: number;
   verdicts: VerdictRow[];
+  /** The published record beside each claim, and whether this run agrees. */
+  literature: LiteratureRow[];
   sections: SectionResult[];
   environment: Environment;
 }
@@ -208,6 +211,7 @@ export function buildModel(run: RunFolder, generatedAt: Date): ReportModel {
     sampleCount: measured.length,
     failedCount: measured.filter((r) => (r.error ?? '') !== '').length,
     verdicts: verdictRows(sections),
+    literature: literatureRows(verdictRows(sections)),
     sections,
     environment: environment(run.meta),
   };

@@ -2,6 +2,7 @@
  * summary.md: the verdict table and the headline numbers in Markdown, fit for a CI job summary
  * (e.g. `cat results/latest/summary.md >> "$GITHUB_STEP_SUMMARY"`).
  */
+import { citationText } from './literature-panel.ts';
 import { fmtNumber } from './html.ts';
 import type { ReportModel } from './model.ts';
 import type { Cell, Table } from './sections/types.ts';
@@ -73,6 +74,20 @@ export function renderSummaryMd(m: ReportModel, htmlPath: string): string {
       mdTable(
         ['claim', 'why', 'command'],
         notRun.map((r) => [`${r.claim.id} ${r.claim.text}`, r.figure, r.command ?? '']),
+      ),
+      '',
+      '</details>',
+      '',
+    );
+  }
+  if (m.literature.length > 0) {
+    const differ = m.literature.filter((r) => r.agreement === 'disagrees').length;
+    lines.push(
+      `<details><summary>The published record beside each claim (this run disagrees with ${differ} of ${m.literature.length} sources)</summary>`,
+      '',
+      mdTable(
+        ['claim', 'this run', 'source', 'agreement'],
+        m.literature.map((r) => [r.claim, VERDICT_LABEL[r.verdict], citationText(r.citation), r.agreement]),
       ),
       '',
       '</details>',
