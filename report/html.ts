@@ -9,7 +9,7 @@ import { CONN_MODE_LABEL } from './format.ts';
 import type { ReportModel } from './model.ts';
 import type { Cell, ChartSpec, Table, Verdict } from './sections/types.ts';
 import { MODE_COLORS, MODE_ORDER, vegaConfig } from './theme.ts';
-import { VERDICT_LABEL, type SectionResult, type VerdictRow } from './verdicts.ts';
+import { VERDICT_LABEL, evidenceText, type SectionResult, type VerdictRow } from './verdicts.ts';
 import type { LiteratureRow } from './literature-panel.ts';
 
 export function esc(s: string): string {
@@ -71,7 +71,10 @@ function badge(kind: VerdictRow['kind']): string {
 }
 
 function verdictRow(r: VerdictRow): string {
-  const reason = r.reason ? `<div class="reason">${esc(r.reason)}</div>` : '';
+  const evidence = r.evidence
+    ? `<div class="evidence evidence-${r.evidence.strength}">${esc(evidenceText(r.evidence))}</div>`
+    : '';
+  const reason = `${r.reason ? `<div class="reason">${esc(r.reason)}</div>` : ''}${evidence}`;
   const where = r.command
     ? `<code>${esc(r.command)}</code>`
     : r.sectionId

@@ -6,7 +6,7 @@ import { citationText } from './literature-panel.ts';
 import { fmtNumber } from './html.ts';
 import type { ReportModel } from './model.ts';
 import type { Cell, Table } from './sections/types.ts';
-import { VERDICT_LABEL, type VerdictRow } from './verdicts.ts';
+import { VERDICT_LABEL, evidenceText, type VerdictRow } from './verdicts.ts';
 
 /** One table cell: no pipes or line breaks, and no raw HTML (GitHub renders it). */
 export function mdCell(s: string): string {
@@ -42,7 +42,8 @@ export function tableToMd(t: Table): string {
 
 function verdictText(r: VerdictRow): string {
   const label = r.kind === 'confirmed' || r.kind === 'refuted' ? `**${VERDICT_LABEL[r.kind]}**` : VERDICT_LABEL[r.kind];
-  return r.reason ? `${label}: ${r.reason}` : label;
+  const text = r.reason ? `${label}: ${r.reason}` : label;
+  return r.evidence ? `${text} (${evidenceText(r.evidence)})` : text;
 }
 
 export function renderSummaryMd(m: ReportModel, htmlPath: string): string {

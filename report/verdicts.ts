@@ -3,7 +3,7 @@
  * the run measured it, else "not run" with the command that would measure it.
  */
 import { CLAIMS, benchCommand, scenarioFor, type Claim } from './claims.ts';
-import type { SectionOutput, Verdict, VerdictKind } from './sections/types.ts';
+import type { Evidence, SectionOutput, Verdict, VerdictKind } from './sections/types.ts';
 
 /** What the report made of one scenario of the run. */
 export interface SectionResult {
@@ -29,6 +29,12 @@ export interface VerdictRow {
   command?: string;
   /** False when this version of the bench has no such scenario yet. */
   scenarioAvailable: boolean;
+  evidence?: Evidence;
+}
+
+/** "n = 40 + 40 trials (Y < X, Y > X); strong evidence", or '' where the verdict does not say yet. */
+export function evidenceText(e: Evidence | undefined): string {
+  return e ? `${e.n}; ${e.strength === 'strong' ? 'strong evidence' : 'inconclusive'}` : '';
 }
 
 export const VERDICT_LABEL: Record<VerdictKind, string> = {
@@ -58,6 +64,7 @@ export function verdictRows(sections: readonly SectionResult[]): VerdictRow[] {
       };
       if (verdict.reason !== undefined) row.reason = verdict.reason;
       if (verdict.rule !== undefined) row.rule = verdict.rule;
+      if (verdict.evidence !== undefined) row.evidence = verdict.evidence;
       return row;
     }
     if (section?.output && !verdict && section.output.verdicts.length > 0) {

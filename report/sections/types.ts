@@ -21,6 +21,18 @@ export interface Verdict {
   numbers: Record<string, number | null>;
   /** How the verdict is decided, in one sentence (shown beside it). */
   rule?: string;
+  /** How much the data behind the verdict say: its sample size and whether its CI settles the question. */
+  evidence?: Evidence;
+}
+
+/**
+ * strong: the CI of the deciding difference or rate excludes the alternative; inconclusive: it does not (or the
+ * samples are too few for one), so the verdict is what the data lean to, not what they show.
+ */
+export interface Evidence {
+  /** The sample size in words, e.g. "5 + 5 pages a side per loss rate", "n = 40 trials a case". */
+  n: string;
+  strength: 'strong' | 'inconclusive';
 }
 
 export interface ChartSpec {

@@ -53,7 +53,7 @@ test('normal run: report.html and summary.md with verdicts, charts pre-rendered 
   assert.match(md, /^## keepalive-bench · run fx0001/);
   assert.match(
     md,
-    /\| C1 keep-alive removes the TCP 3-way handshake .* \| \*\*confirmed\*\* \| keep-alive saves 1\.00 RTT/,
+    /\| C1 keep-alive removes the TCP 3-way handshake .* \| \*\*confirmed\*\* \(\d+ cases, n ≥ \d+ requests each; (strong evidence|inconclusive)\) \| keep-alive saves 1\.00 RTT/,
   );
   assert.match(md, /\| C3 the saving grows with RTT .* \| \*\*confirmed\*\* \|/);
   assert.match(md, /\| wan \| 51 \| HTTP\/1\.1 cleartext \| new connection \| 51\.12 \|/, 'headline numbers');

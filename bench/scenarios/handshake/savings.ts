@@ -29,6 +29,8 @@ export interface Saving {
   cpu_ms: number | null;
   /** What the saving should be: model_ms + cpu_ms (cpu_ms when known). */
   expected_ms: number | null;
+  /** Requests behind the smaller of the two medians (the versus mode's or the kept-alive one's). */
+  n: number;
   /** Null when the link's RTT is below MIN_RTT_FOR_RTT_UNITS_MS. */
   saving_rtt: number | null;
   model_rtt: number | null;
@@ -77,6 +79,7 @@ export function handshakeSavings(totals: readonly Figure[]): Saving[] {
         model_ms,
         cpu_ms,
         expected_ms,
+        n: Math.min(other.n, reused.n),
         saving_rtt: perRtt(saving_ms),
         model_rtt: perRtt(model_ms),
         expected_rtt: perRtt(expected_ms),

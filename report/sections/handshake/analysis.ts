@@ -14,7 +14,7 @@ import {
   variantKey,
   type Saving,
 } from '../../../bench/scenarios/handshake/savings.ts';
-import type { Verdict } from '../types.ts';
+import type { Evidence, Verdict } from '../types.ts';
 
 /** A measured saving counts as matching the model when within this many RTTs of it (or its CI reaches it). */
 export const C1_TOLERANCE_RTT = 0.25;
@@ -133,6 +133,17 @@ export function noReuseOf(samples: readonly CsvRow[]): NoReuse | null {
   return { attempts: reused.length, cases: [...new Set(reused.map((r) => r.case_key ?? ''))] };
 }
 
+/**
+ * Strong when every case's CI settles it (agrees by its median, or lies clear of the model); a case that agrees
+ * only through its CI, or whose CI spans 0 and the model, leaves the verdict inconclusive.
+ */
+function c1Evidence(evaluable: readonly Saving[], matches: ReadonlyArray<{ m: C1Match }>): Evidence {
+  return {
+    n: `${evaluable.length} case${evaluable.length === 1 ? '' : 's'}, n ≥ ${Math.min(...evaluable.map((s) => s.n))} requests each`,
+    strength: matches.every((x) => ['agrees', 'larger', 'smaller', 'zero'].includes(x.m)) ? 'strong' : 'inconclusive',
+  };
+}
+
 export function verdictC1(savings: readonly Saving[], noReuse: NoReuse | null = null): Verdict {
   const vsNew = savings.filter((s) => s.versus === 'new');
   const rule = `judged on profiles with an RTT of at least ${MIN_RTT_FOR_RTT_UNITS_MS} ms, new connection vs kept alive: confirmed when no case contradicts the model and at least one agrees — within ±${C1_TOLERANCE_RTT} RTT of it (model + processing measured at zero RTT when the run has a zero-RTT profile) or its 95 % CI reaching it, the CI excluding 0; refuted when a CI excludes the model and lies below it or includes 0; cases whose CI spans both 0 and the model are too noisy to count; on the proxy link only profiles from ${PROXY_MIN_RTT_FOR_C1_MS} ms RTT count (its delays are ms-granular timers)`;
@@ -210,6 +221,7 @@ export function verdictC1(savings: readonly Saving[], noReuse: NoReuse | null = 
     const weak = count('model_in_ci');
     figure += ` — ${agreeing} of ${evaluable.length} cases agree with the model${weak > 0 ? ` (${weak} only because the model is inside their 95 % CI: ${list(['model_in_ci'])})` : ''}`;
   }
+  const evidence = c1Evidence(evaluable, matches);
   const bad = count('zero') + count('smaller');
   if (bad > 0) {
     return {
@@ -219,6 +231,7 @@ export function verdictC1(savings: readonly Saving[], noReuse: NoReuse | null = 
       figure,
       numbers,
       rule,
+      evidence,
     };
   }
   const parts: string[] = [];
@@ -242,10 +255,11 @@ export function verdictC1(savings: readonly Saving[], noReuse: NoReuse | null = 
           .join('; ')})`,
       );
   }
-  if (parts.length > 0) return { claim: 'C1', kind: 'depends', reason: parts.join('; '), figure, numbers, rule };
+  if (parts.length > 0)
+    return { claim: 'C1', kind: 'depends', reason: parts.join('; '), figure, numbers, rule, evidence };
   const unjudged = count('noisy') + count('no_ci');
   if (unjudged > 0) figure += ` (${cases(unjudged)} too noisy or too small to judge)`;
-  return { claim: 'C1', kind: 'confirmed', figure, numbers, rule };
+  return { claim: 'C1', kind: 'confirmed', figure, numbers, rule, evidence };
 }
 
 /** Least-squares slope of saving (ms) on RTT (ms): the RTTs saved per request, measured or modelled. */

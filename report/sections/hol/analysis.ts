@@ -407,6 +407,13 @@ export function verdictC5(app: readonly AppFigures[], points: readonly PagePoint
   }
   const v: Verdict = { claim: 'C5', kind, figure: parts.join('; '), numbers, rule };
   if (reason) v.reason = reason;
+  if (cross.length > 0) {
+    const sides = cross.flatMap((c) => c.comparisons.map((x) => Math.min(x.n_h2, x.n_h1x6)));
+    v.evidence = {
+      n: `≥ ${Math.min(...sides)} pages a side per loss rate, ${cross.length} congestion control × start case${cross.length === 1 ? '' : 's'}`,
+      strength: cross.every((c) => c.evidence === 'strong') ? 'strong' : 'inconclusive',
+    };
+  }
   return v;
 }
 

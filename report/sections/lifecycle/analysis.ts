@@ -6,7 +6,7 @@ import { quantileOf, wilson } from '../../../lib/stats.ts';
 import { numberOrNull } from '../../../lib/numbers.ts';
 import type { CsvRow } from '../../load-run.ts';
 import { fmtMs, round4 } from '../../format.ts';
-import type { Verdict } from '../types.ts';
+import type { Evidence, Verdict } from '../types.ts';
 
 const num = numberOrNull;
 
@@ -112,9 +112,23 @@ export function verdictC8(rates: readonly C8Rate[], scale: number): Verdict {
     direct_timeout_below_per_1000: below2 ? round4(below2.per_1000) : null,
     node_default_per_1000: nodeDefault ? round4(nodeDefault.per_1000) : null,
   };
-  if (above.failures > 0 && below.failures === 0) return { claim: 'C8', kind: 'confirmed', figure, numbers, rule };
+  // Strong when the failing side's Wilson CI excludes 0 (and, for the safe side, its upper bound is what it is).
+  const evidence: Evidence = {
+    n: `n = ${below.n} + ${above.n} trials (Y < X, Y > X)`,
+    strength: below.ci_low_per_1000 > 0 || above.ci_low_per_1000 > 0 ? 'strong' : 'inconclusive',
+  };
+  if (above.failures > 0 && below.failures === 0)
+    return { claim: 'C8', kind: 'confirmed', figure, numbers, rule, evidence };
   if (above.failures > 0)
-    return { claim: 'C8', kind: 'depends', reason: 'failures on both sides of the LB timeout', figure, numbers, rule };
+    return {
+      claim: 'C8',
+      kind: 'depends',
+      reason: 'failures on both sides of the LB timeout',
+      figure,
+      numbers,
+      rule,
+      evidence,
+    };
   if (below.failures === 0 || below.ci_low_per_1000 <= 0)
     return {
       claim: 'C8',
@@ -123,9 +137,11 @@ export function verdictC8(rates: readonly C8Rate[], scale: number): Verdict {
       figure,
       numbers,
       rule,
+      evidence,
     };
   return {
     claim: 'C8',
+    evidence,
     kind: 'refuted',
     reason:
       "the advice is backwards: the server closing first (Y < X) is what makes the LB send 502s; keep the server's idle timeout above the LB's (LB 60 s → server 65 s or more), as AWS documents for ALB targets",

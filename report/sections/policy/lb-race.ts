@@ -6,7 +6,7 @@
 import { quantileOf, wilson } from '../../../lib/stats.ts';
 import type { CsvRow } from '../../load-run.ts';
 import { num } from '../../rows.ts';
-import type { Verdict } from '../types.ts';
+import type { Evidence, Verdict } from '../types.ts';
 
 export interface LbRaceFigures {
   profile: string;
@@ -106,7 +106,11 @@ export function verdictPolicyC8(f: LbRaceFigures): Verdict {
       ? `; the failures at idle gaps ${f.window_low_ms}…${f.window_high_ms} ms from the server's close`
       : '';
   const figure = `${lbRaceWords(f)}${window}. ${lbAdvice(f)}`;
-  const base = { claim: 'C8', figure, numbers, rule } as const;
+  const evidence: Evidence = {
+    n: `n = ${f.n} lanes`,
+    strength: f.ci_low_per_1000 > 0 ? 'strong' : 'inconclusive',
+  };
+  const base = { claim: 'C8', figure, numbers, rule, evidence } as const;
   if (serverClosesFirst(f) && f.failures > 0 && f.ci_low_per_1000 > 0) return { ...base, kind: 'refuted' };
   const reason = serverClosesFirst(f)
     ? `the server closes first, but none of ${f.n} requests hit the race window (about one RTT of the LB → server hop wide): more trials (--full) or a longer RTT make it visible`

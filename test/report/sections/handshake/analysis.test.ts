@@ -47,6 +47,7 @@ test('C1 confirmed when every saving is within tolerance of the model; figure in
   assert.match(v.figure, /2\.02 RTT = 101\.0 ms over HTTP\/1\.1 \+ TLS 1\.3 \(model 2\.00 RTT\)/);
   assert.equal(v.numbers.cases, 2);
   assert.equal(v.numbers.cases_agreeing, 2);
+  assert.deepEqual(v.evidence, { n: '2 cases, n ≥ 10 requests each', strength: 'strong' });
 });
 
 test('C1 refuted when keep-alive saves nothing (CI includes 0)', () => {
@@ -204,4 +205,5 @@ test('C1: a case that agrees only because the model is inside its CI is said so,
     /2 of 2 cases agree with the model \(1 only because the model is inside their 95 % CI: HTTP\/1\.1 cleartext on wan: 1\.28 RTT vs 1\.00 RTT expected\)/,
   );
   assert.equal(v.numbers.cases_agreeing_by_ci_only, 1);
+  assert.equal(v.evidence?.strength, 'inconclusive', 'an agreement only through the CI is not strong evidence');
 });

@@ -112,6 +112,10 @@ test('hol section: the crossover is the lowest loss where h1 × 6 is faster than
   const v = verdictC5([], points);
   assert.equal(v.kind, 'depends');
   assert.equal(v.reason, 'on packet loss: bbr: h1 × 6 overtakes h2 from 2 % (wan/fresh)');
+  assert.deepEqual(v.evidence, {
+    n: '≥ 8 pages a side per loss rate, 1 congestion control × start case',
+    strength: 'strong',
+  });
   assert.match(
     v.figure,
     /wan\/bbr\/fresh: h1 × 6 overtakes h2 from 2 % loss \(2 %: h2 − h1×6 = \+200\.0 ms \[95 % CI \+197\.0 ms…\+203\.0 ms\], n = 8 \+ 8\)/,
@@ -134,6 +138,7 @@ test('C5: medians that cross with the CI of the difference including 0 are incon
   rows.push(page('h1_6conn', 2, 700, 1), page('h1_6conn', 2, 700, 2), page('h1_6conn', 2, 700, 3));
   const few = verdictC5([], pagePoints(rows));
   assert.equal(few.kind, 'depends');
+  assert.equal(few.evidence?.strength, 'inconclusive');
   assert.match(
     few.reason ?? '',
     /^inconclusive at n = 3 pages a side: no crossover shown, but the CI of the difference includes 0 at 0 %, 2 % \(wan\/bbr\/fresh\)/,

@@ -41,6 +41,7 @@ test('lifecycle report: C8 rates and verdict', () => {
   // The notes' advice (server a little below the LB) is what fails.
   assert.equal(v.kind, 'refuted');
   assert.match(v.figure, /200 per 1 000/);
+  assert.deepEqual(v.evidence, { n: 'n = 100 + 100 trials (Y < X, Y > X)', strength: 'strong' });
   // Failures on both sides: no clear answer.
   rows.push(c8Row('above', 'lb', 6000, 7000, 'http_502', 0));
   assert.equal(verdictC8(c8Rates(rows), 10).kind, 'depends');

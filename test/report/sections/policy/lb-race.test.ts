@@ -45,6 +45,10 @@ test('C8 for the server under test: refuted when the server closes first and the
   const missed = verdictPolicyC8(lbRaceFigures(serverFirst.map((r) => ({ ...r, outcome: 'ok' })))!);
   assert.equal(missed.kind, 'depends');
   assert.match(missed.reason ?? '', /none of 20 requests hit the race window/);
+  assert.deepEqual(
+    [refuted.evidence, missed.evidence?.strength],
+    [{ n: 'n = 20 lanes', strength: 'strong' }, 'inconclusive'],
+  );
 
   const lbFirst = lbRaceFigures(serverFirst.map((r) => ({ ...r, outcome: 'ok', x_ms: '2000', y_ms: '3000' })))!;
   const safe = verdictPolicyC8(lbFirst);
