@@ -1,6 +1,7 @@
 /**
  * The published record beside each claim, as data: what each source states, where, and which of this harness's
- * verdicts agree with it. `quote` is verbatim only where it was checked against the text reachable here
+ * verdicts agree with it (a "depends" that only says the saving exceeds the round trips a source counts does not
+ * contradict it; a "refuted" would). `quote` is verbatim only where it was checked against the text reachable here
  * (`checked` says how); everything else is marked unchecked and paraphrased in `states`.
  */
 import type { VerdictKind } from './sections/types.ts';
@@ -30,7 +31,7 @@ export const CITATIONS: readonly Citation[] = [
     states: 'a connection opens with the three-way handshake: the client can send its request 1 RTT after its SYN',
     quote: null,
     checked: null,
-    agrees_with: ['confirmed'],
+    agrees_with: ['confirmed', 'depends'],
   },
   {
     claim: 'C1',
@@ -40,7 +41,7 @@ export const CITATIONS: readonly Citation[] = [
     states: 'a full TLS 1.3 handshake takes 1 RTT before application data (TLS 1.2, RFC 5246: 2 RTT)',
     quote: null,
     checked: null,
-    agrees_with: ['confirmed'],
+    agrees_with: ['confirmed', 'depends'],
   },
   {
     claim: 'C2',
@@ -72,7 +73,7 @@ export const CITATIONS: readonly Citation[] = [
     states: 'the handshakes cost whole round trips, so the time keep-alive saves grows linearly with the RTT',
     quote: null,
     checked: null,
-    agrees_with: ['confirmed'],
+    agrees_with: ['confirmed', 'depends'],
   },
   {
     claim: 'C4',
@@ -202,6 +203,6 @@ export const CITATIONS: readonly Citation[] = [
     states: 'an agent with keepAlive keeps sockets open to be used for later requests without a new TCP connection',
     quote: null,
     checked: null,
-    agrees_with: ['confirmed'],
+    agrees_with: ['confirmed', 'depends'],
   },
 ];
