@@ -114,9 +114,10 @@ function literaturePanel(rows: readonly LiteratureRow[]): string {
     )
     .join('\n');
   const differ = rows.filter((r) => r.agreement === 'disagrees').length;
-  return `<details class="literature" id="literature"${differ > 0 ? ' open' : ''}><summary>The published record beside each claim (${rows.length} sources; this run disagrees with ${differ})</summary>
+  const judged = rows.filter((r) => r.agreement === 'agrees' || r.agreement === 'disagrees').length;
+  return `<details class="literature" id="literature"${differ > 0 ? ' open' : ''}><summary>The published record beside each claim (${rows.length} sources; this run disagrees with ${differ} of the ${judged} it settles)</summary>
 <div class="table-wrap"><table>
-<thead><tr><th scope="col">claim</th><th scope="col">this run</th><th scope="col">source</th><th scope="col">what it states</th><th scope="col">this run</th></tr></thead>
+<thead><tr><th scope="col">claim</th><th scope="col">this run</th><th scope="col">source</th><th scope="col">what it states</th><th scope="col">agreement</th></tr></thead>
 <tbody>
 ${body}
 </tbody></table></div></details>`;

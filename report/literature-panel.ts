@@ -5,7 +5,7 @@
 import { CITATIONS, type Citation } from './literature.ts';
 import type { VerdictRow } from './verdicts.ts';
 
-export type Agreement = 'agrees' | 'disagrees' | 'not measured';
+export type Agreement = 'agrees' | 'disagrees' | 'not settled' | 'not measured';
 
 export interface LiteratureRow {
   claim: string;
@@ -26,9 +26,24 @@ export function literatureRows(
         verdict: v.kind,
         citation,
         agreement:
-          v.kind === 'not_run' ? 'not measured' : citation.agrees_with.includes(v.kind) ? 'agrees' : 'disagrees',
+          v.kind === 'not_run'
+            ? 'not measured'
+            : unsettled(v)
+              ? 'not settled'
+              : citation.agrees_with.includes(v.kind)
+                ? 'agrees'
+                : 'disagrees',
       })),
   );
+}
+
+/**
+ * A verdict that leans but does not show: its evidence is inconclusive (a CI that spans the alternative, too few
+ * samples), or it is a "depends" for want of data. Neither agrees nor disagrees with a source.
+ */
+function unsettled(v: VerdictRow): boolean {
+  if (v.evidence?.strength === 'inconclusive') return true;
+  return v.kind === 'depends' && /^no (figure|data|comparison|h2 data)$/.test(v.figure);
 }
 
 /** "RFC 1122 §4.2.3.6: states … — “quote” (checked: …)" in one line, for the page and summary.md. */

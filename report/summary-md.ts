@@ -83,8 +83,9 @@ export function renderSummaryMd(m: ReportModel, htmlPath: string): string {
   }
   if (m.literature.length > 0) {
     const differ = m.literature.filter((r) => r.agreement === 'disagrees').length;
+    const judged = m.literature.filter((r) => r.agreement === 'agrees' || r.agreement === 'disagrees').length;
     lines.push(
-      `<details><summary>The published record beside each claim (this run disagrees with ${differ} of ${m.literature.length} sources)</summary>`,
+      `<details><summary>The published record beside each claim (this run disagrees with ${differ} of the ${judged} sources it settles; ${m.literature.length} in all)</summary>`,
       '',
       mdTable(
         ['claim', 'this run', 'source', 'agreement'],

@@ -33,11 +33,7 @@ export interface BackendFigures {
   saving_rtt: Record<string, number | null>;
   /** The same saving in ms (independent of the calibration, which a busy CPU moves under the tun link). */
   saving_ms: Record<string, number | null>;
-  /**
-   * Half the width of the saving's 95 % CI, ms: the conservative one of savings.ts, [lo(new) − hi(reused),
-   * hi(new) − lo(reused)], whose half-width is the two medians' half-widths added (order-statistic CIs do not
-   * combine in quadrature). Null: a median without a CI.
-   */
+  /** Half the width of the saving's 95 % CI, ms, from the two medians' CIs (null: a median without a CI). */
   saving_halfwidth_ms: Record<string, number | null>;
   /** Rounds (median / calibrated RTT) of a cold 1 MiB response, and the congestion control it ran on (null: not run). */
   cold_1mib_rtts: number | null;
@@ -84,7 +80,7 @@ export function savingsInRtt(summary: readonly Row[]): {
     rtt = num(fresh.rtt_ms_calibrated) ?? rtt;
     ms[name] = a !== null && b !== null ? a - b : null;
     const [ha, hb] = [halfwidth(fresh), halfwidth(reused)];
-    hw[name] = ha !== null && hb !== null ? ha + hb : null;
+    hw[name] = ha !== null && hb !== null ? Math.hypot(ha, hb) : null;
     out[name] = a !== null && b !== null && rtt !== null && rtt > 0 ? (a - b) / rtt : null;
   }
   return { rtt_ms: rtt, saving_rtt: out, saving_ms: ms, saving_halfwidth_ms: hw };

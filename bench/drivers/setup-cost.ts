@@ -9,7 +9,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import http2 from 'node:http2';
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Bench } from 'tinybench';
 import { CERT_SERVERNAME, generateSelfSignedCert, type CertPair } from '../../servers/tls-cert.ts';
@@ -104,22 +104,37 @@ async function startServers(): Promise<Servers> {
     minVersion: 'TLSv1.2' as const,
     maxVersion: 'TLSv1.3' as const,
   };
-  const h1 = await listen(http.createServer(answer));
-  const h1tls = await listen(https.createServer({ ...tls, ALPNProtocols: ['http/1.1'] }, answer));
-  const h2 = await listen(http2.createServer(answer));
-  const h2tls = await listen(http2.createSecureServer({ ...tls, ALPNProtocols: ['h2'] }, answer));
-  const all: Server[] = [h1, h1tls, h2, h2tls];
-  return {
-    h1,
-    h1tls,
-    h2,
-    h2tls,
-    cert,
-    close: async () => {
-      for (const s of [h1, h1tls]) (s as http.Server).closeAllConnections();
-      await Promise.all(all.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    },
+  // Every connection and h2 session, so close() can end them: an h2 server's close waits for its sessions.
+  const sockets = new Set<Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const all: Server[] = [];
+  const track = <S extends Server>(s: S): S => {
+    all.push(s);
+    s.on('connection', (sock: Socket) => {
+      sockets.add(sock);
+      sock.once('close', () => sockets.delete(sock));
+    });
+    s.on('session', (session: http2.ServerHttp2Session) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+    });
+    return s;
   };
+  const close = async (): Promise<void> => {
+    for (const s of sessions) s.destroy();
+    for (const s of sockets) s.destroy();
+    await Promise.all(all.filter((s) => s.listening).map((s) => new Promise<void>((r) => s.close(() => r()))));
+  };
+  try {
+    const h1 = await listen(track(http.createServer(answer)));
+    const h1tls = await listen(track(https.createServer({ ...tls, ALPNProtocols: ['http/1.1'] }, answer)));
+    const h2 = await listen(track(http2.createServer(answer)));
+    const h2tls = await listen(track(http2.createSecureServer({ ...tls, ALPNProtocols: ['h2'] }, answer)));
+    return { h1, h1tls, h2, h2tls, cert, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
 
 /** A request and its whole response; rejects on an error or a non-200. */
@@ -220,14 +235,22 @@ async function taskOp(t: SetupTask, s: Servers): Promise<TaskOp> {
   const options = secure ? tlsOpts : {};
   if (t.conn_mode === 'reused') {
     const session = await h2Connect(url, options);
-    await h2Get(session);
+    try {
+      await h2Get(session);
+    } catch (e) {
+      session.destroy();
+      throw e;
+    }
     return { op: () => h2Get(session), dispose: () => h2Close(session) };
   }
   return {
     op: async () => {
       const session = await h2Connect(url, options);
-      await h2Get(session);
-      await h2Close(session);
+      try {
+        await h2Get(session);
+      } finally {
+        await h2Close(session);
+      }
     },
     dispose: async () => undefined,
   };
@@ -290,6 +313,11 @@ async function measureTask(t: SetupTask, servers: Servers, opts: SetupCostOption
   );
   try {
     await bench.run();
+  } catch (e) {
+    await prepared.dispose().catch(() => undefined);
+    return { ...t, state: 'errored', error: (e as Error).message };
+  }
+  try {
     await prepared.dispose();
   } catch (e) {
     return { ...t, state: 'errored', error: (e as Error).message };
@@ -298,7 +326,8 @@ async function measureTask(t: SetupTask, servers: Servers, opts: SetupCostOption
   if (!r || r.state !== 'completed') {
     const why =
       r && 'error' in r ? String((r.error as Error | undefined)?.message ?? r.error) : (r?.state ?? 'no result');
-    return { ...t, state: r?.state === 'aborted' ? 'aborted' : 'errored', error: why };
+    // tinybench 6 has 'aborted' and 'aborted-with-statistics': a Ctrl-C mid-task either way, not an error.
+    return { ...t, state: r?.state.startsWith('aborted') ? 'aborted' : 'errored', error: why };
   }
   const l = r.latency;
   return {

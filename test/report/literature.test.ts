@@ -52,6 +52,15 @@ test('a verdict a source does not support is shown as disagreeing; a claim not m
     ['disagrees'],
   );
   assert.ok(rows.filter((r) => r.claim === 'C1').every((r) => r.agreement === 'not measured'));
+  // A verdict whose CI does not settle it (or a "depends" for want of data) neither agrees nor disagrees.
+  const open = literatureRows([
+    { ...row('C5', 'depends'), evidence: { n: '1 page a side', strength: 'inconclusive' } },
+    { ...row('C8', 'depends'), figure: 'no figure' },
+  ]);
+  assert.ok(
+    open.every((r) => r.agreement === 'not settled'),
+    JSON.stringify(open.map((r) => r.agreement)),
+  );
 });
 
 test('the report and summary.md carry the literature panel', async (t) => {
@@ -60,7 +69,7 @@ test('the report and summary.md carry the literature panel', async (t) => {
   const md = readFileSync(join(dir, 'summary.md'), 'utf8');
   assert.match(
     md,
-    /<details><summary>The published record beside each claim \(this run disagrees with \d+ of \d+ sources\)/,
+    /<details><summary>The published record beside each claim \(this run disagrees with \d+ of the \d+ sources it settles; \d+ in all\)/,
   );
   assert.match(
     md,

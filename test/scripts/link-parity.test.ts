@@ -19,8 +19,8 @@ test('link parity: the saving in ms and RTTs, and its CI half-width from the two
   const s = savingsInRtt([row('new', '210', '207', '213'), row('reused', '60', '56', '64')]);
   assert.equal(s.saving_ms['h1+tls12'], 150);
   assert.equal(s.saving_rtt['h1+tls12'], 3);
-  // [207 − 64, 213 − 56] = [143, 157]: half-width 3 + 4 = 7
-  assert.equal(s.saving_halfwidth_ms['h1+tls12'], 7);
+  // √(3² + 4²) = 5
+  assert.equal(s.saving_halfwidth_ms['h1+tls12'], 5);
   const noCi = savingsInRtt([row('new', '210', '', ''), row('reused', '60', '56', '64')]);
   assert.equal(noCi.saving_halfwidth_ms['h1+tls12'], null);
 });

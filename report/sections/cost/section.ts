@@ -50,7 +50,7 @@ export function withInProcessCpu(out: SectionOutput, tasks: readonly MicroTask[]
       churn === null
         ? ''
         : churn > 1 === ratio > 1
-          ? '; both methods: keep-alive costs less CPU per request'
+          ? `; both methods: keep-alive costs ${ratio > 1 ? 'less' : 'no less'} CPU per request`
           : '; the two methods disagree on which costs less';
     return {
       ...v,

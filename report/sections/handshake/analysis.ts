@@ -134,13 +134,22 @@ export function noReuseOf(samples: readonly CsvRow[]): NoReuse | null {
 }
 
 /**
- * Strong when every case's CI settles it (agrees by its median, or lies clear of the model); a case that agrees
+ * Strong when every case's CI settles it: a case that agrees has its whole CI within the model ± the tolerance;
+ * one that differs (larger, smaller, zero) has its CI clear of it. A case that agrees only by its median or
  * only through its CI, or whose CI spans 0 and the model, leaves the verdict inconclusive.
  */
-function c1Evidence(evaluable: readonly Saving[], matches: ReadonlyArray<{ m: C1Match }>): Evidence {
+function c1Evidence(evaluable: readonly Saving[], matches: ReadonlyArray<{ s: Saving; m: C1Match }>): Evidence {
+  const settled = (x: { s: Saving; m: C1Match }): boolean => {
+    if (x.m === 'larger' || x.m === 'smaller' || x.m === 'zero') return true;
+    if (x.m !== 'agrees') return false;
+    const { ci_low_ms: lo, ci_high_ms: hi, expected_ms: e, rtt_ms: rtt } = x.s;
+    if (lo === null || hi === null || e === null || rtt === null) return false;
+    const tol = C1_TOLERANCE_RTT * rtt;
+    return lo >= e - tol && hi <= e + tol;
+  };
   return {
     n: `${evaluable.length} case${evaluable.length === 1 ? '' : 's'}, n ≥ ${Math.min(...evaluable.map((s) => s.n))} requests each`,
-    strength: matches.every((x) => ['agrees', 'larger', 'smaller', 'zero'].includes(x.m)) ? 'strong' : 'inconclusive',
+    strength: matches.every(settled) ? 'strong' : 'inconclusive',
   };
 }
 

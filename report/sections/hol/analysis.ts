@@ -249,6 +249,8 @@ export interface LossComparison {
   ci_high_ms: number | null;
   n_h2: number;
   n_h1x6: number;
+  /** Failed requests in the pages of either mode: a page with one has no page time and is left out. */
+  errors: number;
   h2_ms: number | null;
   h1x6_ms: number | null;
 }
@@ -273,14 +275,22 @@ export function compareAtLoss(loss_pct: number, h2: PagePoint | undefined, six: 
     loss_pct,
     n_h2: h2?.samples_ms.length ?? 0,
     n_h1x6: six?.samples_ms.length ?? 0,
+    errors: (h2?.errors ?? 0) + (six?.errors ?? 0),
     h2_ms: h2?.page.median ?? null,
     h1x6_ms: six?.page.median ?? null,
   };
   if (!h2?.samples_ms.length || !six?.samples_ms.length)
     return { ...base, outcome: 'inconclusive', diff_ms: null, ci_low_ms: null, ci_high_ms: null };
   const hl = hodgesLehmann(six.samples_ms, h2.samples_ms);
+  // Failed pages are the slow tail of the mode that failed: without them the difference leans its way.
   const outcome =
-    hl.low !== null && hl.low > 0 ? 'h2_slower' : hl.high !== null && hl.high < 0 ? 'h2_faster' : 'inconclusive';
+    base.errors > 0
+      ? 'inconclusive'
+      : hl.low !== null && hl.low > 0
+        ? 'h2_slower'
+        : hl.high !== null && hl.high < 0
+          ? 'h2_faster'
+          : 'inconclusive';
   return { ...base, outcome, diff_ms: hl.shift, ci_low_ms: hl.low, ci_high_ms: hl.high };
 }
 
@@ -318,7 +328,8 @@ function comparisonWords(c: LossComparison): string {
     c.ci_low_ms === null || c.ci_high_ms === null
       ? 'too few pages for a 95 % CI'
       : `95 % CI ${signed(c.ci_low_ms)}…${signed(c.ci_high_ms)}`;
-  return `${c.loss_pct} %: h2 − h1×6 = ${signed(c.diff_ms)} [${ci}], n = ${c.n_h2} + ${c.n_h1x6}`;
+  const failed = c.errors > 0 ? `; ${c.errors} failed request${c.errors === 1 ? '' : 's'}, their pages left out` : '';
+  return `${c.loss_pct} %: h2 − h1×6 = ${signed(c.diff_ms)} [${ci}], n = ${c.n_h2} + ${c.n_h1x6}${failed}`;
 }
 
 function crossoverWords(c: Crossover): string {

@@ -71,21 +71,28 @@ test("C11's CPU ratio gets the in-process ratio beside it, and says whether the 
     numbers: { cpu_ratio_median: 1.71 },
     rule: '',
   };
+  /** C11's figure after the in-process ratio is set beside a churn ratio of churn_ratio. */
+  const c11With = (churn_ratio: number, inProcess = tasks): string =>
+    withInProcessCpu(
+      {
+        claimSentence: '',
+        verdicts: [{ ...c11, numbers: { cpu_ratio_median: churn_ratio } }],
+        specs: [],
+        tables: [],
+        caveats: [],
+      },
+      inProcess,
+    ).verdicts[0]?.figure ?? '';
   const out = withInProcessCpu({ claimSentence: '', verdicts: [c11], specs: [], tables: [], caveats: [] }, tasks);
   assert.match(
     out.verdicts[0]?.figure ?? '',
     /^churn 1\.71×; in-process \(tinybench, .*\): a request on a new HTTP\/1\.1 connection cost 5\.00× the CPU of one on a kept-alive connection \(0\.400 vs 0\.080 ms\); both methods: keep-alive costs less CPU per request$/,
   );
   assert.equal(out.verdicts[0]?.numbers.inprocess_cpu_ratio_h1, 5);
-  const opposite = withInProcessCpu(
-    {
-      claimSentence: '',
-      verdicts: [{ ...c11, numbers: { cpu_ratio_median: 0.9 } }],
-      specs: [],
-      tables: [],
-      caveats: [],
-    },
-    tasks,
-  );
-  assert.match(opposite.verdicts[0]?.figure ?? '', /the two methods disagree on which costs less$/);
+  assert.match(c11With(0.9), /the two methods disagree on which costs less$/);
+  const cheaperWithout = microTasks([
+    row('h1', 'none', 'new', 0.2, 0.01, 0.08),
+    row('h1', 'none', 'reused', 0.05, 0.01, 0.1),
+  ]);
+  assert.match(c11With(0.9, cheaperWithout), /both methods: keep-alive costs no less CPU per request$/);
 });

@@ -159,6 +159,15 @@ test('C5: medians that cross with the CI of the difference including 0 are incon
   assert.equal(c?.evidence, 'inconclusive');
   assert.equal(c?.comparisons[1]?.outcome, 'inconclusive');
   assert.equal(verdictC5([], pagePoints(overlap)).kind, 'depends');
+
+  // A page with a failed request has no page time: the difference without it leans toward the mode that failed.
+  const failing: Row[] = [];
+  for (let rep = 1; rep <= 8; rep++)
+    failing.push(page('h2_streams', 5, 900 + rep, rep), page('h1_6conn', 5, 1500 + rep, rep));
+  failing.push({ ...page('h2_streams', 5, 0, 9), page_ms: '', errors: '3' });
+  const [withFailures] = crossovers(pagePoints(failing));
+  assert.equal(withFailures?.comparisons[0]?.outcome, 'inconclusive');
+  assert.match(verdictC5([], pagePoints(failing)).figure, /n = 8 \+ 8; 3 failed requests, their pages left out/);
 });
 
 test('C5 per congestion control: one crossing and one not is "depends on packet loss and congestion control"', () => {
