@@ -113,7 +113,10 @@ test('nginx on the tun link: keep-alive saves one RTT; keepalive_timeout 0 is "n
   const rtt = Number(keep.summary.find((r) => r.metric === 'total_ms')?.rtt_ms_calibrated);
   const saving_rtt = (median(keep, 'new') - median(keep, 'reused')) / rtt;
   assert.ok(saving_rtt > 0.8 && saving_rtt < 1.3, `keep-alive saves the TCP handshake, 1 RTT: got ${saving_rtt}`);
-  assert.match(keep.summaryMd, /\| C1 [^|]*\| \*\*confirmed\*\* \|/);
+  assert.match(
+    keep.summaryMd,
+    /\| C1 [^|]*\| \*\*confirmed\*\* \(1 case, n ≥ \d+ requests each; (strong evidence|inconclusive)\) \|/,
+  );
   // Idle-timeout discovery: keepalive_timeout 3s, seen as the server's FIN on connections left idle.
   const idle = readCsv(join(keep.dir, 'policy.csv')).filter((r) => r.part === 'idle');
   assert.ok(idle.length >= 3 && idle.every((r) => r.outcome === 'closed'));
@@ -215,7 +218,7 @@ test('nginx behind the harness LB (--lb-idle-timeout): the race around whichever
   }
   assert.match(
     late.run.summaryMd,
-    /\| C8 [^|]*\| (\*\*refuted\*\*|depends: the server closes first[^|]*) \| LB 5 s, server 3(\.\d+)? s: \d+ per 1 000 requests failed[^|]*Raise the server's idle timeout above 5 s/,
+    /\| C8 [^|]*\| (\*\*refuted\*\* \(n = \d+ lanes; strong evidence\)|depends: the server closes first[^|]*) \| LB 5 s, server 3(\.\d+)? s: \d+ per 1 000 requests failed[^|]*Raise the server's idle timeout above 5 s/,
   );
   // The LB closes first (2 s < nginx's 3 s): it drops its idle connection itself, and nothing fails.
   const early = await race('2s', 'early');
