@@ -19,12 +19,15 @@ const IDLE_MS = 30;
 const INPUT_MS = 300;
 const CHECK_TIMEOUT_MS = 3_000;
 
-/** Writes the reads, half-closes, and reads whatever comes back until the connection ends (see IDLE_MS). */
-function send(port: number, reads: Buffer[]): Promise<void> {
+/**
+ * Writes the reads, half-closes, and reads whatever comes back until the connection ends (see IDLE_MS). A check
+ * that must see the server's whole answer passes a longer wait: a busy machine can take longer than IDLE_MS.
+ */
+function send(port: number, reads: Buffer[], wait = { idle_ms: IDLE_MS, input_ms: INPUT_MS }): Promise<void> {
   return new Promise((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port });
-    const cap = setTimeout(() => s.destroy(), INPUT_MS);
-    let idle = setTimeout(() => s.destroy(), INPUT_MS);
+    const cap = setTimeout(() => s.destroy(), wait.input_ms);
+    let idle = setTimeout(() => s.destroy(), wait.input_ms);
     s.on('error', () => undefined);
     s.on('close', () => {
       clearTimeout(cap);
@@ -33,13 +36,13 @@ function send(port: number, reads: Buffer[]): Promise<void> {
     });
     s.on('data', () => {
       clearTimeout(idle);
-      idle = setTimeout(() => s.destroy(), IDLE_MS);
+      idle = setTimeout(() => s.destroy(), wait.idle_ms);
     });
     s.once('connect', () => {
       for (const r of reads) s.write(r);
       s.end();
       clearTimeout(idle);
-      idle = setTimeout(() => s.destroy(), IDLE_MS);
+      idle = setTimeout(() => s.destroy(), wait.idle_ms);
     });
   });
 }
@@ -227,7 +230,9 @@ test('lb: a chunked request body reaches the upstream framed, never as a request
   const inner = 'GET /bytes/7 HTTP/1.1\r\nHost: x\r\n\r\n';
   const smuggling = `GET /bytes/10 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${inner.length.toString(16)}\r\n${inner}\r\n0\r\n\r\n`;
   const before = (await h1.stats()).requests_served;
-  await send(lb.ready.port, [Buffer.from(smuggling, 'latin1')]);
+  // Waits for the whole answer (CI once cut the connection at 30 ms of silence, before the LB had asked upstream),
+  // and a second after it: a smuggled request would be served on the same upstream connection right behind it.
+  await send(lb.ready.port, [Buffer.from(smuggling, 'latin1')], { idle_ms: 1_000, input_ms: 5_000 });
   assert.equal((await lb.stats()).requests, 1);
   assert.equal((await h1.stats()).requests_served - before, 1, 'the upstream served a request the LB never saw');
 });
