@@ -6,6 +6,16 @@ import { medianSorted, sortAsc } from '../../../lib/stats.ts';
 import type { CsvRow } from '../../load-run.ts';
 import type { Verdict } from '../types.ts';
 import { numberOrNull } from '../../../lib/numbers.ts';
+import { c11Evidence, c6Evidence } from './evidence.ts';
+import {
+  LOAD_METRICS,
+  type IdlePoint,
+  type LoadFigures,
+  type LoadMetric,
+  type LoadPoint,
+  type LoadRun,
+  type Spread,
+} from './points.ts';
 
 /** Below this kernel TCP memory per idle connection, idle sockets are said to hold no buffer memory. */
 export const IDLE_BUFFER_NEGLIGIBLE_BYTES = 512;
@@ -29,21 +39,6 @@ function tagOf(rows: readonly CsvRow[], case_key: string, tag: string): string {
 
 const kb = (b: number | null): string => (b === null ? 'n/a' : `${(b / 1024).toFixed(1)} KiB`);
 
-export interface IdlePoint {
-  profile: string;
-  protocol: string;
-  connections: number;
-  rss_per_conn_bytes: number | null;
-  heap_per_conn_bytes: number | null;
-  fds_per_conn: number | null;
-  tcp_mem_per_conn_bytes: number | null;
-  server_rss_bytes: number | null;
-  active_p50_ms: number | null;
-  active_p99_ms: number | null;
-  eventloop_delay_p99_ms: number | null;
-  crowd_open: number | null;
-}
-
 export function idlePoints(rows: readonly CsvRow[]): IdlePoint[] {
   return caseKeys(rows, 'idle').map((k) => {
     const n = Number(tagOf(rows, k, 'connections'));
@@ -65,38 +60,6 @@ export function idlePoints(rows: readonly CsvRow[]): IdlePoint[] {
   });
 }
 
-/**
- * The figures of one open-loop run (churn, ports, limits) as read from cost.csv; cpu_per_req_us is derived per run
- * as client + server CPU per request (so its median is the median of the sums, not the sum of the medians).
- */
-export const LOAD_METRICS = [
-  'throughput_rps',
-  'error_pct',
-  'latency_p50_ms',
-  'latency_p99_ms',
-  'client_cpu_per_req_us',
-  'server_cpu_per_req_us',
-  'cpu_per_req_us',
-  'server_conns_per_req',
-  'client_time_wait_delta',
-  'server_time_wait_delta',
-] as const;
-export type LoadMetric = (typeof LOAD_METRICS)[number];
-export type LoadFigures = Record<LoadMetric, number | null>;
-
-/** One run of a case: its `rep` ('' in runs written before cases were repeated) and its figures. */
-export interface LoadRun extends LoadFigures {
-  rep: string;
-}
-
-/** Median, min and max of one metric over the runs of a case that have a value; n = how many those are. */
-export interface Spread {
-  median: number;
-  min: number;
-  max: number;
-  n: number;
-}
-
 /** The spread of the non-null values (null when there is none). */
 export function spreadOf(values: readonly (number | null)[]): Spread | null {
   const sorted = sortAsc(values.filter((v): v is number => v !== null));
@@ -104,20 +67,6 @@ export function spreadOf(values: readonly (number | null)[]): Spread | null {
   const max = sorted[sorted.length - 1];
   if (min === undefined || max === undefined) return null;
   return { median: medianSorted(sorted), min, max, n: sorted.length };
-}
-
-/** One case over its runs. The metric fields hold the median over runs; `spread` the median, min, max and n. */
-export interface LoadPoint extends LoadFigures {
-  part: string;
-  profile: string;
-  keep_alive: boolean;
-  rate_rps: number;
-  max_requests_per_socket: string;
-  keep_alive_timeout_ms: string;
-  /** Runs of the case in cost.csv, failed ones (no figures) included. */
-  n: number;
-  runs: LoadRun[];
-  spread: Record<LoadMetric, Spread | null>;
 }
 
 /** The runs of one case, grouped by the `rep` column, in rep order. */
@@ -251,7 +200,7 @@ export function fdLimitCases(rows: readonly CsvRow[]): FdLimitCase[] {
 }
 
 export const C6_RULE =
-  'confirmed when each idle connection holds ≥ 0.9 FD and > 1 KiB of server memory; "depends" when the kernel holds no buffer memory for idle sockets (only FDs and process memory)';
+  'confirmed when each idle connection holds ≥ 0.9 FD and > 1 KiB of server memory; "depends" when the kernel holds no buffer memory for idle sockets (only FDs and process memory); strong evidence when, per protocol, each 95 % CI lies on its side: the Wilson CI of the share of idle connections holding an FD above 0.9, memory per connection (the slope of the crowds\' growth on their size: a CI from 2 crowds on) above 1 KiB, kernel socket memory per connection below 512 B (above it for "confirmed")';
 
 export function c6Verdict(idle: IdlePoint[], fd: FdLimitCase[]): Verdict {
   const largest = (p: string): IdlePoint | undefined =>
@@ -284,27 +233,30 @@ export function c6Verdict(idle: IdlePoint[], fd: FdLimitCase[]): Verdict {
     connections_max: Math.max(h1?.connections ?? 0, h2?.connections ?? 0),
   };
   const rule = C6_RULE;
+  const outcome = !fdsOk ? 'no_fd' : !memOk ? 'little_memory' : buffersNegligible ? 'no_buffers' : 'all_costed';
+  const ev = c6Evidence(idle, outcome, IDLE_BUFFER_NEGLIGIBLE_BYTES);
+  const base = {
+    claim: 'C6',
+    figure: `${figure}; ${ev.words}`,
+    numbers: { ...numbers, ...ev.numbers },
+    rule,
+    evidence: ev.evidence,
+  } as const;
   if (!fdsOk || !memOk)
     return {
-      claim: 'C6',
+      ...base,
       kind: 'refuted',
-      figure,
       reason: fdsOk
         ? 'each idle connection holds its FD but under 1 KiB of server memory: cheap to keep for this server'
         : 'idle connections held no FD',
-      numbers,
-      rule,
     };
   if (buffersNegligible)
     return {
-      claim: 'C6',
+      ...base,
       kind: 'depends',
-      figure,
       reason: 'FDs and process memory yes; socket buffers are not allocated while a connection is idle',
-      numbers,
-      rule,
     };
-  return { claim: 'C6', kind: 'confirmed', figure, numbers, rule };
+  return { ...base, kind: 'confirmed' };
 }
 
 /** A run fell behind its target rate: errors or unsent requests, short of the rate, or queueing (p50 ≫ the other mode's). */
@@ -329,7 +281,7 @@ export function portFailure(
 }
 
 export const C11_RULE =
-  'on the medians over runs: refuted when turning keep-alive off costs more CPU per request and no less latency at every measured rate; "depends" otherwise, and whenever the runs of a rate disagree on which side costs less CPU per request';
+  'on the medians over runs: refuted when turning keep-alive off costs more CPU per request and no less latency at every measured rate; "depends" otherwise (runs that disagree on which side costs less are named, and weigh in the CIs, not in the kind: one outlier run must not flip it); strong evidence when the bootstrap 95 % CIs of the ratios without / with keep-alive (CPU per request, p50) lie above 1 at every rate (refuted), or one lies below 1 somewhere (depends)';
 
 /** The churn cases with and without keep-alive at the same profile and rate, in the order of the no-keep-alive ones. */
 export function churnPairs(churn: readonly LoadPoint[]): Array<{ ka: LoadPoint; noka: LoadPoint }> {
@@ -342,8 +294,10 @@ export function churnPairs(churn: readonly LoadPoint[]): Array<{ ka: LoadPoint; 
 }
 
 /** The ports part in C11's figure: where no-keep-alive failed with the narrowed range ('' when the part did not run). */
-function portsFigure(ports: readonly LoadPoint[], port_range: string): string {
+function portsFigure(ports: readonly LoadPoint[], range_text: string): string {
   const pf = portFailure(ports);
+  // portRangeText gives "of 128 ports (one range per run: …)" for a table title; here it follows "narrowed to".
+  const port_range = range_text.replace(/^of /, '');
   return ports.length
     ? pf
       ? `; with the client's ephemeral ports narrowed to ${port_range}, no-keep-alive failed ${pf.noka_error_pct.toFixed(1)} % of requests from ${pf.rate_rps} rps, keep-alive ${pf.ka_error_pct?.toFixed(1) ?? 'n/a'} % (${runsText(ports.map((p) => p.n))})`
@@ -393,7 +347,14 @@ export function c11Verdict(churn: LoadPoint[], ports: LoadPoint[] = [], port_ran
   const portText = portsFigure(ports, port_range);
   const p50 = (p: LoadPoint): string =>
     p.spread.latency_p50_ms ? `${fmtSpread(p.spread.latency_p50_ms, 2)} ms` : 'n/a';
-  const figure = `without keep-alive each request cost ${medianRatio?.toFixed(2) ?? 'n/a'}× the CPU (client + server; ${runs} per case, then the median over ${pairs.length} rate×profile pairs); p50 ${p50(worst.noka)} vs ${p50(worst.ka)} at ${worst.noka.rate_rps} rps on ${worst.noka.profile}; ${failing.length ? `no-keep-alive fell behind (> 1 % errors or unsent, < 95 % of the rate, or p50 > 10× keep-alive's) at ${failing.join(', ')}; keep-alive ${kaFailing === 0 ? 'kept up at all of them' : `fell behind too at ${kaFailing} of them`}` : 'both kept up at every rate'}${portText}`;
+  const ev = c11Evidence(pairs, worseEverywhere ? 'refuted' : 'depends');
+  const splitWords = split
+    .map(
+      ({ noka, wins }) =>
+        `${noka.rate_rps} rps on ${noka.profile} (keep-alive cheaper in ${wins.ka_cheaper}, no keep-alive in ${wins.noka_cheaper} of ${wins.runs} runs)`,
+    )
+    .join(', ');
+  const figure = `without keep-alive each request cost ${medianRatio?.toFixed(2) ?? 'n/a'}× the CPU (client + server; ${runs} per case, then the median over ${pairs.length} rate×profile pairs); p50 ${p50(worst.noka)} vs ${p50(worst.ka)} at ${worst.noka.rate_rps} rps on ${worst.noka.profile}; ${ev.words}${split.length ? `; the runs disagree on which side costs less CPU at ${splitWords}` : ''}; ${failing.length ? `no-keep-alive fell behind (> 1 % errors or unsent, < 95 % of the rate, or p50 > 10× keep-alive's) at ${failing.join(', ')}; keep-alive ${kaFailing === 0 ? 'kept up at all of them' : `fell behind too at ${kaFailing} of them`}` : 'both kept up at every rate'}${portText}`;
   const numbers = {
     cpu_ratio_median: medianRatio,
     pairs: pairs.length,
@@ -402,33 +363,17 @@ export function c11Verdict(churn: LoadPoint[], ports: LoadPoint[] = [], port_ran
     pairs_runs_disagree: split.length,
     failing_rates: failing.length,
     port_failure_rate_rps: pf?.rate_rps ?? null,
+    ...ev.numbers,
   };
-  const rule = C11_RULE;
-  if (split.length)
-    return {
-      claim: 'C11',
-      kind: 'depends',
-      figure,
-      reason: `the runs disagree on which side costs less CPU per request at ${split
-        .map(
-          ({ noka, wins }) =>
-            `${noka.rate_rps} rps on ${noka.profile} (keep-alive cheaper in ${wins.ka_cheaper}, no keep-alive in ${wins.noka_cheaper} of ${wins.runs} runs)`,
-        )
-        .join(', ')}`,
-      numbers,
-      rule,
-    };
+  const base = { claim: 'C11', figure, numbers, rule: C11_RULE, evidence: ev.evidence } as const;
   if (worseEverywhere)
     return {
-      claim: 'C11',
+      ...base,
       kind: 'refuted',
-      figure,
       reason:
         'even for short requests at high churn keep-alive is cheaper per request; turning it off only saves what idle connections hold (C6)',
-      numbers,
-      rule,
     };
-  return { claim: 'C11', kind: 'depends', figure, reason: 'no-keep-alive was not worse at every rate', numbers, rule };
+  return { ...base, kind: 'depends', reason: 'no-keep-alive was not worse at every rate' };
 }
 
 /** The narrowed port range(s) of the ports part: one per run when each run had its own (`port_range` column). */

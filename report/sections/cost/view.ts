@@ -3,16 +3,8 @@
  * computed here.
  */
 import type { Cell, ChartSpec, Table } from '../types.ts';
-import {
-  fmtSpread,
-  runsText,
-  type CostFigures,
-  type FdLimitCase,
-  type IdlePoint,
-  type LoadMetric,
-  type LoadPoint,
-  type Spread,
-} from './analysis.ts';
+import { fmtSpread, runsText, type CostFigures, type FdLimitCase } from './analysis.ts';
+import type { IdlePoint, LoadMetric, LoadPoint, Spread } from './points.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 

@@ -15,6 +15,16 @@ import {
   type Saving,
 } from '../../../bench/scenarios/handshake/savings.ts';
 import type { Evidence, Verdict } from '../types.ts';
+import {
+  c3Evidence,
+  c3EvidenceNumbers,
+  c3EvidenceWithoutTrend,
+  growthWords,
+  type C3Trend,
+  type VariantTrend,
+} from './c3-evidence.ts';
+
+export type { C3Trend, VariantTrend } from './c3-evidence.ts';
 
 /** A measured saving counts as matching the model when within this many RTTs of it (or its CI reaches it). */
 export const C1_TOLERANCE_RTT = 0.25;
@@ -281,18 +291,6 @@ function slope(points: ReadonlyArray<{ x: number; y: number }>): number | null {
   return points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0) / sxx;
 }
 
-/** grows: the CIs at the shortest and longest RTT are apart; flat: confidently far below the model's growth. */
-export type C3Trend = 'grows' | 'shrinks' | 'flat' | 'unclear';
-
-export interface VariantTrend {
-  variant: string;
-  low: Saving;
-  high: Saving;
-  trend: C3Trend;
-  slope_rtt: number | null;
-  model_slope_rtt: number | null;
-}
-
 export function c3Trends(savings: readonly Saving[]): VariantTrend[] {
   const vsNew = savings.filter((s) => s.versus === 'new' && s.rtt_ms !== null);
   const out: VariantTrend[] = [];
@@ -353,6 +351,7 @@ export function verdictC3(savings: readonly Saving[], profilesRun: number): Verd
         : 'no figure',
       numbers: {},
       rule,
+      evidence: c3EvidenceWithoutTrend(savings),
     };
   }
   const key = trends.find((t) => t.variant === 'h1/none') ?? trends[0];
@@ -368,7 +367,7 @@ export function verdictC3(savings: readonly Saving[], profilesRun: number): Verd
   let figure = 'no figure';
   const numbers: Record<string, number | null> = {};
   if (key) {
-    figure = `saving ${key.trend === 'grows' ? 'grows' : 'goes'} from ${fmtMs(key.low.saving_ms)} at ${fmtMs(key.low.rtt_ms)} RTT (${key.low.profile}) to ${fmtMs(key.high.saving_ms)} at ${fmtMs(key.high.rtt_ms)} RTT (${key.high.profile}) over ${name(key)}`;
+    figure = `saving ${key.trend === 'grows' ? 'grows' : 'goes'} from ${fmtMs(key.low.saving_ms)} at ${fmtMs(key.low.rtt_ms)} RTT (${key.low.profile}) to ${fmtMs(key.high.saving_ms)} at ${fmtMs(key.high.rtt_ms)} RTT (${key.high.profile}) over ${name(key)} (${growthWords(key)})`;
     if (key.slope_rtt !== null)
       figure += `, ${key.slope_rtt.toFixed(2)} ms per ms of RTT${key.model_slope_rtt !== null ? ` (model ${key.model_slope_rtt.toFixed(2)})` : ''}`;
     if (tls && tls !== key) figure += `; ${describe(tls)}`;
@@ -385,6 +384,7 @@ export function verdictC3(savings: readonly Saving[], profilesRun: number): Verd
   const growing = of(['grows']).length;
   numbers.variants_growing = growing;
   numbers.variants = trends.length;
+  Object.assign(numbers, c3EvidenceNumbers(key, tls, trends));
   const against = of(['shrinks', 'flat']);
   if (against.length > 0) {
     return {
@@ -394,6 +394,7 @@ export function verdictC3(savings: readonly Saving[], profilesRun: number): Verd
       figure,
       numbers,
       rule,
+      evidence: c3Evidence('refuted', trends, C3_FLAT_SHARE),
     };
   }
   if (growing === 0) {
@@ -404,12 +405,20 @@ export function verdictC3(savings: readonly Saving[], profilesRun: number): Verd
       figure,
       numbers,
       rule,
+      evidence: c3Evidence('depends', trends, C3_FLAT_SHARE),
     };
   }
   const unclear = of(['unclear']);
   if (unclear.length > 0)
     figure += ` (${unclear.length} of ${trends.length} variants too noisy to tell: ${unclear.map(name).join(', ')})`;
-  return { claim: 'C3', kind: 'confirmed', figure, numbers, rule };
+  return {
+    claim: 'C3',
+    kind: 'confirmed',
+    figure,
+    numbers,
+    rule,
+    evidence: c3Evidence('confirmed', trends, C3_FLAT_SHARE),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

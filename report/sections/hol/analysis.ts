@@ -10,6 +10,10 @@ import type { CsvRow } from '../../load-run.ts';
 import { fmtMs, round4 } from '../../format.ts';
 import { num } from '../../rows.ts';
 import { pipeliningFigures, pipeliningWords, type PipeliningFigures } from './pipelining.ts';
+import { C4_SHARE_THRESHOLD, c4Evidence, c4Outcome, heldBackCi, notAllHeldWords } from './c4-evidence.ts';
+import type { AppFigures } from './app-figures.ts';
+
+export type { AppFigures } from './app-figures.ts';
 import type { Verdict, VerdictKind } from '../types.ts';
 
 /** Pipelined fast responses count as "delayed by D" when at least D minus this much later than alone (RTT noise). */
@@ -33,31 +37,6 @@ function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
 
 // ---------------------------------------------------------------------------------------------
 // Application-level HOL (hol-app.csv)
-
-export interface AppFigures {
-  profile: string;
-  rtt_ms: number | null;
-  delay_ms: number;
-  /** Per mode: distribution of fast requests' delay vs alone (from batch start), and of blocked time. */
-  fast_delay: Map<string, QuantileSummary>;
-  fast_blocked: Map<string, QuantileSummary>;
-  batch: Map<string, QuantileSummary>;
-  /** Pipelined fast responses delayed ≥ D − tolerance, of all. */
-  pipelined_delayed: { ok: number; n: number };
-  /** Pipelined requests that got no response (a server that closes, or answers out of turn), of all sent. */
-  pipelined_failed: { failed: number; n: number; first_error: string | null };
-  /** h2 fast responses done within H2_UNBLOCKED_FACTOR × their unblocked time, of all. */
-  h2_within: { ok: number; n: number };
-  /** Median per mode × position of ready_ms (write + unblocked) and done_ms, for the timeline chart. */
-  timeline: Array<{
-    mode: string;
-    pos: number;
-    ready_ms: number | null;
-    done_ms: number | null;
-    write_ms: number | null;
-  }>;
-  errors: number;
-}
 
 export function appFigures(rows: readonly CsvRow[]): AppFigures[] {
   const measured = rows.filter((r) => r.warmup !== '1');
@@ -123,7 +102,7 @@ export function appFigures(rows: readonly CsvRow[]): AppFigures[] {
 }
 
 export function verdictC4(figs: readonly AppFigures[], check: PipeliningFigures | null = null): Verdict {
-  const rule = `confirmed when every pipelined fast response arrives at least D − ${BLOCK_TOLERANCE_MS} ms later than it does alone while h1 × 6 and h2 fast responses are blocked less than D/4 (medians)`;
+  const rule = `confirmed when every pipelined fast response arrives at least D − ${BLOCK_TOLERANCE_MS} ms later than it does alone while h1 × 6 and h2 fast responses are blocked less than D/4 (medians); strong evidence when the Wilson 95 % CI of the share held back lies above ${C4_SHARE_THRESHOLD} (below it for a refutation; across it: inconclusive) and the CIs of the other modes' medians lie below D/4`;
   const f = figs.find((x) => x.pipelined_delayed.n > 0);
   const refused = figs.find((x) => x.pipelined_failed.failed > 0)?.pipelined_failed ?? null;
   const checkFailed = check !== null && check.in_turn < check.sent;
@@ -136,7 +115,8 @@ export function verdictC4(figs: readonly AppFigures[], check: PipeliningFigures 
     ]
       .filter(Boolean)
       .join('; ') || null;
-  if (!f)
+  if (!f) {
+    const ev = c4Evidence(undefined, check, refused, refusedWords ? 'unanswered' : 'no_blocking_measured');
     return {
       claim: 'C4',
       kind: 'depends',
@@ -146,9 +126,11 @@ export function verdictC4(figs: readonly AppFigures[], check: PipeliningFigures 
         : check
           ? 'the server answers pipelined requests in turn, but without a slow route (--slow-path) the blocking itself was not measured'
           : 'no HTTP/1.1 pipelining in this run (a server under test that speaks only HTTP/2)',
-      numbers: check ? { pipelined_in_turn: check.in_turn, pipelined_sent: check.sent } : {},
+      numbers: { ...(check ? { pipelined_in_turn: check.in_turn, pipelined_sent: check.sent } : {}), ...ev.numbers },
       rule,
+      evidence: ev.evidence,
     };
+  }
   const piped = f.fast_blocked.get('h1_pipelined')?.median ?? null;
   const six = f.fast_blocked.get('h1_6conn')?.median ?? null;
   const h2 = f.fast_blocked.get('h2_streams')?.median ?? null;
@@ -157,6 +139,7 @@ export function verdictC4(figs: readonly AppFigures[], check: PipeliningFigures 
   const h2Measured = f.batch.has('h2_streams');
   const othersFree = (six ?? Infinity) < f.delay_ms / 4 && (!h2Measured || (h2 ?? Infinity) < f.delay_ms / 4);
   const kind: VerdictKind = allDelayed && othersFree ? 'confirmed' : allDelayed ? 'depends' : 'refuted';
+  const ev = c4Evidence(f, check, refused, c4Outcome(refusedWords !== null, allDelayed, othersFree));
   const v: Verdict = {
     claim: 'C4',
     kind,
@@ -168,8 +151,10 @@ export function verdictC4(figs: readonly AppFigures[], check: PipeliningFigures 
       h2_blocked_median_ms: h2,
       pipelined_delayed: f.pipelined_delayed.ok,
       pipelined_n: f.pipelined_delayed.n,
+      ...ev.numbers,
     },
     rule,
+    evidence: ev.evidence,
   };
   if (refusedWords) {
     v.figure += `; ${refusedWords}`;
@@ -178,7 +163,12 @@ export function verdictC4(figs: readonly AppFigures[], check: PipeliningFigures 
     return v;
   }
   if (check) v.figure += `; pipelining check: ${pipeliningWords(check)}`;
-  if (kind !== 'confirmed')
+  const held = heldBackCi(f);
+  // A refutation needs most pipelined fast responses not held back; one response that was not is not that.
+  if (kind === 'refuted' && held.high >= C4_SHARE_THRESHOLD) {
+    v.kind = 'depends';
+    v.reason = notAllHeldWords(held);
+  } else if (kind !== 'confirmed')
     v.reason = allDelayed ? 'other modes were blocked too' : 'some pipelined responses were not held back';
   return v;
 }

@@ -6,7 +6,8 @@
 import { quantileSummary, type QuantileSummary } from '../../../lib/stats-summary.ts';
 import type { CsvRow } from '../../load-run.ts';
 import { num } from '../../rows.ts';
-import type { Verdict } from '../types.ts';
+import type { Evidence, Verdict } from '../types.ts';
+import { CLOSE_EVIDENCE_RULE, closeStrength, probeOverClose, type CloseSpread } from '../lifecycle/close-evidence.ts';
 
 /** Linux's default net.ipv4.tcp_keepalive_time: the first keepalive probe after 2 h idle. */
 export const TCP_KEEPALIVE_DEFAULT_S = 7_200;
@@ -75,13 +76,21 @@ export function idleWords(f: PolicyFigures): string {
   return `${seconds(idle.close_ms.median)} (${seconds(idle.min_ms)}–${seconds(idle.max_ms)}, n = ${idle.closed} of ${idle.watched})`;
 }
 
+/** "n = 3 idle connections, all closed": free of parentheses, as summary.md puts the evidence in a pair of them. */
+function idleN(f: PolicyFigures): string {
+  const { watched, closed } = f.idle;
+  const conns = `${watched} idle connection${watched === 1 ? '' : 's'}`;
+  return `n = ${conns}, ${closed === watched ? (watched === 1 ? 'closed' : 'all closed') : `${closed} closed`}`;
+}
+
 /**
  * C7: servers close idle connections sooner than TCP keepalive ever probes. Confirmed when the server closed
  * every watched connection and before the server side's tcp_keepalive_time; refuted when it kept them past it;
  * "depends" when it kept them to the cap (shorter than keepalive's 2 h: the probe cannot tell) or some failed.
+ * Its evidence: ../lifecycle/close-evidence.ts (the closes' margin from the probe, or their number).
  */
 export function verdictPolicyC7(f: PolicyFigures | null, keepalive_time_s: number = TCP_KEEPALIVE_DEFAULT_S): Verdict {
-  const rule = `the server under test's idle close, watched on several idle connections at once for its FIN (up to a cap): confirmed when it closes every one before the first TCP keepalive probe (net.ipv4.tcp_keepalive_time, ${keepalive_time_s} s here), refuted when it keeps them past it, "depends" when none closed within the cap`;
+  const rule = `the server under test's idle close, watched on several idle connections at once for its FIN (up to a cap): confirmed when it closes every one before the first TCP keepalive probe (net.ipv4.tcp_keepalive_time, ${keepalive_time_s} s here), refuted when it keeps them past it, "depends" when none closed within the cap; ${CLOSE_EVIDENCE_RULE}`;
   if (f === null)
     return {
       claim: 'C7',
@@ -90,14 +99,22 @@ export function verdictPolicyC7(f: PolicyFigures | null, keepalive_time_s: numbe
       figure: 'no figure',
       numbers: {},
       rule,
+      evidence: { n: 'n = 0 idle connections', strength: 'inconclusive' },
     };
+  const spread: CloseSpread = {
+    count: f.idle.closed,
+    min_s: f.idle.min_ms === null ? null : f.idle.min_ms / 1000,
+    max_s: f.idle.max_ms === null ? null : f.idle.max_ms / 1000,
+  };
   const numbers = {
     idle_close_median_ms: f.idle.close_ms.median,
     idle_close_n: f.idle.closed,
     watched: f.idle.watched,
     keepalive_time_s,
+    probe_over_close_ratio: probeOverClose(spread, keepalive_time_s),
   };
   const figure = `the server closes idle connections after ${idleWords(f)}; TCP keepalive would first probe after ${keepalive_time_s} s`;
+  const inconclusive: Evidence = { n: idleN(f), strength: 'inconclusive' };
   if (f.idle.closed === 0)
     return {
       claim: 'C7',
@@ -106,6 +123,7 @@ export function verdictPolicyC7(f: PolicyFigures | null, keepalive_time_s: numbe
       figure,
       numbers,
       rule,
+      evidence: inconclusive,
     };
   if ((f.idle.max_ms ?? 0) / 1000 >= keepalive_time_s)
     return {
@@ -115,6 +133,7 @@ export function verdictPolicyC7(f: PolicyFigures | null, keepalive_time_s: numbe
       figure,
       numbers,
       rule,
+      evidence: { n: idleN(f), strength: closeStrength(spread, keepalive_time_s, 'above') },
     };
   if (f.idle.closed < f.idle.watched)
     return {
@@ -124,6 +143,8 @@ export function verdictPolicyC7(f: PolicyFigures | null, keepalive_time_s: numbe
       figure,
       numbers,
       rule,
+      evidence: inconclusive,
     };
-  return { claim: 'C7', kind: 'confirmed', figure, numbers, rule };
+  const evidence: Evidence = { n: idleN(f), strength: closeStrength(spread, keepalive_time_s, 'below') };
+  return { claim: 'C7', kind: 'confirmed', figure, numbers, rule, evidence };
 }

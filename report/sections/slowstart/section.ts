@@ -14,6 +14,7 @@ export function buildSlowstart(run: RunFolder): SectionOutput {
     run.summary,
     readScenarioCsv(run.dir, 'tcpinfo'),
     readScenarioCsv(run.dir, 'slowstart-skipped'),
+    run.samples,
   );
   return {
     claimSentence:

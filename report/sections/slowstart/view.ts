@@ -5,7 +5,18 @@ import { doneChecks, type DoneRow, type SlowstartAnalysis, type SlowstartFigure,
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
-const STATE_ORDER = ['cold', 'warm', 'idle 1 s, ssai=1', 'idle 1 s, ssai=0', 'idle 5 s, ssai=1', 'idle 5 s, ssai=0'];
+/** cold, warm, then idle by gap (ssai=1 before ssai=0): the order of stateLabel's labels in legends. */
+function stateRank(label: string): [number, number, number] {
+  if (label === 'cold') return [0, 0, 0];
+  if (label === 'warm') return [1, 0, 0];
+  const m = /^idle ([\d.]+) s, ssai=(\d)$/.exec(label);
+  return m ? [2, Number(m[1]), m[2] === '1' ? 0 : 1] : [3, 0, 0];
+}
+
+function byState(a: string, b: string): number {
+  const [x, y] = [stateRank(a), stateRank(b)];
+  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || a.localeCompare(b);
+}
 const STATE_COLORS = ['#D55E00', '#0072B2', '#E69F00', '#56B4E9', '#CC79A7', '#009E73'];
 
 function stateColor(labels: readonly string[]): {
@@ -15,10 +26,7 @@ function stateColor(labels: readonly string[]): {
   scale: { domain: string[]; range: string[] };
   sort: string[];
 } {
-  const domain = [
-    ...STATE_ORDER.filter((s) => labels.includes(s)),
-    ...[...new Set(labels)].filter((s) => !STATE_ORDER.includes(s)).sort(),
-  ];
+  const domain = [...new Set(labels)].sort(byState);
   const range = domain.map((_, i) => STATE_COLORS[i % STATE_COLORS.length] as string);
   return { field: 'label', type: 'nominal', title: 'connection', scale: { domain, range }, sort: domain };
 }
@@ -266,9 +274,10 @@ function doneTable(rows: readonly DoneRow[]): Table {
       { label: 'cold model', unit: 'RTT', numeric: true },
       { label: 'cold − handshake', unit: 'RTT', numeric: true },
       { label: 'warm', unit: 'RTT', numeric: true },
-      { label: 'idle 1 s, ssai=1', unit: 'RTT', numeric: true },
+      { label: 'idle gap', unit: 's', numeric: true },
+      { label: 'idle, ssai=1', unit: 'RTT', numeric: true },
       { label: 'its model', unit: 'RTT', numeric: true },
-      { label: 'idle 1 s, ssai=0', unit: 'RTT', numeric: true },
+      { label: 'idle, ssai=0', unit: 'RTT', numeric: true },
       { label: 'idle 5 s, ssai=1', unit: 'RTT', numeric: true },
       { label: 'checks (issue 7)' },
     ],
@@ -279,6 +288,7 @@ function doneTable(rows: readonly DoneRow[]): Table {
       r2(r.cold?.model_rounds),
       r.cold?.rounds == null ? null : r2(r.cold.rounds - 1),
       r2(r.warm?.rounds),
+      r.idle_ms === null ? null : r.idle_ms / 1000,
       r2(r.idle_ssai1?.rounds),
       r2(r.idle_ssai1?.model_rounds),
       r2(r.idle_ssai0?.rounds),

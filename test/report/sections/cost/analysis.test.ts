@@ -237,16 +237,18 @@ test('cost report: reps of a case aggregate to median, min, max and n', () => {
   assert.equal(limits?.rows[0]?.[limits.columns.findIndex((c) => c.label === 'new conns/req')], '0.020 [0.010–0.030]');
 });
 
+/** One churn run's figures: CPU per request split evenly between client and server, p99 three times p50. */
+const m = (cpu: number, p50: number) => ({
+  thr: 100,
+  cpuC: cpu / 2,
+  cpuS: cpu / 2,
+  p50,
+  p99: p50 * 3,
+  err: 0,
+  conns: 1,
+});
+
 test('cost report: the C11 verdict on medians over runs, its n, and runs that disagree', () => {
-  const m = (cpu: number, p50: number) => ({
-    thr: 100,
-    cpuC: cpu / 2,
-    cpuS: cpu / 2,
-    p50,
-    p99: p50 * 3,
-    err: 0,
-    conns: 1,
-  });
   // Keep-alive 300 µs per request in every run; no keep-alive 500, 900, 700: ka cheaper in all three.
   const agree: CsvRow[] = [
     ...[300, 300, 300].flatMap((cpu, i) => churnRepRows(true, 100, i + 1, m(cpu, 2))),
@@ -261,7 +263,8 @@ test('cost report: the C11 verdict on medians over runs, its n, and runs that di
   assert.match(c11?.figure ?? '', /2\.33× the CPU \(client \+ server; the median of 3 runs per case/);
   assert.match(c11?.figure ?? '', /p50 4\.00 \[3\.00–5\.00\] ms vs 2\.00 \[2\.00–2\.00\] ms at 100 rps/);
 
-  // Same medians, but in run 2 no keep-alive was the cheaper one (250 < 300): the runs disagree → depends.
+  // Same medians, but in run 2 no keep-alive was the cheaper one (250 < 300): the runs disagree. The kind stays
+  // on the medians (one outlier run must not flip it); the figure names the split and the evidence is inconclusive.
   const split: CsvRow[] = [
     ...[300, 300, 300].flatMap((cpu, i) => churnRepRows(true, 100, i + 1, m(cpu, 2))),
     ...[500, 250, 700].flatMap((cpu, i) => churnRepRows(false, 100, i + 1, m(cpu, 3 + i))),
@@ -270,11 +273,12 @@ test('cost report: the C11 verdict on medians over runs, its n, and runs that di
   assert.ok(ka && noka);
   assert.deepEqual(cpuWinsByRun(ka, noka), { ka_cheaper: 2, noka_cheaper: 1, runs: 3 });
   const d = buildCostSection(split).verdicts.find((v) => v.claim === 'C11');
-  assert.equal(d?.kind, 'depends');
+  assert.equal(d?.kind, 'refuted');
+  assert.equal(d?.evidence?.strength, 'inconclusive');
   assert.equal(d?.numbers.cpu_ratio_median, 500 / 300);
   assert.equal(d?.numbers.pairs_runs_disagree, 1);
   assert.match(
-    d?.reason ?? '',
+    d?.figure ?? '',
     /runs disagree .* at 100 rps on lan \(keep-alive cheaper in 2, no keep-alive in 1 of 3 runs\)/,
   );
   assert.match(d?.figure ?? '', /median of 3 runs/);
@@ -308,4 +312,94 @@ test('cost report: the C11 verdict on medians over runs, its n, and runs that di
   );
   assert.equal(portRangeText(portRows), 'of 128 ports (one range per run: 61000-61127, 61128-61255, 61256-61383)');
   assert.equal(portRangeText(portRows.slice(0, 1)), '61000-61127');
+});
+
+test('C6 evidence: the FD share (Wilson) and the memory per connection (slope over crowds) settle it, or not', () => {
+  // One crowd of 1000 a protocol (the standard run): the figure, but no CI of the memory per connection.
+  const one = buildCostSection([
+    ...idleRows('h1', 1000, 10_000, 7_000, 1, 0),
+    ...idleRows('h2', 1000, 27_000, 5_000, 1, 0),
+  ]).verdicts[0];
+  assert.equal(one?.kind, 'depends');
+  assert.deepEqual(one?.evidence, { n: 'n = 1 crowd of 1000 idle connections a protocol', strength: 'inconclusive' });
+  assert.match(one?.figure ?? '', /no CI of the memory per connection: it needs 2 crowds a protocol or more$/);
+  assert.ok((one?.numbers.h1_fds_held_ci_low_ratio ?? 0) > 0.99, '1000 of 1000 connections held an FD');
+  assert.equal(one?.numbers.h1_mem_per_conn_ci_low_bytes, null);
+
+  // Three crowds a protocol whose growth is near-proportional to their size: the memory CI lies above 1 KiB, the
+  // socket memory's (all 0) below 512 B, the FD share's above 0.9: the "depends" (no buffers while idle) is shown.
+  const crowds = (p: string, rss: number[]): CsvRow[] =>
+    [100, 1000, 5000].flatMap((n, i) => idleRows(p, n, rss[i] ?? 0, 7_000, 1, 0));
+  const three = buildCostSection([...crowds('h1', [10_400, 9_900, 10_050]), ...crowds('h2', [27_000, 26_500, 27_200])])
+    .verdicts[0];
+  assert.equal(three?.kind, 'depends');
+  assert.deepEqual(three?.evidence, { n: 'n ≥ 3 crowds a protocol (100–5000 idle connections)', strength: 'strong' });
+  const lo = three?.numbers.h1_mem_per_conn_ci_low_bytes ?? 0;
+  const hi = three?.numbers.h1_mem_per_conn_ci_high_bytes ?? 0;
+  assert.ok(lo > 1024 && lo < 17_050 && hi > 17_050, `CI ${lo}…${hi} around the slope ≈ 17 050 B`);
+  assert.match(
+    three?.figure ?? '',
+    /95 % CIs per idle connection: h1 memory 1\d\.\d KiB–1\d\.\d KiB, socket memory ≤ 0 B; h2/,
+  );
+
+  // Memory per connection scattered over the crowds (60 000, 100, 1 500 B): the largest crowd passes the rule's
+  // 1 KiB, but the CI of the slope spans it.
+  const noisy = buildCostSection([
+    ...[100, 1000, 5000].flatMap((n, i) => idleRows('h1', n, [60_000, 100, 1_500][i] ?? 0, 0, 1, 0)),
+  ]).verdicts[0];
+  assert.equal(noisy?.kind, 'depends');
+  assert.equal(noisy?.evidence?.strength, 'inconclusive');
+
+  // No FD held (0 of 6100): the refutation's Wilson CI lies below 0.9.
+  const noFd = buildCostSection(
+    crowds('h1', [10_000, 10_000, 10_000]).map((r) => (r.metric === 'fds_per_conn' ? { ...r, value: '0' } : r)),
+  ).verdicts[0];
+  assert.equal(noFd?.kind, 'refuted');
+  assert.equal(noFd?.evidence?.strength, 'strong');
+  assert.equal(buildCostSection([]).verdicts[0]?.evidence, undefined, 'not run: no evidence');
+});
+
+test('C11 evidence: bootstrap CIs of the CPU and p50 ratios per pair', () => {
+  const pair = (ka: number[], noka: number[], kaP50 = [2, 2, 2], nokaP50 = [3, 4, 5], rate = 100): CsvRow[] => [
+    ...ka.flatMap((cpu, i) => churnRepRows(true, rate, i + 1, m(cpu, kaP50[i] ?? 2))),
+    ...noka.flatMap((cpu, i) => churnRepRows(false, rate, i + 1, m(cpu, nokaP50[i] ?? 3))),
+  ];
+  const c11 = (rows: CsvRow[]) => buildCostSection(rows).verdicts[1];
+
+  // Every no-keep-alive run above every keep-alive run, in CPU and in p50: refuted, strong.
+  const strong = c11(pair([300, 300, 300], [500, 900, 700]));
+  assert.equal(strong?.kind, 'refuted');
+  assert.deepEqual(strong?.evidence, { n: 'n = 3 runs a side, 1 rate × profile pair', strength: 'strong' });
+  assert.ok(Math.abs((strong?.numbers.cpu_ratio_ci_low_min_ratio ?? 0) - 500 / 300) < 1e-3);
+  assert.match(
+    strong?.figure ?? '',
+    /95 % CIs over the runs \(bootstrap\): CPU ratio above 1 at the one pair \(lowest bound 1\.67×\), p50 ratio above 1 at the one pair/,
+  );
+
+  // Refuted on the medians (900 > 300), but one no-keep-alive run as cheap as keep-alive's: the CPU CI includes 1.
+  const open = c11(pair([300, 300, 200], [900, 300, 1000]));
+  assert.equal(open?.kind, 'refuted');
+  assert.deepEqual(open?.evidence, { n: 'n = 3 runs a side, 1 rate × profile pair', strength: 'inconclusive' });
+  assert.match(open?.figure ?? '', /CPU ratio includes 1 at 100 rps on lan \(1\.00×–5\.00×\)/);
+
+  // No keep-alive cheaper in every run (200–300 vs 500–600): "depends", shown by the CPU CI below 1.
+  const cheaper = c11(pair([500, 500, 600], [200, 250, 300]));
+  assert.equal(cheaper?.kind, 'depends');
+  assert.equal(cheaper?.evidence?.strength, 'strong');
+  assert.match(cheaper?.figure ?? '', /CPU ratio below 1 at the one pair \(highest bound 0\.60×\)/);
+
+  // The runs disagree (no keep-alive cheaper in one): the medians say refuted, no CI lies above 1 to show it.
+  const split = c11(pair([300, 300, 300], [500, 250, 700]));
+  assert.equal(split?.kind, 'refuted');
+  assert.equal(split?.evidence?.strength, 'inconclusive');
+
+  // CPU per request counts clock ticks: a keep-alive run of 0 µs is divided the other way round, still strong.
+  const zero = c11(pair([0, 100, 100], [300, 400, 500]));
+  assert.equal(zero?.evidence?.strength, 'strong');
+  assert.ok((zero?.numbers.cpu_ratio_ci_low_min_ratio ?? 0) >= 3);
+
+  // One run a side (--quick): no CI at all.
+  const quick = c11([...churnRepRows(true, 400, 1, m(300, 2)), ...churnRepRows(false, 400, 1, m(600, 3))]);
+  assert.deepEqual(quick?.evidence, { n: 'n = 1 run a side, 1 rate × profile pair', strength: 'inconclusive' });
+  assert.match(quick?.figure ?? '', /no 95 % CI: fewer than 3 runs a side/);
 });

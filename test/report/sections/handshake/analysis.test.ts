@@ -107,6 +107,8 @@ test('C3 needs two profiles with different RTT', () => {
   const v = verdictC3(handshakeSavings(pair('wan', 50)), 1);
   assert.equal(v.kind, 'depends');
   assert.match(v.reason ?? '', /needs ≥ 2 profiles .* --profile lan,wan,intercontinental/);
+  assert.deepEqual(v.evidence, { n: '1 RTT measured, n ≥ 10 requests a case', strength: 'inconclusive' });
+  assert.deepEqual(verdictC3([], 0).evidence, { n: 'n = 0 new-vs-reused pairs', strength: 'inconclusive' });
 });
 
 test('C3 confirmed when the saving grows with RTT, with the slope in RTTs per request', () => {
@@ -123,8 +125,38 @@ test('C3 confirmed when the saving grows with RTT, with the slope in RTTs per re
   assert.equal(v.kind, 'confirmed');
   assert.match(
     v.figure,
-    /saving grows from 10\.4 ms at 10\.0 ms RTT \(lan\) to 150\.4 ms at 150\.0 ms RTT \(intercontinental\)/,
+    /saving grows from 10\.4 ms at 10\.0 ms RTT \(lan\) to 150\.4 ms at 150\.0 ms RTT \(intercontinental\) over HTTP\/1\.1 cleartext \(\+140\.0 ms, 95 % CI \[138\.6–141\.4\] ms\)/,
   );
+  // Each saving's CI is ±1 ms (two ±0.5 ms medians end to end); the growth's: ±√2 ms, in quadrature.
+  assert.equal(v.numbers.growth_ms, 140);
+  assert.equal(v.numbers.growth_ci_low_ms, 138.5858);
+  assert.equal(v.numbers.tls_growth_ci_high_ms, 281.4142);
+  assert.equal(v.numbers.variants_growth_ci_above_0, 2);
+  assert.deepEqual(v.evidence, {
+    n: '2 protocol/security variants at 10.0 ms and 150.0 ms RTT, n ≥ 10 requests a case',
+    strength: 'strong',
+  });
+});
+
+test('C3 confirmed but inconclusive when one variant grows only by its medians (its growth CI includes 0)', () => {
+  // Cleartext grows with tight CIs; TLS 1.3's medians are ±30 ms: its growth of 80 ms has a CI of ±85 ms.
+  const s = handshakeSavings([
+    ...pair('lan', 10).filter((f) => f.security === 'none'),
+    ...pair('wan', 50).filter((f) => f.security === 'none'),
+    fig('lan', 10, 'h1', 'tls13', 'new', 30, 30, 30),
+    fig('lan', 10, 'h1', 'tls13', 'reused', 10, 10, 30),
+    fig('wan', 50, 'h1', 'tls13', 'new', 150, 150, 30),
+    fig('wan', 50, 'h1', 'tls13', 'reused', 50, 50, 30),
+  ]);
+  const v = verdictC3(s, 2);
+  assert.equal(v.kind, 'confirmed');
+  assert.match(v.figure, /1 of 2 variants too noisy to tell: HTTP\/1\.1 \+ TLS 1\.3/);
+  assert.equal(v.numbers.variants_growth_ci_above_0, 1);
+  assert.ok((v.numbers.tls_growth_ci_low_ms ?? 0) < 0, 'the TLS growth CI reaches below 0');
+  assert.deepEqual(v.evidence, {
+    n: '2 protocol/security variants at 10.0 ms and 50.0 ms RTT, n ≥ 10 requests a case',
+    strength: 'inconclusive',
+  });
 });
 
 test('C3 depends when every variant is too noisy to tell', () => {
@@ -132,6 +164,7 @@ test('C3 depends when every variant is too noisy to tell', () => {
   const v = verdictC3(handshakeSavings(wide), 2);
   assert.equal(v.kind, 'depends');
   assert.match(v.reason ?? '', /too noisy to tell/);
+  assert.equal(v.evidence?.strength, 'inconclusive');
 });
 
 test('C3 refuted when the saving does not grow although the RTT does', () => {
@@ -143,6 +176,11 @@ test('C3 refuted when the saving does not grow although the RTT does', () => {
   const v = verdictC3(handshakeSavings([...flat('lan', 10), ...flat('wan', 50)]), 2);
   assert.equal(v.kind, 'refuted');
   assert.match(v.figure, /saving goes from 5\.00 ms/);
+  // Growth 0 ± √2 ms against the model's 40 ms: the CI lies below half the model's growth.
+  assert.deepEqual(v.evidence, {
+    n: '1 protocol/security variant at 10.0 ms and 50.0 ms RTT, n ≥ 10 requests a case',
+    strength: 'strong',
+  });
 });
 
 test('C1 on the proxy link counts only profiles from 10 ms RTT: a 1 ms profile that saves nothing does not refute it', () => {

@@ -9,6 +9,7 @@ import {
   verdictC4,
   verdictC5,
 } from '../../../../report/sections/hol/analysis.ts';
+import { pipeliningFigures } from '../../../../report/sections/hol/pipelining.ts';
 
 type Row = Record<string, string>;
 
@@ -51,16 +52,76 @@ test('hol section: C4 is confirmed when pipelined fast responses wait D and the 
   const f = figs[0]!;
   assert.deepEqual(f.pipelined_delayed, { ok: 54, n: 54 });
   assert.equal(f.h2_within.ok, 54, '54 ms ≤ 1.1 × 50 ms');
-  assert.equal(verdictC4(figs).kind, 'confirmed');
-  // A pipelined response that was not held back refutes it.
+  const v = verdictC4(figs);
+  assert.equal(v.kind, 'confirmed');
+  // 54/54 held back: the Wilson CI (from 93 %) lies above one half; h1 × 6's and h2's medians' CIs below D/4.
+  assert.deepEqual(v.evidence, { n: 'n ≥ 54 fast responses a mode in 6 batches', strength: 'strong' });
+  assert.ok((v.numbers.pipelined_held_ci_low_ratio ?? 0) > 0.93);
+  assert.ok((v.numbers.h1_6conn_blocked_ci_high_ms ?? Infinity) < 50);
+  // One pipelined response that was not held back (53 of 54): not every one, but the share's CI lies far above
+  // one half, so no refutation either: inconclusive.
   const notHeld = rows.map((r) =>
     r.mode === 'h1_pipelined' && r.pos === '2' && r.rep === '1'
       ? { ...r, done_ms: '60', delay_vs_alone_ms: '10', blocked_ms: '9.9' }
       : r,
   );
-  assert.equal(verdictC4(appFigures(notHeld)).kind, 'refuted');
+  const one = verdictC4(appFigures(notHeld));
+  assert.equal(one.kind, 'depends');
+  assert.equal(
+    one.reason,
+    'not every pipelined fast response was held back (53 of 54), but the 95 % CI of that share (90 %–100 %) does not lie below half: inconclusive at n = 54',
+  );
+  assert.equal(one.evidence?.strength, 'inconclusive');
   // Warm-up rows are left out.
   assert.equal(appFigures(rows.map((r) => ({ ...r, warmup: '1' }))).length, 0);
+});
+
+test('C4 evidence: strong refutation, strong "others blocked", and a confirmed whose h1 × 6 CI reaches D/4', () => {
+  const batches = [1, 2, 3, 4, 5, 6];
+  const with6 = (fastDone: (b: number) => number, piped = 253): Row[] =>
+    batches.flatMap((b) => [
+      ...appBatch('h1_pipelined', b, piped),
+      ...appBatch('h1_6conn', b, fastDone(b)),
+      ...appBatch('h2_streams', b, 54),
+    ]);
+  // No pipelined response held back (0 of 54): the share's CI (to 7 %) lies below one half.
+  const free = verdictC4(appFigures(with6(() => 51, 60)));
+  assert.equal(free.kind, 'refuted');
+  assert.equal(free.reason, 'some pipelined responses were not held back');
+  assert.deepEqual(free.evidence, { n: 'n ≥ 54 fast responses a mode in 6 batches', strength: 'strong' });
+  // h1 × 6 held back as long as pipelining: the CI of its median blocked time lies above D/4.
+  const blocked = verdictC4(appFigures(with6(() => 253)));
+  assert.equal(blocked.kind, 'depends');
+  assert.equal(blocked.reason, 'other modes were blocked too');
+  assert.equal(blocked.evidence?.strength, 'strong');
+  // Half of h1 × 6's batches blocked ~80 ms: its median (~40 ms) is below D/4 = 50 ms, the CI of it is not.
+  const half = verdictC4(appFigures(with6((b) => (b <= 3 ? 51 : 131))));
+  assert.equal(half.kind, 'confirmed');
+  assert.deepEqual(half.evidence, { n: 'n ≥ 54 fast responses a mode in 6 batches', strength: 'inconclusive' });
+  assert.ok((half.numbers.h1_6conn_blocked_ci_high_ms ?? 0) >= 50);
+  // One batch of 9: 9 of 9 held back gives a Wilson CI from 70 %; the check's 10 of 10 from 72 %.
+  const small = verdictC4(
+    appFigures([...appBatch('h1_pipelined', 1, 253), ...appBatch('h1_6conn', 1, 51), ...appBatch('h2_streams', 1, 54)]),
+    pipeliningFigures(
+      Array.from({ length: 10 }, (_, i) => ({ profile: 'wan', rep: '1', pos: String(i + 1), answer: 'in_turn' })),
+    ),
+  );
+  assert.equal(small.kind, 'confirmed');
+  assert.deepEqual(small.evidence, {
+    n: 'n ≥ 9 fast responses a mode in 1 batch; 10 pipelined requests in the check',
+    strength: 'strong',
+  });
+  // Three fast responses a mode: too few for a CI of h1 × 6's median (n < 6), so inconclusive.
+  const three = appFigures(
+    ['h1_pipelined', 'h1_6conn', 'h2_streams'].flatMap((m) =>
+      appBatch(m, 1, m === 'h1_pipelined' ? 253 : 51).slice(0, 4),
+    ),
+  );
+  assert.equal(verdictC4(three).kind, 'confirmed');
+  assert.deepEqual(verdictC4(three).evidence, {
+    n: 'n ≥ 3 fast responses a mode in 1 batch',
+    strength: 'inconclusive',
+  });
 });
 
 function page(mode: string, loss: number, ms: number, rep: number, conn = 'fresh'): Row {

@@ -43,11 +43,17 @@ test('C4 from the pipelining check alone: "depends", saying whether the server a
   assert.equal(refused.kind, 'depends');
   assert.equal(refused.reason, 'the server under test does not answer pipelined requests in turn');
   assert.match(refused.figure, /^pipelining check: 2 of 20/);
+  // 18 of 20 unanswered: the Wilson CI of that share excludes 0, so the "depends" is shown.
+  assert.deepEqual(refused.evidence, { n: '20 pipelined requests in the check', strength: 'strong' });
   const answered = verdictC4([], pipeliningFigures(answers));
   assert.equal(answered.kind, 'depends');
   assert.match(answered.reason ?? '', /without a slow route \(--slow-path\)/);
-  assert.deepEqual(answered.numbers, { pipelined_in_turn: 10, pipelined_sent: 10 });
-  assert.match(verdictC4([], null).reason ?? '', /speaks only HTTP\/2/);
+  assert.deepEqual(answered.numbers, { pipelined_in_turn: 10, pipelined_sent: 10, check_in_turn_ci_low_ratio: 0.7225 });
+  // Without a slow route the blocking was not measured: inconclusive, with the check's n.
+  assert.deepEqual(answered.evidence, { n: '10 pipelined requests in the check', strength: 'inconclusive' });
+  const none = verdictC4([], null);
+  assert.match(none.reason ?? '', /speaks only HTTP\/2/);
+  assert.deepEqual(none.evidence, { n: 'n = 0 pipelined requests', strength: 'inconclusive' });
 });
 
 test('C5 needs both protocols: pages of h1 × 6 alone are "depends", not a comparison', () => {

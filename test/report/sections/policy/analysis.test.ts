@@ -51,3 +51,26 @@ test('policy C7: confirmed below tcp_keepalive_time, depends with no close or a 
   assert.equal(verdictPolicyC7(policyFigures([idle(1, '3000'), idle(2, '', 'error')])).kind, 'depends');
   assert.equal(verdictPolicyC7(null).kind, 'depends');
 });
+
+test('policy C7 evidence: closes tenfold below the probe are strong at n = 3; within 10× they need 5 connections', () => {
+  const f = policyFigures(rows);
+  // 3.01 s against 7200 s (nginx keepalive_timeout 3s): the margin settles it.
+  const v = verdictPolicyC7(f, 7200);
+  assert.deepEqual(v.evidence, { n: 'n = 3 idle connections, all closed', strength: 'strong' });
+  assert.equal(v.numbers.probe_over_close_ratio, 2391.2);
+  // Against a 20 s probe: below it, but not tenfold, and 3 connections are too few for a bound of the median.
+  const near = verdictPolicyC7(f, 20);
+  assert.equal(near.kind, 'confirmed');
+  assert.deepEqual(near.evidence, { n: 'n = 3 idle connections, all closed', strength: 'inconclusive' });
+  const five = policyFigures([1, 2, 3, 4, 5].map((i) => idle(i, String(3000 + i))));
+  assert.deepEqual(verdictPolicyC7(five, 20).evidence, { n: 'n = 5 idle connections, all closed', strength: 'strong' });
+  // Refuted: past a 2 s probe (not tenfold: inconclusive); past a 0.2 s probe (tenfold: strong).
+  assert.equal(verdictPolicyC7(f, 2).evidence?.strength, 'inconclusive');
+  assert.equal(verdictPolicyC7(f, 0.2).evidence?.strength, 'strong');
+  // "depends" still names its n.
+  const open = policyFigures([idle(1, '', 'open_at_cap'), idle(2, '', 'open_at_cap')]);
+  assert.deepEqual(verdictPolicyC7(open).evidence, { n: 'n = 2 idle connections, 0 closed', strength: 'inconclusive' });
+  const partial = verdictPolicyC7(policyFigures([idle(1, '3000'), idle(2, '', 'error')]));
+  assert.deepEqual(partial.evidence, { n: 'n = 2 idle connections, 1 closed', strength: 'inconclusive' });
+  assert.deepEqual(verdictPolicyC7(null).evidence, { n: 'n = 0 idle connections', strength: 'inconclusive' });
+});
