@@ -65,7 +65,7 @@ export interface SetupCostOptions {
   signal?: AbortSignal;
 }
 
-export const SETUP_COST_DEFAULTS: SetupCostOptions = { time_ms: 300, iterations: 30, warmup_ms: 100 };
+export const SETUP_COST_DEFAULTS: SetupCostOptions = { time_ms: 200, iterations: 30, warmup_ms: 50 };
 
 export function taskName(t: SetupTask): string {
   return `${t.protocol}/${t.security}/${t.conn_mode}`;

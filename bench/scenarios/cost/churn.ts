@@ -6,7 +6,7 @@
  */
 import type { LoadOptions, LoadResult } from '../../drivers/load/types.ts';
 import { caseKey, runSize, type RunSize, type RunningServer, type ScenarioContext } from '../types.ts';
-import { costWriter, cpuTimeMs, readSocketCounts, type CostPart, type CostTags } from './common.ts';
+import { costWriter, cpuDeltaMs, cpuTimeMs, readSocketCounts, type CostPart, type CostTags } from './common.ts';
 import { sleep } from '../../../lib/sleep.ts';
 import { pidOf, routeOr } from '../../../servers/under-test.ts';
 import { treeUsage } from './process-tree.ts';
@@ -29,7 +29,7 @@ export function portRangeForRep(rep: number): string {
 }
 
 export interface ChurnPlan {
-  /** Runs of every churn, ports and limits case, interleaved (run 1 of every case, then run 2, …). */
+  /** Runs of every churn and ports case, interleaved (run 1 of every case, then run 2, …). */
   reps: number;
   rates_rps: number[];
   duration_ms: number;
@@ -39,6 +39,8 @@ export interface ChurnPlan {
   keep_alive_timeout_ms: number[];
   limits_rate_rps: number;
   limits_connections: number;
+  /** Runs of each limits case (a chart, no verdict rests on it: fewer than churn's). */
+  limits_reps: number;
 }
 
 export function churnPlan(size: RunSize): ChurnPlan {
@@ -53,6 +55,7 @@ export function churnPlan(size: RunSize): ChurnPlan {
     keep_alive_timeout_ms: [50, 5_000],
     limits_rate_rps: 200,
     limits_connections: 20,
+    limits_reps: 2,
   };
   switch (size) {
     case 'quick':
@@ -79,6 +82,7 @@ export function churnPlan(size: RunSize): ChurnPlan {
         keep_alive_timeout_ms: [50, 200, 5_000],
         limits_rate_rps: 200,
         limits_connections: 20,
+        limits_reps: 5,
       };
   }
 }
@@ -147,8 +151,10 @@ async function measureLoad(ctx: ScenarioContext, write: Write, c: LoadCase): Pro
   ctx.progress.advance(1, `[${ctx.profile.name}] cost ${c.part} ka=${c.keep_alive} ${c.rate_rps} rps run ${c.rep}`);
   if (!res) return null;
   const us = (v: number | null): number | null => (v === null ? null : v / 1000);
-  const perReq = (a: number | null, b: number | null): number | null =>
-    a === null || b === null || res.responses === 0 ? null : ((b - a) * 1000) / res.responses;
+  const perReq = (a: number | null, b: number | null): number | null => {
+    const ms = cpuDeltaMs(a, b);
+    return ms === null || res.responses === 0 ? null : (ms * 1000) / res.responses;
+  };
   write(tags, 'throughput_rps', res.requests_per_s, 'rps');
   write(tags, 'sent', res.sent, 'requests');
   write(tags, 'ok_2xx', res.ok_2xx, 'requests');
@@ -286,7 +292,7 @@ export async function runLimits(ctx: ScenarioContext): Promise<void> {
     ...plan.max_requests_per_socket.map((mrps) => ({ mrps, kat: 60_000 })),
     ...plan.keep_alive_timeout_ms.map((kat) => ({ mrps: 0, kat })),
   ];
-  const runs = Array.from({ length: plan.reps }, (_, i) =>
+  const runs = Array.from({ length: plan.limits_reps }, (_, i) =>
     (i % 2 === 0 ? cases : [...cases].reverse()).map((c) => ({ ...c, rep: i + 1 })),
   ).flat();
   for (const { mrps, kat, rep } of runs) {

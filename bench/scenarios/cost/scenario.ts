@@ -92,10 +92,10 @@ export const costScenario: Scenario = {
     const plan = churnPlan(size);
     const idle = idleCounts(size).length * 2 * (activeProbes(size) + 1);
     const fdlimit = 2 * 7;
-    // Every churn, ports and limits case runs plan.reps times (one ETA unit per run).
+    // Every churn and ports case runs plan.reps times, limits plan.limits_reps (one ETA unit per run).
     const churn = plan.rates_rps.length * 2 * plan.reps;
     const ports = plan.port_rates_rps.length * 2 * plan.reps;
-    const limits = (plan.max_requests_per_socket.length + plan.keep_alive_timeout_ms.length) * plan.reps;
+    const limits = (plan.max_requests_per_socket.length + plan.keep_alive_timeout_ms.length) * plan.limits_reps;
     return idle + fdlimit + churn + ports + limits;
   },
   async run(ctx: ScenarioContext) {

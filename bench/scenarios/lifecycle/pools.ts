@@ -10,6 +10,11 @@ import { lcClientSpec, lcSampleFields } from '../../drivers/lifecycle-clients.ts
 
 export const C12_CONCURRENCY = 8;
 export const C12_MAX_SOCKETS = [2, 4, 8, 16] as const;
+
+/** The pools a run measures: below and equal to the concurrency decide C12; --full adds 4 and 16 for the chart. */
+export function c12MaxSockets(options: Pick<BenchOptions, 'quick' | 'size'>): readonly number[] {
+  return bySize<readonly number[]>(options, { quick: [2, 8], standard: [2, 8], full: C12_MAX_SOCKETS });
+}
 const C12_ROUNDS = 3;
 
 export function c12Reps(options: Pick<BenchOptions, 'quick' | 'size'>): number {
@@ -25,8 +30,9 @@ export async function runC12(p: PartContext): Promise<void> {
   const server = await ctx.startServer({ protocol: 'h1', keep_alive_timeout_ms: 60_000 });
   try {
     for (let rep = 1; rep <= c12Reps(ctx.options); rep++) {
-      const offset = rep % C12_MAX_SOCKETS.length;
-      const order = [...C12_MAX_SOCKETS.slice(offset), ...C12_MAX_SOCKETS.slice(0, offset)];
+      const pools = c12MaxSockets(ctx.options);
+      const offset = rep % pools.length;
+      const order = [...pools.slice(offset), ...pools.slice(0, offset)];
       for (const m of order) {
         if (ctx.signal.aborted) return;
         const key = `c12-${rep}-${m}`;
@@ -103,5 +109,5 @@ export async function runC12(p: PartContext): Promise<void> {
 }
 
 export function c12Units(options: Pick<BenchOptions, 'quick' | 'size'>): number {
-  return c12Reps(options) * C12_MAX_SOCKETS.length * C12_ROUNDS * C12_CONCURRENCY;
+  return c12Reps(options) * c12MaxSockets(options).length * C12_ROUNDS * C12_CONCURRENCY;
 }

@@ -3,7 +3,7 @@
  * slow-start-after-idle settings, the cases of each group and their keys. Pure.
  */
 import { bySize, caseKey, runSize, type BenchOptions } from '../types.ts';
-import { formatVariant, type ConnState } from './model.ts';
+import { formatVariant, LINUX_RTO_MIN_MS, type ConnState } from './model.ts';
 
 export const SIZES_FULL_BYTES = [1024, 4096, 16384, 65536, 262144, 1048576, 4194304] as const;
 export const SIZES_STANDARD_BYTES = [16384, 262144, 1048576] as const;
@@ -18,6 +18,17 @@ export const H2_WINDOWS_BYTES = [65535, 16777215] as const;
 export const H2_SIZES_BYTES = [262144, 1048576] as const;
 /** Linux's default initcwnd (RFC 6928) when the route sets none. */
 export const DEFAULT_IW = 10;
+
+/**
+ * The idle gap of the idle cases: four RTOs as Linux would have them on this link (srtt + max(4 × rttvar, 200 ms)),
+ * rounded up to 100 ms: 1 s at 50 ms RTT. Slow start after idle (RFC 2861, tcp_cwnd_restart) halves the window once
+ * per RTO of idleness, so four RTOs leave a sixteenth of it at any RTT; a fixed 1 s would halve it only once on a
+ * 600 ms satellite link (RTO 800 ms) and show almost nothing.
+ */
+export function idleGap_ms(rtt_ms: number, jitter_ms = 0): number {
+  const rto_ms = rtt_ms + Math.max(4 * jitter_ms, LINUX_RTO_MIN_MS);
+  return Math.ceil((4 * rto_ms) / 100) * 100;
+}
 
 export interface SlowstartPlan {
   sizes_bytes: number[];
@@ -38,13 +49,15 @@ export interface SlowstartPlan {
 
 /**
  * The plan at this size. `available` is what the server under test serves: any size (the harness's own), or the
- * sizes of a user's `--paths`, which then stand in for the planned sizes; `h2` whether it speaks h2c.
+ * sizes of a user's `--paths`, which then stand in for the planned sizes; `h2` whether it speaks h2c; `link` the
+ * configured RTT and jitter the idle gap is chosen from.
  */
 export function slowstartPlan(
   options: Pick<BenchOptions, 'quick' | 'size' | 'requests'>,
   allowedCcs: readonly string[],
   available: readonly number[] | 'any' = 'any',
   h2 = true,
+  link: { rtt_ms: number; jitter_ms: number } = { rtt_ms: 50, jitter_ms: 0 },
 ): SlowstartPlan {
   const allowed = CC_CANDIDATES.filter((cc) => allowedCcs.includes(cc));
   // A smoke run measures one: reno when allowed, whose idle restart (unlike bbr's) shows.
@@ -60,6 +73,7 @@ export function slowstartPlan(
   const nearest = (target: number): number =>
     own?.reduce((best, n) => (Math.abs(Math.log(n / target)) < Math.abs(Math.log(best / target)) ? n : best)) ?? target;
   const h2Sizes = bySize(options, { quick: [], standard: [1048576], full: [...H2_SIZES_BYTES] });
+  const idle_ms = idleGap_ms(link.rtt_ms, link.jitter_ms);
   return {
     sizes_bytes: own ?? [
       ...bySize<readonly number[]>(options, {
@@ -73,7 +87,7 @@ export function slowstartPlan(
     iw_size_bytes: nearest(IW_SIZE_BYTES),
     trace_size_bytes: largest ?? TRACE_SIZE_BYTES,
     first_size_bytes: own?.[0] ?? SIZES_STANDARD_BYTES[0],
-    idles_ms: bySize(options, { quick: [1000], standard: [1000], full: [1000, 5000] }),
+    idles_ms: bySize(options, { quick: [idle_ms], standard: [idle_ms], full: [...new Set([idle_ms, 5000])] }),
     reps: options.requests ?? bySize(options, { quick: 1, standard: 2, full: 4 }),
     ccs,
     skipped,

@@ -151,7 +151,9 @@ class SlowstartRun {
     while (i < cases.length && !this.ctx.signal.aborted) {
       const first = cases[i];
       if (!first) break;
-      const fit = Math.max(1, Math.floor(first.idle_ms / (this.warmupEstimate_ms * 1.3)));
+      // The first connection's gap runs while the others warm up: N fit when N − 1 warm-ups (with a margin) fit
+      // in one gap, so every warm-up ends before the first measured request and none overlaps another.
+      const fit = 1 + Math.floor(first.idle_ms / (this.warmupEstimate_ms * 1.3));
       const chunk = cases.slice(i, i + fit);
       i += chunk.length;
       const warmed: Array<{ c: SweepCase; key: string; end_ms: number }> = [];
@@ -367,7 +369,10 @@ export const slowstartScenario: Scenario = {
       const h1 = await ctx.startServer({ protocol: 'h1', tls: false, keep_alive_timeout_ms: 60_000 });
       // A user's server: the sizes of its --paths stand in for the planned ones, and h2 only if it speaks h2c.
       const speaksH2 = ctx.serves?.({ protocol: 'h2', tls: false }) ?? true;
-      const plan = slowstartPlan(ctx.options, ccs, h1.handle.routes.sizes(), speaksH2);
+      // The configured link, not the calibrated one: the gap is part of the case key, which must not move
+      // between runs of the same profile (compare joins on it).
+      const link = { rtt_ms: ctx.profile.params.rtt_ms, jitter_ms: ctx.profile.params.jitter_ms };
+      const plan = slowstartPlan(ctx.options, ccs, h1.handle.routes.sizes(), speaksH2, link);
       ctx.progress.plan(plannedRequests(plan) - plannedRequests(slowstartPlan(ctx.options, ccs)));
       const h2 =
         plan.h2_sizes_bytes.length > 0
@@ -427,7 +432,7 @@ export const slowstartScenario: Scenario = {
         };
         await run.trace({ ...base, state: 'cold', idle_ms: 0 });
         await run.trace({ ...base, state: 'warm', idle_ms: 0 });
-        await run.trace({ ...base, state: 'idle', idle_ms: 1000 });
+        await run.trace({ ...base, state: 'idle', idle_ms: plan.idles_ms[0] ?? 1000 });
       }
     } finally {
       await sampler?.stop();

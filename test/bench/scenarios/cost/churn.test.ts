@@ -20,15 +20,12 @@ test('cost plan: repetitions per size, ETA units, a port range per run', () => {
   const runUnits = (size: 'quick' | 'standard' | 'full'): number => {
     const p = churnPlan(size);
     return (
-      (p.rates_rps.length * 2 +
-        p.port_rates_rps.length * 2 +
-        p.max_requests_per_socket.length +
-        p.keep_alive_timeout_ms.length) *
-      p.reps
+      (p.rates_rps.length * 2 + p.port_rates_rps.length * 2) * p.reps +
+      (p.max_requests_per_socket.length + p.keep_alive_timeout_ms.length) * p.limits_reps
     );
   };
   assert.equal(runUnits('quick'), 2);
-  assert.equal(runUnits('standard'), (4 + 2 + 4) * 3);
+  assert.equal(runUnits('standard'), (4 + 2) * 3 + 4 * 2);
   assert.equal(runUnits('full'), (8 + 8 + 7) * 5);
   for (const size of ['quick', 'standard', 'full'] as const) {
     const idleAndFd = idleCounts(size).length * 2 * (activeProbes(size) + 1) + 2 * 7;

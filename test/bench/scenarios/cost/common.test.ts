@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BenchOptions } from '../../../../bench/scenarios/types.ts';
-import { cpuTimeMs, parseSkmem, parseSockstat } from '../../../../bench/scenarios/cost/common.ts';
+import { cpuDeltaMs, cpuTimeMs, parseSkmem, parseSockstat } from '../../../../bench/scenarios/cost/common.ts';
 import { quantileOf } from '../../../../lib/stats.ts';
 import { costScenario, isLocalProfile } from '../../../../bench/scenarios/cost/scenario.ts';
 
@@ -21,6 +21,14 @@ test('cost: parsers, quantile, CPU time and the plan', () => {
   const cpu = cpuTimeMs(process.pid);
   assert.ok(cpu !== null && cpu > 0, `this process has used CPU: ${cpu}`);
   assert.equal(cpuTimeMs(2 ** 22 + 12345), null);
+  // Finer than the 10 ms clock tick: a few ms of work shows (the tick-based reading would often show 0 or 10).
+  const before = cpuTimeMs(process.pid);
+  const until = performance.now() + 3;
+  while (performance.now() < until);
+  const spent = cpuDeltaMs(before, cpuTimeMs(process.pid));
+  assert.ok(spent !== null && spent > 0 && spent % 10 !== 0, `3 ms of work read as ${spent} ms`);
+  assert.equal(cpuDeltaMs(5, 4), null, 'a sum that went backwards (a thread exited) is no measurement');
+  assert.equal(cpuDeltaMs(null, 4), null);
   assert.ok(isLocalProfile(1) && !isLocalProfile(50));
   const quick = costScenario.plannedUnits({ quick: true, requests: null } as unknown as BenchOptions);
   const full = costScenario.plannedUnits({ quick: false, requests: null } as unknown as BenchOptions);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  idleGap_ms,
   IW_SIZE_BYTES,
   plannedRequests,
   slowstartPlan,
@@ -52,4 +53,17 @@ test("slowstart plan on a user's server: its sizes stand in for the planned ones
   const harness = slowstartPlan({ quick: false, size: 'standard', requests: null }, ['bbr']);
   assert.deepEqual([harness.warmup_bytes, harness.iw_size_bytes], [WARMUP_BYTES, IW_SIZE_BYTES]);
   assert.ok(plannedRequests(h1Only) < plannedRequests(harness));
+});
+
+test('the idle gap is four RTOs as Linux would have them (srtt + max(4 × jitter, 200 ms)), rounded up to 100 ms', () => {
+  assert.equal(idleGap_ms(50), 1000); // 4 × (50 + 200)
+  assert.equal(idleGap_ms(0.2), 900); // 4 × 200.2 = 800.8 → 900
+  assert.equal(idleGap_ms(150), 1400); // 4 × 350
+  assert.equal(idleGap_ms(600), 3200); // satellite: 4 × 800
+  assert.equal(idleGap_ms(100, 80), 1700); // 4 × (100 + 320) = 1680 → 1700
+  const sat = slowstartPlan({ quick: false, size: 'standard', requests: null }, ['bbr'], 'any', true, {
+    rtt_ms: 600,
+    jitter_ms: 0,
+  });
+  assert.deepEqual(sat.idles_ms, [3200]);
 });
