@@ -207,3 +207,27 @@ test('a scenario the server under test could not serve: its section and its clai
   assert.equal(c6?.kind, 'not_run');
   assert.match(c6?.figure ?? '', /needs server-side counters/);
 });
+
+/**
+ * A whole default run (`npm run bench`, this machine, all six scenarios; its hol requests are left out of
+ * samples.csv to keep the fixture small: the hol section reads its own files). Every claim gets a verdict with its
+ * n and evidence strength, every chart renders without a Vega warning, and the literature panel sits beside.
+ */
+test('a whole default run: twelve verdicts, each naming its n and evidence strength; no chart warning', async (t) => {
+  const dir = copyFixture(t, 'report-full');
+  const r = await buildReportDetailed(dir);
+  assert.deepEqual(r.warnings, []);
+  assert.equal(r.model.verdicts.length, 12);
+  for (const v of r.model.verdicts) {
+    assert.notEqual(v.kind, 'not_run', `${v.claim.id} was measured`);
+    assert.ok(v.evidence, `${v.claim.id} names its evidence`);
+    assert.match(v.evidence.n, /\d/, `${v.claim.id}'s n has a number: ${v.evidence.n}`);
+  }
+  const md = readFileSync(r.mdPath, 'utf8');
+  const rows = md.split('\n').filter((l) => /^\| C\d+ [^|]/.test(l));
+  assert.equal(rows.length, 12);
+  for (const row of rows) assert.match(row, /; (strong evidence|inconclusive)\) \|/, row.slice(0, 80));
+  assert.match(md, /The published record beside each claim/);
+  const html = readFileSync(r.htmlPath, 'utf8');
+  assert.equal((html.match(/<div class="evidence evidence-(strong|inconclusive)">/g) ?? []).length, 12);
+});

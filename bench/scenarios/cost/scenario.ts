@@ -114,7 +114,8 @@ export const costScenario: Scenario = {
     await runChurn(ctx);
     if (local && !ctx.signal.aborted && runSize(ctx.options) !== 'quick') {
       await runPorts(ctx);
-      await runLimits(ctx);
+      if (runSize(ctx.options) === 'full') await runLimits(ctx);
+      else ctx.skipPart('limits', 'server limits (maxRequestsPerSocket, keepAliveTimeout) are measured with --full');
     }
   },
 };

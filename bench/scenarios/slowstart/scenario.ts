@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { hostAllowedCongestionControls } from '../../../netem/topology.ts';
 import type { LinkTuning } from '../../../netem/link.ts';
 import type { ProbeRequest, ProbeSample } from '../../drivers/probe.ts';
-import type { RunningServer, Scenario, ScenarioContext } from '../types.ts';
+import { runSize, type RunningServer, type Scenario, type ScenarioContext } from '../types.ts';
 import { startTcpInfoSampler, type TcpInfoSampler } from './tcpinfo.ts';
 import type { TimedTcpInfo } from './sampler.ts';
 import { sleep } from '../../../lib/sleep.ts';
@@ -382,6 +382,8 @@ export const slowstartScenario: Scenario = {
       const run = new SlowstartRun(ctx, h1, h2, sampler);
       for (const s of plan.skipped) run.skipped('cc', s.cc, s.reason);
       if (!speaksH2) run.skipped('part', 'h2', 'the server under test does not speak HTTP/2 in cleartext (h2c)');
+      else if (plan.h2_sizes_bytes.length === 0 && runSize(ctx.options) === 'standard')
+        run.skipped('part', 'h2', 'the HTTP/2 window cases are measured with --full');
 
       const groups: Array<{ cc: string; ssai: 0 | 1; cases: SweepCase[] }> = [];
       for (const cc of plan.ccs)

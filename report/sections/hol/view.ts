@@ -14,6 +14,17 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** CI layers draw only where a CI exists (n ≥ 6). */
 const CI_PRESENT = { filter: 'isValid(datum.lo) && isValid(datum.hi)' };
 
+/** Whether some row has a CI: a CI layer the filter leaves empty gives Vega "infinite extent" warnings. */
+function anyCi(values: ReadonlyArray<{ lo: number | null; hi: number | null }>): boolean {
+  return values.some((v) => v.lo !== null && v.hi !== null);
+}
+
+/** "with its 95 % CI", or why there is none (a median's 95 % CI needs at least 6 values). */
+function ciWords(values: ReadonlyArray<{ lo: number | null; hi: number | null; n: number }>): string {
+  if (anyCi(values)) return 'with its 95 % CI';
+  return `no 95 % CI: ${Math.max(0, ...values.map((v) => v.n))} or fewer values a point, 6 are needed`;
+}
+
 export const MODE_LABEL: Record<string, string> = {
   h1_serial: 'h1 × 1, serial',
   h1_pipelined: 'h1 × 1, pipelined',
@@ -107,7 +118,7 @@ function batchChart(app: readonly AppFigures[]): ChartSpec {
   return {
     id: 'hol-app-batch',
     title: 'Batch completion time (10 requests, the first one slow)',
-    caption: 'Median time until the last response of the batch arrived, with its 95 % CI.',
+    caption: `Median time until the last response of the batch arrived (${ciWords(values)}).`,
     spec: {
       $schema: SCHEMA,
       data: { values },
@@ -125,15 +136,23 @@ function batchChart(app: readonly AppFigures[]): ChartSpec {
               tooltip: [{ field: 'mode_label' }, { field: 'median' }, { field: 'lo' }, { field: 'hi' }, { field: 'n' }],
             },
           },
-          {
-            transform: [CI_PRESENT],
-            mark: { type: 'rule' },
-            encoding: {
-              y: { field: 'mode_label', type: 'nominal', sort: MODE_ORDER.map((m) => MODE_LABEL[m] ?? m) },
-              x: { field: 'lo', type: 'quantitative' },
-              x2: { field: 'hi' },
-            },
-          },
+          ...(anyCi(values)
+            ? [
+                {
+                  transform: [CI_PRESENT],
+                  mark: { type: 'rule' as const },
+                  encoding: {
+                    y: {
+                      field: 'mode_label',
+                      type: 'nominal' as const,
+                      sort: MODE_ORDER.map((m) => MODE_LABEL[m] ?? m),
+                    },
+                    x: { field: 'lo', type: 'quantitative' as const },
+                    x2: { field: 'hi' },
+                  },
+                },
+              ]
+            : []),
         ],
       },
     },
@@ -156,8 +175,7 @@ function lossChart(points: readonly PagePoint[]): ChartSpec {
   return {
     id: 'hol-loss-page',
     title: 'Page time vs packet loss (1 × 100 KB + 40 × 10 KB)',
-    caption:
-      'Median page load time per mode with its 95 % CI (bars) and p90 (open circles); log scale; one panel per profile × congestion control × connection start. Where the h1 × 6 line falls below h2 × 1, six TCP connections beat one multiplexed one.',
+    caption: `Median page load time per mode (${ciWords(values)}${values.some((v) => v.lo !== null) ? ': bars' : ''}) and p90 (open circles); log scale; one panel per profile × congestion control × connection start. Where the h1 × 6 line falls below h2 × 1, six TCP connections beat one multiplexed one; whether it does so beyond noise is the verdict's Hodges–Lehmann CI of the difference, not these bars.`,
     spec: {
       $schema: SCHEMA,
       data: { values },
@@ -186,11 +204,20 @@ function lossChart(points: readonly PagePoint[]): ChartSpec {
               ],
             },
           },
-          {
-            transform: [CI_PRESENT],
-            mark: { type: 'rule' },
-            encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: modeColor() },
-          },
+          ...(anyCi(values)
+            ? [
+                {
+                  transform: [CI_PRESENT],
+                  mark: { type: 'rule' as const },
+                  encoding: {
+                    x,
+                    y: { field: 'lo', type: 'quantitative' as const },
+                    y2: { field: 'hi' },
+                    color: modeColor(),
+                  },
+                },
+              ]
+            : []),
           {
             mark: { type: 'point', filled: false, shape: 'circle' },
             encoding: { x, y: { field: 'p90', type: 'quantitative' }, color: modeColor() },

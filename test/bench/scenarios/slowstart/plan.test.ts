@@ -25,8 +25,9 @@ test('slowstart plan: cubic skipped when the host does not allow it; groups and 
     g0.every((c) => c.state === 'idle' && c.ssai === 0),
     'cold/warm are measured once per cc',
   );
-  // standard: 1 warm-up + 2 reps × (2 cc × (3 sizes × 4 + 3 IW) + 2 windows × 1 size × 2 states h2) + 2 cc × 3 traces.
-  assert.equal(plannedRequests(plan), 1 + 2 * (2 * (3 * 4 + 3) + 4) + 6);
+  // standard: 1 warm-up + 2 reps × 2 cc × (3 sizes × 4 + 3 IW) + 2 cc × 3 traces; the h2 window cases are --full's.
+  assert.deepEqual(plan.h2_sizes_bytes, []);
+  assert.equal(plannedRequests(plan), 1 + 2 * 2 * (3 * 4 + 3) + 6);
   // quick: reno only: 1 warm-up + 1 rep × (1 size × 4 + 3 IW, no h2) + 3 traces; full has 5 s idles too.
   const quick = slowstartPlan({ quick: true, requests: null }, ['reno', 'bbr']);
   assert.deepEqual(quick.ccs, ['reno']);
@@ -38,19 +39,19 @@ test('slowstart plan: cubic skipped when the host does not allow it; groups and 
 
 test("slowstart plan on a user's server: its sizes stand in for the planned ones; h2 only if it speaks h2c", () => {
   const own = slowstartPlan(
-    { quick: false, size: 'standard', requests: null },
+    { quick: false, size: 'full', requests: null },
     ['bbr', 'reno'],
     [1_048_576, 16_384, 90_000],
   );
-  assert.deepEqual(own.sizes_bytes, [16_384, 90_000, 1_048_576]);
+  assert.deepEqual(own.sizes_bytes, [16_384, 90_000, 1_048_576], 'its sizes, at any run size');
   assert.equal(own.warmup_bytes, 1_048_576);
   assert.equal(own.trace_size_bytes, 1_048_576);
   assert.equal(own.iw_size_bytes, 90_000, 'the size nearest 100 KiB');
   assert.equal(own.first_size_bytes, 16_384);
   assert.deepEqual(own.h2_sizes_bytes, [1_048_576], 'the planned h2 sizes it has');
-  const h1Only = slowstartPlan({ quick: false, size: 'standard', requests: null }, ['bbr'], [1_048_576], false);
+  const h1Only = slowstartPlan({ quick: false, size: 'full', requests: null }, ['bbr'], [1_048_576], false);
   assert.deepEqual(h1Only.h2_sizes_bytes, []);
-  const harness = slowstartPlan({ quick: false, size: 'standard', requests: null }, ['bbr']);
+  const harness = slowstartPlan({ quick: false, size: 'full', requests: null }, ['bbr']);
   assert.deepEqual([harness.warmup_bytes, harness.iw_size_bytes], [WARMUP_BYTES, IW_SIZE_BYTES]);
   assert.ok(plannedRequests(h1Only) < plannedRequests(harness));
 });
