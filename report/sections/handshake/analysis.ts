@@ -45,7 +45,14 @@ const VARIANT_ORDER = ['h1/none', 'h1/tls12', 'h1/tls13', 'h2/none', 'h2/tls13']
  * How a case's saving meets the model: 'agrees' when its median is within the tolerance; 'model_in_ci' when only
  * its 95 % CI (widened by the tolerance) reaches the model — agreement too, but a weaker one, and said as such.
  */
-export type C1Match = 'agrees' | 'model_in_ci' | 'larger' | 'smaller' | 'zero' | 'noisy' | 'no_ci';
+export type C1Match = 'agrees' | 'model_in_ci' | 'larger' | 'smaller' | 'zero' | 'noisy' | 'no_ci' | 'cpu_bound';
+
+/**
+ * C1 counts round trips. Where the handshake's processing (measured at zero RTT) is more than this share of the RTT,
+ * its variation between the zero-RTT profile and this one (up to ~60 % seen on this machine: TLS on a 1 ms link)
+ * exceeds the ±C1_TOLERANCE_RTT tolerance, and it, not the round trips, decides the case: shown, not judged.
+ */
+export const C1_MAX_PROCESSING_RTT = 0.5;
 
 export function sortVariants(keys: Iterable<string>): string[] {
   const rank = (k: string): number => {
@@ -56,6 +63,7 @@ export function sortVariants(keys: Iterable<string>): string[] {
 }
 
 export function c1Match(s: Saving, tolerance_rtt = C1_TOLERANCE_RTT): C1Match {
+  if (s.cpu_ms !== null && s.rtt_ms !== null && s.cpu_ms > C1_MAX_PROCESSING_RTT * s.rtt_ms) return 'cpu_bound';
   if (s.ci_low_ms === null || s.ci_high_ms === null || s.rtt_ms === null || s.expected_ms === null) return 'no_ci';
   const tol = tolerance_rtt * s.rtt_ms;
   const reaches = s.ci_low_ms - tol <= s.expected_ms && s.expected_ms <= s.ci_high_ms + tol;
@@ -73,6 +81,7 @@ export const MATCH_TEXT: Record<C1Match, string> = {
   zero: 'CI includes 0',
   noisy: 'too noisy: CI includes 0 and the model',
   no_ci: 'too few samples for a CI',
+  cpu_bound: `not judged: its processing at zero RTT exceeds ${C1_MAX_PROCESSING_RTT} RTT`,
 };
 
 function where(s: Saving): string {
@@ -165,12 +174,14 @@ function c1Evidence(evaluable: readonly Saving[], matches: ReadonlyArray<{ s: Sa
 
 export function verdictC1(savings: readonly Saving[], noReuse: NoReuse | null = null): Verdict {
   const vsNew = savings.filter((s) => s.versus === 'new');
-  const rule = `judged on profiles with an RTT of at least ${MIN_RTT_FOR_RTT_UNITS_MS} ms, new connection vs kept alive: confirmed when no case contradicts the model and at least one agrees — within ±${C1_TOLERANCE_RTT} RTT of it (model + processing measured at zero RTT when the run has a zero-RTT profile) or its 95 % CI reaching it, the CI excluding 0; refuted when a CI excludes the model and lies below it or includes 0; cases whose CI spans both 0 and the model are too noisy to count; on the proxy link only profiles from ${PROXY_MIN_RTT_FOR_C1_MS} ms RTT count (its delays are ms-granular timers)`;
+  const rule = `judged on profiles with an RTT of at least ${MIN_RTT_FOR_RTT_UNITS_MS} ms, new connection vs kept alive: confirmed when no case contradicts the model and at least one agrees — within ±${C1_TOLERANCE_RTT} RTT of it (model + processing measured at zero RTT when the run has a zero-RTT profile) or its 95 % CI reaching it, the CI excluding 0; refuted when a CI excludes the model and lies below it or includes 0; cases whose CI spans both 0 and the model are too noisy to count; cases whose processing at zero RTT exceeds ${C1_MAX_PROCESSING_RTT} RTT are shown but not judged (its variation, not the round trips, decides them); on the proxy link only profiles from ${PROXY_MIN_RTT_FOR_C1_MS} ms RTT count (its delays are ms-granular timers)`;
   // The proxy link delays with Node timers (1 ms granularity) and charges the handshake on the first bytes:
   // at a few ms of RTT that rounding, not the handshake, decides.
-  const evaluable = vsNew.filter(
+  const inRttUnits = vsNew.filter(
     (s) => s.saving_rtt !== null && !(s.link_backend === 'proxy' && (s.rtt_ms ?? 0) < PROXY_MIN_RTT_FOR_C1_MS),
   );
+  const cpuBound = inRttUnits.filter((s) => c1Match(s) === 'cpu_bound');
+  const evaluable = inRttUnits.filter((s) => c1Match(s) !== 'cpu_bound');
   if (evaluable.length === 0) {
     if (noReuse !== null) {
       const n = noReuse.attempts;
@@ -240,6 +251,11 @@ export function verdictC1(savings: readonly Saving[], noReuse: NoReuse | null = 
     const weak = count('model_in_ci');
     figure += ` — ${agreeing} of ${evaluable.length} cases agree with the model${weak > 0 ? ` (${weak} only because the model is inside their 95 % CI: ${list(['model_in_ci'])})` : ''}`;
   }
+  if (cpuBound.length > 0)
+    figure += `; ${cases(cpuBound.length)} not judged, the processing at zero RTT above ${C1_MAX_PROCESSING_RTT} RTT (${cpuBound
+      .map((s) => `${where(s)}: ${fmtMs(s.cpu_ms)} at ${fmtMs(s.rtt_ms)} RTT`)
+      .join('; ')})`;
+  numbers.cases_not_judged_cpu_bound = cpuBound.length;
   const evidence = c1Evidence(evaluable, matches);
   const bad = count('zero') + count('smaller');
   if (bad > 0) {

@@ -48,6 +48,7 @@ test(
     const rowsOf = (part: string): CsvRow[] => readCsv(join(dir, 'lifecycle.csv')).filter((r) => r.part === part);
 
     await runC7(p);
+    assert.equal(rowsOf('c7').length, 5, 'five trials side by side, each a close of its own');
     for (const r of rowsOf('c7')) {
       const close = Number(r.idle_ms);
       assert.ok(close > 1_400 && close < 1_900, `server closed after ${close} ms (0.5 s + Node's 1 s pad)`);

@@ -245,3 +245,29 @@ test('C1: a case that agrees only because the model is inside its CI is said so,
   assert.equal(v.numbers.cases_agreeing_by_ci_only, 1);
   assert.equal(v.evidence?.strength, 'inconclusive', 'an agreement only through the CI is not strong evidence');
 });
+
+test('C1 leaves out cases whose processing at zero RTT exceeds half the RTT: shown, named, not judged', () => {
+  // lan, 1.2 ms RTT: TLS 1.3's processing (2 ms, measured at zero RTT) is above 0.5 RTT; cleartext's (0.3 ms) is not.
+  const withCpu = (f: Figure, cpu: number): Figure => ({ ...f, cpu_baseline_ms: cpu });
+  const figs = [
+    withCpu(fig('lan', 1.2, 'h1', 'none', 'new', 2.4 + 0.3, 2.4, 0.05), 0.3),
+    withCpu(fig('lan', 1.2, 'h1', 'none', 'reused', 1.2, 1.2, 0.05), 0),
+    withCpu(fig('lan', 1.2, 'h1', 'tls13', 'new', 3.6 + 2 + 1.5, 3.6, 0.05), 2),
+    withCpu(fig('lan', 1.2, 'h1', 'tls13', 'reused', 1.2, 1.2, 0.05), 0),
+  ];
+  const s = handshakeSavings(figs).filter((x) => x.versus === 'new');
+  const tls = s.find((x) => x.security === 'tls13');
+  assert.equal(c1Match(tls!), 'cpu_bound', '2 ms of processing at 1.2 ms RTT');
+  assert.equal(c1Match(s.find((x) => x.security === 'none')!), 'agrees');
+  assert.match(MATCH_TEXT.cpu_bound, /not judged/);
+  // Judged, the TLS case (1.5 ms above model + processing, > 0.25 RTT) would make C1 "depends".
+  const v = verdictC1(handshakeSavings(figs));
+  assert.equal(v.kind, 'confirmed');
+  assert.equal(v.numbers.cases, 1);
+  assert.equal(v.numbers.cases_not_judged_cpu_bound, 1);
+  assert.match(
+    v.figure,
+    /1 case not judged, the processing at zero RTT above 0\.5 RTT \(HTTP\/1\.1 \+ TLS 1\.3 on lan: 2\.00 ms at 1\.20 ms RTT\)/,
+  );
+  assert.equal(v.evidence?.n, '1 case, n ≥ 10 requests each');
+});
