@@ -172,16 +172,30 @@ function c1Evidence(evaluable: readonly Saving[], matches: ReadonlyArray<{ s: Sa
   };
 }
 
-export function verdictC1(savings: readonly Saving[], noReuse: NoReuse | null = null): Verdict {
-  const vsNew = savings.filter((s) => s.versus === 'new');
-  const rule = `judged on profiles with an RTT of at least ${MIN_RTT_FOR_RTT_UNITS_MS} ms, new connection vs kept alive: confirmed when no case contradicts the model and at least one agrees — within ±${C1_TOLERANCE_RTT} RTT of it (model + processing measured at zero RTT when the run has a zero-RTT profile) or its 95 % CI reaching it, the CI excluding 0; refuted when a CI excludes the model and lies below it or includes 0; cases whose CI spans both 0 and the model are too noisy to count; cases whose processing at zero RTT exceeds ${C1_MAX_PROCESSING_RTT} RTT are shown but not judged (its variation, not the round trips, decides them); on the proxy link only profiles from ${PROXY_MIN_RTT_FOR_C1_MS} ms RTT count (its delays are ms-granular timers)`;
+/** The cases C1 judges, and those left out because processing, not round trips, decides them (cpu_bound). */
+function judgedCases(vsNew: readonly Saving[]): { evaluable: Saving[]; cpuBound: Saving[] } {
   // The proxy link delays with Node timers (1 ms granularity) and charges the handshake on the first bytes:
   // at a few ms of RTT that rounding, not the handshake, decides.
   const inRttUnits = vsNew.filter(
     (s) => s.saving_rtt !== null && !(s.link_backend === 'proxy' && (s.rtt_ms ?? 0) < PROXY_MIN_RTT_FOR_C1_MS),
   );
-  const cpuBound = inRttUnits.filter((s) => c1Match(s) === 'cpu_bound');
-  const evaluable = inRttUnits.filter((s) => c1Match(s) !== 'cpu_bound');
+  return {
+    evaluable: inRttUnits.filter((s) => c1Match(s) !== 'cpu_bound'),
+    cpuBound: inRttUnits.filter((s) => c1Match(s) === 'cpu_bound'),
+  };
+}
+
+/** "; 3 cases not judged, the processing at zero RTT above 0.5 RTT (…)", or '' when every case is judged. */
+function notJudgedWords(cpuBound: readonly Saving[]): string {
+  if (cpuBound.length === 0) return '';
+  const each = cpuBound.map((s) => `${where(s)}: ${fmtMs(s.cpu_ms)} at ${fmtMs(s.rtt_ms)} RTT`).join('; ');
+  return `; ${cases(cpuBound.length)} not judged, the processing at zero RTT above ${C1_MAX_PROCESSING_RTT} RTT (${each})`;
+}
+
+export function verdictC1(savings: readonly Saving[], noReuse: NoReuse | null = null): Verdict {
+  const vsNew = savings.filter((s) => s.versus === 'new');
+  const rule = `judged on profiles with an RTT of at least ${MIN_RTT_FOR_RTT_UNITS_MS} ms, new connection vs kept alive: confirmed when no case contradicts the model and at least one agrees — within ±${C1_TOLERANCE_RTT} RTT of it (model + processing measured at zero RTT when the run has a zero-RTT profile) or its 95 % CI reaching it, the CI excluding 0; refuted when a CI excludes the model and lies below it or includes 0; cases whose CI spans both 0 and the model are too noisy to count; cases whose processing at zero RTT exceeds ${C1_MAX_PROCESSING_RTT} RTT are shown but not judged (its variation, not the round trips, decides them); on the proxy link only profiles from ${PROXY_MIN_RTT_FOR_C1_MS} ms RTT count (its delays are ms-granular timers)`;
+  const { evaluable, cpuBound } = judgedCases(vsNew);
   if (evaluable.length === 0) {
     if (noReuse !== null) {
       const n = noReuse.attempts;
@@ -251,10 +265,7 @@ export function verdictC1(savings: readonly Saving[], noReuse: NoReuse | null = 
     const weak = count('model_in_ci');
     figure += ` — ${agreeing} of ${evaluable.length} cases agree with the model${weak > 0 ? ` (${weak} only because the model is inside their 95 % CI: ${list(['model_in_ci'])})` : ''}`;
   }
-  if (cpuBound.length > 0)
-    figure += `; ${cases(cpuBound.length)} not judged, the processing at zero RTT above ${C1_MAX_PROCESSING_RTT} RTT (${cpuBound
-      .map((s) => `${where(s)}: ${fmtMs(s.cpu_ms)} at ${fmtMs(s.rtt_ms)} RTT`)
-      .join('; ')})`;
+  figure += notJudgedWords(cpuBound);
   numbers.cases_not_judged_cpu_bound = cpuBound.length;
   const evidence = c1Evidence(evaluable, matches);
   const bad = count('zero') + count('smaller');
