@@ -33,8 +33,8 @@ export const defaultSelectDeps: SelectDeps = {
 
 /** What each backend needs and what to do instead, for the one-line error when it cannot run. */
 const NEEDS: Record<LinkBackendName, string> = {
-  tc: 'it needs root (or CAP_NET_ADMIN) and the sch_netem kernel module: run with sudo (and modprobe sch_netem), or use --link tun or --link proxy',
-  tun: 'it needs root (or CAP_NET_ADMIN) and /dev/net/tun: run with sudo, or use --link proxy',
+  tc: 'it needs root and the sch_netem kernel module: run with sudo (and modprobe sch_netem), or use --link tun or --link proxy',
+  tun: 'it needs root, /dev/net/tun and koffi (glibc): run with sudo, or use --link proxy',
   proxy: 'it needs only loopback TCP: check that this process may listen on 127.0.0.1',
   none: 'it needs only loopback TCP',
 };

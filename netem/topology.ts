@@ -154,7 +154,7 @@ export async function readOwnershipRecords(): Promise<Map<string, OwnershipRecor
 /** Throws a UserError when this process cannot create namespaces. */
 export function assertCanCreateNamespaces(): void {
   if (process.getuid?.() !== 0) {
-    throw new UserError('creating network namespaces needs root (or CAP_NET_ADMIN): run as root, or use --link proxy');
+    throw new UserError('creating network namespaces needs root: run as root, or use --link proxy');
   }
 }
 

@@ -4,8 +4,11 @@
  *
  * The device is non-persistent: it disappears when the last fd on it is closed, i.e. when the process that
  * opened it dies, however it dies. That is the cleanup guarantee for devices.
+ *
+ * koffi and libc are bound on the first call (lib/ffi.ts), not at import: a system where they cannot load gets
+ * "needs koffi/glibc (Linux): …" from the first call, and everything that only imports this module still works.
  */
-import koffi from 'koffi';
+import { loadKoffi, loadLibc } from '../lib/ffi.ts';
 import { UserError } from '../lib/errors.ts';
 
 const O_RDWR = 0o2;
@@ -25,61 +28,86 @@ export const POLLNVAL = 0x020;
 export const EINTR = 4;
 export const EAGAIN = 11;
 
-const libc = koffi.load('libc.so.6');
-const c_open = libc.func('int open(const char *path, int flags, ...)');
-const c_ioctl = libc.func('int ioctl(int fd, unsigned long request, ...)');
-const c_close = libc.func('int close(int fd)');
-const c_read = libc.func('long read(int fd, void *buf, unsigned long count)');
-const c_write = libc.func('long write(int fd, const void *buf, unsigned long count)');
-const c_ppoll = libc.func('int ppoll(void *fds, unsigned long nfds, void *timeout, void *sigmask)');
-const c_prctl = libc.func('int prctl(int option, ...)');
-const c_strerror = libc.func('const char *strerror(int errnum)');
-const c_sched_setscheduler = libc.func('int sched_setscheduler(int pid, int policy, void *param)');
 const SCHED_FIFO = 1;
 
+type CFn = (...args: unknown[]) => unknown;
+interface Libc {
+  errno: () => number;
+  open: CFn;
+  ioctl: CFn;
+  close: CFn;
+  read: CFn;
+  write: CFn;
+  ppoll: CFn;
+  prctl: CFn;
+  strerror: CFn;
+  sched_setscheduler: CFn;
+}
+
+let bound: Libc | null = null;
+
+/** The C functions, bound on first use. */
+function c(): Libc {
+  if (bound) return bound;
+  const koffi = loadKoffi();
+  const libc = loadLibc();
+  bound = {
+    errno: () => koffi.errno(),
+    open: libc.func('int open(const char *path, int flags, ...)'),
+    ioctl: libc.func('int ioctl(int fd, unsigned long request, ...)'),
+    close: libc.func('int close(int fd)'),
+    read: libc.func('long read(int fd, void *buf, unsigned long count)'),
+    write: libc.func('long write(int fd, const void *buf, unsigned long count)'),
+    ppoll: libc.func('int ppoll(void *fds, unsigned long nfds, void *timeout, void *sigmask)'),
+    prctl: libc.func('int prctl(int option, ...)'),
+    strerror: libc.func('const char *strerror(int errnum)'),
+    sched_setscheduler: libc.func('int sched_setscheduler(int pid, int policy, void *param)'),
+  };
+  return bound;
+}
+
 export function errno(): number {
-  return koffi.errno();
+  return c().errno();
 }
 
 export function strerror(code: number): string {
-  return String(c_strerror(code));
+  return String(c().strerror(code));
 }
 
 /** Creates TUN device `name` (IFF_TUN | IFF_NO_PI) in the caller's namespace and returns its non-blocking fd. */
 export function openTun(name: string): number {
   if (Buffer.byteLength(name) >= IFNAMSIZ) throw new Error(`device name "${name}" is longer than 15 bytes`);
-  const fd = c_open('/dev/net/tun', O_RDWR | O_NONBLOCK | O_CLOEXEC) as number;
+  const fd = c().open('/dev/net/tun', O_RDWR | O_NONBLOCK | O_CLOEXEC) as number;
   if (fd < 0) {
     const e = errno();
     if (e === 2) throw new UserError('/dev/net/tun is missing: load the tun module (modprobe tun) or use --link proxy');
-    if (e === 1 || e === 13)
-      throw new UserError('opening /dev/net/tun needs root or CAP_NET_ADMIN: run as root or use --link proxy');
+    if (e === 1 || e === 13) throw new UserError('opening /dev/net/tun needs root: run as root or use --link proxy');
     throw new Error(`open /dev/net/tun: ${strerror(e)}`);
   }
   const ifr = Buffer.alloc(IFREQ_SIZE);
   ifr.write(name, 0, 'utf8');
   ifr.writeInt16LE(IFF_TUN | IFF_NO_PI, IFNAMSIZ);
-  if ((c_ioctl(fd, TUNSETIFF, 'void *', ifr) as number) < 0) {
+  if ((c().ioctl(fd, TUNSETIFF, 'void *', ifr) as number) < 0) {
     const e = errno();
-    c_close(fd);
+    c().close(fd);
     throw new Error(`TUNSETIFF ${name}: ${strerror(e)}`);
   }
   return fd;
 }
 
 export function closeFd(fd: number): void {
-  c_close(fd);
+  c().close(fd);
 }
 
 /** Reads one packet into buf; returns its length, -EAGAIN when nothing is waiting, or another -errno. */
 export function readPacket(fd: number, buf: Buffer): number {
-  const n = c_read(fd, buf, buf.length) as number;
+  const n = c().read(fd, buf, buf.length) as number;
   return n >= 0 ? n : -errno();
 }
 
 /** Writes one packet (the first len bytes of buf); returns bytes written or -errno. */
 export function writePacket(fd: number, buf: Buffer, len: number): number {
-  const n = c_write(fd, buf, len) as number;
+  const n = c().write(fd, buf, len) as number;
   return n >= 0 ? n : -errno();
 }
 
@@ -110,7 +138,7 @@ export class Poller {
       this.timespec.writeInt32LE(0, 12);
       ts = this.timespec;
     }
-    const n = c_ppoll(this.pollfds, this.fds.length, ts, null) as number;
+    const n = c().ppoll(this.pollfds, this.fds.length, ts, null) as number;
     return n >= 0 ? n : -errno();
   }
 
@@ -122,7 +150,7 @@ export class Poller {
 
 /** Timer slack of the calling thread in ns (default 50 µs): 1 makes ppoll wake up on time. */
 export function setTimerSlack(slack_ns: number): void {
-  if ((c_prctl(PR_SET_TIMERSLACK, 'unsigned long', slack_ns) as number) < 0) {
+  if ((c().prctl(PR_SET_TIMERSLACK, 'unsigned long', slack_ns) as number) < 0) {
     throw new Error(`prctl(PR_SET_TIMERSLACK): ${strerror(errno())}`);
   }
 }
@@ -131,5 +159,5 @@ export function setTimerSlack(slack_ns: number): void {
 export function setRealtimePriority(priority: number): string | null {
   const param = Buffer.alloc(4);
   param.writeInt32LE(priority, 0);
-  return (c_sched_setscheduler(0, SCHED_FIFO, param) as number) < 0 ? strerror(errno()) : null;
+  return (c().sched_setscheduler(0, SCHED_FIFO, param) as number) < 0 ? strerror(errno()) : null;
 }

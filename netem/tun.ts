@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Link, LinkCounters, LinkOpenOptions, LinkParams } from './link.ts';
 import { UserError } from '../lib/errors.ts';
+import { ffiUnavailableReason } from '../lib/ffi.ts';
 import { spawnJsonChild, tsEntryArgv, type ChildHandle } from '../lib/child.ts';
 import {
   LINK_PREFIX_LEN,
@@ -61,9 +62,11 @@ async function deviceTxDropped(ns: string, dev: string): Promise<number | undefi
 }
 
 export function tunUnavailableReason(): string | null {
-  if (process.getuid?.() !== 0) return 'not root (the tun link needs root or CAP_NET_ADMIN)';
+  // Namespaces and the sysctls inside them are set as root: CAP_NET_ADMIN alone does not reach them here.
+  if (process.getuid?.() !== 0) return 'not root (the tun link runs as root)';
   if (!existsSync('/dev/net/tun')) return '/dev/net/tun is missing (load the tun kernel module)';
-  return null;
+  // The delay line reads and writes the TUN device through koffi (glibc): without it the link cannot start.
+  return ffiUnavailableReason();
 }
 
 function checkParams(params: LinkParams): void {

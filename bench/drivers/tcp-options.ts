@@ -1,6 +1,9 @@
-/** Per-socket TCP options through setsockopt (Node sets only SO_KEEPALIVE + TCP_KEEPIDLE). */
+/**
+ * Per-socket TCP options through setsockopt (Node sets only SO_KEEPALIVE + TCP_KEEPIDLE). libc is bound on the
+ * first call (lib/ffi.ts): where koffi cannot load, that call says "needs koffi/glibc (Linux): …".
+ */
 import type net from 'node:net';
-import koffi from 'koffi';
+import { loadLibc } from '../../lib/ffi.ts';
 
 export interface TcpKeepalive {
   idle_s: number;
@@ -18,8 +21,7 @@ type SetSockOpt = (fd: number, level: number, name: number, val: Buffer, len: nu
 let setsockoptFn: SetSockOpt | null = null;
 function setsockopt(): SetSockOpt {
   if (!setsockoptFn) {
-    const libc = koffi.load('libc.so.6');
-    setsockoptFn = libc.func(
+    setsockoptFn = loadLibc().func(
       'int setsockopt(int fd, int level, int name, const void *val, uint32_t len)',
     ) as SetSockOpt;
   }

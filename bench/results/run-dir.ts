@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve, basename, sep } from 'node:path';
 import { UserError, errorMessage } from '../../lib/errors.ts';
+import { ownAtExit } from '../../lib/ownership.ts';
 
 /** Minimum free space in the results folder before a run starts (samples of a long run are a few MB). */
 const MIN_FREE_BYTES = 50 * 1024 * 1024;
@@ -33,7 +34,8 @@ export function createRunDir(outRoot: string, name: string): string {
   // Before mkdir (which would follow a planted symlink) and after (a component made meanwhile).
   refuseForeignPath(root);
   try {
-    mkdirSync(root, { recursive: true });
+    const created = mkdirSync(root, { recursive: true });
+    if (created !== undefined) handOverCreatedFolders(created, root);
   } catch (e) {
     throw new UserError(
       `cannot create results folder ${root}: ${(e as NodeJS.ErrnoException).code ?? String(e)}; pass --out <writable dir>`,
@@ -59,6 +61,7 @@ export function createRunDir(outRoot: string, name: string): string {
   }
   const dir = join(root, name);
   mkdirSync(dir);
+  ownAtExit(dir, root, { walk: true });
   try {
     writeFileSync(join(dir, '.write-test'), 'ok');
     rmSync(join(dir, '.write-test'));
@@ -68,6 +71,16 @@ export function createRunDir(outRoot: string, name: string): string {
     );
   }
   return dir;
+}
+
+/**
+ * Under sudo, the folders `mkdir -p <out>` created (from the first one down to <out>) go to the invoking user at
+ * exit, like the run folder; folders that were there before keep their owner.
+ */
+function handOverCreatedFolders(first: string, root: string): void {
+  const chain = [root];
+  for (let d = root; d !== first && dirname(d) !== d;) chain.unshift((d = dirname(d)));
+  for (const d of chain) ownAtExit(d, first);
 }
 
 /**
@@ -133,4 +146,6 @@ export function pointLatest(runDir: string): void {
   rmSync(tmp, { force: true });
   symlinkSync(basename(runDir), tmp);
   renameSync(tmp, join(root, 'latest'));
+  // Under sudo, the link goes to the invoking user at exit — if it still points at this run.
+  ownAtExit(join(root, 'latest'), root, { linkTarget: basename(runDir) });
 }

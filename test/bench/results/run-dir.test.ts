@@ -1,9 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, lchownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chownSync } from 'node:fs';
+import {
+  chmodSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  chownSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRunDir, refuseForeignPath } from '../../../bench/results/run-dir.ts';
+import { createRunDir, pointLatest, refuseForeignPath } from '../../../bench/results/run-dir.ts';
+import { runPendingHandOvers } from '../../../lib/ownership.ts';
 import { requirePrivileged } from '../../helpers/privileged.ts';
 import { isUserError } from '../../../lib/errors.ts';
 
@@ -58,4 +69,32 @@ test('an --out through a symlink to nowhere is a one-line usage error, not a cra
     () => createRunDir(join(root, 'mylink', 'res'), 'run-a'),
     (e: unknown) => isUserError(e) && /a symlink to nowhere \(ENOENT\)/.test((e as Error).message),
   );
+});
+
+test('under sudo, the run folder, latest and the --out folders mkdir made are handed over at exit; nothing else', (t) => {
+  if (!requirePrivileged(t)) return;
+  const root = tmp(t);
+  mkdirSync(join(root, 'had'));
+  const saved = { uid: process.env.SUDO_UID, gid: process.env.SUDO_GID };
+  t.after(() => {
+    for (const [k, v] of [
+      ['SUDO_UID', saved.uid],
+      ['SUDO_GID', saved.gid],
+    ] as const)
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+  });
+  process.env.SUDO_UID = '65534';
+  process.env.SUDO_GID = '65534';
+  const out = join(root, 'had', 'new', 'out');
+  const dir = createRunDir(out, 'run-a');
+  writeFileSync(join(dir, 'meta.json'), '{}');
+  pointLatest(dir);
+  const owner = (p: string): number => lstatSync(p).uid;
+  assert.equal(owner(dir), 0, 'root while the run writes');
+  assert.deepEqual(runPendingHandOvers(), []);
+  for (const p of [join(root, 'had', 'new'), out, dir, join(dir, 'meta.json'), join(out, 'latest')])
+    assert.equal(owner(p), 65534, p);
+  assert.equal(owner(join(root, 'had')), 0, 'there before');
+  assert.deepEqual(runPendingHandOvers(), [], 'each once');
 });
