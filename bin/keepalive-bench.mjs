@@ -2,7 +2,7 @@
 // The `keepalive-bench` command: `keepalive-bench <bench|report|compare|serve|clean> [options]`, the npm scripts of
 // this package for a project that installed it (from a git URL or a tarball). TypeScript runs through tsx, a
 // runtime dependency, registered in this process: no build step, and signals and exit codes are the script's own.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
 
@@ -17,10 +17,15 @@ const COMMANDS = {
 
 function usage() {
   const lines = Object.entries(COMMANDS).map(([name, what]) => `  ${name.padEnd(8)} ${what}`);
-  return `usage: keepalive-bench <command> [options]   (keepalive-bench <command> --help for its options)\n\n${lines.join('\n')}\n`;
+  return `usage: keepalive-bench <command> [options]   (keepalive-bench <command> --help for its options)\n       keepalive-bench --version\n\n${lines.join('\n')}\n`;
 }
 
 const [command, ...args] = process.argv.slice(2);
+if (command === '--version' || command === '-V') {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`keepalive-bench ${pkg.version}\n`);
+  process.exit(0);
+}
 if (command === undefined || command === '-h' || command === '--help') {
   process.stdout.write(usage());
   process.exit(command === undefined ? 2 : 0);

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -27,4 +28,13 @@ export function packageVersion(name: string): string | null {
   const dir = packageDir(name);
   if (dir === null) return null;
   return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string }).version ?? null;
+}
+
+/** This package's own root (lib/ sits right under it, in a checkout and in an installed copy alike). */
+export const HARNESS_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** This package's version, from its package.json ("keepalive-bench --version", meta.json, the --json document). */
+export function harnessVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(HARNESS_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }

@@ -1,6 +1,8 @@
 /**
  * Progress on stderr: scenario, case, work unit i/n, ETA. Rewrites one line on a TTY; prints a line every few
  * seconds otherwise. Never colours (so NO_COLOR holds trivially); TERM=dumb counts as no TTY.
+ * Quiet (`npm run bench -- --quiet`): no progress line and no notes (isNote); warnings, failures, signals and
+ * cleanup messages still print.
  */
 export class Progress {
   private readonly tty: boolean;
@@ -41,8 +43,9 @@ export class Progress {
     }
   }
 
-  /** A message that must not be overwritten by the progress line. */
+  /** A message that must not be overwritten by the progress line (a note is left out when quiet). */
   log(message: string): void {
+    if (this.quiet && isNote(message)) return;
     if (this.lineOpen) {
       this.stream.write('\r\x1b[2K');
       this.lineOpen = false;
@@ -54,6 +57,15 @@ export class Progress {
     if (this.lineOpen) this.stream.write('\r\x1b[2K');
     this.lineOpen = false;
   }
+}
+
+/**
+ * What a quiet run leaves out: the per-profile notes ("[wan] calibrating the link…", "[lan] cost skipped: …"),
+ * the link chosen and the server-under-test lines; a note that carries a warning, an error or a failure is kept.
+ */
+export function isNote(message: string): boolean {
+  if (/\b(warning|failed|error)\b/i.test(message)) return false;
+  return /^\[[^\]]+\] /.test(message) || /^(link|server under test): /.test(message);
 }
 
 function fmtDuration(s: number): string {

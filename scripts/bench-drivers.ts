@@ -5,7 +5,6 @@
  * is measured N times; prints median requests/s with min–max and n, and the ratio of medians; writes the runs
  * to DIR/drivers-<time>.json. A benchmark, not a test: the figures depend on the machine.
  */
-import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
@@ -17,7 +16,7 @@ import { h2RawLoadDriver } from '../bench/drivers/load/h2-raw.ts';
 import type { LoadDriver, LoadOptions } from '../bench/drivers/load/types.ts';
 import { medianSorted, sortAsc } from '../lib/stats.ts';
 import { UserError } from '../lib/errors.ts';
-import { runMain } from './cli.ts';
+import { parseCliArgs, runMain, versionHelp } from './cli.ts';
 import { parseH2loadRps, parseWrkRps } from '../bench/drivers/load/reference-output.ts';
 
 const PATH = '/bytes/100';
@@ -105,10 +104,32 @@ async function haveTool(name: string): Promise<boolean> {
   }
 }
 
+const HELP = `node --import tsx scripts/bench-drivers.ts [--runs N] [--seconds S] [--out DIR]
+
+How close the harness's load drivers come to the reference tools (h2load, wrk, where installed) on loopback,
+against the same server with the same connections and streams; prints median requests/s per shape and tool
+and writes the runs to DIR/drivers-<time>.json. A benchmark, not a test: the figures depend on the machine.
+  --runs N      runs of each shape and tool, alternated (1–20, default 3)
+  --seconds S   length of each run (1–30, default 3)
+  --out DIR     folder for drivers-<time>.json (default results)
+  -h, --help    this help
+  ${versionHelp(14)}`;
+
 runMain(async () => {
-  const { values } = parseArgs({
-    options: { runs: { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' } },
+  const { values } = parseCliArgs({
+    args: process.argv.slice(2),
+    options: {
+      runs: { type: 'string' },
+      seconds: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+    },
   });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
   const runs = Number(values.runs ?? 3);
   const seconds = Number(values.seconds ?? 3);
   if (!Number.isInteger(runs) || runs < 1 || runs > 20)

@@ -1,8 +1,12 @@
-/** `npm run bench` — measure, write results/<run>/, print the headline. */
-import { parseArgs } from 'node:util';
+/** `npm run bench` — measure, write results/<run>/, print the verdict table and the paths (or one JSON document). */
 import { join, relative } from 'node:path';
 import { runBench } from '../bench/runner.ts';
-import { buildReport } from '../report/build.ts';
+import { buildReportDetailed, type BuiltReportDetail } from '../report/build.ts';
+import { runJson } from '../report/json.ts';
+import { loadRun, type RunFolder } from '../report/load-run.ts';
+import { buildModel, type ReportModel } from '../report/model.ts';
+import { terminalWidth, verdictTableLines } from '../report/terminal.ts';
+import { harnessVersion } from '../lib/package-dir.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { claimSignals, signalExitCode } from '../lib/signals.ts';
 import { handshakeHeadline } from '../bench/headline.ts';
@@ -15,7 +19,7 @@ import { scenarioProfiles, type BenchOptions, type SizeName } from '../bench/sce
 import { listProfiles, parseProfiles } from '../netem/profiles.ts';
 import { LINK_BACKENDS, type LinkChoice } from '../netem/link.ts';
 import { linkAvailability } from '../netem/select.ts';
-import { runMain } from './cli.ts';
+import { parseCliArgs, runMain, versionHelp } from './cli.ts';
 import { parseTarget } from '../bench/remote-target.ts';
 import {
   DEFAULT_START_TIMEOUT_S,
@@ -30,6 +34,8 @@ const HELP = `npm run bench -- [options]
 Measures what HTTP keep-alive, pipelining and HTTP/2 multiplexing save on an emulated link, and writes
 results/<run>/ (meta.json, samples.csv, calibration.csv, summary.csv, report.html); results/latest points at
 the newest. With no flags: every scenario (claims C1–C12) at the standard size, about 5 minutes on 2 cores.
+Ends with the verdict table (claim, verdict and its evidence, key figure; claims not measured with the
+command that would) and the paths of the run folder and the report.
 
 Sizes (one of):
   (default)           standard: every claim, fewer samples and profiles than --full
@@ -54,7 +60,7 @@ Options:
   --queue <packets>   drop-tail queue at the bottleneck
   --mtu <bytes>       link MTU (default 1500)
   --requests <n>      measured requests per case (default: by size; handshake is adaptive, until the 95 %
-                      CI of the median is narrower than 2 % of it or 0.5 ms: 5 / 10–30 / 30–300)
+                      CI of the median is narrower than 2 % of it or 0.5 ms: 3 / 10–30 / 30–300 by size)
   --timeout-ms <ms>   per-request timeout (default 10000)
   --cc <name>         TCP congestion control in both namespaces (tun/tc links; one of the host's
                       net.ipv4.tcp_allowed_congestion_control — unchanged unless --allow-host-cc)
@@ -87,8 +93,16 @@ Your own server (instead of the harness's):
                       \`npm run serve -- --tls\` wrote); --servername <name> to check it against
   Scenarios your server cannot serve (they need the harness's routes, counters or settings) are skipped
   with the reason; --list shows what each needs.
+
+Output:
+  --json              stdout carries one JSON document and nothing else: the run's status, paths, verdicts,
+                      headline figures, link and environment (docs/json.md); the rest goes to stderr.
+                      Through npm use npm run -s bench -- --json (npm prints its own banner on stdout)
+  --quiet             only the verdict table and the paths (no progress, no per-profile notes, no headline);
+                      warnings and errors still go to stderr
   --list              list scenarios, profiles and link backends (and which work here), then exit
   -h, --help          this help
+  ${versionHelp(20)}
 
 Exit codes: 0 done, 1 failed, 2 bad usage or a missing privilege/kernel feature, 130/143 interrupted.`;
 
@@ -148,56 +162,63 @@ function checkServerFlags(v: Record<string, string | boolean | undefined>): void
   }
 }
 
-export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        scenario: { type: 'string' },
-        profile: { type: 'string' },
-        link: { type: 'string' },
-        rtt: { type: 'string' },
-        jitter: { type: 'string' },
-        loss: { type: 'string' },
-        rate: { type: 'string' },
-        queue: { type: 'string' },
-        mtu: { type: 'string' },
-        quick: { type: 'boolean' },
-        full: { type: 'boolean' },
-        ci: { type: 'boolean' },
-        requests: { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        cc: { type: 'string' },
-        target: { type: 'string' },
-        'server-cmd': { type: 'string' },
-        'server-port': { type: 'string' },
-        'server-version-cmd': { type: 'string' },
-        'server-start-timeout': { type: 'string' },
-        'lb-idle-timeout': { type: 'string' },
-        'slow-path': { type: 'string' },
-        path: { type: 'string' },
-        paths: { type: 'string' },
-        protocol: { type: 'string' },
-        tls: { type: 'boolean' },
-        'target-protocol': { type: 'string' },
-        ca: { type: 'string' },
-        servername: { type: 'string' },
-        'slow-start-after-idle': { type: 'string' },
-        'allow-host-cc': { type: 'string' },
-        out: { type: 'string' },
-        list: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UserError(`${(e as Error).message.split('\n')[0]} (see --help)`);
-  }
-  const v = parsed.values;
+/** The bench's options, and how the script prints its outcome. */
+export interface BenchCli {
+  bench: BenchOptions;
+  /** --json: one JSON document on stdout, everything else on stderr. */
+  json: boolean;
+  /** --quiet: only the verdict table and the paths. */
+  quiet: boolean;
+}
+
+export function parseBenchArgs(argv: string[]): BenchCli | 'help' | 'list' {
+  const { values: v } = parseCliArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      scenario: { type: 'string' },
+      profile: { type: 'string' },
+      link: { type: 'string' },
+      rtt: { type: 'string' },
+      jitter: { type: 'string' },
+      loss: { type: 'string' },
+      rate: { type: 'string' },
+      queue: { type: 'string' },
+      mtu: { type: 'string' },
+      quick: { type: 'boolean' },
+      full: { type: 'boolean' },
+      ci: { type: 'boolean' },
+      requests: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      cc: { type: 'string' },
+      target: { type: 'string' },
+      'server-cmd': { type: 'string' },
+      'server-port': { type: 'string' },
+      'server-version-cmd': { type: 'string' },
+      'server-start-timeout': { type: 'string' },
+      'lb-idle-timeout': { type: 'string' },
+      'slow-path': { type: 'string' },
+      path: { type: 'string' },
+      paths: { type: 'string' },
+      protocol: { type: 'string' },
+      tls: { type: 'boolean' },
+      'target-protocol': { type: 'string' },
+      ca: { type: 'string' },
+      servername: { type: 'string' },
+      'slow-start-after-idle': { type: 'string' },
+      'allow-host-cc': { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      list: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+    },
+  });
   if (v.help) return 'help';
   checkServerFlags(v);
+  if (v.list && (v.json || v.quiet))
+    throw new UserError('--list prints text and ends there: leave out --json and --quiet');
   if (v.list) return 'list';
   const link = (v.link ?? 'auto') as LinkChoice;
   if (link !== 'auto' && !(LINK_BACKENDS as readonly string[]).includes(link)) {
@@ -229,7 +250,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
   }
   if (v['lb-idle-timeout'] !== undefined && !scenarios.includes('policy'))
     throw new UserError('--lb-idle-timeout is measured by the policy scenario: add policy to --scenario');
-  return {
+  const bench: BenchOptions = {
     scenarios,
     profiles: profileSpec === null ? null : parseProfiles(profileSpec, inline),
     link,
@@ -264,6 +285,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' | 'list' {
     allow_host_cc: parseAllowHostCc(v['allow-host-cc'], v.target !== undefined),
     argv,
   };
+  return { bench, json: v.json === true, quiet: v.quiet === true };
 }
 
 async function printList(): Promise<void> {
@@ -296,27 +318,105 @@ async function printList(): Promise<void> {
  * The report of a finished run, from its files alone (as `npm run report` would build it later); a report that
  * fails is a warning, not a failed run.
  */
-async function buildRunReport(
-  runDir: string,
-  progress: Progress,
-): Promise<Awaited<ReturnType<typeof buildReport>> | null> {
+async function buildRunReport(runDir: string, warn: (message: string) => void): Promise<BuiltReportDetail | null> {
   try {
-    return await buildReport(runDir);
+    return await buildReportDetailed(runDir);
   } catch (e) {
-    progress.log(
-      `warning: the report could not be built (${errorMessage(e)}); the run's files are complete — try npm run report -- ${runDir}`,
+    warn(
+      `the report could not be built (${errorMessage(e)}); the run's files are complete — try npm run report -- ${runDir}`,
     );
     return null;
   }
 }
 
+/** The run read back, and the report's model of it (for the table and --json when the report itself failed). */
+function readBack(
+  runDir: string,
+  report: BuiltReportDetail | null,
+  warn: (message: string) => void,
+): { run: RunFolder | null; model: ReportModel | null } {
+  let run: RunFolder | null = null;
+  try {
+    run = loadRun(runDir, { writeMissingSummary: false });
+  } catch (e) {
+    warn(`the run folder could not be read back (${errorMessage(e)})`);
+    return { run: null, model: report?.model ?? null };
+  }
+  if (report) return { run, model: report.model };
+  try {
+    return { run, model: buildModel(run, new Date()) };
+  } catch (e) {
+    warn(`the verdicts could not be computed (${errorMessage(e)})`);
+    return { run, model: null };
+  }
+}
+
+/** A path as the user would type it: relative under the current folder, else absolute. */
+function shown(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel === '' || rel.startsWith('..') ? p : rel;
+}
+
+/** What the bench prints at the end: notes, the verdict table and the paths on `out`; with --json the document. */
+function printOutcome(
+  cli: BenchCli,
+  outcome: Awaited<ReturnType<typeof runBench>>,
+  report: BuiltReportDetail | null,
+  warnings: string[],
+  progress: Progress,
+): void {
+  const out = cli.json ? process.stderr : process.stdout;
+  const warn = (m: string): void => {
+    warnings.push(m);
+    progress.log(`warning: ${m}`);
+  };
+  const { run, model } =
+    cli.json || report === null ? readBack(outcome.runDir, report, warn) : { run: null, model: report.model };
+  if (!cli.quiet) {
+    const headline = handshakeHeadline(outcome.summary);
+    if (headline) {
+      const sizes = [
+        ...new Set(outcome.summary.filter((r) => r.scenario === 'handshake').map((r) => String(r.size_bytes))),
+      ];
+      out.write(`\nhandshake: total time of a ${sizes.join(' / ')} B request (ms)\n${headline}\n`);
+    }
+    if (cli.bench.quick)
+      out.write('\n--quick: a smoke run, fewer samples than the CI target needs; see ci_precise in summary.csv\n');
+    if (cli.bench.size === 'ci')
+      out.write(
+        '\n--ci: gate a change with `npm run compare -- <base run> <head run>` (it prints what these samples can catch)\n',
+      );
+  }
+  if (model) {
+    const lines = verdictTableLines(model.verdicts, { width: terminalWidth(out), status: model.status });
+    out.write(`\n${lines.join('\n')}\n`);
+  }
+  out.write(`\nrun folder: ${shown(outcome.runDir)}\n`);
+  if (report)
+    out.write(
+      `report: ${shown(report.htmlPath)} (${(report.bytes / 1024).toFixed(0)} KiB, built in ${report.ms.toFixed(0)} ms)\n`,
+    );
+  if (cli.json) {
+    const doc = runJson({
+      folder: outcome.runDir,
+      run,
+      model,
+      report: report ? { html: report.htmlPath, summary_md: report.mdPath } : null,
+      status: outcome.status,
+      version: harnessVersion(),
+      warnings,
+    });
+    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  }
+}
+
 runMain(async () => {
-  const opts = parseBenchArgs(process.argv.slice(2));
-  if (opts === 'help') {
+  const cli = parseBenchArgs(process.argv.slice(2));
+  if (cli === 'help') {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  if (opts === 'list') {
+  if (cli === 'list') {
     // As root --list probes the tc backend on a throw-away namespace: a Ctrl-C then exits through
     // process.exit, whose exit hook removes it (the default signal action would skip that).
     const release = claimSignals((signal) => process.exit(signalExitCode(signal)));
@@ -324,7 +424,8 @@ runMain(async () => {
     release();
     return 0;
   }
-  const progress = new Progress();
+  const opts = cli.bench;
+  const progress = new Progress(process.stderr, cli.quiet);
   // Claimed before the run, under the runner's own handler: once the run has torn down and released it, a
   // signal only loses the report (written through a temporary file and a rename: no half page is left).
   let runDir: string | null = null;
@@ -334,35 +435,19 @@ runMain(async () => {
     );
     process.exit(signalExitCode(signal));
   });
+  const warnings: string[] = [];
   let outcome: Awaited<ReturnType<typeof runBench>>;
-  let report: Awaited<ReturnType<typeof buildRunReport>>;
+  let report: BuiltReportDetail | null;
   try {
     outcome = await runBench(opts, progress);
     runDir = outcome.runDir;
-    report = await buildRunReport(outcome.runDir, progress);
+    report = await buildRunReport(outcome.runDir, (m) => {
+      warnings.push(m);
+      progress.log(`warning: ${m}`);
+    });
   } finally {
     releaseSignals();
   }
-  const headline = handshakeHeadline(outcome.summary);
-  if (headline) {
-    const sizes = [
-      ...new Set(outcome.summary.filter((r) => r.scenario === 'handshake').map((r) => String(r.size_bytes))),
-    ];
-    process.stdout.write(`\nhandshake: total time of a ${sizes.join(' / ')} B request (ms)\n${headline}\n`);
-  }
-  if (opts.quick)
-    process.stdout.write(
-      '\n--quick: a smoke run, fewer samples than the CI target needs; see ci_precise in summary.csv\n',
-    );
-  if (opts.size === 'ci')
-    process.stdout.write(
-      '\n--ci: gate a change with `npm run compare -- <base run> <head run>` (it prints what these samples can catch)\n',
-    );
-  process.stdout.write(`\nrun folder: ${relative(process.cwd(), outcome.runDir) || outcome.runDir}\n`);
-  if (report) {
-    process.stdout.write(
-      `report: ${relative(process.cwd(), report.htmlPath)} (${(report.bytes / 1024).toFixed(0)} KiB, built in ${report.ms.toFixed(0)} ms)\n`,
-    );
-  }
+  printOutcome(cli, outcome, report, warnings, progress);
   return 0;
 });

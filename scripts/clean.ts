@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { cleanStale } from '../netem/cleanup.ts';
 import { UserError } from '../lib/errors.ts';
-import { runMain } from './cli.ts';
+import { versionHelp, runMain } from './cli.ts';
 
 const HELP = `npm run clean [-- --force]
 
@@ -10,14 +10,18 @@ Removes the network namespaces (kab-<run id>-<letter>), links (kab<run id><lette
 process is no longer alive (after a SIGKILL, a crash or a power cut), as their records in /run/kab name them,
 and puts back the host's congestion-control list if a dead run changed it. A live run's objects and any other
 name (say a namespace "kabinet") are never touched. Objects named like the harness's but with no record at all
-are listed and left alone; --force removes them too. Needs root for namespaces.`;
+are listed and left alone; --force removes them too. Needs root for namespaces.
+
+  --force      also remove objects named like the harness's that no record names
+  -h, --help   this help
+  ${versionHelp(13)}`;
 
 runMain(async () => {
   let values;
   try {
     ({ values } = parseArgs({
       args: process.argv.slice(2),
-      options: { help: { type: 'boolean', short: 'h' }, force: { type: 'boolean' } },
+      options: { help: { type: 'boolean', short: 'h' }, force: { type: 'boolean' }, version: { type: 'boolean' } },
       strict: true,
     }));
   } catch (e) {

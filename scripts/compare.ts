@@ -6,7 +6,7 @@ import { loadRun } from '../report/load-run.ts';
 import { DEFAULT_FAILURE_TOLERANCE_PCT, parseCompareArgs } from '../report/compare/args.ts';
 import { compareRuns, exitCodeOf } from '../report/compare/compare.ts';
 import { writeCompareError, writeCompareOutputs } from '../report/compare/output.ts';
-import { runMain } from './cli.ts';
+import { versionHelp, runMain } from './cli.ts';
 
 const HELP = `npm run compare -- <base-run> <head-run> [options]
 npm run compare -- --base <run>[,<run>…] --head <run>[,<run>…] [options]
@@ -44,6 +44,7 @@ Options:
   --allow-not-comparable list not-comparable cases without failing on them (a case the head lost still fails)
   --allow-underpowered   pass a compare that cannot catch twice the threshold instead of exiting 2
   -h, --help             this help
+  ${versionHelp(23)}
 
 Exit codes: 0 pass; 1 fail (see the gate's reasons in compare.md / compare.json); 2 underpowered, or bad
 input (a run folder missing or malformed; with --out, compare.md and compare.json then say why).`;

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { claimSignals, signalExitCode } from '../lib/signals.ts';
-import { runMain } from './cli.ts';
+import { runMain, versionHelp } from './cli.ts';
 import { GATE_HELP, compareArgs, gateRuns, parseGateArgs } from './gate/plan.ts';
 
 const BIN = fileURLToPath(new URL('../bin/keepalive-bench.mjs', import.meta.url));
@@ -31,7 +31,7 @@ function run(args: readonly string[], cwd: string): Promise<number> {
 runMain(async () => {
   const o = parseGateArgs(process.argv.slice(2), process.cwd());
   if (o === 'help') {
-    process.stdout.write(`${GATE_HELP}\n`);
+    process.stdout.write(`${GATE_HELP}\n  -h, --help             this help\n  ${versionHelp(23)}\n`);
     return 0;
   }
   const release = claimSignals((signal) => {

@@ -8,7 +8,6 @@
  *   node --import tsx scripts/link-parity.ts [--requests N] [--datagrams N] [--out DIR] [--json]
  *   node --import tsx test/helpers/uml/cli.ts -- node --import tsx scripts/link-parity.ts
  */
-import { parseArgs } from 'node:util';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +18,7 @@ import type { LinkParams } from '../netem/link.ts';
 import { openLink } from '../netem/select.ts';
 import { newRunId } from '../netem/topology.ts';
 import { LinkProbe } from './bench-link.ts';
-import { runMain } from './cli.ts';
+import { parseCliArgs, runMain, versionHelp } from './cli.ts';
 import { numberOrNull } from '../lib/numbers.ts';
 
 export const PARITY_BACKENDS = ['tun', 'tc'] as const;
@@ -263,10 +262,13 @@ export function parityTable(f: readonly BackendFigures[]): string {
 const HELP = `node --import tsx scripts/link-parity.ts [--parts handshake,slowstart,loss] [--requests N] [--datagrams N] [--out DIR] [--json]
 
 The same handshake, slow-start and loss measurements through the tun and the tc link in this kernel (root,
-sch_netem), printed side by side. Defaults: every part, 20 requests a handshake case, 20 000 datagrams.`;
+sch_netem), printed side by side. Defaults: every part, 20 requests a handshake case, 20 000 datagrams.
+  --json       the figures as one JSON line instead of the table
+  -h, --help   this help
+  ${versionHelp(13)}`;
 
 export async function main(argv: string[]): Promise<number> {
-  const { values: v } = parseArgs({
+  const { values: v } = parseCliArgs({
     args: argv,
     options: {
       parts: { type: 'string' },
@@ -275,6 +277,7 @@ export async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
     },
   });
   if (v.help) {

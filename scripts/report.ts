@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util';
 import { UserError } from '../lib/errors.ts';
 import { buildReportDetailed } from '../report/build.ts';
 import { fmtBytes } from '../report/format.ts';
-import { VERDICT_LABEL } from '../report/verdicts.ts';
-import { runMain } from './cli.ts';
+import { terminalWidth, verdictTableLines } from '../report/terminal.ts';
+import { versionHelp, runMain } from './cli.ts';
 
 const DEFAULT_RUN_DIR = 'results/latest';
 
@@ -19,9 +19,12 @@ meta.json, samples.csv, summary.csv, calibration.csv. Any old run can be re-rend
 Arguments:
   run-dir          the run folder (default: results/latest, the newest run)
 
+Prints the verdict table (claim, verdict and its evidence, key figure) and the paths.
+
 Options:
   --verbose        also print vega/vega-lite warnings from drawing the charts
   -h, --help       this help
+  ${versionHelp(17)}
 
 Exit codes: 0 done, 1 failed, 2 bad usage or not a run folder.`;
 
@@ -37,7 +40,11 @@ function parseReportArgs(argv: string[]): ReportArgs | 'help' {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
     });
   } catch (e) {
     throw new UserError(`${(e as Error).message.split('\n')[0]} (see --help)`);
@@ -62,11 +69,8 @@ async function main(): Promise<number> {
     const rel = relative(process.cwd(), p);
     return rel.startsWith('..') ? p : rel;
   };
-  for (const v of r.model.verdicts) {
-    if (v.kind === 'not_run') continue;
-    process.stdout.write(`${v.claim.id} ${VERDICT_LABEL[v.kind]}${v.reason ? ` (${v.reason})` : ''}: ${v.figure}\n`);
-  }
-  if (r.model.status.kind !== 'completed') process.stdout.write(`note: ${r.model.status.text}\n`);
+  const table = verdictTableLines(r.model.verdicts, { width: terminalWidth(process.stdout), status: r.model.status });
+  process.stdout.write(`${table.join('\n')}\n\n`);
   process.stdout.write(`report: ${show(r.htmlPath)} (${fmtBytes(r.bytes)}, built in ${Math.round(r.ms)} ms)\n`);
   process.stdout.write(`summary: ${show(r.mdPath)}\n`);
   if (r.warnings.length > 0) {

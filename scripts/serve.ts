@@ -9,7 +9,7 @@ import type { ServeLimits, ServerConfig } from '../servers/config.ts';
 import { startServer, type ServerHandle } from '../servers/launch.ts';
 import { MAX_DELAY_MS, MAX_RESPONSE_BYTES } from '../servers/routes.ts';
 import { CERT_SERVERNAME } from '../servers/tls-cert.ts';
-import { runMain } from './cli.ts';
+import { versionHelp, runMain } from './cli.ts';
 
 /** Room for every scenario a --target run asks of it (slow start's largest response is 4 MiB). */
 const DEFAULT_LIMITS: ServeLimits = {
@@ -33,6 +33,8 @@ Limits, since this server may face a real network (beyond them: 400, or the conn
   --max-connections N       open connections at once (default ${DEFAULT_LIMITS.max_connections})
   --max-response-bytes N    largest /bytes/<n> answered (default ${DEFAULT_LIMITS.max_response_bytes})
   --max-delay-ms N          largest ?delay_ms= honoured (default ${DEFAULT_LIMITS.max_delay_ms})
+  -h, --help                this help
+  ${versionHelp(26)}
 Exit codes: 0 stopped by Ctrl-C, 1 the server died (the reason is printed), 2 bad usage or an address it
 cannot listen on.`;
 
@@ -69,6 +71,7 @@ runMain(async () => {
         'max-response-bytes': { type: 'string' },
         'max-delay-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
       },
     }));
   } catch (e) {

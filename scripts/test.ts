@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { runMain, versionHelp } from './cli.ts';
 
 const GROUPS = ['unit', 'report', 'e2e'] as const;
 type Group = (typeof GROUPS)[number];
@@ -21,6 +22,9 @@ substrings (e.g. \`npm test -- netem\`).
   --e2e      tests that need root or run the harness: namespaces, the links, signals, the user-mode kernel
   --list     print the selected files with their group instead of running them
   -h, --help this help
+  ${versionHelp(11)}
+
+Unknown options, and a substring no test file's path contains, are refused (exit 2) before anything runs.
 
 Privileged tests skip without root unless KAB_REQUIRE_PRIVILEGED=1 (CI), which turns a skip into a failure.`;
 
@@ -57,6 +61,7 @@ function main(): number {
         e2e: { type: 'boolean' },
         list: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -71,9 +76,16 @@ function main(): number {
   const filters = parsed.positionals;
   const all = findTests('test').map((f) => relative(process.cwd(), f));
   const group = new Map(all.map((f) => [f, groupOf(f, readFileSync(f, 'utf8'))]));
-  const files = all
-    .filter((f) => groups.length === 0 || groups.includes(group.get(f) ?? 'unit'))
-    .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+  const inGroups = all.filter((f) => groups.length === 0 || groups.includes(group.get(f) ?? 'unit'));
+  // A mistyped filter beside a good one would otherwise quietly run less than asked.
+  const idle = filters.filter((s) => !inGroups.some((f) => f.includes(s)));
+  if (idle.length > 0) {
+    process.stderr.write(
+      `error: no test file${groups.length ? ` in ${groups.map((g) => `--${g}`).join(' ')}` : ''} matches ${idle.map((s) => `"${s}"`).join(', ')} (npm test -- --list shows them)\n`,
+    );
+    return 2;
+  }
+  const files = inGroups.filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
   if (files.length === 0) {
     process.stderr.write(`error: no test files match ${[...groups.map((g) => `--${g}`), ...filters].join(' ')}\n`);
     return 2;
@@ -88,4 +100,4 @@ function main(): number {
   return r.status ?? 1;
 }
 
-process.exit(main());
+runMain(async () => main());

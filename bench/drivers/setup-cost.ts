@@ -292,11 +292,17 @@ async function measureTask(t: SetupTask, servers: Servers, opts: SetupCostOption
   let cpu_us = 0;
   let timed = 0;
   let timing = false;
+  // tinybench's Bench never removes the abort listener it adds to its signal: one per task on the run's signal
+  // piled up (Node warned at 11). Each Bench gets a signal of its own, linked to the run's only while it runs.
+  const local = new AbortController();
+  const forward = (): void => local.abort();
+  if (opts.signal?.aborted) local.abort();
+  opts.signal?.addEventListener('abort', forward, { once: true });
   const bench = new Bench({
     time: opts.time_ms,
     iterations: opts.iterations,
     warmupTime: opts.warmup_ms,
-    ...(opts.signal ? { signal: opts.signal } : {}),
+    signal: local.signal,
   });
   bench.add(
     taskName(t),
@@ -316,6 +322,8 @@ async function measureTask(t: SetupTask, servers: Servers, opts: SetupCostOption
   } catch (e) {
     await prepared.dispose().catch(() => undefined);
     return { ...t, state: 'errored', error: (e as Error).message };
+  } finally {
+    opts.signal?.removeEventListener('abort', forward);
   }
   try {
     await prepared.dispose();

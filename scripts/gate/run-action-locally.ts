@@ -12,8 +12,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
+import { parseCliArgs, runMain, versionHelp } from '../cli.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -66,11 +66,29 @@ function actionCopy(work: string): string {
   return dest;
 }
 
+const HELP = `node --import tsx scripts/gate/run-action-locally.ts --input <name>=<value> [--input …] [--work DIR]
+
+Runs this repository's action.yml here, step by step, as GitHub's runner would; prints the result (status,
+outputs, step summary) as JSON and writes it to DIR/result.json.
+  --input k=v   an input of the action (repeat for each; e.g. head-server-command="nginx -c …")
+  --work DIR    the folder for the action's copy and its files (default: a new temporary folder)
+  -h, --help    this help
+  ${versionHelp(14)}`;
+
 function main(): number {
-  const { values } = parseArgs({
+  const { values } = parseCliArgs({
     args: process.argv.slice(2),
-    options: { input: { type: 'string', multiple: true }, work: { type: 'string' } },
+    options: {
+      input: { type: 'string', multiple: true },
+      work: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+    },
   });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
   const action = parse(readFileSync(join(REPO, 'action.yml'), 'utf8')) as Action;
   const given = Object.fromEntries(
     (values.input ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
@@ -145,4 +163,4 @@ function main(): number {
   return failed ? 1 : 0;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) process.exitCode = main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) runMain(async () => main());

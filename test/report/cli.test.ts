@@ -26,12 +26,14 @@ for (const [args, message] of [
   });
 }
 
-test('report <run-dir> writes report.html and summary.md and prints the verdicts', async (t) => {
+test('report <run-dir> writes report.html and summary.md and prints the verdict table', async (t) => {
   const dir = copyFixture(t, 'report-normal');
   const r = await runCli('report', [dir], 120_000);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^C1 confirmed: keep-alive saves 1\.00 RTT = 51\.1 ms/m);
-  assert.match(r.stdout, /^C3 confirmed: saving grows/m);
+  assert.match(r.stdout, /^claim {2}verdict +key figure$/m);
+  assert.match(r.stdout, /^C1 +confirmed · (strong|inconclusive) +keep-alive saves 1\.00 RTT = 51\.1 ms/m);
+  assert.match(r.stdout, /^C3 +confirmed · (strong|inconclusive) +saving grows/m);
+  assert.match(r.stdout, /^not run: C2 \(npm run bench -- --scenario slowstart\)$/m);
   assert.match(r.stdout, /^report: .*report\.html \([\d.]+ [KM]iB, built in \d+ ms\)$/m);
   assert.ok(existsSync(join(dir, 'report.html')));
   assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /\*\*confirmed\*\*/);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli.ts';
@@ -22,6 +22,7 @@ const BAD: Array<[string[], RegExp]> = [
   [['--ci', '--quick'], /--quick and --ci are different sizes: choose one/],
   [['--allow-host-cc', 'cu bic'], /--allow-host-cc: not a congestion control name/],
   [['--allow-host-cc', 'cubic', '--target', 'http://127.0.0.1:8080'], /does not go with --target/],
+  [['--list', '--json'], /--list prints text and ends there: leave out --json and --quiet/],
 ];
 
 for (const [args, message] of BAD) {
@@ -102,6 +103,61 @@ test('a quick handshake run on loopback (new vs reused only) writes meta.json, s
   assert.ok(totals.every((s) => s.n === String(requests) && s.errors === '0' && Number(s.median) > 0));
   // The headline table carries units and sample counts.
   assert.match(r.stdout, /ms \[.*\] n=3/);
+  // Then the verdict table, the claims not measured with their command, and the paths last.
+  assert.match(r.stdout, /^claim {2}verdict +key figure$/m);
+  assert.match(r.stdout, /^C1 +(confirmed|refuted|depends)( · (strong|inconclusive))? +\S/m);
+  assert.match(r.stdout, /^not run: C2 \(npm run bench -- --scenario slowstart\)$/m);
+  assert.ok(r.stdout.indexOf('handshake: total time') < r.stdout.indexOf('\nclaim  verdict'), 'headline first');
+  assert.match(r.stdout, /\nrun folder: .*\nreport: .*report\.html .*\n$/);
+  for (const line of r.stdout.slice(r.stdout.indexOf('\nclaim  verdict')).split('\n'))
+    assert.ok(line.length <= 120, `a line of the table within 120 columns: ${line}`);
+});
+
+const TINY = ['--quick', '--link', 'none', '--profile', 'loopback', '--scenario', 'handshake'];
+
+test('--json: stdout is one JSON document (status, paths, verdicts, headline); progress and the table on stderr', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'kab-run-'));
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const r = await runCli('bench', [...TINY, '--json', '--out', out], 120_000);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as Record<string, any>;
+  const runDir = join(out, readlinkSync(join(out, 'latest')));
+  assert.equal(doc.schema_version, 1);
+  assert.equal(doc.tool.name, 'keepalive-bench');
+  assert.deepEqual(doc.status, { kind: 'completed', text: null });
+  assert.equal(doc.folder, realpathSync(runDir));
+  assert.equal(doc.report.html, join(realpathSync(runDir), 'report.html'));
+  assert.ok(existsSync(doc.report.html));
+  assert.equal(doc.run_id, JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')).run_id);
+  assert.equal(doc.link.backend, 'none');
+  assert.equal(doc.verdicts.length, 12);
+  assert.ok(['confirmed', 'refuted', 'depends'].includes(doc.verdicts[0].kind), doc.verdicts[0].kind);
+  assert.equal(doc.verdicts.find((v: { claim: string }) => v.claim === 'C2').kind, 'not_run');
+  assert.ok(doc.headline.handshake.length > 0);
+  // Everything else on stderr: progress and notes, the headline, the verdict table, the paths.
+  assert.match(r.stderr, /\[loopback\] calibrating the link/);
+  assert.match(r.stderr, /\[loopback\] handshake .*\d+\/\d+ +\d+%/);
+  assert.match(r.stderr, /handshake: total time of a/);
+  assert.match(r.stderr, /^claim {2}verdict +key figure$/m);
+  assert.match(r.stderr, /^run folder: /m);
+});
+
+test('--quiet: only the verdict table and the paths; no progress, notes or headline', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'kab-run-'));
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const r = await runCli('bench', [...TINY, '--quiet', '--out', out], 120_000);
+  assert.equal(r.code, 0, r.stderr);
+  // (A warning would still be here, e.g. about what a killed run left: none of the progress or notes is.)
+  assert.doesNotMatch(r.stderr, /calibrating|\d+\/\d+ +\d+%|handshake: total time|\[loopback\]/);
+  assert.doesNotMatch(r.stdout, /calibrating|handshake: total time|--quick: a smoke run/);
+  const lines = r.stdout.split('\n').filter((l) => l !== '');
+  assert.match(lines[0] ?? '', /^claim {2}verdict +key figure$/);
+  assert.ok(
+    lines.slice(1, -2).every((l) => /^(C\d+ +\S|not run: C\d+)/.test(l)),
+    `only verdict lines between the header and the paths:\n${r.stdout}`,
+  );
+  assert.match(lines.at(-2) ?? '', /^run folder: /);
+  assert.match(lines.at(-1) ?? '', /^report: /);
 });
 
 test('a scenario whose needs the link does not meet is skipped before it runs: no rows, the reason in meta and report', async (t) => {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { SETUP_TASKS, measureSetupCost, taskName, type SetupTask } from '../../../bench/drivers/setup-cost.ts';
 
 test('setup cost: each task completes with tinybench statistics and the CPU per request; resumption is checked', async () => {
@@ -9,9 +10,14 @@ test('setup cost: each task completes with tinybench statistics and the CPU per 
     { protocol: 'h2', security: 'tls13', conn_mode: 'reused' },
   ];
   const seen: string[] = [];
-  const results = await measureSetupCost({ time_ms: 50, iterations: 10, warmup_ms: 10 }, tasks, (r) =>
-    seen.push(taskName(r)),
+  const run = new AbortController();
+  const results = await measureSetupCost(
+    { time_ms: 50, iterations: 10, warmup_ms: 10, signal: run.signal },
+    tasks,
+    (r) => seen.push(taskName(r)),
   );
+  // tinybench keeps the listener it adds to its signal: none may stay on the run's (11 once made Node warn).
+  assert.equal(getEventListeners(run.signal, 'abort').length, 0);
   assert.deepEqual(seen, tasks.map(taskName), 'each result handed over as it is measured, in order');
   for (const r of results) {
     assert.equal(r.state, 'completed', JSON.stringify(r));
