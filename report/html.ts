@@ -8,7 +8,7 @@ import type { RenderedChart } from './charts.ts';
 import { CONN_MODE_LABEL } from './format.ts';
 import type { ReportModel } from './model.ts';
 import type { Cell, ChartSpec, Table, Verdict } from './sections/types.ts';
-import { MODE_COLORS, MODE_ORDER, vegaConfig } from './theme.ts';
+import { MAX_WRAP_COLUMNS, MODE_COLORS, MODE_ORDER, PAGE_CSS, vegaConfig } from './theme.ts';
 import { VERDICT_LABEL, evidenceText, type SectionResult, type VerdictRow } from './verdicts.ts';
 import type { LiteratureRow } from './literature-panel.ts';
 
@@ -45,7 +45,28 @@ function cell(c: Cell): string {
   return typeof c === 'number' ? fmtNumber(c) : c;
 }
 
+/**
+ * Opens the box a wide table or chart scrolls in, inside its card. The page script makes a box that overflows a
+ * labelled, focusable region (arrow keys scroll it) and marks its wrapper, whose CSS shows a hint and edge shadows.
+ */
+function scrollBox(label: string): string {
+  return `<div class="scroll-x" data-label="${esc(label)}">`;
+}
+
+/** A text column with a cell longer than this wraps (PAGE_CSS keeps it 11em wide); shorter ones stay on one line. */
+const WRAP_AFTER_CHARS = 24;
+
+/** The 1-based columns of a table whose text may wrap: text columns with a long cell. */
+function wrapColumns(t: Table): number[] {
+  return t.columns.flatMap((c, i) =>
+    !c.numeric && i < MAX_WRAP_COLUMNS && t.rows.some((r) => cell(r[i] ?? null).length > WRAP_AFTER_CHARS)
+      ? [i + 1]
+      : [],
+  );
+}
+
 export function renderTable(t: Table, extraClass = ''): string {
+  const wrap = wrapColumns(t);
   const head = t.columns
     .map(
       (c) =>
@@ -58,12 +79,12 @@ export function renderTable(t: Table, extraClass = ''): string {
         `<tr>${r.map((c, i) => `<td${t.columns[i]?.numeric ? ' class="num"' : ''}>${esc(cell(c))}</td>`).join('')}</tr>`,
     )
     .join('\n');
-  return `<div class="table-wrap${extraClass ? ` ${extraClass}` : ''}"><table>
+  return `<div class="table-wrap${extraClass ? ` ${extraClass}` : ''}">${scrollBox(t.title)}<table${wrap.length ? ` data-wrap="${wrap.join(' ')}"` : ''}>
 <caption>${esc(t.title)}</caption>
 <thead><tr>${head}</tr></thead>
 <tbody>
 ${body}
-</tbody></table></div>`;
+</tbody></table></div></div>`;
 }
 
 function badge(kind: VerdictRow['kind']): string {
@@ -95,13 +116,13 @@ function verdictTable(rows: readonly VerdictRow[]): string {
 ${notRun.map(verdictRow).join('\n')}
 </tbody>`
     : '';
-  return `<div class="table-wrap"><table class="verdicts" id="verdict-table">
+  return `<div class="table-wrap">${scrollBox('Verdicts')}<table class="verdicts" id="verdict-table">
 <thead><tr><th scope="col">claim</th><th scope="col">what the notes say</th><th scope="col">verdict</th><th scope="col">key figure</th><th scope="col">charts / how to measure</th></tr></thead>
 <tbody>
 ${first}
 </tbody>
 ${rest}
-</table></div>`;
+</table></div></div>`;
 }
 
 /** Each claim's verdict beside what the published record says; a verdict a source does not support is marked. */
@@ -116,11 +137,11 @@ function literaturePanel(rows: readonly LiteratureRow[]): string {
   const differ = rows.filter((r) => r.agreement === 'disagrees').length;
   const judged = rows.filter((r) => r.agreement === 'agrees' || r.agreement === 'disagrees').length;
   return `<details class="literature" id="literature"${differ > 0 ? ' open' : ''}><summary>The published record beside each claim (${rows.length} sources; this run disagrees with ${differ} of the ${judged} it settles)</summary>
-<div class="table-wrap"><table>
+<div class="table-wrap prose">${scrollBox('The published record beside each claim')}<table>
 <thead><tr><th scope="col">claim</th><th scope="col">this run</th><th scope="col">source</th><th scope="col">what it states</th><th scope="col">agreement</th></tr></thead>
 <tbody>
 ${body}
-</tbody></table></div></details>`;
+</tbody></table></div></div></details>`;
 }
 
 function modeLegend(): string {
@@ -134,10 +155,10 @@ function modeLegend(): string {
 function chartFigure(c: ChartSpec, r: RenderedChart): string {
   return `<figure class="chart" id="${esc(c.id)}" data-state="static">
 <figcaption><strong>${esc(c.title)}</strong><span>${esc(c.caption)}</span></figcaption>
-<div class="chart-box">
+<div class="chart-box">${scrollBox(`chart: ${c.title}`)}
 <div class="static"><div class="svg-light">${r.light}</div><div class="svg-dark">${r.dark}</div></div>
 <div class="interactive"></div>
-</div>
+</div></div>
 <script type="application/json" class="spec">${jsonForScript(c.spec)}</script>
 </figure>`;
 }
@@ -211,79 +232,50 @@ ${processes}
 </section>`;
 }
 
-const CSS = `
-:root{color-scheme:light dark;--bg:#f6f8fa;--card:#fff;--text:#1f2328;--muted:#57606a;--border:#d0d7de;--accent:#0969da;--code:#eff2f5;
---ok:#1a7f37;--ok-bg:#dafbe1;--bad:#cf222e;--bad-bg:#ffebe9;--dep:#9a6700;--dep-bg:#fff8c5;--nr:#57606a;--nr-bg:#eaeef2}
-@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--card:#161b22;--text:#e6edf3;--muted:#9da7b3;--border:#30363d;--accent:#4493f8;--code:#21262d;
---ok:#3fb950;--ok-bg:rgba(46,160,67,.18);--bad:#f85149;--bad-bg:rgba(248,81,73,.16);--dep:#d29922;--dep-bg:rgba(187,128,9,.18);--nr:#9da7b3;--nr-bg:rgba(110,118,129,.2)}}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--text);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-main{max-width:1180px;margin:0 auto;padding:20px 20px 48px}
-header.top h1{font-size:24px;margin:8px 0 4px}
-header.top .sub{color:var(--muted);margin:0 0 12px}
-nav.toc{display:flex;gap:14px;flex-wrap:wrap;margin:0 0 16px;font-size:13px}
-a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
-code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--code);padding:1px 5px;border-radius:4px;word-break:break-word}
-.card{background:var(--card);border:1px solid var(--border);border-radius:10px;padding:18px 22px;margin:0 0 20px}
-h2{font-size:19px;margin:0 0 4px}h3{font-size:15px;margin:22px 0 8px}
-.claims{font-size:13px;font-weight:600;color:var(--muted);margin-left:6px}
-.scenario-name{color:var(--muted);margin:0 0 10px;font-size:12.5px}
-.claim-sentence{font-size:15px;border-left:3px solid var(--accent);padding:2px 0 2px 12px;margin:10px 0 16px}
-.banner{border-radius:8px;padding:10px 14px;margin:0 0 16px;font-weight:600;border:1px solid}
-.banner-errored,.banner-unfinished{background:var(--bad-bg);color:var(--bad);border-color:var(--bad)}
-.banner-aborted{background:var(--dep-bg);color:var(--dep);border-color:var(--dep)}
-.badge{display:inline-block;font-size:12px;font-weight:700;padding:1px 9px;border-radius:999px;white-space:nowrap;border:1px solid transparent}
-.v-confirmed{color:var(--ok);background:var(--ok-bg);border-color:var(--ok)}
-.v-refuted{color:var(--bad);background:var(--bad-bg);border-color:var(--bad)}
-.v-depends{color:var(--dep);background:var(--dep-bg);border-color:var(--dep)}
-.v-not_run{color:var(--nr);background:var(--nr-bg)}
-.table-wrap{overflow-x:auto;margin:0 0 14px}
-table{border-collapse:collapse;width:100%;font-size:13px}
-caption{text-align:left;font-weight:600;padding:0 0 6px;color:var(--text)}
-th,td{border-bottom:1px solid var(--border);padding:6px 8px;text-align:left;vertical-align:top}
-thead th{font-size:12px;color:var(--muted);font-weight:600;white-space:nowrap}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.table-wrap:not(.sysctls) table:not(.verdicts) td{white-space:nowrap}
-table.verdicts tbody.not-run td,table.verdicts tbody.not-run th[scope=row]{font-size:12.5px;padding-top:4px;padding-bottom:4px}
-table.verdicts tr.group th{background:var(--code);color:var(--muted);font-weight:600;font-size:12px}
-.unit{font-weight:400}
-table.verdicts th[scope=row]{font-size:14px;white-space:nowrap}
-table.verdicts td.claim-text{max-width:300px}
-table.verdicts td.figure{max-width:420px}
-table.verdicts tr.row-not_run td.claim-text,table.verdicts tr.row-not_run td.figure{color:var(--muted)}
-table.verdicts .reason{font-size:12px;color:var(--dep);margin-top:4px;max-width:260px}
-td.where{font-size:12px;max-width:260px}
-.muted{color:var(--muted);font-size:12px}
-.mode-legend{list-style:none;display:flex;flex-wrap:wrap;gap:6px 18px;padding:0;margin:8px 0 0;font-size:12.5px}
-.mode-legend li{display:flex;align-items:center;gap:6px}
-.swatch{width:12px;height:12px;border-radius:50%;display:inline-block}
-.verdict{border:1px solid var(--border);border-radius:8px;padding:8px 12px;margin:0 0 10px}
-.v-box-confirmed{border-left:4px solid var(--ok)}.v-box-refuted{border-left:4px solid var(--bad)}.v-box-depends{border-left:4px solid var(--dep)}
-.verdict .reason{margin:4px 0 0}.verdict .rule{margin:4px 0 0;color:var(--muted);font-size:12px}
-figure.chart{margin:20px 0;padding:0}
-figure.chart figcaption{display:flex;flex-direction:column;margin:0 0 6px}
-figure.chart figcaption span{color:var(--muted);font-size:12.5px}
-.chart-box{overflow-x:auto}
-.chart-box svg{max-width:none;height:auto}
-.static svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-.static .svg-dark{display:none}
-@media (prefers-color-scheme:dark){.static .svg-light{display:none}.static .svg-dark{display:block}}
-figure[data-state=interactive] .static{display:none}
-.notice{border:1px dashed var(--border);border-radius:8px;padding:10px 14px;color:var(--muted);margin:10px 0}
-ul.caveats{margin:0;padding-left:20px}ul.caveats li{margin:0 0 4px}
-.env-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:4px 28px;margin-bottom:12px}
-.env-group h3{margin-top:10px}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:3px 14px;margin:0;font-size:13px}
-dt{color:var(--muted)}dd{margin:0;word-break:break-word}
-details summary{cursor:pointer;font-weight:600;margin:8px 0}
-footer{color:var(--muted);font-size:12px;text-align:center;margin-top:24px}
-.vega-embed{width:auto}
-`;
-
-/** Runs in the page: embeds every chart interactively in the reader's colour scheme; the SVGs stay if it fails. */
+/**
+ * Runs in the page: marks every scroll box that overflows (a focusable, labelled region; its wrapper's
+ * data-overflow says which way there is more, for the hint and edge shadows), again whenever a size changes or it
+ * scrolls; then embeds every chart interactively in the reader's colour scheme; the SVGs stay if that fails.
+ */
 const PAGE_SCRIPT = `(function () {
   'use strict';
   var root = document.documentElement;
+  var boxes = Array.prototype.slice.call(document.querySelectorAll('.scroll-x'));
+  function mark(box) {
+    var wrap = box.parentElement;
+    if (box.scrollWidth <= box.clientWidth + 1) {
+      wrap.removeAttribute('data-overflow');
+      box.removeAttribute('tabindex');
+      box.removeAttribute('role');
+      box.removeAttribute('aria-label');
+      return;
+    }
+    var start = box.scrollLeft <= 1;
+    var end = box.scrollLeft + box.clientWidth >= box.scrollWidth - 1;
+    wrap.setAttribute('data-overflow', start ? 'right' : end ? 'left' : 'both');
+    box.setAttribute('tabindex', '0');
+    box.setAttribute('role', 'region');
+    box.setAttribute('aria-label', (box.getAttribute('data-label') || 'table') + ' (scrolls sideways)');
+  }
+  function markAll() { boxes.forEach(mark); }
+  boxes.forEach(function (box) {
+    box.addEventListener('scroll', function () { mark(box); }, { passive: true });
+  });
+  if (typeof ResizeObserver === 'function') {
+    var observer = new ResizeObserver(function (entries) {
+      entries.forEach(function (e) {
+        var box = e.target.closest('.scroll-x');
+        if (box) mark(box);
+      });
+    });
+    boxes.forEach(function (box) {
+      observer.observe(box);
+      Array.prototype.forEach.call(box.children, function (c) { observer.observe(c); });
+    });
+  } else {
+    window.addEventListener('resize', markAll);
+  }
+  markAll();
   if (typeof vegaEmbed !== 'function') {
     root.setAttribute('data-charts', 'static');
     console.error('vega-embed did not load: charts stay static');
@@ -312,7 +304,10 @@ const PAGE_SCRIPT = `(function () {
         fig.setAttribute('data-state', 'static');
         console.error('chart ' + fig.id + ' stays static: ' + (e && e.message ? e.message : e));
       });
-    })).then(function () { root.setAttribute('data-charts', 'ready'); });
+    })).then(function () {
+      markAll();
+      root.setAttribute('data-charts', 'ready');
+    });
   }
   embedAll();
   if (dark && dark.addEventListener) dark.addEventListener('change', embedAll);
@@ -354,7 +349,7 @@ export function renderPage(
 <meta name="color-scheme" content="light dark">
 <meta name="generator" content="keepalive-bench report">
 <title>${esc(title)}</title>
-<style>${CSS}</style>
+<style>${PAGE_CSS}</style>
 </head>
 <body>
 <main>

@@ -1,7 +1,8 @@
 /**
  * Opens report.html in real headless Chromium (Debian's, never a downloaded one) from file:// with the
  * network off: every chart must render interactively, nothing may log an error or load from elsewhere, the
- * verdict table must show. Screenshots go to test-artifacts/ (gitignored) for a human look.
+ * verdict table must show, and a full run's page must fit its cards at 1280 px and at a phone's 390 px.
+ * Screenshots go to test-artifacts/ (gitignored) for a human look.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,8 +45,13 @@ interface Visit {
 }
 
 /** Loads the page offline and waits until the inline script has embedded every chart. */
-async function visit(browser: Browser, htmlPath: string, colorScheme: 'light' | 'dark'): Promise<Visit> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme, offline: true });
+async function visit(
+  browser: Browser,
+  htmlPath: string,
+  colorScheme: 'light' | 'dark',
+  viewport = { width: 1280, height: 900 },
+): Promise<Visit> {
+  const context = await browser.newContext({ viewport, colorScheme, offline: true });
   const page = await context.newPage();
   const errors: string[] = [];
   const foreign: string[] = [];
@@ -178,5 +184,171 @@ test(
     assert.deepEqual(foreign, []);
     await page.screenshot({ path: join(ARTIFACTS, 'report-broken-light.png'), fullPage: true });
     await page.context().close();
+  },
+);
+
+/** One table or chart of the page, measured against the card it sits in. */
+interface Fit {
+  what: string;
+  /** How far it reaches past the right (or left) edge of its card's content box, in CSS px. */
+  overflow: number;
+  /** Its nearest horizontal scroll container inside the card, if any. */
+  scroller: {
+    overflowX: string;
+    scrollWidth: number;
+    clientWidth: number;
+    withinCard: boolean;
+    tabIndex: number;
+    role: string | null;
+    label: string | null;
+    /** The scroll hint shown above it ('' when none shows). */
+    hint: string;
+  } | null;
+}
+
+interface PageFit {
+  items: Fit[];
+  docScrollWidth: number;
+  innerWidth: number;
+}
+
+/*
+ * Runs in the page, as source text: tsx would wrap named helpers of a function in __name(), which the page lacks.
+ * Every visible table and chart (the SVG on show) inside a card; tables of <details> count once opened.
+ */
+const MEASURE = `(() => {
+  var items = [];
+  var els = Array.prototype.slice.call(document.querySelectorAll('.card table, .card figure.chart svg.marks'));
+  els.forEach(function (el) {
+    if (el.tagName.toLowerCase() === 'svg' && el.parentElement.closest('svg')) return;
+    var r = el.getBoundingClientRect();
+    if (r.width === 0) return;
+    var card = el.closest('.card');
+    var cr = card.getBoundingClientRect();
+    var cs = getComputedStyle(card);
+    var left = cr.left + parseFloat(cs.borderLeftWidth) + parseFloat(cs.paddingLeft);
+    var right = cr.right - parseFloat(cs.borderRightWidth) - parseFloat(cs.paddingRight);
+    var what = el.tagName.toLowerCase() === 'table'
+      ? 'table "' + ((el.querySelector('caption') || {}).textContent || el.id || (el.closest('[id]') || {}).id || '?').slice(0, 60) + '"'
+      : 'chart ' + el.closest('figure.chart').id;
+    var sc = null;
+    for (var p = el.parentElement; p && p !== card; p = p.parentElement) {
+      var o = getComputedStyle(p).overflowX;
+      if (o !== 'visible') { sc = p; break; }
+    }
+    var scroller = null;
+    if (sc) {
+      var sr = sc.getBoundingClientRect();
+      var before = getComputedStyle(sc.parentElement, '::before').content;
+      scroller = {
+        overflowX: getComputedStyle(sc).overflowX,
+        scrollWidth: sc.scrollWidth,
+        clientWidth: sc.clientWidth,
+        withinCard: sr.left >= left - 0.5 && sr.right <= right + 0.5,
+        tabIndex: sc.tabIndex,
+        role: sc.getAttribute('role'),
+        label: sc.getAttribute('aria-label'),
+        hint: before && before !== 'none' && before !== 'normal' ? before : ''
+      };
+    }
+    items.push({ what: what, overflow: Math.max(0, r.right - right, left - r.left), scroller: scroller });
+  });
+  return { items: items, docScrollWidth: document.documentElement.scrollWidth, innerWidth: innerWidth };
+})()`;
+
+/**
+ * What is wrong with one table or chart, in one line (null: nothing): reaching past its card is fine only inside a
+ * scroll container within the card that can scroll, can be reached by keyboard, is a labelled region and shows a
+ * hint that it scrolls sideways.
+ */
+function fitProblem(f: Fit): string | null {
+  if (f.overflow <= 1) return null;
+  const s = f.scroller;
+  const past = `${f.what} reaches ${Math.round(f.overflow)} px past its card`;
+  if (!s) return `${past} and sits in no scroll container`;
+  const wrong = [
+    s.overflowX !== 'auto' && s.overflowX !== 'scroll' ? `is cut off (overflow-x ${s.overflowX})` : '',
+    s.withinCard ? '' : 'its scroll container is itself wider than the card',
+    s.scrollWidth > s.clientWidth ? '' : 'its scroll container cannot scroll',
+    s.tabIndex >= 0 ? '' : 'no keyboard focus (tabindex)',
+    s.role === 'region' && s.label ? '' : 'not a labelled region',
+    s.hint ? '' : 'no hint that it scrolls',
+  ].filter(Boolean);
+  return wrong.length ? `${past}: ${wrong.join('; ')}` : null;
+}
+
+async function measure(page: Page): Promise<PageFit> {
+  return (await page.evaluate(MEASURE)) as PageFit;
+}
+
+function find(fit: PageFit, what: RegExp): Fit {
+  const f = fit.items.find((i) => what.test(i.what));
+  assert.ok(f, `${what} is on the page`);
+  return f;
+}
+
+test(
+  'a full run’s report fits its cards at 1280 px and on a phone: wide tables and charts scroll in a labelled, hinted box',
+  { timeout: 180_000 },
+  async (t) => {
+    if (!haveChromium(t)) return;
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const full = await buildReport(copyFixture(t, 'report-full'));
+    const browser = await launch();
+    t.after(() => browser.close());
+
+    for (const viewport of [
+      { width: 1280, height: 900 },
+      { width: 390, height: 844 },
+    ]) {
+      const { page, errors, foreign } = await visit(browser, full.htmlPath, 'light', viewport);
+      // Every <details> open, so the tables inside are measured too; two frames for the page to mark them.
+      await page.$$eval('details', (ds) => ds.forEach((d) => d.setAttribute('open', '')));
+      await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
+      const fit = await measure(page);
+      const tables = fit.items.filter((i) => i.what.startsWith('table'));
+      const charts = fit.items.filter((i) => i.what.startsWith('chart'));
+      assert.ok(tables.length >= 25, `tables measured (${tables.length})`);
+      assert.equal(charts.length, 25, 'charts measured');
+      assert.deepEqual(
+        fit.items.map(fitProblem).filter((p) => p !== null),
+        [],
+        `at ${viewport.width} px`,
+      );
+      assert.ok(
+        fit.docScrollWidth <= fit.innerWidth,
+        `the page itself does not scroll sideways at ${viewport.width} px (${fit.docScrollWidth} > ${fit.innerWidth})`,
+      );
+      // The verdicts wrap rather than scroll: at 1280 px (and the literature beside them), and on a phone too.
+      const mustFit = [/^table "verdict-table"/, ...(viewport.width >= 1280 ? [/^table "literature"/] : [])];
+      if (viewport.width >= 1280) mustFit.push(/^table "Saving of a kept-alive connection/);
+      for (const what of mustFit) {
+        const f = find(fit, what);
+        assert.ok(
+          f.overflow <= 1,
+          `${f.what} fits its card at ${viewport.width} px (${Math.round(f.overflow)} px over)`,
+        );
+        assert.ok(f.scroller, `${f.what} sits in its wrapper`);
+        assert.ok(
+          f.scroller.scrollWidth <= f.scroller.clientWidth,
+          `${f.what} does not scroll at ${viewport.width} px`,
+        );
+        assert.equal(f.scroller.hint, '', `${f.what} shows no scroll hint when nothing scrolls`);
+      }
+      // A box that scrolls is reached with Tab and scrolled with the arrow keys; its hint follows where it is.
+      const box = page.locator('.table-wrap[data-overflow] > .scroll-x').first();
+      assert.equal(await box.evaluate((b) => b.parentElement?.getAttribute('data-overflow')), 'right');
+      await box.focus();
+      for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+      await page.waitForFunction(
+        (b) => (b as unknown as { scrollLeft: number }).scrollLeft > 0,
+        await box.elementHandle(),
+      );
+      assert.match((await box.evaluate((b) => b.parentElement?.getAttribute('data-overflow'))) ?? '', /^(both|left)$/);
+      assert.deepEqual(errors, [], 'no console errors');
+      assert.deepEqual(foreign, [], 'nothing loaded from outside the file');
+      await page.screenshot({ path: join(ARTIFACTS, `report-full-${viewport.width}-light.png`), fullPage: true });
+      await page.context().close();
+    }
   },
 );
