@@ -157,3 +157,12 @@ export function ownAtExit(path: string, within: string, opts: Omit<OwnOptions, '
     if (problems.length > 5) process.stderr.write(`warning: … and ${problems.length - 5} more\n`);
   });
 }
+
+/**
+ * Hands files just written (each inside `within`) to the invoking user now; what fails is a warning on stderr.
+ * For commands whose outputs are finished when they return (report, compare, gate, serve's certificate).
+ */
+export function ownWritten(paths: readonly string[], within: string): void {
+  for (const p of paths.flatMap((f) => ownToInvokingUser(f, within)))
+    process.stderr.write(`warning: could not hand a file to the sudo user (SUDO_UID): ${p}\n`);
+}

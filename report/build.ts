@@ -5,7 +5,7 @@
 import { writeFileAtomic } from '../lib/atomic-file.ts';
 import { join } from 'node:path';
 import { UserError, errorMessage } from '../lib/errors.ts';
-import { ownToInvokingUser } from '../lib/ownership.ts';
+import { ownWritten } from '../lib/ownership.ts';
 import { browserBundles } from './assets.ts';
 import { renderChart, type RenderedChart } from './charts.ts';
 import { renderPage } from './html.ts';
@@ -75,9 +75,7 @@ export async function buildReportDetailed(runDir: string, now = new Date()): Pro
   writeAtomic(htmlPath, html);
   writeAtomic(mdPath, renderSummaryMd(model, htmlPath));
   // Under sudo (npm run report of a user's run), the files written here go to the invoking user.
-  for (const p of [htmlPath, mdPath].flatMap((f) => ownToInvokingUser(f, run.dir)))
-    process.stderr.write(`warning: could not hand a file to the sudo user (SUDO_UID): ${p}
-`);
+  ownWritten([htmlPath, mdPath], run.dir);
   return { htmlPath, mdPath, bytes: Buffer.byteLength(html), ms: performance.now() - t0, model, warnings };
 }
 

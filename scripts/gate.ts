@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { ownWritten } from '../lib/ownership.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { claimSignals, signalExitCode } from '../lib/signals.ts';
@@ -63,6 +64,7 @@ runMain(async () => {
     runs: codes,
   };
   writeFileSync(join(o.out, 'gate.json'), `${JSON.stringify(gate, null, 2)}\n`);
+  ownWritten([join(o.out, 'gate.json')], o.out);
   process.stderr.write(`gate: ${verdict} (exit ${compareCode}); ${join(o.out, 'gate.json')}\n`);
   return compareCode;
 });

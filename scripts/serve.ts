@@ -1,6 +1,7 @@
 /** `npm run serve -- --listen <addr:port> [--tls] [--h2]` — the harness's server alone, for a two-host run. */
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { ownWritten } from '../lib/ownership.ts';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError, errorMessage } from '../lib/errors.ts';
 import { wholeNumberFlag } from '../lib/flag-numbers.ts';
@@ -118,6 +119,7 @@ runMain(async () => {
   if (server.ready.cert_pem) {
     const certPath = resolve(values['cert-out'] ?? 'kab-serve-cert.pem');
     writeFileSync(certPath, server.ready.cert_pem);
+    ownWritten([certPath], dirname(certPath));
     process.stdout.write(`certificate: ${certPath} (name ${CERT_SERVERNAME})\n`);
     hint += ` --ca ${certPath}`;
   }

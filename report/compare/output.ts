@@ -1,6 +1,7 @@
 /** Writes compare.md, compare.csv, compare.json and compare.html into one folder, each whole or not at all. */
 import { mkdirSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from '../../lib/atomic-file.ts';
+import { ownWritten } from '../../lib/ownership.ts';
 import { join } from 'node:path';
 import { UserError } from '../../lib/errors.ts';
 import { renderCsv } from './csv.ts';
@@ -44,6 +45,7 @@ export function writeCompareOutputs(res: CompareResult, outDir: string): Compare
   // Last the two that carry the verdict: a reader that finds compare.md finds the rest.
   writeWhole(paths.jsonPath, renderJson(res));
   writeWhole(paths.mdPath, markdown);
+  ownWritten([paths.csvPath, paths.htmlPath, paths.jsonPath, paths.mdPath], outDir);
   return { markdown, ...paths };
 }
 
@@ -60,4 +62,5 @@ export function writeCompareError(message: string, outDir: string): void {
     `## keepalive-bench compare\n\n### Gate: ⛔ **error** (exit 2): the comparison could not run\n\n${message}\n`,
   );
   for (const f of ['compare.csv', 'compare.html']) rmSync(join(outDir, f), { force: true });
+  ownWritten([join(outDir, 'compare.json'), join(outDir, 'compare.md')], outDir);
 }
