@@ -1,7 +1,8 @@
 /**
  * koffi (the C FFI) and the C library, loaded on first use, never at import: only the TUN delay line and the
  * per-socket TCP options call C, so everything else — every --help, the report, compare, the proxy link — works
- * where koffi cannot load (macOS, musl, no prebuilt binary for this platform, no libc.so.6).
+ * where koffi cannot load (a Linux with musl, no prebuilt binary for this platform, no libc.so.6; off Linux the
+ * entry points stop earlier, saying so, except --help and --version).
  */
 import { createRequire } from 'node:module';
 import type * as Koffi from 'koffi';

@@ -53,7 +53,8 @@ function trustedDir(st: Stats, self: number, user: InvokingUser): boolean {
   if (st.uid !== 0 && st.uid !== self && st.uid !== user.uid) return false;
   if ((st.mode & 0o1000) !== 0) return true; // sticky: others may add entries, not rename or replace ours
   if ((st.mode & 0o002) !== 0) return false;
-  return (st.mode & 0o020) === 0 || st.gid === 0 || st.gid === user.gid;
+  // Group-writable only when the group is root's: the user's own group may be shared (users, staff).
+  return (st.mode & 0o020) === 0 || st.gid === 0;
 }
 
 function inside(path: string, folder: string): boolean {
@@ -84,6 +85,11 @@ function handOver(path: string, self: number, user: InvokingUser, walk: boolean,
     return;
   }
   if (st.uid !== self) return; // not created by this process (or handed over already)
+  // A hard link to a file elsewhere would hand that inode over too: a run's own files have one link.
+  if (st.isFile() && st.nlink > 1) {
+    problems.push(`${path}: has ${st.nlink} hard links: left as it is`);
+    return;
+  }
   if (walk && trustedDir(st, self, user)) {
     let names: string[] = [];
     try {

@@ -1,5 +1,5 @@
 /** `npm run serve -- --listen <addr:port> [--tls] [--h2]` — the harness's server alone, for a two-host run. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { ownWritten } from '../lib/ownership.ts';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -118,8 +118,10 @@ runMain(async () => {
   let hint = `npm run bench -- --target ${url}${values.h2 ? ' --protocol h2' : ''}`;
   if (server.ready.cert_pem) {
     const certPath = resolve(values['cert-out'] ?? 'kab-serve-cert.pem');
+    const existed = existsSync(certPath);
     writeFileSync(certPath, server.ready.cert_pem);
-    ownWritten([certPath], dirname(certPath));
+    // Only a file this run created goes to the sudo user; one that was there keeps its owner.
+    if (!existed) ownWritten([certPath], dirname(certPath));
     process.stdout.write(`certificate: ${certPath} (name ${CERT_SERVERNAME})\n`);
     hint += ` --ca ${certPath}`;
   }

@@ -1,7 +1,17 @@
 /** Handing what a sudo run wrote to the invoking user: never through a symlink, never what it did not create. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { invokingUser, ownToInvokingUser } from '../../lib/ownership.ts';
@@ -121,15 +131,16 @@ test('nothing below a folder another user could change meanwhile (swap a folder 
     assert.equal(owner(join(dir, 'run', 'f')), '0:0', name);
     assert.equal(owner(join(dir, 'run')), '0:0', name);
   }
-  // Sticky (like /tmp), or group-writable by the invoking user's own group: fine.
+  // Sticky (like /tmp), or group-writable by root's group: fine. (The invoking user's own group is not: it may be
+  // shared, see the hard-link test.)
   const sticky = join(root, 'sticky');
   mkdirSync(join(sticky, 'run'), { recursive: true });
   chmodSync(sticky, 0o1777);
-  const ours = join(root, 'ours');
-  mkdirSync(join(ours, 'run'), { recursive: true });
-  chownSync(ours, 0, USER.gid);
-  chmodSync(ours, 0o775);
-  for (const dir of [sticky, ours]) {
+  const rootGroup = join(root, 'root-group');
+  mkdirSync(join(rootGroup, 'run'), { recursive: true });
+  chownSync(rootGroup, 0, 0);
+  chmodSync(rootGroup, 0o775);
+  for (const dir of [sticky, rootGroup]) {
     assert.deepEqual(ownToInvokingUser(join(dir, 'run'), dir, { walk: true, user: USER }), []);
     assert.equal(owner(join(dir, 'run')), '65534:65534');
   }
@@ -139,4 +150,32 @@ test('a path that is not there is nothing to do', (t) => {
   const root = tmp(t);
   assert.deepEqual(ownToInvokingUser(join(root, 'gone'), root, { user: USER, walk: true }), []);
   assert.deepEqual(ownToInvokingUser(join(root, 'no', 'such', 'dir'), root, { user: USER }), []);
+});
+
+test('a hard-linked file is left as it is (its other name may be anyone’s); a group-writable folder of the user’s group is not trusted', (t) => {
+  if (!requirePrivileged(t)) return;
+  const root = tmp(t);
+  const outside = join(root, 'outside');
+  mkdirSync(outside);
+  writeFileSync(join(outside, 'secret'), 'x');
+  const run = join(root, 'run');
+  mkdirSync(run);
+  writeFileSync(join(run, 'own'), 'x');
+  linkSync(join(outside, 'secret'), join(run, 'linked'));
+  const problems = ownToInvokingUser(run, root, { user: USER, walk: true });
+  assert.equal(owner(join(run, 'own')), '65534:65534');
+  assert.equal(owner(join(outside, 'secret')), '0:0', 'the inode behind the hard link keeps its owner');
+  assert.ok(
+    problems.some((p) => /hard links/.test(p)),
+    problems.join('; '),
+  );
+  // The user's own group may be shared by others: a folder writable by it is not safe to walk below.
+  const shared = join(root, 'shared');
+  mkdirSync(shared);
+  chownSync(shared, 0, USER.gid);
+  chmodSync(shared, 0o775);
+  writeFileSync(join(shared, 'f'), 'x');
+  const refused = ownToInvokingUser(join(shared, 'f'), root, { user: USER });
+  assert.equal(owner(join(shared, 'f')), '0:0');
+  assert.match(refused.join('; '), /may be changed by another user/);
 });

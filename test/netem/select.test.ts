@@ -13,7 +13,7 @@ const opts = (params: LinkParams): LinkOpenOptions => ({ runId: 'kabtest', param
 /** Probes as an unprivileged machine without sch_netem would answer. */
 const unprivileged: LinkProbes = {
   tc: async () => 'not root (tc needs root or CAP_NET_ADMIN)',
-  tun: () => 'not root (the tun link needs root or CAP_NET_ADMIN)',
+  tun: () => 'not root (the tun link runs as root)',
   proxy: () => null,
   none: () => null,
 };
@@ -48,7 +48,7 @@ test('availability reports each backend with the reason it cannot run (simulated
   const a = await linkAvailability(unprivileged);
   assert.deepEqual(a, {
     tc: 'not root (tc needs root or CAP_NET_ADMIN)',
-    tun: 'not root (the tun link needs root or CAP_NET_ADMIN)',
+    tun: 'not root (the tun link runs as root)',
     proxy: null,
     none: null,
   });
@@ -77,7 +77,7 @@ test('auto takes tc, then tun, then proxy, and says why', async () => {
   assert.equal(r3.link.backend, 'proxy');
   assert.equal(
     r3.why,
-    'auto: proxy (tc unavailable: not root (tc needs root or CAP_NET_ADMIN); tun unavailable: not root (the tun link needs root or CAP_NET_ADMIN))',
+    'auto: proxy (tc unavailable: not root (tc needs root or CAP_NET_ADMIN); tun unavailable: not root (the tun link runs as root))',
   );
   assert.deepEqual(none.opened, ['proxy']);
 });
@@ -106,7 +106,7 @@ test('asking for a backend that cannot run here is a UserError saying what is mi
   const cases: Array<[LinkBackendName, RegExp]> = [
     [
       'tun',
-      /^--link tun cannot run here: not root .*needs root \(or CAP_NET_ADMIN\) and \/dev\/net\/tun: run with sudo, or use --link proxy$/,
+      /^--link tun cannot run here: not root .*needs root, \/dev\/net\/tun and koffi \(glibc\): run with sudo, or use --link proxy$/,
     ],
     ['tc', /^--link tc cannot run here: not root .*sch_netem kernel module.*use --link tun or --link proxy$/],
   ];

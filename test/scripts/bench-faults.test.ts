@@ -221,7 +221,7 @@ test('without root: auto falls back to the proxy link and says why; --link tun s
   const tunErr = refusedAsNobody(['--link', 'tun', '--profile', 'lan', '--out', out]);
   assert.match(
     tunErr,
-    /^error: --link tun cannot run here: not root .*; it needs root \(or CAP_NET_ADMIN\) and \/dev\/net\/tun: run with sudo, or use --link proxy/,
+    /^error: --link tun cannot run here: not root .*; it needs root, \/dev\/net\/tun and koffi \(glibc\): run with sudo, or use --link proxy/,
   );
   assert.equal(tunErr.trim().split('\n').length, 1);
 

@@ -112,7 +112,8 @@ function schedstatCpuMs(pid: number): number | null {
       // A thread that exited since the listing: its time is gone either way.
     }
   }
-  return tids.length > 0 ? ns / 1e6 : null;
+  // All zeros: the kernel keeps no schedstat run times (sched_info off): fall back to the clock ticks.
+  return tids.length > 0 && ns > 0 ? ns / 1e6 : null;
 }
 
 function statCpuMs(pid: number): number | null {

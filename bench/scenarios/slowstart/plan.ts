@@ -22,7 +22,8 @@ export const DEFAULT_IW = 10;
 /**
  * The idle gap of the idle cases: four RTOs as Linux would have them on this link (srtt + max(4 × rttvar, 200 ms)),
  * rounded up to 100 ms: 1 s at 50 ms RTT. Slow start after idle (RFC 2861, tcp_cwnd_restart) halves the window once
- * per RTO of idleness, so four RTOs leave a sixteenth of it at any RTT; a fixed 1 s would halve it only once on a
+ * per full RTO of idleness, so four RTOs halve it three or four times at any RTT (the server's idle clock also
+ * counts the last RTT; a warm-up's inflated srtt makes the real RTO a little longer); a fixed 1 s would halve it only once on a
  * 600 ms satellite link (RTO 800 ms) and show almost nothing.
  */
 export function idleGap_ms(rtt_ms: number, jitter_ms = 0): number {

@@ -281,7 +281,7 @@ export function portFailure(
 }
 
 export const C11_RULE =
-  'on the medians over runs: refuted when turning keep-alive off costs more CPU per request and no less latency at every measured rate; "depends" otherwise (runs that disagree on which side costs less are named, and weigh in the CIs, not in the kind: one outlier run must not flip it); strong evidence when the bootstrap 95 % CIs of the ratios without / with keep-alive (CPU per request, p50) lie above 1 at every rate (refuted), or one lies below 1 somewhere (depends)';
+  'on the medians over runs: refuted when turning keep-alive off costs more CPU per request and no less latency at every measured rate; "depends" otherwise (runs that disagree on which side costs less are named, and weigh in the CIs, not in the kind: one outlier run must not flip it); strong evidence when the bootstrap 95 % CIs of the ratios without / with keep-alive (CPU per request, p50) lie above 1 at every rate (refuted), or one lies below 1 somewhere with 5 runs a side or more (depends: at 3 runs a side the bootstrap is nearer a 90 % interval, too loose for "somewhere")';
 
 /** The churn cases with and without keep-alive at the same profile and rate, in the order of the no-keep-alive ones. */
 export function churnPairs(churn: readonly LoadPoint[]): Array<{ ka: LoadPoint; noka: LoadPoint }> {

@@ -192,43 +192,69 @@ function notJudgedWords(cpuBound: readonly Saving[]): string {
   return `; ${cases(cpuBound.length)} not judged, the processing at zero RTT above ${C1_MAX_PROCESSING_RTT} RTT (${each})`;
 }
 
+/** C1 when no case can be judged: no reuse, no pair, no delay, or processing above half the RTT everywhere. */
+function c1WithoutJudgedCases(
+  vsNew: readonly Saving[],
+  cpuBound: readonly Saving[],
+  noReuse: NoReuse | null,
+  rule: string,
+): Verdict {
+  const evidence: Evidence = {
+    n: `n = 0 judged cases${vsNew.length ? ` (${vsNew.length} measured)` : ''}`,
+    strength: 'inconclusive',
+  };
+  if (noReuse !== null) {
+    const n = noReuse.attempts;
+    return {
+      claim: 'C1',
+      kind: 'depends',
+      reason: `no reuse: the server under test closed the connection after every response, so every request paid a new connection (${n}/${n} attempts to reuse one found it closed)`,
+      figure: `no reuse: 0/${n} requests could reuse a connection`,
+      numbers: { reuse_attempts: n, reused: 0 },
+      rule,
+      evidence,
+    };
+  }
+  if (vsNew.length === 0) {
+    return {
+      claim: 'C1',
+      kind: 'depends',
+      reason: 'no successful new-vs-reused pair in this run',
+      figure: 'no figure: every pair of cases lacks samples',
+      numbers: {},
+      rule,
+      evidence,
+    };
+  }
+  const pair = headlinePair(vsNew);
+  const rtt = Math.max(...vsNew.map((s) => s.rtt_ms ?? 0));
+  const numbers = { saving_ms: round4(pair[0]?.saving_ms ?? null), rtt_ms: round4(rtt) };
+  if (cpuBound.length > 0)
+    return {
+      claim: 'C1',
+      kind: 'depends',
+      reason: `the handshake's processing, not its round trips, decides every case here (above ${C1_MAX_PROCESSING_RTT} RTT at ${fmtMs(rtt)} RTT) — add a profile with a longer RTT (--profile wan)`,
+      figure: `${headlineText(pair)}${notJudgedWords(cpuBound)}`,
+      numbers: { ...numbers, cases_not_judged_cpu_bound: cpuBound.length },
+      rule,
+      evidence,
+    };
+  return {
+    claim: 'C1',
+    kind: 'depends',
+    reason: `needs a link that adds delay: the calibrated RTT is ${fmtMs(rtt)}, so the saving is host CPU and kernel time, not round trips — run with --link tun --profile wan`,
+    figure: headlineText(pair),
+    numbers,
+    rule,
+    evidence,
+  };
+}
+
 export function verdictC1(savings: readonly Saving[], noReuse: NoReuse | null = null): Verdict {
   const vsNew = savings.filter((s) => s.versus === 'new');
   const rule = `judged on profiles with an RTT of at least ${MIN_RTT_FOR_RTT_UNITS_MS} ms, new connection vs kept alive: confirmed when no case contradicts the model and at least one agrees — within ±${C1_TOLERANCE_RTT} RTT of it (model + processing measured at zero RTT when the run has a zero-RTT profile) or its 95 % CI reaching it, the CI excluding 0; refuted when a CI excludes the model and lies below it or includes 0; cases whose CI spans both 0 and the model are too noisy to count; cases whose processing at zero RTT exceeds ${C1_MAX_PROCESSING_RTT} RTT are shown but not judged (its variation, not the round trips, decides them); on the proxy link only profiles from ${PROXY_MIN_RTT_FOR_C1_MS} ms RTT count (its delays are ms-granular timers)`;
   const { evaluable, cpuBound } = judgedCases(vsNew);
-  if (evaluable.length === 0) {
-    if (noReuse !== null) {
-      const n = noReuse.attempts;
-      return {
-        claim: 'C1',
-        kind: 'depends',
-        reason: `no reuse: the server under test closed the connection after every response, so every request paid a new connection (${n}/${n} attempts to reuse one found it closed)`,
-        figure: `no reuse: 0/${n} requests could reuse a connection`,
-        numbers: { reuse_attempts: n, reused: 0 },
-        rule,
-      };
-    }
-    if (vsNew.length === 0) {
-      return {
-        claim: 'C1',
-        kind: 'depends',
-        reason: 'no successful new-vs-reused pair in this run',
-        figure: 'no figure: every pair of cases lacks samples',
-        numbers: {},
-        rule,
-      };
-    }
-    const pair = headlinePair(vsNew);
-    const rtt = Math.max(...vsNew.map((s) => s.rtt_ms ?? 0));
-    return {
-      claim: 'C1',
-      kind: 'depends',
-      reason: `needs a link that adds delay: the calibrated RTT is ${fmtMs(rtt)}, so the saving is host CPU and kernel time, not round trips — run with --link tun --profile wan`,
-      figure: headlineText(pair),
-      numbers: { saving_ms: round4(pair[0]?.saving_ms ?? null), rtt_ms: round4(rtt) },
-      rule,
-    };
-  }
+  if (evaluable.length === 0) return c1WithoutJudgedCases(vsNew, cpuBound, noReuse, rule);
   // The figure comes from the profile with the longest RTT: where the claim matters.
   const maxRtt = Math.max(...evaluable.map((s) => s.rtt_ms ?? 0));
   const pair = headlinePair(evaluable.filter((s) => s.rtt_ms === maxRtt));

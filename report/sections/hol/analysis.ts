@@ -55,6 +55,8 @@ export function appFigures(rows: readonly CsvRow[]): AppFigures[] {
       batch.set(mode, quantileSummary([...perBatch.values()].map((b) => num(b[0]?.batch_ms) ?? Number.NaN)));
     }
     const piped = ok.filter((r) => r.mode === 'h1_pipelined' && r.req === 'fast');
+    const held = (r: CsvRow): boolean => (num(r.delay_vs_alone_ms) ?? -1) >= delay_ms - BLOCK_TOLERANCE_MS;
+    const pipedBatches = groupBy(piped, (r) => `${r.rep ?? ''}|${r.batch_id ?? ''}`);
     const pipedSent = prs.filter((r) => r.mode === 'h1_pipelined');
     const pipedFailed = pipedSent.filter((r) => (r.error ?? '') !== '');
     const h2 = ok.filter((r) => r.mode === 'h2_streams' && r.req === 'fast');
@@ -77,9 +79,10 @@ export function appFigures(rows: readonly CsvRow[]): AppFigures[] {
       fast_delay,
       fast_blocked,
       batch,
-      pipelined_delayed: {
-        ok: piped.filter((r) => (num(r.delay_vs_alone_ms) ?? -1) >= delay_ms - BLOCK_TOLERANCE_MS).length,
-        n: piped.length,
+      pipelined_delayed: { ok: piped.filter(held).length, n: piped.length },
+      pipelined_batches_held: {
+        ok: [...pipedBatches.values()].filter((b) => b.every(held)).length,
+        n: pipedBatches.size,
       },
       pipelined_failed: {
         failed: pipedFailed.length,
@@ -102,7 +105,7 @@ export function appFigures(rows: readonly CsvRow[]): AppFigures[] {
 }
 
 export function verdictC4(figs: readonly AppFigures[], check: PipeliningFigures | null = null): Verdict {
-  const rule = `confirmed when every pipelined fast response arrives at least D − ${BLOCK_TOLERANCE_MS} ms later than it does alone while h1 × 6 and h2 fast responses are blocked less than D/4 (medians); strong evidence when the Wilson 95 % CI of the share held back lies above ${C4_SHARE_THRESHOLD} (below it for a refutation; across it: inconclusive) and the CIs of the other modes' medians lie below D/4`;
+  const rule = `confirmed when every pipelined fast response arrives at least D − ${BLOCK_TOLERANCE_MS} ms later than it does alone while h1 × 6 and h2 fast responses are blocked less than D/4 (medians); strong evidence when the Wilson 95 % CI of the share of batches held back (a batch's responses share one slow response: the batch is the unit) lies above ${C4_SHARE_THRESHOLD} (below it for a refutation; across it: inconclusive) and the CIs of the other modes' medians lie below D/4`;
   const f = figs.find((x) => x.pipelined_delayed.n > 0);
   const refused = figs.find((x) => x.pipelined_failed.failed > 0)?.pipelined_failed ?? null;
   const checkFailed = check !== null && check.in_turn < check.sent;

@@ -11,6 +11,11 @@ export interface AppFigures {
   batch: Map<string, QuantileSummary>;
   /** Pipelined fast responses delayed ≥ D − tolerance, of all. */
   pipelined_delayed: { ok: number; n: number };
+  /**
+   * Batches in which every pipelined fast response was delayed ≥ D − tolerance, of all batches with one: the
+   * independent unit (the responses of a batch all sit behind the same slow one).
+   */
+  pipelined_batches_held: { ok: number; n: number };
   /** Pipelined requests that got no response (a server that closes, or answers out of turn), of all sent. */
   pipelined_failed: { failed: number; n: number; first_error: string | null };
   /** h2 fast responses done within H2_UNBLOCKED_FACTOR × their unblocked time, of all. */

@@ -11,7 +11,7 @@ import type { PipeliningFigures } from './pipelining.ts';
 
 /**
  * Without head-of-line blocking a pipelined fast response would be held back by the slow one only by accident (a
- * share near 0); with it, each one is (a share of 1). A Wilson 95 % CI wholly above one half says that most are:
+ * share near 0); with it, each one is (a share of 1). A Wilson 95 % CI (over batches) wholly above one half says that most are:
  * blocking is the rule, not noise. Wholly below one half, that most are not (a refutation). Across it: inconclusive.
  * The same bound stands for the pipelining check: most pipelined requests answered in turn.
  */
@@ -42,9 +42,13 @@ export function shareCi(k: number, n: number): ShareCi {
   return { k, n, ...wilson(k, n) };
 }
 
-/** The Wilson CI of the share of pipelined fast responses held back by ≥ D − tolerance. */
+/**
+ * The Wilson CI of the share of batches whose pipelined fast responses were all held back by ≥ D − tolerance. The
+ * batch is the unit: its responses all sit behind the same slow one, so they are not independent of each other
+ * (27 responses in 3 batches are 3 observations, not 27).
+ */
 export function heldBackCi(f: AppFigures): ShareCi {
-  return shareCi(f.pipelined_delayed.ok, f.pipelined_delayed.n);
+  return shareCi(f.pipelined_batches_held.ok, f.pipelined_batches_held.n);
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(0)} %`;
@@ -54,7 +58,7 @@ const pct = (x: number): string => `${(x * 100).toFixed(0)} %`;
  * "every one" nor a refutation is shown.
  */
 export function notAllHeldWords(held: ShareCi): string {
-  return `not every pipelined fast response was held back (${held.k} of ${held.n}), but the 95 % CI of that share (${pct(held.low)}–${pct(held.high)}) does not lie below half: inconclusive at n = ${held.n}`;
+  return `not every pipelined fast response was held back (every one in ${held.k} of ${held.n} batches), but the 95 % CI of that share (${pct(held.low)}–${pct(held.high)}) does not lie below half: inconclusive at n = ${held.n} batches`;
 }
 
 /** The failures that make C4 "depends" for want of answers in turn: from the check, else from the app part. */
@@ -85,7 +89,9 @@ export function c4Evidence(
     const modes = ['h1_pipelined', 'h1_6conn', ...(f.batch.has('h2_streams') ? ['h2_streams'] : [])];
     const fastN = Math.min(...modes.map((m) => f.fast_blocked.get(m)?.n ?? 0));
     const batches = f.batch.get('h1_pipelined')?.n ?? 0;
-    parts.push(`n ≥ ${fastN} fast responses a mode in ${batches} batch${batches === 1 ? '' : 'es'}`);
+    parts.push(
+      `n = ${held.n} batch${held.n === 1 ? '' : 'es'} (≥ ${fastN} fast responses a mode in ${batches} batch${batches === 1 ? '' : 'es'})`,
+    );
     const quarter = f.delay_ms / 4;
     const others = modes.slice(1).map((m) => f.fast_blocked.get(m));
     numbers.pipelined_held_ci_low_ratio = round4(held.low);

@@ -71,7 +71,7 @@ const ciWords = (h: HodgesLehmannResult | null): string =>
 
 export function verdictC12(figs: readonly PoolFigure[]): Verdict {
   const rule =
-    'confirmed when a warm pool with maxSockets ≥ concurrency beats its cold first round (reuse saves the handshake) and a pool smaller than the concurrency queues requests; strong evidence when the Hodges–Lehmann 95 % CI of warm − cold total time lies below 0 and that of the small pool’s wait for a socket minus the full pool’s lies above 0 (both must hold; a "refuted" is strong when a CI lies on the other side of 0), inconclusive otherwise';
+    'confirmed when a warm pool with maxSockets ≥ concurrency beats its cold first round (reuse saves the handshake) and a pool smaller than the concurrency queues requests; strong evidence when the Hodges–Lehmann 95 % CI of warm − cold total time lies below 0 and that of the small pool’s wait for a socket minus the full pool’s lies above 0 (both must hold; a "refuted" is strong when a CI lies on the other side of 0), inconclusive otherwise; the requests of a round are taken as independent, which they are not quite (a small pool’s waits follow queue position): the CIs are narrower than the rounds alone would give, and the effect (a round trip against jitter of a fraction of a millisecond) is what carries the call';
   const warm = figs.filter((f) => f.round === 'warm');
   const cold = figs.filter((f) => f.round === 'cold');
   const small = warm.filter((f) => f.max_sockets < f.concurrency).sort((a, b) => a.max_sockets - b.max_sockets)[0];

@@ -17,7 +17,7 @@ export const CLOSE_MARGIN_FACTOR = 10;
 export const CLOSE_ORDER_N = 5;
 
 /** The evidence half of C7's rule, in words. */
-export const CLOSE_EVIDENCE_RULE = `strong evidence when every close lies at least ${CLOSE_MARGIN_FACTOR}× on the verdict's side of the probe (an idle timer moves by milliseconds to seconds between connections, not tenfold, so even one trial excludes the other side), or when ${CLOSE_ORDER_N} or more closes all lie on that side (their extreme is then a distribution-free ≥ 96.9 % bound of the median); inconclusive otherwise`;
+export const CLOSE_EVIDENCE_RULE = `strong evidence when every close lies at least ${CLOSE_MARGIN_FACTOR}× on the verdict's side of the probe (an idle timer moves by milliseconds to seconds between connections, not tenfold, so even one trial excludes the other side), or when ${CLOSE_ORDER_N} or more closes all lie on that side (their extreme is then a distribution-free ≥ 96.9 % bound of the median, the closes — each connection's own timer, watched side by side — taken as independent); inconclusive otherwise`;
 
 export interface CloseSpread {
   /** How many closes were measured. */

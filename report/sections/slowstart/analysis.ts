@@ -82,7 +82,7 @@ export interface DoneRow {
   size_bytes: number;
   cold: SlowstartFigure | undefined;
   warm: SlowstartFigure | undefined;
-  /** The shortest idle gap below 5 s the run measured (the RTO-based one, e.g. 500 ms at 50 ms RTT); null: none. */
+  /** The shortest idle gap below 5 s the run measured (the RTO-based one: 1 s at 50 ms RTT); null: none. */
   idle_ms: number | null;
   idle_ssai1: SlowstartFigure | undefined;
   idle_ssai0: SlowstartFigure | undefined;
@@ -92,7 +92,7 @@ export interface DoneRow {
 
 /**
  * The issue's done-when figures: cold / warm / idle after the short gap (ssai 1 and 0) and after 5 s at 1 MiB, per
- * profile and congestion control. The short gap is the run's (bench: twice the RTO; runs before it: 1 s).
+ * profile and congestion control. The short gap is the run's (bench: four RTOs, rounded up to 100 ms).
  */
 export function doneWhenRows(figs: readonly SlowstartFigure[], size_bytes = DONE_SIZE_BYTES): DoneRow[] {
   const keys = [...new Set(figs.filter((f) => f.part === 'size').map((f) => `${f.profile}\u0000${f.cc}`))];
@@ -270,7 +270,7 @@ export function doneChecks(r: DoneRow): string {
   const checks = [
     `cold = model ± 1: ${mark(c !== null && cm !== null ? Math.abs(c - cm) <= 1 : null)}`,
     `warm ≤ 2 + transfer: ${mark(w !== null ? w <= 2 + transfer : null)}`,
-    // Linux halves the window once per RTO of idleness: a gap of a few RTOs (the bench's is two) leaves it above
+    // Linux halves the window once per RTO of idleness: a gap of a few RTOs (the bench's is four) leaves it above
     // initcwnd, so the short gap is checked against its model; only the 5 s gap is back at cold.
     i1m !== null
       ? `${gap} (ssai=1) = its model ± 1: ${mark(i1 !== null ? Math.abs(i1 - i1m) <= 1 : null)}`

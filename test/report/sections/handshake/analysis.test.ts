@@ -270,4 +270,9 @@ test('C1 leaves out cases whose processing at zero RTT exceeds half the RTT: sho
     /1 case not judged, the processing at zero RTT above 0\.5 RTT \(HTTP\/1\.1 \+ TLS 1\.3 on lan: 2\.00 ms at 1\.20 ms RTT\)/,
   );
   assert.equal(v.evidence?.n, '1 case, n ≥ 10 requests each');
+  // Only the TLS case: nothing left to judge, and the reason says why (not "needs a link that adds delay").
+  const onlyTls = verdictC1(handshakeSavings(figs.filter((f) => f.security === 'tls13')));
+  assert.equal(onlyTls.kind, 'depends');
+  assert.match(onlyTls.reason ?? '', /processing, not its round trips, decides every case here/);
+  assert.deepEqual(onlyTls.evidence, { n: 'n = 0 judged cases (1 measured)', strength: 'inconclusive' });
 });
