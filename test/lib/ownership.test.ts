@@ -1,35 +1,18 @@
 /** Handing what a sudo run wrote to the invoking user: never through a symlink, never what it did not create. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  chmodSync,
-  chownSync,
-  linkSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { invokingUser, ownToInvokingUser } from '../../lib/ownership.ts';
 import { requirePrivileged } from '../helpers/privileged.ts';
+import { ownerOf, tempDir } from '../helpers/files.ts';
 
 const USER = { uid: 65534, gid: 65534 };
 const FOREIGN = 12345;
 
-function tmp(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kab-ownership-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const tmp = (t: { after: (fn: () => void) => void }): string => tempDir(t, 'kab-ownership-');
 
-const owner = (p: string): string => {
-  const st = lstatSync(p);
-  return `${st.uid}:${st.gid}`;
-};
+const owner = ownerOf;
 
 test('the invoking user: root with SUDO_UID and SUDO_GID both digits, else nobody', () => {
   assert.deepEqual(invokingUser({ SUDO_UID: '1000', SUDO_GID: '1001' }, 0), { uid: 1000, gid: 1001 });

@@ -1,17 +1,15 @@
 /** `sudo npm run report -- <run>`: the two files the report writes go to the invoking user; the run's own keep theirs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirePrivileged } from '../helpers/privileged.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { copyFixture, FIXTURES } from './fixture-copy.ts';
+import { ownerOf } from '../helpers/files.ts';
 
-const owner = (p: string): string => {
-  const st = lstatSync(p);
-  return `${st.uid}:${st.gid}`;
-};
+const owner = ownerOf;
 
 test('report under sudo hands report.html and summary.md to SUDO_UID, and nothing else', async (t) => {
   if (!requirePrivileged(t)) return;

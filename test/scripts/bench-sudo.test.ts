@@ -5,28 +5,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readlinkSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirePrivileged } from '../helpers/privileged.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { ownerOf, tempDir } from '../helpers/files.ts';
 
 const SUDO = { SUDO_UID: '65534', SUDO_GID: '65534', SUDO_USER: 'nobody' };
 const TINY = ['--quick', '--link', 'none', '--profile', 'loopback', '--scenario', 'handshake', '--requests', '3'];
 
-const owner = (p: string): string => {
-  const st = lstatSync(p);
-  return `${st.uid}:${st.gid}`;
-};
+const owner = ownerOf;
 
 /** Every path in dir (itself included), without following links. */
 function walk(dir: string): string[] {
@@ -39,11 +27,7 @@ function walk(dir: string): string[] {
   return out;
 }
 
-function tmp(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kab-sudo-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const tmp = (t: { after: (fn: () => void) => void }): string => tempDir(t, 'kab-sudo-');
 
 test('a sudo run hands its files to the invoking user, and follows no link in the results folder', async (t) => {
   if (!requirePrivileged(t)) return;

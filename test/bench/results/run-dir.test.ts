@@ -1,28 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  chmodSync,
-  lchownSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-  chownSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, lchownSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRunDir, pointLatest, refuseForeignPath } from '../../../bench/results/run-dir.ts';
 import { runPendingHandOvers } from '../../../lib/ownership.ts';
 import { requirePrivileged } from '../../helpers/privileged.ts';
 import { isUserError } from '../../../lib/errors.ts';
+import { tempDir } from '../../helpers/files.ts';
 
-function tmp(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kab-run-dir-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const tmp = (t: { after: (fn: () => void) => void }): string => tempDir(t, 'kab-run-dir-');
 
 test('a file or folder named latest in the results folder is the user’s: the run refuses rather than replace it', (t) => {
   const root = tmp(t);
