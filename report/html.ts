@@ -101,7 +101,9 @@ function verdictRow(r: VerdictRow): string {
     : r.sectionId
       ? `<a href="#${esc(r.sectionId)}">charts ↓</a>`
       : '';
-  return `<tr class="row-${r.kind}"><th scope="row">${esc(r.claim.id)}</th><td class="claim-text">${esc(r.claim.text)}</td><td class="verdict-cell">${badge(r.kind)}${reason}</td><td class="figure">${esc(r.figure)}</td><td class="where">${where}</td></tr>`;
+  // Other sections' lines on the claim (a browser's page loads), under the figure in small text.
+  const addenda = (r.addenda ?? []).map((a) => `<div class="addendum muted">${esc(a)}</div>`).join('');
+  return `<tr class="row-${r.kind}"><th scope="row">${esc(r.claim.id)}</th><td class="claim-text">${esc(r.claim.text)}</td><td class="verdict-cell">${badge(r.kind)}${reason}</td><td class="figure">${esc(r.figure)}${addenda}</td><td class="where">${where}</td></tr>`;
 }
 
 /** Measured claims first; the ones this run did not measure below, each with the command that would. */

@@ -35,6 +35,12 @@ export interface JsonVerdict {
   command: string | null;
   /** Anchor of the report section behind it (report.html#<section>); null when none. */
   section: string | null;
+  /**
+   * What other scenarios' measurements add about the claim, one sentence each (e.g. "a browser: h2 456 ms vs h1
+   * keep-alive 619 ms at 0 % loss …"), whatever the kind, not_run included; [] when none. A later addition to schema 1 (a new field does not raise
+   * the version): documents of older versions lack it.
+   */
+  addenda: string[];
 }
 
 /** What keep-alive saves in one handshake case: the reused connection against another mode (the bench's headline); figures rounded to 4 decimals. */
@@ -208,6 +214,7 @@ export function verdictsJson(model: ReportModel): JsonVerdict[] {
       rule: r.rule ?? null,
       command: r.command ?? null,
       section: r.sectionId ?? null,
+      addenda: [...(r.addenda ?? [])],
     };
   });
 }

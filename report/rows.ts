@@ -56,3 +56,15 @@ export function profileOrder(meta: Record<string, unknown>, rows: readonly { pro
   for (const r of rows) if (!out.includes(r.profile)) out.push(r.profile);
   return out;
 }
+
+/** The items by key, in first-seen order of the keys. */
+export function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const l = m.get(k);
+    if (l) l.push(x);
+    else m.set(k, [x]);
+  }
+  return m;
+}

@@ -40,6 +40,11 @@ export function tableToMd(t: Table): string {
   )}`;
 }
 
+/** The figure (for a claim not run: why), then other sections' lines on the claim, in italics. */
+function figureText(r: VerdictRow): string {
+  return [r.figure, ...(r.addenda ?? []).map((a) => `*${a}*`)].join(' · ');
+}
+
 function verdictText(r: VerdictRow): string {
   const label = r.kind === 'confirmed' || r.kind === 'refuted' ? `**${VERDICT_LABEL[r.kind]}**` : VERDICT_LABEL[r.kind];
   const text = r.reason ? `${label}: ${r.reason}` : label;
@@ -61,7 +66,7 @@ export function renderSummaryMd(m: ReportModel, htmlPath: string): string {
     lines.push(
       mdTable(
         ['claim', 'verdict', 'key figure'],
-        measured.map((r) => [`${r.claim.id} ${r.claim.text}`, verdictText(r), r.figure]),
+        measured.map((r) => [`${r.claim.id} ${r.claim.text}`, verdictText(r), figureText(r)]),
       ),
       '',
     );
@@ -74,7 +79,7 @@ export function renderSummaryMd(m: ReportModel, htmlPath: string): string {
       '',
       mdTable(
         ['claim', 'why', 'command'],
-        notRun.map((r) => [`${r.claim.id} ${r.claim.text}`, r.figure, r.command ?? '']),
+        notRun.map((r) => [`${r.claim.id} ${r.claim.text}`, figureText(r), r.command ?? '']),
       ),
       '',
       '</details>',

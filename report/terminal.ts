@@ -1,7 +1,8 @@
 /**
  * The verdict table for a terminal, as `npm run bench` ends (and `npm run report` prints): one line per claim the
- * run measured — claim, verdict with its evidence in short, the key figure cut to fit the line — then one
- * "not run: …" line per command that would measure the rest. Pure: a presenter of finished verdict rows.
+ * run measured — claim, verdict with its evidence in short, the key figure cut to fit the line, and under it what
+ * other sections add about the claim ("a browser: …") — then one "not run: …" line per command that would measure
+ * the rest. Pure: a presenter of finished verdict rows.
  */
 import type { RunStatusInfo } from './environment.ts';
 import { VERDICT_LABEL, type VerdictRow } from './verdicts.ts';
@@ -102,6 +103,18 @@ export function notRunLines(rows: readonly VerdictRow[], width = DEFAULT_TERMINA
   });
 }
 
+/** "  C5: a browser: h2 456 ms vs …": what other sections add to a claim this run did not measure, indented. */
+export function notRunAddendaLines(rows: readonly VerdictRow[], width = DEFAULT_TERMINAL_WIDTH): string[] {
+  return rows
+    .filter((r) => r.kind === 'not_run')
+    .flatMap((r) =>
+      (r.addenda ?? []).map((a) => {
+        const head = `  ${r.claim.id}: `;
+        return `${head}${shorten(a, Math.max(20, width - head.length))}`;
+      }),
+    );
+}
+
 export interface VerdictTableOptions {
   /** Columns a line may take (default 120). */
   width?: number;
@@ -110,8 +123,9 @@ export interface VerdictTableOptions {
 }
 
 /**
- * The lines of the verdict table: a header, one line per measured claim (figure shortened to the width), the
- * "not run" lines, and a note when the run did not complete. Empty rows give a line that says so.
+ * The lines of the verdict table: a header, one line per measured claim (figure shortened to the width) with an
+ * indented line under it per addendum, the "not run" lines and the addenda of claims not run, and a note when the
+ * run did not complete. Empty rows give a line that says so.
  */
 export function verdictTableLines(rows: readonly VerdictRow[], opts: VerdictTableOptions = {}): string[] {
   const width = opts.width ?? DEFAULT_TERMINAL_WIDTH;
@@ -127,9 +141,14 @@ export function verdictTableLines(rows: readonly VerdictRow[], opts: VerdictTabl
     const line = (id: string, verdict: string, figure: string): string =>
       `${id.padEnd(idWidth)}  ${verdict.padEnd(verdictWidth)}  ${figure}`.trimEnd();
     out.push(line(header[0], header[1], header[2]));
-    for (const r of measured) out.push(line(r.claim.id, verdictCell(r), shorten(r.figure, figureWidth)));
+    for (const r of measured) {
+      out.push(line(r.claim.id, verdictCell(r), shorten(r.figure, figureWidth)));
+      // Other sections' lines on the claim, indented under its figure.
+      for (const a of r.addenda ?? []) out.push(line('', '', shorten(a, figureWidth)));
+    }
   }
   out.push(...notRunLines(rows, width));
+  out.push(...notRunAddendaLines(rows, width));
   if (opts.status && opts.status.kind !== 'completed' && opts.status.text) out.push(`note: ${opts.status.text}`);
   return out;
 }

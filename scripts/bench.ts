@@ -13,7 +13,7 @@ import { handshakeHeadline } from '../bench/headline.ts';
 import { UserError } from '../lib/errors.ts';
 import { wholeNumberFlag } from '../lib/flag-numbers.ts';
 import { Progress } from '../lib/progress.ts';
-import { DEFINITIONS, scenarioNames } from '../bench/scenarios/definitions.ts';
+import { DEFINITIONS, defaultScenarioNames, scenarioNames } from '../bench/scenarios/definitions.ts';
 import { needsInBrief } from '../bench/scenarios/needs.ts';
 import { scenarioProfiles, type BenchOptions, type SizeName } from '../bench/scenarios/types.ts';
 import { listProfiles, parseProfiles } from '../netem/profiles.ts';
@@ -48,7 +48,8 @@ Sizes (one of):
   --full              the whole matrix: every profile, size, congestion control and repetition (~1 h)
 
 Options:
-  --scenario <a,b>    scenarios to run (default: all; with --target: those that can run remotely).
+  --scenario <a,b>    scenarios to run (default: all but the opt-in ones, which --full adds, such as browser:
+                      Chromium page loads; with --target: those that can run remotely).
                       Known: ${scenarioNames().join(', ')}
   --profile <a,b>     link profiles, each case runs on each (default: each scenario's own for the size;
                       --list shows them)
@@ -231,9 +232,7 @@ export function parseBenchArgs(argv: string[]): BenchCli | 'help' | 'list' {
   if (sizes.length > 1)
     throw new UserError(`${sizes.map((f) => `--${f}`).join(' and ')} are different sizes: choose one`);
   const size: SizeName = sizes[0] ?? 'standard';
-  const defaultScenarios = DEFINITIONS.filter(
-    (s) => (v.target === undefined || s.remoteCapable) && (size !== 'ci' || s.ciPlan),
-  ).map((s) => s.name);
+  const defaultScenarios = defaultScenarioNames(size, v.target !== undefined);
   const scenarios =
     v.scenario === undefined
       ? defaultScenarios
@@ -293,7 +292,7 @@ async function printList(): Promise<void> {
   for (const s of DEFINITIONS) {
     const bySize = (size: SizeName): string => scenarioProfiles(s, size).join(', ');
     out.push(
-      `  ${s.name.padEnd(12)} ${s.title} (${s.claims.join(', ')})${s.remoteCapable ? ' [runs against --target]' : ''}${s.ciPlan ? ' [--ci]' : ''}`,
+      `  ${s.name.padEnd(12)} ${s.title} (${s.claims.join(', ')})${s.remoteCapable ? ' [runs against --target]' : ''}${s.ciPlan ? ' [--ci]' : ''}${s.optIn ? ' [opt-in: --scenario or --full]' : ''}`,
     );
     out.push(
       `  ${''.padEnd(12)} profiles: --quick ${bySize('quick')}; --ci ${bySize('ci')}; default ${bySize('standard')}; --full ${bySize('full')}`,

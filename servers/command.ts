@@ -115,6 +115,7 @@ export async function startCommandServer(o: CommandServerOptions): Promise<Comma
     pid,
     routes: o.routes,
     stats: null,
+    closeIdle: null,
     command,
     exit: done.then(() => {
       const e = exited as { code: number | null; signal: string | null } | null;

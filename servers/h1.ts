@@ -2,7 +2,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { parseRoute, writePayload } from './routes.ts';
+import { answerOf, closesAfter } from './answer.ts';
 import {
   ServerCounters,
   certFor,
@@ -24,28 +26,20 @@ async function main(): Promise<void> {
   const handler: http.RequestListener = (req, res) => {
     const route = parseRoute(req.url ?? '/', config.limits);
     const conn = ids.next(req.socket);
-    if (route.kind === 'error') {
-      res.writeHead(route.status, { 'content-type': 'text/plain' });
-      res.end(`${route.message}\n`);
-      counters.requests_served++;
-      return;
-    }
+    const tls_resumed = req.socket instanceof TLSSocket ? req.socket.isSessionReused() : null;
+    const answer = answerOf(route, conn.conn_id, conn.seq, tls_resumed);
     const respond = (): void => {
       if (res.destroyed) return;
-      const headers: http.OutgoingHttpHeaders = {
-        'content-type': 'application/octet-stream',
-        'content-length': route.size_bytes,
-        'x-kab-conn': conn.conn_id,
-        'x-kab-conn-seq': conn.seq,
-      };
-      if (route.close || closeAlways) headers.connection = 'close';
-      res.writeHead(200, headers);
+      const headers: http.OutgoingHttpHeaders = { ...answer.headers };
+      if (answer.status === 200 && (closesAfter(route) || closeAlways)) headers.connection = 'close';
+      res.writeHead(answer.status, headers);
       counters.requests_served++;
-      writePayload(res, route.size_bytes);
+      if (Buffer.isBuffer(answer.body)) res.end(answer.body);
+      else writePayload(res, answer.body.size_bytes);
     };
     // Drain the request body (GETs have none) before answering, as a real server would.
     req.resume();
-    if (route.delay_ms > 0) setTimeout(respond, route.delay_ms);
+    if (answer.delay_ms > 0) setTimeout(respond, answer.delay_ms);
     else respond();
   };
 
@@ -71,9 +65,16 @@ async function main(): Promise<void> {
     socket.once('close', () => sockets.delete(socket));
   });
 
-  await serveAsChild(config, server, counters, cert, () => {
-    for (const s of sockets) s.destroy();
-  });
+  await serveAsChild(
+    config,
+    server,
+    counters,
+    cert,
+    () => {
+      for (const s of sockets) s.destroy();
+    },
+    () => server.closeIdleConnections(),
+  );
 }
 
 main().catch(reportStartupFailure);

@@ -1,7 +1,9 @@
 /** HTTP/2 server (node:http2): h2c with prior knowledge, or h2 over TLS with ALPN. Run as a child process. */
 import http2 from 'node:http2';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { parseRoute, writePayload } from './routes.ts';
+import { answerOf } from './answer.ts';
 import {
   ServerCounters,
   certFor,
@@ -46,35 +48,37 @@ async function main(): Promise<void> {
   server.on('stream', (stream, headers) => {
     const route = parseRoute(String(headers[':path'] ?? '/'), config.limits);
     const conn = ids.next(stream.session ?? stream);
-    if (route.kind === 'error') {
-      stream.respond({ ':status': route.status, 'content-type': 'text/plain' });
-      stream.end(`${route.message}\n`);
-      counters.requests_served++;
-      return;
-    }
+    const socket = stream.session?.socket;
+    const tls_resumed = socket instanceof TLSSocket ? socket.isSessionReused() : null;
+    const answer = answerOf(route, conn.conn_id, conn.seq, tls_resumed);
     const respond = (): void => {
       if (stream.destroyed || stream.closed) return;
-      stream.respond({
-        ':status': 200,
-        'content-type': 'application/octet-stream',
-        'content-length': route.size_bytes,
-        'x-kab-conn': conn.conn_id,
-        'x-kab-conn-seq': conn.seq,
-      });
+      stream.respond({ ':status': answer.status, ...answer.headers });
       counters.requests_served++;
-      writePayload(stream, route.size_bytes);
+      if (Buffer.isBuffer(answer.body)) stream.end(answer.body);
+      else writePayload(stream, answer.body.size_bytes);
     };
     stream.on('error', () => undefined);
     // stream.session is gone once the stream has closed: hold the session now.
     const session = stream.session;
-    if (closeAlways) stream.once('close', () => session?.close());
-    if (route.delay_ms > 0) setTimeout(respond, route.delay_ms);
+    if (closeAlways && answer.status === 200) stream.once('close', () => session?.close());
+    if (answer.delay_ms > 0) setTimeout(respond, answer.delay_ms);
     else respond();
   });
 
-  await serveAsChild(config, server, counters, cert, () => {
-    for (const s of sessions) s.destroy();
-  });
+  await serveAsChild(
+    config,
+    server,
+    counters,
+    cert,
+    () => {
+      for (const s of sessions) s.destroy();
+    },
+    // GOAWAY on every session; one with streams in flight closes once they end.
+    () => {
+      for (const s of sessions) s.close();
+    },
+  );
 }
 
 main().catch(reportStartupFailure);

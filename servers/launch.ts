@@ -9,6 +9,8 @@ export interface ServerHandle {
   readonly pid: number;
   readonly netns: string | null;
   stats(): Promise<ServerStats>;
+  /** Closes every connection with no request in flight (h2: GOAWAY), as its idle timeout would; the stats after. */
+  closeIdle(): Promise<ServerStats>;
   alive(): boolean;
   /** Resolves once the process is gone (whether stopped or dead): why, with its last stderr lines. */
   readonly exited: Promise<string>;
@@ -62,6 +64,10 @@ export async function startServer(
     }),
     async stats() {
       const reply = await child.call<{ stats: ServerStats }>({ op: 'stats' }, 10_000);
+      return reply.stats;
+    },
+    async closeIdle() {
+      const reply = await child.call<{ stats: ServerStats }>({ op: 'close_idle' }, 10_000);
       return reply.stats;
     },
     stop: () => child.stop(),

@@ -114,6 +114,7 @@ export async function serveAsChild(
   counters: ServerCounters,
   cert: CertPair | null,
   closeAll: () => void,
+  closeIdle: (() => void) | null = null,
 ): Promise<void> {
   if (config.limits) server.maxConnections = config.limits.max_connections;
   await new Promise<void>((resolve, reject) => {
@@ -147,16 +148,27 @@ export async function serveAsChild(
   answerStatsOnStdin(
     () => counters.snapshot(),
     () => shutdown(0),
+    closeIdle,
   );
 }
 
 /**
- * The control channel every harness server keeps on stdin: `{id, op:'stats'}` is answered with the stats; EOF
- * (the harness is gone, even after a SIGKILL) shuts the server down.
+ * The control channel every harness server keeps on stdin: `{id, op:'stats'}` is answered with the stats;
+ * `{id, op:'close_idle'}` (where the server offers it) closes every connection with no request in flight, as
+ * an idle timeout would, and answers with the stats after; EOF (the harness is gone, even after a SIGKILL)
+ * shuts the server down.
  */
-export function answerStatsOnStdin(stats: () => unknown, shutdown: () => void): void {
+export function answerStatsOnStdin(
+  stats: () => unknown,
+  shutdown: () => void,
+  closeIdle: (() => void) | null = null,
+): void {
   serveJsonLines(
     (msg: { op?: unknown }) => {
+      if (msg.op === 'close_idle' && closeIdle !== null) {
+        closeIdle();
+        return { stats: stats() };
+      }
       if (msg.op !== 'stats') throw new Error(`unknown op ${String(msg.op)}`);
       return { stats: stats() };
     },

@@ -88,6 +88,8 @@ export interface ServerUnderTest {
   readonly routes: RouteSet;
   /** Its own counters (connections, requests, memory, FDs), where it offers them; null where it does not. */
   readonly stats: (() => Promise<ServerStats>) | null;
+  /** Closes its idle connections now, as its idle timeout would (the harness's own servers only); null where it cannot. */
+  readonly closeIdle: (() => Promise<void>) | null;
   alive(): boolean;
   stop(): Promise<void>;
 }
@@ -109,6 +111,9 @@ export function harnessServer(handle: ServerHandle): ServerUnderTest {
     pid: handle.ready.pid,
     routes: HARNESS_ROUTES,
     stats: () => handle.stats(),
+    closeIdle: async () => {
+      await handle.closeIdle();
+    },
     alive: () => handle.alive(),
     stop: () => handle.stop(),
   };

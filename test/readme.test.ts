@@ -29,6 +29,7 @@ const FOREIGN_FLAGS: Record<string, string> = {
   import: 'node --import tsx',
   nofile: 'prlimit --nofile',
   silent: 'npm run --silent',
+  'ignore-certificate-errors-spki-list': 'chromium (the browser scenario trusts the servers by their keys)',
 };
 
 /** Every file under dir (relative to the repository) whose name ends with one of exts. */

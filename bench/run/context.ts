@@ -38,6 +38,7 @@ export function scenarioContext(args: {
     progress: args.progress,
     signal: args.signal,
     startServer: (config) => bed.startServer(config, servers),
+    onEnd: (label, fn) => servers.add(label, fn),
     serves: bed.serves,
     offer: bed.offer,
     skipPart(part, reason) {

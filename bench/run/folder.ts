@@ -55,7 +55,16 @@ export class RunFolder {
       machine: machineInfo(),
       // A busy machine is the first suspect when two runs disagree: compare and the report can see it here.
       load_average_at_start: os.loadavg(),
-      versions: packageVersions(['autocannon', 'tinybench', 'execa', 'csv-stringify', 'koffi', 'selfsigned', 'tsx']),
+      versions: packageVersions([
+        'autocannon',
+        'tinybench',
+        'execa',
+        'csv-stringify',
+        'koffi',
+        'selfsigned',
+        'tsx',
+        'playwright-core',
+      ]),
       scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, claims: s.claims })),
     });
     this.samples = new CsvAppender(join(this.dir, 'samples.csv'), Object.keys(SAMPLE_COLUMNS) as SampleColumn[]);

@@ -6,7 +6,7 @@ import { UserError } from '../../lib/errors.ts';
 import type { Progress } from '../../lib/progress.ts';
 import { Teardown } from '../../lib/teardown.ts';
 import { ServerLacks } from '../../servers/under-test.ts';
-import { unmetNeeds } from '../scenarios/needs.ts';
+import { NeedUnmet, unmetNeeds } from '../scenarios/needs.ts';
 import type { DirectionCounters, LinkCounters } from '../../netem/link.ts';
 import { profileKey } from '../../netem/profiles.ts';
 import { NoAnswerError, calibrate, type Calibration } from '../drivers/calibrate.ts';
@@ -128,8 +128,9 @@ export async function runProfile(run: ProfileRun, { profile, scenarios }: Profil
       await scenario.run(ctx);
     } catch (e) {
       // A part that needs more than the definition says (checked above) stops the scenario where it is.
-      if (!(e instanceof ServerLacks)) throw e;
-      skip(`needs ${e.capability}`);
+      if (e instanceof ServerLacks) skip(`needs ${e.capability}`);
+      else if (e instanceof NeedUnmet) skip(`needs ${e.need}`);
+      else throw e;
     } finally {
       run.folder.noteScenarioTime(profile.name, scenario.name, performance.now() - start_ms);
       await run.bed.agent.closeAll();

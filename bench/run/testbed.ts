@@ -214,6 +214,7 @@ function remoteServer(target: RemoteTarget, config: Pick<ServerConfig, 'protocol
       pid: null,
       routes: HARNESS_ROUTES,
       stats: null,
+      closeIdle: null,
       alive: () => true,
       stop: async () => undefined,
     },

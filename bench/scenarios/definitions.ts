@@ -4,13 +4,14 @@
  * (<name>/scenario.ts, loaded only by a run). A new scenario is its folder plus one entry here.
  */
 import { UserError } from '../../lib/errors.ts';
+import { browserDefinition } from './browser/definition.ts';
 import { costDefinition } from './cost/definition.ts';
 import { handshakeDefinition } from './handshake/definition.ts';
 import { holDefinition } from './hol/definition.ts';
 import { lifecycleDefinition } from './lifecycle/definition.ts';
 import { policyDefinition } from './policy/definition.ts';
 import { slowstartDefinition } from './slowstart/definition.ts';
-import type { Scenario, ScenarioDefinition } from './types.ts';
+import { inDefaultRun, type Scenario, type ScenarioDefinition, type SizeName } from './types.ts';
 
 interface Entry {
   definition: ScenarioDefinition;
@@ -25,9 +26,20 @@ const REGISTRY: readonly Entry[] = [
   { definition: lifecycleDefinition, load: async () => (await import('./lifecycle/scenario.ts')).lifecycleScenario },
   { definition: costDefinition, load: async () => (await import('./cost/scenario.ts')).costScenario },
   { definition: policyDefinition, load: async () => (await import('./policy/scenario.ts')).policyScenario },
+  { definition: browserDefinition, load: async () => (await import('./browser/scenario.ts')).browserScenario },
 ];
 
 export const DEFINITIONS: readonly ScenarioDefinition[] = REGISTRY.map((e) => e.definition);
+
+/**
+ * The scenarios a run of this size measures when --scenario does not name them: every one but the opt-in ones
+ * (which --full adds); with --target only those that run remotely; with --ci only those with a CI plan.
+ */
+export function defaultScenarioNames(size: SizeName, remote: boolean): string[] {
+  return DEFINITIONS.filter(
+    (s) => (!remote || s.remoteCapable) && (size !== 'ci' || s.ciPlan) && inDefaultRun(s, size),
+  ).map((s) => s.name);
+}
 
 export function scenarioNames(): string[] {
   return DEFINITIONS.map((d) => d.name);

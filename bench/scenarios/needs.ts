@@ -91,3 +91,13 @@ export function needsInBrief(needs: ScenarioNeeds | undefined): string {
   ].filter((p): p is string => p !== null);
   return parts.length ? parts.join('; ') : 'nothing beyond a server that answers';
 }
+
+/**
+ * A need found unmet only when the scenario starts (a program it runs, such as Chromium): thrown by its run, it
+ * ends the scenario as "skipped: needs …" like an unmet need of its definition.
+ */
+export class NeedUnmet extends Error {
+  constructor(readonly need: string) {
+    super(`needs ${need}`);
+  }
+}

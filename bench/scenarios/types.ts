@@ -110,6 +110,11 @@ export interface ScenarioContext {
   congestion_control: string;
   agent: Agent;
   startServer(config: Partial<ServerConfig>): Promise<RunningServer>;
+  /**
+   * Undoes something the scenario started (a browser, a temporary file) when the scenario ends — on every way
+   * out, Ctrl-C included, with the servers; the returned function drops the step once the scenario undid it.
+   */
+  onEnd(label: string, fn: () => Promise<void> | void): () => void;
   /** What the servers under test offer (routes, counters, a process, settings): ask it, do not infer it. */
   offer: ServerOffer;
   /** Whether startServer can give a server of this kind (always locally; only the target's kind remotely). */
@@ -155,6 +160,13 @@ export interface ScenarioDefinition {
    * hol's loss sweep, asks for it itself and records its own skip).
    */
   needs?: ScenarioNeeds;
+  /** Left out of the default run (it is slow or needs more than the rest): it runs when named with --scenario, and with --full. */
+  optIn?: 'full';
+}
+
+/** Whether a run of this size measures the scenario when --scenario does not name it. */
+export function inDefaultRun(s: Pick<ScenarioDefinition, 'optIn'>, size: SizeName): boolean {
+  return s.optIn === undefined || size === 'full';
 }
 
 export interface Scenario extends ScenarioDefinition {

@@ -5,6 +5,7 @@ import { holSection } from './hol/section.ts';
 import { lifecycleSection } from './lifecycle/section.ts';
 import { costSection } from './cost/section.ts';
 import { policySection } from './policy/section.ts';
+import { browserSection } from './browser/section.ts';
 import type { ReportSection } from './types.ts';
 
 export const SECTIONS: readonly ReportSection[] = [
@@ -14,6 +15,7 @@ export const SECTIONS: readonly ReportSection[] = [
   lifecycleSection,
   costSection,
   policySection,
+  browserSection,
 ];
 
 export function sectionFor(scenario: string): ReportSection | undefined {

@@ -60,12 +60,24 @@ export interface Table {
   rows: Cell[][];
 }
 
+/**
+ * A line a section adds under another section's verdict (the browser's page loads under C1, C5 and C12): what its
+ * own measurements say about that claim. It does not change the verdict.
+ */
+export interface Addendum {
+  claim: string;
+  /** One sentence, units in every figure and n stated, e.g. "a browser: h2 456 ms vs h1 keep-alive 619 ms …". */
+  text: string;
+}
+
 export interface SectionOutput {
   claimSentence: string;
   verdicts: Verdict[];
   specs: ChartSpec[];
   tables: Table[];
   caveats: string[];
+  /** Lines for other claims' verdicts (shown with the verdict, whoever gives it, even when it was not run). */
+  addenda?: Addendum[];
 }
 
 /** A scenario's section of the report; its title and claims are the scenario definition's. */

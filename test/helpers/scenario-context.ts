@@ -12,6 +12,7 @@ import type { BenchOptions, RunningServer, ScenarioContext } from '../../bench/s
 import type { Link, Profile } from '../../netem/link.ts';
 import { startServer } from '../../servers/launch.ts';
 import { HARNESS_OFFER, harnessServer } from '../../servers/under-test.ts';
+import { Teardown } from '../../lib/teardown.ts';
 
 export interface TestScenarioContext {
   ctx: ScenarioContext;
@@ -21,6 +22,8 @@ export interface TestScenarioContext {
   servers: RunningServer[];
   /** Parts the scenario skipped (ctx.skipPart), in order. */
   skips: Array<{ part: string; reason: string }>;
+  /** What the scenario asked to undo at its end (ctx.onEnd): the caller runs it. */
+  ends: Teardown;
 }
 
 export function testScenarioContext(args: {
@@ -60,6 +63,7 @@ export function testScenarioContext(args: {
   const samples: Array<Record<string, unknown>> = [];
   const skips: Array<{ part: string; reason: string }> = [];
   const servers: RunningServer[] = [];
+  const ends = new Teardown();
   const ctx: ScenarioContext = {
     runId: 'test',
     options,
@@ -78,6 +82,7 @@ export function testScenarioContext(args: {
       servers.push(s);
       return s;
     },
+    onEnd: (label, fn) => ends.add(label, fn),
     offer: HARNESS_OFFER,
     record: (row) => void samples.push(row),
     skipPart: (part, reason) => void skips.push({ part, reason }),
@@ -86,5 +91,5 @@ export function testScenarioContext(args: {
     progress: new Progress(process.stderr, true),
     signal: new AbortController().signal,
   };
-  return { ctx, samples, servers, skips };
+  return { ctx, samples, servers, skips, ends };
 }

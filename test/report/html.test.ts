@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { esc, fmtNumber, inlineScript, jsonForScript, renderTable } from '../../report/html.ts';
+import { esc, fmtNumber, inlineScript, jsonForScript, renderPage, renderTable } from '../../report/html.ts';
+import { loadRun } from '../../report/load-run.ts';
+import { buildModel } from '../../report/model.ts';
 import { mdCell } from '../../report/summary-md.ts';
+import { copyFixture } from './fixture-copy.ts';
+import { addBrowserRun } from './sections/browser/rows.ts';
 
 test('esc escapes the five HTML metacharacters', () => {
   assert.equal(esc(`<a href="x" title='y'>&</a>`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
@@ -44,4 +48,14 @@ test('tables escape cells and format numbers without trailing zeros', () => {
 
 test('Markdown cells cannot break the table or inject HTML', () => {
   assert.equal(mdCell('a | b\nc <i>'), 'a \\| b c &lt;i&gt;');
+});
+
+test('the verdict table shows what other sections add about a claim under its figure, in small text', (t) => {
+  const dir = copyFixture(t, 'report-normal');
+  addBrowserRun(dir);
+  const html = renderPage(buildModel(loadRun(dir), new Date('2026-11-20T12:00:00Z')), new Map(), []);
+  assert.match(
+    html,
+    /<td class="figure">keep-alive saves [^<]*<div class="addendum muted">a browser: h1 keep-alive page 612 ms vs 1\.31 s with Connection: close \(n = 6 each, 0 % loss, bbr\)/,
+  );
 });

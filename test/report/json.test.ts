@@ -8,6 +8,7 @@ import { buildModel } from '../../report/model.ts';
 import { CLAIMS } from '../../report/claims.ts';
 import { REPO } from '../helpers/run-cli.ts';
 import { copyFixture } from './fixture-copy.ts';
+import { addBrowserRun } from './sections/browser/rows.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -67,6 +68,21 @@ test('the --json document: every claim a verdict with its numbers and evidence; 
   assert.equal(c2.command, 'npm run bench -- --scenario slowstart');
   assert.deepEqual(c2.numbers, {});
   assert.equal(c2.evidence, null);
+});
+
+test('the --json document: each verdict the lines other sections add about it (the browser under C1, C5, C12)', (t) => {
+  const plain = fixtureJson(copyFixture(t, 'report-normal'));
+  assert.ok(plain.verdicts.every((v) => Array.isArray(v.addenda) && v.addenda.length === 0));
+  const dir = copyFixture(t, 'report-normal');
+  addBrowserRun(dir);
+  const doc = fixtureJson(dir);
+  assert.equal(doc.schema_version, 1, 'an added field: the version stays');
+  const at = (claim: string) => doc.verdicts.find((v) => v.claim === claim)!;
+  assert.match(at('C1').addenda[0] ?? '', /^a browser: h1 keep-alive page 612 ms vs 1\.31 s with Connection: close/);
+  assert.equal(at('C5').kind, 'not_run');
+  assert.match(at('C5').addenda[0] ?? '', /^a browser: h2 456 ms vs h1 keep-alive 612 ms at 0 % loss/);
+  assert.match(at('C12').addenda[0] ?? '', /^a browser opened 6 connections for 41 resources on h1 keep-alive/);
+  assert.deepEqual(at('C2').addenda, []);
 });
 
 test('the --json document: the handshake headline, the saving of keep-alive per case', (t) => {

@@ -125,6 +125,22 @@ test('verdictTableLines: nothing measured says so; a run that did not complete g
   assert.equal(verdictTableLines([], { status: { kind: 'completed', text: '' } }).length, 1);
 });
 
+test('verdictTableLines: what other sections add, indented under the figure; for a claim not run after its line', () => {
+  const c1 = {
+    ...measured('C1', 'confirmed', 'keep-alive saves 1 RTT', 'strong'),
+    addenda: [`a browser: ${'x'.repeat(200)}`],
+  };
+  const c5 = { ...notRun('C5'), addenda: ['a browser: h2 456 ms vs h1 keep-alive 619 ms at 0 % loss'] };
+  const lines = verdictTableLines([c1, c5], { width: 80 });
+  assert.equal(lines[1], 'C1     confirmed · strong  keep-alive saves 1 RTT');
+  assert.match(lines[2]!, /^ {27}a browser: x+…$/);
+  assert.ok(lines[2]!.length <= 80, lines[2]);
+  assert.deepEqual(lines.slice(3), [
+    'not run: C5 (npm run bench -- --scenario hol)',
+    '  C5: a browser: h2 456 ms vs h1 keep-alive 619 ms at 0 % loss',
+  ]);
+});
+
 test('terminalWidth: a terminal its own columns (60–160), anything else 120', () => {
   assert.equal(terminalWidth({ isTTY: true, columns: 100 }), 100);
   assert.equal(terminalWidth({ isTTY: true, columns: 20 }), 60);

@@ -17,24 +17,28 @@ test("the harness's route set names routes its servers answer as meant", () => {
     size_bytes: 1234,
     delay_ms: 0,
     close: false,
+    web: false,
   });
   assert.deepEqual(parseRoute(HARNESS_ROUTES.slow(10, 250)!.path), {
     kind: 'bytes',
     size_bytes: 10,
     delay_ms: 250,
     close: false,
+    web: false,
   });
   assert.deepEqual(parseRoute(HARNESS_ROUTES.closing(HARNESS_ROUTES.sized(5)!)!), {
     kind: 'bytes',
     size_bytes: 5,
     delay_ms: 0,
     close: true,
+    web: false,
   });
   assert.deepEqual(parseRoute(HARNESS_ROUTES.closing(HARNESS_ROUTES.slow(5, 7)!.path)!), {
     kind: 'bytes',
     size_bytes: 5,
     delay_ms: 7,
     close: true,
+    web: false,
   });
 });
 
@@ -47,6 +51,7 @@ test('a server that lacks a capability says which, as ServerLacks', () => {
     pid: null,
     routes: { small: () => null, sized: () => null, sizes: () => [], slow: () => null, closing: () => null },
     stats: null,
+    closeIdle: null,
     alive: () => true,
     stop: async () => undefined,
   };

@@ -91,7 +91,7 @@ export function transportPlannedUnits(options: Pick<BenchOptions, 'quick' | 'siz
   return (p.cases.length + p.losses.length * ccs * p.reps * p.cases.length) * PAGE_ITEMS;
 }
 
-function allowedCcs(): string[] {
+export function allowedCcs(): string[] {
   try {
     return hostAllowedCongestionControls();
   } catch {

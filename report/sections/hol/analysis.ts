@@ -8,7 +8,7 @@ import { hodgesLehmann } from '../../../lib/stats-rank-tests.ts';
 import { quantileSummary, type QuantileSummary } from '../../../lib/stats-summary.ts';
 import type { CsvRow } from '../../load-run.ts';
 import { fmtMs, round4 } from '../../format.ts';
-import { num } from '../../rows.ts';
+import { groupBy, num } from '../../rows.ts';
 import { pipeliningFigures, pipeliningWords, type PipeliningFigures } from './pipelining.ts';
 import { C4_SHARE_THRESHOLD, c4Evidence, c4Outcome, heldBackCi, notAllHeldWords } from './c4-evidence.ts';
 import type { AppFigures } from './app-figures.ts';
@@ -23,17 +23,6 @@ export const H2_UNBLOCKED_FACTOR = 1.1;
 
 /** The transport modes in the order the charts and tables show them. */
 export const MODE_ORDER = ['h1_serial', 'h1_pipelined', 'h1_6conn', 'h2_streams'];
-
-function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of xs) {
-    const k = key(x);
-    const l = m.get(k);
-    if (l) l.push(x);
-    else m.set(k, [x]);
-  }
-  return m;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Application-level HOL (hol-app.csv)

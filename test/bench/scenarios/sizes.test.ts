@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadScenarios, scenarioNames } from '../../../bench/scenarios/definitions.ts';
+import { defaultScenarioNames, loadScenarios, scenarioNames } from '../../../bench/scenarios/definitions.ts';
 import { bySize, runSize, scenarioProfiles, type BenchOptions, type SizeName } from '../../../bench/scenarios/types.ts';
 import { CI_REQUESTS_FAR, CI_REQUESTS_NEAR, samplingPlan } from '../../../bench/scenarios/handshake/scenario.ts';
 import { getProfile } from '../../../netem/profiles.ts';
@@ -77,4 +77,21 @@ test("--ci: a fixed n per handshake case decided up front (no early stop), by th
   assert.ok(hol);
   assert.deepEqual(scenarioProfiles(hol, 'ci'), scenarioProfiles(hol, 'standard'));
   assert.equal(hol.plannedUnits(ci), hol.plannedUnits(opts('standard')));
+});
+
+test('the opt-in browser scenario runs when named or with --full, never in the default, --quick or --ci run', () => {
+  const all = scenarioNames();
+  assert.ok(all.includes('browser'));
+  for (const size of ['quick', 'standard', 'ci'] as const)
+    assert.equal(defaultScenarioNames(size, false).includes('browser'), false, size);
+  assert.deepEqual(defaultScenarioNames('full', false), all);
+  assert.deepEqual(
+    defaultScenarioNames('standard', false),
+    all.filter((n) => n !== 'browser'),
+  );
+  assert.equal(
+    defaultScenarioNames('full', true).includes('browser'),
+    false,
+    'a remote target has no client namespace',
+  );
 });
