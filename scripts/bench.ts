@@ -292,7 +292,7 @@ async function printList(): Promise<void> {
   for (const s of DEFINITIONS) {
     const bySize = (size: SizeName): string => scenarioProfiles(s, size).join(', ');
     out.push(
-      `  ${s.name.padEnd(12)} ${s.title} (${s.claims.join(', ')})${s.remoteCapable ? ' [runs against --target]' : ''}${s.ciPlan ? ' [--ci]' : ''}${s.optIn ? ' [opt-in: --scenario or --full]' : ''}`,
+      `  ${s.name.padEnd(12)} ${s.title}${s.claims.length ? ` (${s.claims.join(', ')})` : ''}${s.remoteCapable ? ' [runs against --target]' : ''}${s.ciPlan ? ' [--ci]' : ''}${s.optIn ? ' [opt-in: --scenario or --full]' : ''}`,
     );
     out.push(
       `  ${''.padEnd(12)} profiles: --quick ${bySize('quick')}; --ci ${bySize('ci')}; default ${bySize('standard')}; --full ${bySize('full')}`,

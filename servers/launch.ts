@@ -9,7 +9,7 @@ export interface ServerHandle {
   readonly pid: number;
   readonly netns: string | null;
   stats(): Promise<ServerStats>;
-  /** Closes every connection with no request in flight (h2: GOAWAY), as its idle timeout would; the stats after. */
+  /** Closes its idle connections as its idle timeout would (h1: those with no request in flight; h2: GOAWAY to every session, closed once its streams end); the stats after. */
   closeIdle(): Promise<ServerStats>;
   alive(): boolean;
   /** Resolves once the process is gone (whether stopped or dead): why, with its last stderr lines. */

@@ -35,7 +35,8 @@ export function parseRoute(
   const page = /^\/page\/(\d+)$/.exec(url.pathname);
   if (page?.[1]) return parsePageRoute(Number(page[1]), url.searchParams, limits.max_response_bytes);
   const m = /^\/bytes\/(\d+)$/.exec(url.pathname);
-  if (!m?.[1]) return { kind: 'error', status: 404, message: `no route for ${url.pathname}; use /bytes/<n>` };
+  if (!m?.[1])
+    return { kind: 'error', status: 404, message: `no route for ${url.pathname}; use /bytes/<n> or /page/<n>` };
   const size_bytes = Number(m[1]);
   if (!Number.isSafeInteger(size_bytes) || size_bytes > limits.max_response_bytes) {
     return { kind: 'error', status: 400, message: `size must be ≤ ${limits.max_response_bytes} bytes` };

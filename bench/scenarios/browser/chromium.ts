@@ -4,6 +4,7 @@
  * exactly the servers' certificates (by their public keys: verification stays on for everything else).
  */
 import { existsSync } from 'node:fs';
+import { UserError } from '../../../lib/errors.ts';
 import { createHash, X509Certificate } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
@@ -76,9 +77,9 @@ export async function launchChromium(o: ChromiumOptions): Promise<Browser> {
     handleSIGHUP: false,
     args: [
       `--ignore-certificate-errors-spki-list=${o.trusted_spki.join(',')}`,
-      // Nothing but the page's own requests on the link.
-      '--disable-background-networking',
-      '--disable-component-update',
+      // Straight to the servers, as the harness's own client goes: no proxy from the environment.
+      '--no-proxy-server',
+      // Nothing but the page's own requests on the link (Playwright already turns background networking off).
       '--disable-domain-reliability',
       '--no-pings',
     ],

@@ -24,14 +24,18 @@ export const BROWSER_PAGE_COLUMNS = [
   'browser_id',
   'rep',
   'warmup',
-  /** flat: from the first request to the last response's end; document: navigation start to the load event. */
+  /**
+   * flat, Chromium: performance.now() in the page from just before the fetch() calls to the last body read;
+   * flat, harness: its batch clock from before its connects to the last response; document: navigation start
+   * to the load event. Empty when the load failed.
+   */
   'page_ms',
   'resources',
   /** Server connections that served the page (the servers' own ids, from Server-Timing). */
   'connections',
-  /** Of those, the ones opened during this load. */
+  /** Connections the server accepted during this load (any the browser opened and left unused included). */
   'new_connections',
-  /** Of the new ones, those whose TLS session the server resumed. */
+  /** Of the connections first used in this load, those whose TLS session the server resumed (browser only). */
   'resumed_connections',
   /** Longest TLS handshake in the load (Resource Timing; null for the harness and for a load with none). */
   'tls_ms_max',

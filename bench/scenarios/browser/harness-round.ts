@@ -9,7 +9,8 @@ import { harnessVersion } from '../../../lib/package-dir.ts';
 import type { ResourceSeen } from './in-page.ts';
 import { loadFigures } from './observe.ts';
 import { BROWSER_PAGE, pagePaths } from './plan.ts';
-import { appendLoad, serverFor, type BrowserSweep, type Round } from './sweep.ts';
+import { acceptedSoFar, appendLoad, serverFor, type BrowserSweep, type Round } from './sweep.ts';
+import { diff, holMode } from '../hol/common.ts';
 
 /** A batch's responses as resources: which server connection served each (no browser timings). */
 function resourcesOf(batch: BatchResult, protocol: string, items: readonly { path: string }[]): ResourceSeen[] {
@@ -17,7 +18,7 @@ function resourcesOf(batch: BatchResult, protocol: string, items: readonly { pat
     name: items[it.pos - 1]?.path ?? String(it.pos),
     start_ms: 0,
     request_ms: it.write_ms ?? 0,
-    end_ms: it.done_ms ?? 0,
+    end_ms: it.done_ms ?? Number.NaN,
     connect_ms: 0,
     tls_ms: 0,
     dns_ms: 0,
@@ -32,6 +33,7 @@ export async function runHarnessRound(sw: BrowserSweep, r: Round): Promise<void>
   const { ctx } = sw;
   const server = serverFor(sw, r.case);
   const h2 = r.case === 'h2';
+  const mode = holMode(h2 ? 'h2_streams' : 'h1_6conn', BROWSER_PAGE.resources);
   const conn_key = `browser-harness-${++sw.harness_sets}`;
   const browser_id = `${sw.head.profile}/harness/${sw.harness_sets}`;
   const seen = new Set<string>();
@@ -41,24 +43,28 @@ export async function runHarnessRound(sw: BrowserSweep, r: Round): Promise<void>
       if (ctx.signal.aborted) break;
       let batch: BatchResult | null = null;
       let error: string | null = null;
+      const before = await acceptedSoFar(sw, r.case);
       try {
         batch = await ctx.agent.batch({
           target: server.target,
           protocol: h2 ? 'h2' : 'h1',
           tls: server.clientTls('TLSv1.3'),
-          connections: h2 ? 1 : 6,
-          depth: h2 ? items.length : 1,
+          connections: mode.connections,
+          depth: mode.depth,
           conn_key,
           fresh: false,
           items,
-          timeout_ms: ctx.options.request_timeout_ms,
+          // The browser's page deadline: both sides give up on a load at the same time.
+          timeout_ms: sw.page_timeout_ms,
         });
         error = batch.items.find((it) => it.error !== null)?.error ?? null;
       } catch (e) {
         error = errorMessage(e);
       }
+      const after = await acceptedSoFar(sw, r.case);
+      if (ctx.signal.aborted) break;
       const resources = batch ? resourcesOf(batch, h2 ? 'h2' : 'http/1.1', items) : [];
-      const figures = loadFigures(resources, seen);
+      const figures = loadFigures(resources, seen, diff(before, after));
       const errors = batch ? batch.errors : items.length;
       const version = `keepalive-bench ${harnessVersion()}`;
       appendLoad(

@@ -67,12 +67,20 @@ export function flatLoadScript(urls: readonly string[], timeout_ms: number): str
     if (r.status !== 200) throw new Error('status ' + r.status + ' for ' + u);
   }));
   const page_ms = performance.now() - t0;
+  // Resource Timing entries are added on their own path after the bodies: wait for them, briefly.
+  for (let i = 0; i < 100 && performance.getEntriesByType('resource').length < ${urls.length}; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  const resources = collect(performance.getEntriesByType('resource'));
   const failed = results.filter((r) => r.status === 'rejected');
+  const missing = Math.max(0, ${urls.length} - resources.length);
+  const errors = failed.length + (failed.length ? 0 : missing);
   return {
     page_ms,
-    resources: collect(performance.getEntriesByType('resource')),
-    errors: failed.length,
-    error: failed.length ? String(failed[0].reason && failed[0].reason.message || failed[0].reason) : null,
+    resources,
+    errors,
+    error: failed.length
+      ? String(failed[0].reason && failed[0].reason.message || failed[0].reason)
+      : missing ? missing + ' of ${urls.length} responses without a Resource Timing entry' : null,
   };
 })()`;
 }

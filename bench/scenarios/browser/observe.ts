@@ -32,10 +32,17 @@ export function waitForConnection_ms(
 }
 
 /**
- * The load's figures. `seen` holds the connection ids of this browser's earlier loads (a connection first
- * seen now was opened by this load) and is updated with this load's.
+ * The load's figures. `seen` holds the connection ids of this browser's earlier loads and is updated with this
+ * load's: a connection first seen serving a response now is new to the load. `accepted`, the connections the
+ * server accepted during the load, is the better count of those opened (a spare one the browser opened and never
+ * used, or opened late in the load before and first used now, is counted where it was opened); where the server
+ * keeps no count (null), the first-seen count stands in.
  */
-export function loadFigures(resources: readonly ResourceSeen[], seen: Set<string>): LoadFigures {
+export function loadFigures(
+  resources: readonly ResourceSeen[],
+  seen: Set<string>,
+  accepted: number | null = null,
+): LoadFigures {
   const ids = resources.map((r) => r.conn_id).filter((id): id is string => id !== null);
   const distinct = [...new Set(ids)];
   const fresh = distinct.filter((id) => !seen.has(id));
@@ -49,7 +56,7 @@ export function loadFigures(resources: readonly ResourceSeen[], seen: Set<string
     resources: resources.length,
     protocol: protocols.length ? protocols.join('+') : null,
     connections: known ? distinct.length : null,
-    new_connections: known ? fresh.length : null,
+    new_connections: accepted ?? (known ? fresh.length : null),
     resumed_connections: known ? resumed.length : null,
     tls_ms_max: tls.length ? round3(Math.max(...tls)) : null,
     wait_ms_max: waits.length ? round3(Math.max(...waits)) : null,

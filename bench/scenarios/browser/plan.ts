@@ -1,6 +1,7 @@
 /** The browser scenario's matrix per run size, and what one round of it is. */
 import { bySize, type BenchOptions } from '../types.ts';
-import { CC_CANDIDATES, PAGE_BIG_BYTES, PAGE_ITEMS, PAGE_SMALL_BYTES, PAGE_SMALL_COUNT } from '../hol/transport.ts';
+import { CC_CANDIDATES } from '../cc-loss-sweep.ts';
+import { PAGE_BIG_BYTES, PAGE_ITEMS, PAGE_SMALL_BYTES, PAGE_SMALL_COUNT } from '../hol/transport.ts';
 
 /** h1_close: the server answers every response with `Connection: close`, so the browser reconnects per resource. */
 export type BrowserCase = 'h2' | 'h1_keepalive' | 'h1_close';

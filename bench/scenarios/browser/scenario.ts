@@ -6,12 +6,12 @@
  * harness's own client, interleaved, so the report can set the two side by side. Per loss rate and congestion
  * control the host allows.
  */
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { errorMessage } from '../../../lib/errors.ts';
-import { sleep } from '../../../lib/sleep.ts';
+import { sleep, withDeadline } from '../../../lib/sleep.ts';
 import { NeedUnmet } from '../needs.ts';
-import { rotate } from '../hol/common.ts';
-import { allowedCcs } from '../hol/transport.ts';
+import { diff, rotate } from '../hol/common.ts';
+import { allowedCcs } from '../cc-loss-sweep.ts';
 import type { RunningServer, Scenario, ScenarioContext } from '../types.ts';
 import { chromiumMissing, findChromium, inNetnsLaunch, launchChromium, spkiHash } from './chromium.ts';
 import { browserDefinition } from './definition.ts';
@@ -19,53 +19,107 @@ import { documentTimingsScript, flatLoadScript, type LoadSeen } from './in-page.
 import { loadFigures } from './observe.ts';
 import { BROWSER_PAGE, BROWSER_STATES, browserPlan, harnessCounterpart, pagePaths, type BrowserCase } from './plan.ts';
 import { runHarnessRound } from './harness-round.ts';
-import { appendLoad, openSweep, serverFor, sweepConditions, type BrowserSweep, type Round } from './sweep.ts';
+import {
+  acceptedSoFar,
+  appendLoad,
+  openSweep,
+  serverFor,
+  sweepConditions,
+  type BrowserSweep,
+  type Round,
+} from './sweep.ts';
 
 function originOf(server: RunningServer): string {
   return `https://${server.target.host}:${server.target.port}`;
 }
 
+/** Above the page's own deadline: what a browser call may take before the load counts as failed. */
+const CALL_MARGIN_MS = 5_000;
+const LAUNCH_DEADLINE_MS = 30_000;
+const CLOSE_DEADLINE_MS = 15_000;
+
 async function loadOnce(page: Page, sw: BrowserSweep, r: Round): Promise<LoadSeen> {
   const origin = originOf(serverFor(sw, r.case));
   const paths = pagePaths(r.page, r.case);
+  const deadline_ms = sw.page_timeout_ms + CALL_MARGIN_MS;
   try {
-    if (r.page === 'flat')
-      return await page.evaluate<LoadSeen>(
-        flatLoadScript(
-          paths.map((p) => origin + p),
-          sw.page_timeout_ms,
-        ),
+    if (r.page === 'flat') {
+      const script = flatLoadScript(
+        paths.map((p) => origin + p),
+        sw.page_timeout_ms,
       );
+      return await withDeadline(page.evaluate<LoadSeen>(script), deadline_ms, 'the page');
+    }
     await page.goto(origin + paths[0]!, { waitUntil: 'load', timeout: sw.page_timeout_ms });
-    return await page.evaluate<LoadSeen>(documentTimingsScript(BROWSER_PAGE.resources));
+    const script = documentTimingsScript(BROWSER_PAGE.resources);
+    return await withDeadline(page.evaluate<LoadSeen>(script), deadline_ms, 'reading the timings');
   } catch (e) {
-    return { page_ms: Number.NaN, resources: [], errors: BROWSER_PAGE.resources, error: errorMessage(e) };
+    // Playwright's errors carry a multi-line call log: the first line says what happened.
+    const error = errorMessage(e).split('\n')[0] ?? 'failed';
+    return { page_ms: Number.NaN, resources: [], errors: BROWSER_PAGE.resources, error };
   }
 }
 
-/** After the warm load: the server closes the connections, as its idle timeout would; the FINs and GOAWAYs cross the link. */
-async function closeServerConnections(sw: BrowserSweep, c: BrowserCase): Promise<void> {
-  const server = serverFor(sw, c).handle;
+/**
+ * After the warm load: the server closes the connections, as its idle timeout would, and the FINs and GOAWAYs
+ * cross the link. Under loss one may be lost and resent after a retransmission timeout (≥ 200 ms + RTT): the
+ * wait covers one, so the browser finds its connections closed rather than racing a close in flight.
+ */
+async function closeServerConnections(sw: BrowserSweep, r: Round): Promise<void> {
+  const server = serverFor(sw, r.case).handle;
   if (server.closeIdle === null) throw new Error('the server under test cannot close its idle connections');
   await server.closeIdle();
-  await sleep(Math.max(200, 4 * sw.rtt_ms));
+  const rto_ms = 200 + sw.rtt_ms;
+  await sleep(4 * sw.rtt_ms + (r.loss_pct > 0 ? 2 * rto_ms : 200), sw.ctx.signal);
+}
+
+/** A new Chromium, closed by the run's teardown too (Ctrl-C while it starts or loads); null once aborted. */
+async function launch(sw: BrowserSweep): Promise<{ browser: Browser; close(): Promise<void> } | null> {
+  const holder: { browser: Browser | null } = { browser: null };
+  const dropStep = sw.ctx.onEnd('chromium', () => holder.browser?.close());
+  const close = async (): Promise<void> => {
+    dropStep();
+    if (holder.browser !== null) await withDeadline(holder.browser.close(), CLOSE_DEADLINE_MS, 'closing Chromium');
+  };
+  try {
+    holder.browser = await withDeadline(
+      launchChromium({ ...sw.launch, trusted_spki: sw.trusted_spki }),
+      LAUNCH_DEADLINE_MS,
+      'starting Chromium',
+    );
+  } catch (e) {
+    await close().catch(() => undefined);
+    // The first launch failing says this Chromium cannot run here: the scenario is skipped, with why.
+    if (sw.launches === 1)
+      throw new NeedUnmet(`a Chromium that starts (${sw.launch.env.CHROMIUM_BIN}): ${errorMessage(e).split('\n')[0]}`);
+    throw e;
+  }
+  if (sw.ctx.signal.aborted) {
+    await close();
+    return null;
+  }
+  return { browser: holder.browser, close };
 }
 
 /** One browser launch: a cold, a warm and a resumed load of the page, each a row. */
 async function runBrowserRound(sw: BrowserSweep, r: Round): Promise<void> {
   const { ctx } = sw;
   const browser_id = `${sw.head.profile}/browser/${++sw.launches}`;
-  const browser = await launchChromium({ ...sw.launch, trusted_spki: sw.trusted_spki });
-  const dropCloseStep = ctx.onEnd('chromium', () => browser.close());
-  const version = `Chromium ${browser.version()}`;
+  const launched = await launch(sw);
+  if (launched === null) return;
+  const version = `Chromium ${launched.browser.version()}`;
   try {
-    const page = await browser.newPage();
+    const page = await withDeadline(launched.browser.newPage(), LAUNCH_DEADLINE_MS, 'opening a page');
     const seen = new Set<string>();
     for (const state of BROWSER_STATES) {
       if (ctx.signal.aborted) break;
-      if (state === 'resumed') await closeServerConnections(sw, r.case);
+      if (state === 'resumed') await closeServerConnections(sw, r);
+      const before = await acceptedSoFar(sw, r.case);
       const load = await loadOnce(page, sw, r);
-      const figures = loadFigures(load.resources, seen);
+      const after = await acceptedSoFar(sw, r.case);
+      // A load cut short by Ctrl-C is no measurement: no row.
+      if (ctx.signal.aborted) break;
+      const figures = loadFigures(load.resources, seen, diff(before, after));
       const ok = load.errors === 0 && Number.isFinite(load.page_ms);
       appendLoad(
         sw,
@@ -80,8 +134,7 @@ async function runBrowserRound(sw: BrowserSweep, r: Round): Promise<void> {
       );
     }
   } finally {
-    dropCloseStep();
-    await browser.close();
+    await launched.close();
   }
 }
 
@@ -106,7 +159,7 @@ export const browserScenario: Scenario = {
     const plan = browserPlan(ctx.options);
     await sweepConditions(sw, async (r) => {
       for (const page of rotate(plan.pages, r.rep)) {
-        for (const c of rotate(plan.cases, r.rep + r.loss_pct)) {
+        for (const c of rotate(plan.cases, r.rep + r.loss_index)) {
           if (ctx.signal.aborted) return;
           const round = { ...r, page, case: c };
           await runBrowserRound(sw, round);

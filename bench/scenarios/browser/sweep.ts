@@ -5,7 +5,7 @@
  */
 import type { CsvAppender } from '../../../lib/csv-file.ts';
 import type { RunningServer, ScenarioContext } from '../types.ts';
-import { allowedCcs } from '../hol/transport.ts';
+import { ccsToRun, sweepCcAndLoss } from '../cc-loss-sweep.ts';
 import { BROWSER_PAGE_COLUMNS, BROWSER_RESOURCE_COLUMNS } from './definition.ts';
 import type { ResourceSeen } from './in-page.ts';
 import { waitForConnection_ms, type LoadFigures } from './observe.ts';
@@ -42,6 +42,8 @@ export interface BrowserSweep {
 export interface Condition {
   cc: string;
   loss_pct: number;
+  /** The loss rate's place in the sweep (rounds rotate their order by it). */
+  loss_index: number;
   rep: number;
   warmup: boolean;
 }
@@ -51,7 +53,6 @@ export interface Round extends Condition {
   case: BrowserCase;
 }
 
-const CC_SYSCTL = 'net.ipv4.tcp_congestion_control';
 // Longer than any pause between the loads of one launch: only closeIdle ends a connection mid-round.
 const SERVER_IDLE_TIMEOUT_MS = 60_000;
 
@@ -120,50 +121,19 @@ export function skippedRow(head: RowHead, cc: string, loss_pct: number | null, s
   };
 }
 
-/** The plan's congestion controls the host allows (else the one in force); the others get a skipped row. */
-function congestionControls(sw: BrowserSweep): string[] {
-  const { ctx } = sw;
-  const plan = browserPlan(ctx.options);
-  if (plan.ccs === null || ctx.link.tuning === null) return [ctx.congestion_control];
-  const allowed = allowedCcs();
-  for (const c of plan.ccs.filter((x) => !allowed.includes(x)))
-    sw.csv.append(
-      skippedRow(
-        sw.head,
-        c,
-        null,
-        `${c} is not in the host's net.ipv4.tcp_allowed_congestion_control (${allowed.join(' ')}); run with --allow-host-cc ${c} to add it for the run`,
-      ),
-    );
-  const ccs = plan.ccs.filter((c) => allowed.includes(c));
-  return ccs.length ? ccs : [ctx.congestion_control];
-}
-
-/** Calls `round` for every condition, in order; the link and the congestion control are put back after. */
+/** Calls `round` for every condition, in order (rep 0, before the first measured ones: the warm-up round). */
 export async function sweepConditions(sw: BrowserSweep, round: (c: Condition) => Promise<void>): Promise<void> {
   const { ctx } = sw;
   const plan = browserPlan(ctx.options);
-  const tuning = ctx.link.tuning;
-  const base = ctx.link.params();
-  const ccs = congestionControls(sw);
+  const ccs = ccsToRun(ctx, plan.ccs, (cc, reason) => sw.csv.append(skippedRow(sw.head, cc, null, reason)));
   const losses = ctx.link.capabilities.drops_packets ? plan.losses : plan.losses.filter((l) => l === 0);
   for (const l of plan.losses.filter((x) => !losses.includes(x)))
     sw.csv.append(skippedRow(sw.head, ctx.congestion_control, l, `the ${ctx.link.backend} link cannot drop packets`));
-  const ccBefore = tuning !== null ? ((await tuning.readSysctls('server'))[CC_SYSCTL] ?? null) : null;
-  try {
-    for (const [ci, cc] of ccs.entries()) {
-      if (tuning !== null && cc !== ccBefore) await tuning.setSysctls('server', { [CC_SYSCTL]: cc });
-      for (const [li, loss_pct] of losses.entries()) {
-        await ctx.link.configure({ ...base, loss_pct });
-        const firstRep = ci === 0 && li === 0 ? 0 : 1;
-        for (let rep = firstRep; rep <= plan.reps && !ctx.signal.aborted; rep++)
-          await round({ cc, loss_pct, rep, warmup: rep === 0 });
-      }
-    }
-  } finally {
-    await ctx.link.configure(base);
-    if (tuning !== null && ccBefore !== null) await tuning.setSysctls('server', { [CC_SYSCTL]: ccBefore });
-  }
+  await sweepCcAndLoss(ctx, ccs, losses, async ({ cc, loss_pct, cc_index, loss_index }) => {
+    const firstRep = cc_index === 0 && loss_index === 0 ? 0 : 1;
+    for (let rep = firstRep; rep <= plan.reps && !ctx.signal.aborted; rep++)
+      await round({ cc, loss_pct, rep, loss_index, warmup: rep === 0 });
+  });
 }
 
 export function serverFor(sw: Pick<BrowserSweep, 'h1' | 'h2'>, c: BrowserCase): RunningServer {
@@ -235,7 +205,8 @@ function appendResources(
   fresh_ids: ReadonlySet<string>,
 ): void {
   const t0 = Math.min(...resources.map((x) => x.start_ms));
-  const rel = (t: number): number | null => (t > 0 || t0 === 0 ? Math.round((t - t0) * 1000) / 1000 : null);
+  const rel = (t: number): number | null =>
+    Number.isFinite(t) && (t > 0 || t0 === 0) ? Math.round((t - t0) * 1000) / 1000 : null;
   const { round: r } = load;
   for (const x of resources) {
     let resource = x.name;
@@ -243,7 +214,7 @@ function appendResources(
       const u = new URL(x.name);
       resource = u.pathname + u.search;
     } catch {
-      // the harness names its responses by position
+      // the harness's responses are named by their path already
     }
     sw.resources_csv.append({
       profile: sw.head.profile,
@@ -271,4 +242,10 @@ function appendResources(
         load.client === 'chromium' && x.request_ms > 0 ? Math.round(waitForConnection_ms(x) * 1000) / 1000 : null,
     });
   }
+}
+
+/** Connections the case's server has accepted so far (null where it keeps no count). */
+export async function acceptedSoFar(sw: BrowserSweep, c: BrowserCase): Promise<number | null> {
+  const stats = serverFor(sw, c).handle.stats;
+  return stats === null ? null : (await stats()).connections_accepted;
 }

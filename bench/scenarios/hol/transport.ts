@@ -5,7 +5,7 @@
  * out so that only the transport differs; the connects are part of the page time, as on a first visit.
  */
 import type { BatchResult } from '../../drivers/batch.ts';
-import { hostAllowedCongestionControls } from '../../../netem/topology.ts';
+import { CC_CANDIDATES, allowedCcs, ccsToRun, sweepCcAndLoss } from '../cc-loss-sweep.ts';
 import { bySize, caseKey, type BenchOptions, type ScenarioContext } from '../types.ts';
 import {
   anyServer,
@@ -46,8 +46,6 @@ export const TRANSPORT_CASES: readonly TransportCase[] = [
   { mode: 'h2_streams', conn: 'preconnected' },
   { mode: 'h1_6conn', conn: 'preconnected' },
 ];
-/** Congestion controls worth comparing; those the host does not allow are recorded as skipped. */
-export const CC_CANDIDATES = ['bbr', 'cubic', 'reno'] as const;
 
 export interface TransportPlan {
   cases: readonly TransportCase[];
@@ -89,14 +87,6 @@ export function transportPlannedUnits(options: Pick<BenchOptions, 'quick' | 'siz
   const p = transportPlan(options);
   const ccs = p.ccs === null ? 1 : p.ccs.filter((c) => allowedCcs().includes(c)).length || 1;
   return (p.cases.length + p.losses.length * ccs * p.reps * p.cases.length) * PAGE_ITEMS;
-}
-
-export function allowedCcs(): string[] {
-  try {
-    return hostAllowedCongestionControls();
-  } catch {
-    return [];
-  }
 }
 
 /** One request of a page: its path and the size of its response. */
@@ -170,8 +160,6 @@ interface PageCounters {
   up: number | null;
 }
 
-const CC_SYSCTL = 'net.ipv4.tcp_congestion_control';
-
 export async function runTransportPart(ctx: ScenarioContext, servers: HolServers): Promise<void> {
   const items = pageItems(anyServer(servers).handle.routes);
   if (items === null) {
@@ -180,7 +168,6 @@ export async function runTransportPart(ctx: ScenarioContext, servers: HolServers
   }
   const plan = transportPlan(ctx.options);
   const csv = ctx.csv('hol-pages', PAGE_CSV_COLUMNS);
-  const tuning = ctx.link.tuning;
   const base = ctx.link.params();
   const sweep: PageSweep = {
     ctx,
@@ -193,33 +180,23 @@ export async function runTransportPart(ctx: ScenarioContext, servers: HolServers
     },
     items,
   };
-  const ccs = congestionControlsToRun(sweep, plan);
-  const ccBefore = tuning !== null ? ((await tuning.readSysctls('server'))[CC_SYSCTL] ?? null) : null;
+  const ccs = ccsToRun(ctx, plan.ccs, (c, reason) => csv.append(skippedRow(sweep.head, null, c, reason)));
   const cases = plan.cases
     .map((c) => ({ ...c, m: holMode(c.mode, PAGE_ITEMS) }))
     .filter((c) => servers[c.m.protocol] !== undefined);
   const losses = lossesToRun(sweep, plan);
 
   let batchNo = 0;
-  try {
-    for (const cc of ccs) {
-      if (tuning !== null && cc !== ccBefore) await tuning.setSysctls('server', { [CC_SYSCTL]: cc });
-      for (const [li, loss_pct] of losses.entries()) {
-        await ctx.link.configure({ ...base, loss_pct });
-        // One page per mode before the first measured ones (JIT, server warm-up); kept as warm-up rows.
-        const firstRep = li === 0 && cc === ccs[0] ? 0 : 1;
-        for (let rep = firstRep; rep <= plan.reps && !ctx.signal.aborted; rep++) {
-          for (const tc of rotate(cases, rep + li)) {
-            if (ctx.signal.aborted) break;
-            await loadPage(sweep, { tc, cc, loss_pct, rep, batch_id: `${sweep.head.profile}/loss/${++batchNo}` });
-          }
-        }
+  await sweepCcAndLoss(ctx, ccs, losses, async ({ cc, loss_pct, cc_index, loss_index: li }) => {
+    // One page per mode before the first measured ones (JIT, server warm-up); kept as warm-up rows.
+    const firstRep = li === 0 && cc_index === 0 ? 0 : 1;
+    for (let rep = firstRep; rep <= plan.reps && !ctx.signal.aborted; rep++) {
+      for (const tc of rotate(cases, rep + li)) {
+        if (ctx.signal.aborted) break;
+        await loadPage(sweep, { tc, cc, loss_pct, rep, batch_id: `${sweep.head.profile}/loss/${++batchNo}` });
       }
     }
-  } finally {
-    await ctx.link.configure(base);
-    if (tuning !== null && ccBefore !== null) await tuning.setSysctls('server', { [CC_SYSCTL]: ccBefore });
-  }
+  });
 }
 
 /** A hol-pages.csv row for a case that was not run: what identifies it, and why. */
@@ -245,27 +222,6 @@ function skippedRow(head: RowHead, loss_pct: number | null, congestion_control: 
     dropped_loss_up: null,
     skipped,
   };
-}
-
-/** The plan's congestion controls the host allows (else the one in force); the others are recorded as skipped. */
-function congestionControlsToRun({ ctx, csv, head }: PageSweep, plan: TransportPlan): string[] {
-  const allowed = allowedCcs();
-  let ccs: string[] = [ctx.congestion_control];
-  if (plan.ccs !== null && ctx.link.tuning !== null) {
-    ccs = plan.ccs.filter((c) => allowed.includes(c));
-    for (const c of plan.ccs.filter((x) => !allowed.includes(x))) {
-      csv.append(
-        skippedRow(
-          head,
-          null,
-          c,
-          `${c} is not in the host's net.ipv4.tcp_allowed_congestion_control (${allowed.join(' ')}); run with --allow-host-cc ${c} to add it for the run`,
-        ),
-      );
-    }
-    if (ccs.length === 0) ccs = [ctx.congestion_control];
-  }
-  return ccs;
 }
 
 /** The plan's loss rates the link can apply; the others are recorded as skipped. */

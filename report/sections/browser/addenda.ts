@@ -16,6 +16,11 @@ function flatChromium(figs: BrowserFigures): BrowserPoint[] {
   return chromium.filter((p) => p.profile === profile);
 }
 
+/** "a browser (wan, TLS)": the loads' profile, and that they ran over TLS (C5's own page loads may not). */
+function aBrowser(ps: readonly BrowserPoint[]): string {
+  return `a browser (${ps[0]?.profile ?? '?'}, TLS)`;
+}
+
 function find(ps: readonly BrowserPoint[], c: string, state: string, loss: number, cc: string): BrowserPoint | null {
   return ps.find((p) => p.case === c && p.state === state && p.loss_pct === loss && p.cc === cc) ?? null;
 }
@@ -50,7 +55,7 @@ export function c1Addendum(figs: BrowserFigures): string | null {
   const close = find(ps, 'h1_close', 'cold', at.loss, at.cc)!;
   const warm = find(ps, 'h1_keepalive', 'warm', at.loss, at.cc);
   const warmText = warm ? `; warm connections: ${fmtPage(warm.page_ms.median)} (n = ${warm.page_ms.n})` : '';
-  return `a browser: h1 keep-alive page ${fmtPage(ka.page_ms.median)} vs ${fmtPage(close.page_ms.median)} with Connection: close (${nEach([ka.page_ms.n, close.page_ms.n])}, ${at.loss} % loss, ${at.cc})${warmText}`;
+  return `${aBrowser(ps)}: h1 keep-alive page ${fmtPage(ka.page_ms.median)} (median) vs ${fmtPage(close.page_ms.median)} with Connection: close (${nEach([ka.page_ms.n, close.page_ms.n])}, ${at.loss} % loss, ${at.cc})${warmText}`;
 }
 
 /** C5: h2 against h1 keep-alive, cold, at each loss rate (without loss the first congestion control, with it each). */
@@ -82,7 +87,7 @@ export function c5Addendum(figs: BrowserFigures): string | null {
   }
   if (fragments.length === 0) return null;
   const text = (fs: ReadonlyArray<{ text: string; ns: number[] }>): string =>
-    `a browser: ${fs.map((f) => f.text).join('; ')} (medians, ${nEach(fs.flatMap((f) => f.ns))})`;
+    `${aBrowser(ps)}: ${fs.map((f) => f.text).join('; ')} (medians, ${nEach(fs.flatMap((f) => f.ns))})`;
   // Too long: the lowest and the highest loss rate stay.
   const full = text(fragments);
   return full.length <= ADDENDUM_MAX_CHARS || fragments.length <= 2 ? full : text([fragments[0]!, fragments.at(-1)!]);
@@ -103,9 +108,9 @@ export function c12Addendum(figs: BrowserFigures): string | null {
   const warm = find(ps, 'h1_keepalive', 'warm', at.loss, at.cc);
   const warmNew = warm?.new_connections ?? null;
   const resources = ka.resources === null ? 'the page' : count(ka.resources, 'resource', 'resources');
-  const warmText = warm && warmNew !== null ? ` and ${warmNew} new ${warmNew === 1 ? 'one' : 'ones'} when warm` : '';
+  const warmText = warm && warmNew !== null ? ` and opened ${warmNew} new when warm` : '';
   const ns = [ka.page_ms.n, ...(warm && warmNew !== null ? [warm.page_ms.n] : [])];
-  return `a browser opened ${count(ka.connections, 'connection', 'connections')} for ${resources} on h1 keep-alive${others.length ? ` (${others.join(', ')})` : ''}${warmText} (medians, ${nEach(ns)}, ${at.loss} % loss, ${at.cc})`;
+  return `${aBrowser(ps)} used ${count(ka.connections, 'connection', 'connections')} for ${resources} on h1 keep-alive${others.length ? ` (${others.join(', ')})` : ''}${warmText} (medians, ${nEach(ns)}, ${at.loss} % loss, ${at.cc})`;
 }
 
 /** The lines for the verdicts of C1, C5 and C12, those the run has the figures for. */

@@ -202,8 +202,8 @@ function cisOverlap(a: QuantileSummary | null, b: QuantileSummary | null): boole
  * Whether the browser's figures agree with the harness's. true: the same winner, and each browser median within
  * ±margin_pct % of the harness's or within margin_ms (1 RTT) of it. false: the data show a difference — opposite
  * clear winners, or a median outside the margin with the two CIs apart. null: they cannot tell (one side has a
- * clear winner and the other none, or a median outside the margin whose CI overlaps the other's), or a median
- * is missing.
+ * clear winner and the other none, a median outside the margin whose CI overlaps the other's, or a median
+ * without a CI: n < 6), or a median is missing.
  */
 export function agreement(
   browser: HarnessComparison['browser'],
@@ -216,6 +216,8 @@ export function agreement(
   const base = { h2_diff_pct, h1_keepalive_diff_pct };
   if (browser.winner === null || harness.winner === null || h2_diff_pct === null || h1_keepalive_diff_pct === null)
     return { ...base, agree: null, why: 'a median is missing: nothing to compare' };
+  const noCi = [browser.h2, browser.h1_keepalive, harness.h2, harness.h1_keepalive].some((q) => q?.ci_low == null);
+  if (noCi) return { ...base, agree: null, why: 'cannot tell: a median without a 95 % CI (n < 6)' };
   // A browser's own per-page overhead (script, renderer and network-service hops) is a few tens of ms whatever
   // the link: on a page of a few round trips that is more than 30 %, yet less than the 1 RTT a handshake costs.
   const margin = margin_ms === null ? `±${margin_pct} %` : `±${margin_pct} % or ±1 RTT (${fmtPage(margin_ms)})`;
@@ -262,15 +264,15 @@ export function harnessComparisons(points: readonly BrowserPoint[]): HarnessComp
     const browser = side('chromium');
     const harness = side('harness');
     const p0 = ps[0]!;
-    out.push({
-      profile: p0.profile,
-      loss_pct: p0.loss_pct,
-      cc: p0.cc,
-      state: p0.state,
-      browser,
-      harness,
-      ...agreement(browser, harness, AGREE_MARGIN_PCT, p0.rtt_ms),
-    });
+    const verdict = agreement(browser, harness, AGREE_MARGIN_PCT, p0.rtt_ms);
+    // Failed loads are left out of the medians: where one side lost some, the two are trimmed differently.
+    const failed = ps.filter((p) => p.case !== 'h1_close').reduce((a, p) => a + p.failed_loads, 0);
+    if (failed > 0 && verdict.agree !== null)
+      Object.assign(verdict, {
+        agree: null,
+        why: `cannot tell: ${failed} load(s) failed and are left out; ${verdict.why}`,
+      });
+    out.push({ profile: p0.profile, loss_pct: p0.loss_pct, cc: p0.cc, state: p0.state, browser, harness, ...verdict });
   }
   return out;
 }

@@ -62,3 +62,13 @@ test('without a server id on every response the connection counts are unknown, n
   assert.equal(f.new_connections, null);
   assert.equal(loadFigures([], new Set()).connections, null);
 });
+
+test("the server's accepted count, where it keeps one, is the count of connections opened during the load", () => {
+  const seen = new Set<string>(['s1']);
+  // s1 served before; s2 first used now; the server accepted 3 during the load (one never used).
+  const f = loadFigures([res({ conn_id: 's1' }), res({ conn_id: 's2', tls_session: 'resumed' })], seen, 3);
+  assert.equal(f.new_connections, 3);
+  assert.equal(f.connections, 2);
+  assert.equal(f.resumed_connections, 1, 'resumption is read from the connections first used now');
+  assert.deepEqual([...f.fresh_ids], ['s2']);
+});

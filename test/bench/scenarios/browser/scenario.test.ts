@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirePrivileged, requireProgram } from '../../../helpers/privileged.ts';
 import { runCli, startCli } from '../../../helpers/run-cli.ts';
@@ -9,22 +8,24 @@ import { tempDir } from '../../../helpers/files.ts';
 import { leftovers, waitFor, waitForRunFolder } from '../../../helpers/run-state.ts';
 import { readCsv } from '../../../../lib/csv-file.ts';
 import { BROWSER_PAGE_COLUMNS } from '../../../../bench/scenarios/browser/definition.ts';
+import { CHROMIUM_PATHS, findChromium } from '../../../../bench/scenarios/browser/chromium.ts';
 
-/** Chromium processes Playwright started (their profile folder names them), of any run. */
-function browsersLeft(): string[] {
-  try {
-    return execFileSync('pgrep', ['-af', 'playwright_chromiumdev_profile'])
-      .toString()
-      .trim()
-      .split('\n')
-      .filter(Boolean);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
+/** Chromium processes a run started: their environment names the run's client namespace (chromium.ts sets it). */
+function browsersLeft(runId: string): string[] {
+  const mark = `CHROMIUM_NETNS=kab-${runId}-c`;
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(mark);
+      } catch {
+        return false; // gone meanwhile, or not ours to read
+      }
+    });
 }
 
 test('browser on the tun link: Chromium loads the page cold, warm and resumed over h2, h1 keep-alive and h1 close', async (t) => {
-  if (!requirePrivileged(t) || !requireProgram(t, '/usr/bin/chromium', 'chromium')) return;
+  if (!requirePrivileged(t) || !requireProgram(t, findChromium() ?? CHROMIUM_PATHS[0], 'chromium')) return;
   const out = tempDir(t, 'kab-browser-');
   const r = await runCli(
     'bench',
@@ -35,7 +36,7 @@ test('browser on the tun link: Chromium loads the page cold, warm and resumed ov
   const dir = join(out, 'latest');
   const runId = (JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { run_id: string }).run_id;
   assert.deepEqual(leftovers(runId), []);
-  assert.deepEqual(browsersLeft(), [], 'every browser the run launched is closed');
+  assert.deepEqual(browsersLeft(runId), [], 'every browser the run launched is closed');
 
   const rows = readCsv(join(dir, 'browser-pages.csv'), BROWSER_PAGE_COLUMNS).filter((x) => x.warmup === '0');
   const one = (client: string, page: string, c: string, state: string): Record<string, string> => {
@@ -97,7 +98,7 @@ test('browser without Chromium: the scenario is skipped with the reason, and the
 });
 
 test('browser: Ctrl-C in the middle of a load closes the browser and removes the namespaces', async (t) => {
-  if (!requirePrivileged(t) || !requireProgram(t, '/usr/bin/chromium', 'chromium')) return;
+  if (!requirePrivileged(t) || !requireProgram(t, findChromium() ?? CHROMIUM_PATHS[0], 'chromium')) return;
   const out = tempDir(t, 'kab-browser-int-');
   const { child, done } = startCli('bench', [
     '--scenario',
@@ -115,12 +116,12 @@ test('browser: Ctrl-C in the middle of a load closes the browser and removes the
   const csv = join(runDir, 'browser-pages.csv');
   // The second row: a browser is open and its warm load under way.
   await waitFor('a browser load', () => existsSync(csv) && readFileSync(csv, 'utf8').split('\n').length > 2, 90_000);
-  assert.ok(browsersLeft().length > 0, 'a browser is running when the signal comes');
+  const runId = (JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as { run_id: string }).run_id;
+  // Between two launches no browser runs: wait for one.
+  await waitFor('a running browser', () => browsersLeft(runId).length > 0, 30_000);
   child.kill('SIGINT');
   const r = await done;
   assert.equal(r.code, 130, r.stderr);
-  assert.deepEqual(browsersLeft(), []);
-  const runId = (JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as { run_id: string; status: string })
-    .run_id;
+  assert.deepEqual(browsersLeft(runId), []);
   assert.deepEqual(leftovers(runId), []);
 });

@@ -36,7 +36,7 @@ const RUN: Row[] = [
 test('C1: h1 keep-alive against Connection: close, cold, at the lowest loss and first congestion control; then warm', () => {
   assert.equal(
     c1Addendum(browserFigures(RUN)),
-    'a browser: h1 keep-alive page 612 ms vs 1.31 s with Connection: close (n = 6 each, 0 % loss, bbr); warm connections: 402 ms (n = 6)',
+    'a browser (wan, TLS): h1 keep-alive page 612 ms (median) vs 1.31 s with Connection: close (n = 6 each, 0 % loss, bbr); warm connections: 402 ms (n = 6)',
   );
   // Without the warm loads the line stops after the cold ones; without Connection: close there is none.
   const noWarm = RUN.filter((r) => r.state !== 'warm');
@@ -47,13 +47,13 @@ test('C1: h1 keep-alive against Connection: close, cold, at the lowest loss and 
 test('C5: h2 against h1 keep-alive, cold, at each loss rate (with loss per congestion control)', () => {
   assert.equal(
     c5Addendum(browserFigures(RUN)),
-    'a browser: h2 456 ms vs h1 keep-alive 612 ms at 0 % loss (bbr); at 5 % loss bbr 912 ms vs 1.10 s, reno 1.40 s vs 1.20 s (medians, n = 6 each)',
+    'a browser (wan, TLS): h2 456 ms vs h1 keep-alive 612 ms at 0 % loss (bbr); at 5 % loss bbr 912 ms vs 1.10 s, reno 1.40 s vs 1.20 s (medians, n = 6 each)',
   );
   // One congestion control: not named at 0 %.
   const bbr = RUN.filter((r) => r.congestion_control === 'bbr');
   assert.match(
     c5Addendum(browserFigures(bbr))!,
-    /^a browser: h2 456 ms vs h1 keep-alive 612 ms at 0 % loss; at 5 % loss bbr/,
+    /^a browser \(wan, TLS\): h2 456 ms vs h1 keep-alive 612 ms at 0 % loss; at 5 % loss bbr/,
   );
   // Unequal samples say so.
   const fewer = RUN.filter((r) => !(r.case === 'h2' && r.loss_pct === '5' && r.rep === '6'));
@@ -74,12 +74,12 @@ test('C5: too long with three loss rates × three congestion controls: the middl
 test('C12: connections per case (medians) and the new ones when warm', () => {
   assert.equal(
     c12Addendum(browserFigures(RUN)),
-    'a browser opened 6 connections for 41 resources on h1 keep-alive (1 on h2, 41 with Connection: close) and 0 new ones when warm (medians, n = 6 each, 0 % loss, bbr)',
+    'a browser (wan, TLS) used 6 connections for 41 resources on h1 keep-alive (1 on h2, 41 with Connection: close) and opened 0 new when warm (medians, n = 6 each, 0 % loss, bbr)',
   );
   const onlyKa = RUN.filter((r) => r.case === 'h1_keepalive' && r.state === 'cold');
   assert.equal(
     c12Addendum(browserFigures(onlyKa)),
-    'a browser opened 6 connections for 41 resources on h1 keep-alive (medians, n = 6, 0 % loss, bbr)',
+    'a browser (wan, TLS) used 6 connections for 41 resources on h1 keep-alive (medians, n = 6, 0 % loss, bbr)',
   );
 });
 

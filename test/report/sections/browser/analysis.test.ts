@@ -110,15 +110,21 @@ test(`agreement: same winner and each browser median within ±${AGREE_MARGIN_PCT
   assert.doesNotMatch(margin.why, /winner differs/);
   assert.match(margin.why, /^browser h2 median \+100 % from the harness's \(outside ±30 %\)$/);
 
-  // n = 5 a side: no CI, so neither has a clear winner; the medians are close, so they agree on that.
+  // n = 5 a side: no CI, so no clear winner and no way to tell the medians apart.
   const five = [440, 450, 456, 460, 470];
   const none = agreement(side(five, [600, 610, 619, 630, 640]), side(five, [600, 610, 619, 630, 640]));
-  assert.equal(none.agree, true);
-  assert.match(none.why, /same winner \(no clear winner\)/);
+  assert.equal(none.agree, null);
+  assert.equal(none.why, 'cannot tell: a median without a 95 % CI (n < 6)');
+  // Outside the margin without CIs is not a difference the data show either.
+  const far = agreement(
+    side(five, [600, 610, 619, 630, 640]),
+    side([200, 210, 220, 230, 240], [600, 610, 619, 630, 640]),
+  );
+  assert.equal(far.agree, null);
   // A clear winner on one side only: they cannot tell.
-  const one = agreement(side(five, [600, 610, 619, 630, 640]), side(around(456), around(619)));
+  const one = agreement(side(around(456), around(900)), side(around(456), [470, 500, 850, 950, 1_000, 1_500]));
   assert.equal(one.agree, null, 'a side without a clear winner does not contradict the other');
-  assert.match(one.why, /^cannot tell: winner differs \(browser: no clear winner, harness: h2\)/);
+  assert.match(one.why, /^cannot tell: winner differs \(browser: h2, harness: no clear winner\)/);
 
   const missing = agreement({ h2: null, h1_keepalive: q(around(600)), winner: null }, side(around(456), around(619)));
   assert.equal(missing.agree, null);
@@ -179,6 +185,14 @@ test('harnessComparisons: the flat page cold and warm, per loss and congestion c
   );
   assert.equal(cs[0]!.browser.h2?.median, 456);
   assert.equal(cs[0]!.harness.h1_keepalive?.median, 580);
+
+  // A failed load on one side: the medians are trimmed differently, so the comparison cannot tell.
+  const failed = harnessComparisons(
+    browserPoints([...rows, { ...BASE, case: 'h1_keepalive', client: 'harness', page_ms: '', errors: '41' }]),
+  );
+  assert.equal(failed[0]!.agree, null);
+  assert.match(failed[0]!.why, /^cannot tell: 1 load\(s\) failed and are left out; same winner \(h2\)/);
+  assert.equal(failed[1]!.agree, false, 'the warm comparison has no failed load');
 });
 
 test('fmtPage: ms below a second, s above, decimals below 100 ms', () => {

@@ -10,7 +10,7 @@ import { copyFixture } from '../../fixture-copy.ts';
 import { addBrowserRun } from './rows.ts';
 
 const C1_LINE =
-  'a browser: h1 keep-alive page 612 ms vs 1.31 s with Connection: close (n = 6 each, 0 % loss, bbr); warm connections: 402 ms (n = 6)';
+  'a browser (wan, TLS): h1 keep-alive page 612 ms (median) vs 1.31 s with Connection: close (n = 6 each, 0 % loss, bbr); warm connections: 402 ms (n = 6)';
 
 test('browser section: registered, built from browser-pages.csv, no verdict of its own, its addenda for C1, C5, C12', (t) => {
   assert.equal(sectionFor('browser')?.scenario, 'browser');
@@ -72,8 +72,8 @@ test('a run with the browser scenario: C1’s verdict (handshake) carries the br
   assert.deepEqual(c1.addenda, [C1_LINE]);
   const c5 = model.verdicts.find((r) => r.claim.id === 'C5')!;
   assert.equal(c5.kind, 'not_run');
-  assert.match(c5.addenda?.[0] ?? '', /^a browser: h2 456 ms vs h1 keep-alive 612 ms at 0 % loss/);
+  assert.match(c5.addenda?.[0] ?? '', /^a browser \(wan, TLS\): h2 456 ms vs h1 keep-alive 612 ms at 0 % loss/);
   const md = renderSummaryMd(model, '/x/report.html');
   assert.ok(md.includes(`· *${C1_LINE}* |`), md);
-  assert.match(md, /\| C5 HTTP\/2 [^\n]*· \*a browser: h2 456 ms/);
+  assert.match(md, /\| C5 HTTP\/2 [^\n]*· \*a browser \(wan, TLS\): h2 456 ms/);
 });
