@@ -56,6 +56,6 @@ test('the verdict table shows what other sections add about a claim under its fi
   const html = renderPage(buildModel(loadRun(dir), new Date('2026-11-20T12:00:00Z')), new Map(), []);
   assert.match(
     html,
-    /<td class="figure">keep-alive saves [^<]*<div class="addendum muted">a browser: h1 keep-alive page 612 ms vs 1\.31 s with Connection: close \(n = 6 each, 0 % loss, bbr\)/,
+    /<td class="figure">keep-alive saves [^<]*<div class="addendum muted">a browser \(wan, TLS\): h1 keep-alive page 612 ms \(median\) vs 1\.31 s with Connection: close \(n = 6 each, 0 % loss, bbr\)/,
   );
 });

@@ -78,10 +78,16 @@ test('the --json document: each verdict the lines other sections add about it (t
   const doc = fixtureJson(dir);
   assert.equal(doc.schema_version, 1, 'an added field: the version stays');
   const at = (claim: string) => doc.verdicts.find((v) => v.claim === claim)!;
-  assert.match(at('C1').addenda[0] ?? '', /^a browser: h1 keep-alive page 612 ms vs 1\.31 s with Connection: close/);
+  assert.match(
+    at('C1').addenda[0] ?? '',
+    /^a browser \(wan, TLS\): h1 keep-alive page 612 ms \(median\) vs 1\.31 s with Connection: close/,
+  );
   assert.equal(at('C5').kind, 'not_run');
-  assert.match(at('C5').addenda[0] ?? '', /^a browser: h2 456 ms vs h1 keep-alive 612 ms at 0 % loss/);
-  assert.match(at('C12').addenda[0] ?? '', /^a browser opened 6 connections for 41 resources on h1 keep-alive/);
+  assert.match(at('C5').addenda[0] ?? '', /^a browser \(wan, TLS\): h2 456 ms vs h1 keep-alive 612 ms at 0 % loss/);
+  assert.match(
+    at('C12').addenda[0] ?? '',
+    /^a browser \(wan, TLS\) used 6 connections for 41 resources on h1 keep-alive/,
+  );
   assert.deepEqual(at('C2').addenda, []);
 });
 
