@@ -67,7 +67,10 @@ test('browser on the tun link: Chromium loads the page cold, warm and resumed ov
       assert.equal(one('chromium', page, c, 'warm').new_connections, '0', `${c} warm: the open connections are reused`);
       const resumed = one('chromium', page, c, 'resumed');
       assert.ok(Number(resumed.new_connections) >= 1, `${c} resumed: the server closed them, so new ones`);
-      assert.ok(Number(resumed.resumed_connections) >= 1, `${c} resumed: a TLS session resumed (server's word)`);
+      // Chromium resumed every document-page load of two 25-minute runs (62/62 a case), but not every flat one
+      // (58/62 h2, 59/62 h1): its script's uncredentialed fetches from a blank page sometimes start afresh.
+      if (page === 'document')
+        assert.ok(Number(resumed.resumed_connections) >= 1, `${c} resumed: a TLS session resumed (server's word)`);
     }
     assert.ok(Number(one('chromium', page, 'h1_close', 'warm').resumed_connections) >= 1);
   }
