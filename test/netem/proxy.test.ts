@@ -155,12 +155,14 @@ test('configure() changes the delay live, on an open connection', async () => {
         await link.configure({ ...base, rtt_ms });
         assert.equal(link.params().rtt_ms, rtt_ms);
         const xs: number[] = [];
-        for (let i = 0; i < 3; i++) {
+        for (let i = 0; i < 5; i++) {
           const t1 = process.hrtime.bigint();
           await roundTrip(s, 'ping');
           xs.push(ms(t1));
         }
-        assertAbout(`round trip after configure(rtt ${rtt_ms})`, xs, rtt_ms - 1, rtt_ms + 8);
+        // The lower bound shows the new delay is in force; the upper one that it is not the old one doubled. A busy
+        // CI machine once put two of three round trips at rtt + 8.6–10.4 ms: five samples, and a quarter of the RTT.
+        assertAbout(`round trip after configure(rtt ${rtt_ms})`, xs, rtt_ms - 1, rtt_ms + Math.max(8, rtt_ms / 4));
       }
     } finally {
       s.destroy();

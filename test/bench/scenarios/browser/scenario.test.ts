@@ -7,7 +7,7 @@ import { runCli, startCli } from '../../../helpers/run-cli.ts';
 import { tempDir } from '../../../helpers/files.ts';
 import { leftovers, waitFor, waitForRunFolder } from '../../../helpers/run-state.ts';
 import { readCsv } from '../../../../lib/csv-file.ts';
-import { BROWSER_PAGE_COLUMNS } from '../../../../bench/scenarios/browser/definition.ts';
+import { BROWSER_PAGE_COLUMNS, BROWSER_RESOURCE_COLUMNS } from '../../../../bench/scenarios/browser/definition.ts';
 import { CHROMIUM_PATHS, findChromium } from '../../../../bench/scenarios/browser/chromium.ts';
 
 /** Chromium processes a run started: their environment names the run's client namespace (chromium.ts sets it). */
@@ -48,6 +48,16 @@ test('browser on the tun link: Chromium loads the page cold, warm and resumed ov
     assert.equal(row.resources, '41');
     return row;
   };
+  // Which connection served each response: in a warm load, none first used now (a spare socket the browser opened
+  // and never used would count in new_connections, the server's accepted count, but serves nothing).
+  const responses = readCsv(join(dir, 'browser-resources.csv'), BROWSER_RESOURCE_COLUMNS).filter(
+    (x) => x.warmup === '0',
+  );
+  const onNew = (client: string, page: string, c: string, state: string): string[] =>
+    responses
+      .filter((x) => x.client === client && x.page === page && x.case === c && x.state === state)
+      .filter((x) => x.on_new_connection !== '0')
+      .map((x) => `${x.resource} on ${x.conn_id} (${x.on_new_connection || 'unknown'})`);
   for (const page of ['flat', 'document']) {
     const h2 = one('chromium', page, 'h2', 'cold');
     assert.equal(h2.protocol, 'h2');
@@ -58,13 +68,12 @@ test('browser on the tun link: Chromium loads the page cold, warm and resumed ov
       Number(ka.connections) > 1 && Number(ka.connections) <= 6,
       `h1: the browser's 6 per origin, got ${ka.connections}`,
     );
-    assert.equal(
-      one('chromium', page, 'h1_close', 'cold').new_connections,
-      '41',
-      'Connection: close: one connection a resource',
-    );
+    const close = one('chromium', page, 'h1_close', 'cold');
+    assert.equal(close.connections, '41', 'Connection: close: one connection a resource');
+    // The server's accepted count: Chromium may open a spare connection it never uses (42 seen once in CI).
+    assert.ok(Number(close.new_connections) >= 41, `Connection: close: ${close.new_connections} opened`);
     for (const c of ['h2', 'h1_keepalive']) {
-      assert.equal(one('chromium', page, c, 'warm').new_connections, '0', `${c} warm: the open connections are reused`);
+      assert.deepEqual(onNew('chromium', page, c, 'warm'), [], `${c} warm: every response on a connection used before`);
       const resumed = one('chromium', page, c, 'resumed');
       assert.ok(Number(resumed.new_connections) >= 1, `${c} resumed: the server closed them, so new ones`);
       // Chromium resumed every document-page load of two 25-minute runs (62/62 a case), but not every flat one
@@ -76,7 +85,7 @@ test('browser on the tun link: Chromium loads the page cold, warm and resumed ov
   }
   for (const c of ['h2', 'h1_keepalive']) {
     assert.ok(Number(one('harness', 'flat', c, 'cold').new_connections) >= 1);
-    assert.equal(one('harness', 'flat', c, 'warm').new_connections, '0');
+    assert.deepEqual(onNew('harness', 'flat', c, 'warm'), []);
   }
   assert.equal(rows.filter((x) => x.client === 'harness' && x.page === 'document').length, 0);
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
