@@ -52,8 +52,16 @@ export interface ChildHandle<Ready> {
   stderrTail(): string;
 }
 
+/**
+ * How long a child may take to say it is ready. A child that fails or exits is reported at once, so this only
+ * bounds a hang; it is generous because a cold start of a tsx child under user-mode Linux (one CPU, several
+ * children starting at once) has taken over 20 s.
+ */
+export const DEFAULT_READY_TIMEOUT_MS = 60_000;
+
 export interface SpawnJsonChildOptions {
   label: string;
+  /** Default DEFAULT_READY_TIMEOUT_MS. */
   ready_timeout_ms?: number;
   env?: Record<string, string>;
   cwd?: string;
@@ -227,7 +235,7 @@ async function awaitReadyLine<Ready>(
   exited: Promise<ExitStatus>,
   stderrLines: readonly string[],
 ): Promise<Ready> {
-  const readyTimeout = opts.ready_timeout_ms ?? 15_000;
+  const readyTimeout = opts.ready_timeout_ms ?? DEFAULT_READY_TIMEOUT_MS;
   let readyTimer: NodeJS.Timeout | undefined;
   const ready = await Promise.race([
     readyPromise,

@@ -201,6 +201,29 @@ async function applyTc(ns: string, cmds: string[][]): Promise<void> {
   for (const argv of cmds) await run(inNetns(ns, argv));
 }
 
+/**
+ * Each end knows the other's MAC address for good. Otherwise the first packet waits for ARP, whose request and
+ * reply cross netem: under loss a lost one costs the retransmit time (1 s) and the neighbour drops what queues
+ * meanwhile, before the link sees it. The emulated path is a wire between two hosts, not an ARP exchange.
+ */
+async function pinNeighbours(sides: ReadonlyArray<{ ns: string; dev: string; addr: string }>): Promise<void> {
+  const macs = await Promise.all(
+    sides.map(async (s) => {
+      const [info] = JSON.parse(await run(['ip', '-n', s.ns, '-j', 'link', 'show', 'dev', s.dev])) as Array<{
+        address?: string;
+      }>;
+      if (!info?.address) throw new Error(`no MAC address on ${s.dev} in ${s.ns}`);
+      return info.address;
+    }),
+  );
+  for (const [i, s] of sides.entries()) {
+    const peer = sides[1 - i];
+    const mac = macs[1 - i];
+    if (!peer || !mac) continue;
+    await run(['ip', '-n', s.ns, 'neigh', 'replace', peer.addr, 'lladdr', mac, 'dev', s.dev, 'nud', 'permanent']);
+  }
+}
+
 export async function openTcLink(opts: LinkOpenOptions): Promise<Link> {
   const reason = await tcNetemUnavailableReason();
   if (reason) throw new UserError(`the tc link cannot be used: ${reason}; use --link tun or --link proxy`);
@@ -249,6 +272,7 @@ export async function openTcLink(opts: LinkOpenOptions): Promise<Link> {
       await run(['ip', '-n', s.ns, 'link', 'set', 'dev', s.dev, 'up']);
       await applyTc(s.ns, tcCommands(s.dev, current));
     }
+    await pinNeighbours(sides);
   } catch (e) {
     await destroyNamespaces(n).catch(() => undefined);
     throw e;

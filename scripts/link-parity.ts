@@ -17,7 +17,7 @@ import { readCsv } from '../lib/csv-file.ts';
 import type { LinkParams } from '../netem/link.ts';
 import { openLink } from '../netem/select.ts';
 import { newRunId } from '../netem/topology.ts';
-import { LinkProbe } from './bench-link.ts';
+import { LinkProbe } from '../netem/link-probe.ts';
 import { parseCliArgs, runMain, versionHelp } from './cli.ts';
 import { numberOrNull } from '../lib/numbers.ts';
 

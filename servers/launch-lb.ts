@@ -19,10 +19,7 @@ export async function startLb(partial: Partial<LbConfig>, netns: string | null =
   const config: LbConfig = { ...DEFAULT_LB_CONFIG, ...partial };
   const child: ChildHandle<LbReady> = await spawnJsonChild<LbReady>(
     inNetns(netns, tsEntryArgv(ENTRY, [JSON.stringify(config)])),
-    {
-      label: 'lb',
-      ready_timeout_ms: 20_000,
-    },
+    { label: 'lb' },
   );
   return {
     config,

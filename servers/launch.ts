@@ -50,7 +50,7 @@ export async function startServer(
       ...(config.nofile_limit ? ['prlimit', `--nofile=${config.nofile_limit}:${config.nofile_limit}`, '--'] : []),
       ...tsEntryArgv(ENTRY[config.protocol], [JSON.stringify(config)]),
     ]),
-    { label, ready_timeout_ms: 20_000 },
+    { label },
   );
   return {
     config,

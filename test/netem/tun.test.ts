@@ -20,7 +20,7 @@ import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { UserError } from '../../lib/errors.ts';
 import { requirePrivileged } from '../helpers/privileged.ts';
-import { LinkProbe, median } from '../../scripts/bench-link.ts';
+import { LinkProbe, median } from '../../netem/link-probe.ts';
 
 const base: LinkParams = {
   rtt_ms: 0,

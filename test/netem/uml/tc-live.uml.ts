@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { LinkParams } from '../../../netem/link.ts';
 import { openTcLink, tcNetemUnavailableReason } from '../../../netem/tc.ts';
 import { newRunId, recordPath, run } from '../../../netem/topology.ts';
-import { LinkProbe, median } from '../../../scripts/bench-link.ts';
+import { LinkProbe, median } from '../../../netem/link-probe.ts';
 import { runCli, startCli } from '../../helpers/run-cli.ts';
 import { allKabObjects, alive, leftovers, measuredRows, waitFor, waitForRunFolder } from '../../helpers/run-state.ts';
 
@@ -43,16 +43,24 @@ test('tc link live', async (t) => {
     probe = await LinkProbe.start(link);
     const p = probe;
 
-    await t.test('open puts netem on both ends (half the RTT each) with a tbf child for the rate', async () => {
-      assert.equal(link.backend, 'tc');
-      for (const side of [ns.c, ns.s]) {
-        const q = await run(['tc', '-n', side, 'qdisc', 'show']);
-        assert.match(q, /qdisc netem 1: .*delay 25ms/, q);
-        assert.match(q, /qdisc tbf 10: dev \S+ parent 1:1 rate 20Mbit/, q);
-      }
-      assert.ok(link.controls, 'iptables and conntrack give the tc link its controls');
-      assert.ok(allKabObjects().some((o) => o.includes(runId)));
-    });
+    await t.test(
+      'open puts netem on both ends (half the RTT each) with a tbf child for the rate, and pins the neighbours',
+      async () => {
+        assert.equal(link.backend, 'tc');
+        for (const side of [ns.c, ns.s]) {
+          const q = await run(['tc', '-n', side, 'qdisc', 'show']);
+          assert.match(q, /qdisc netem 1: .*delay 25ms/, q);
+          assert.match(q, /qdisc tbf 10: dev \S+ parent 1:1 rate 20Mbit/, q);
+        }
+        for (const side of [ns.c, ns.s]) {
+          // No ARP across the lossy link: a lost request would stall the first packets for a second.
+          const neigh = await run(['ip', '-n', side, 'neigh', 'show']);
+          assert.match(neigh, /^198\.18\.\S+ dev \S+ lladdr \S+ PERMANENT\s*$/m, `${side}: ${neigh}`);
+        }
+        assert.ok(link.controls, 'iptables and conntrack give the tc link its controls');
+        assert.ok(allKabObjects().some((o) => o.includes(runId)));
+      },
+    );
 
     await t.test('20 Mbit/s → 4 MB bulk goodput within 15 %', async (st) => {
       await link.configure({ ...base, rtt_ms: 20, rate_mbit: 20 });
