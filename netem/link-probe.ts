@@ -328,9 +328,8 @@ export class LinkProbe {
 
   /**
    * Sends count datagrams paced in batches and returns how many the server received. The path is primed first:
-   * on a veth link the first datagram waits for ARP, which the link's own loss can delay by a second (the
-   * retransmit time), and datagrams beyond the neighbour's small queue are dropped before they reach the link,
-   * so `sent` would count datagrams the link never saw.
+   * datagrams sent before it is up (a neighbour still unresolved, as on the tc link before it pinned its
+   * neighbours) are dropped before they reach the link, and `sent` would count datagrams the link never saw.
    */
   async udpDelivery(
     count: number,
