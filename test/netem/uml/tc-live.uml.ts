@@ -14,7 +14,7 @@ import type { LinkParams } from '../../../netem/link.ts';
 import { openTcLink, tcNetemUnavailableReason } from '../../../netem/tc.ts';
 import { newRunId, recordPath, run } from '../../../netem/topology.ts';
 import { LinkProbe, median } from '../../../netem/link-probe.ts';
-import { runCli, startCli } from '../../helpers/run-cli.ts';
+import { runCli, startCli, type CliResult } from '../../helpers/run-cli.ts';
 import { allKabObjects, alive, leftovers, measuredRows, waitFor, waitForRunFolder } from '../../helpers/run-state.ts';
 
 const base: LinkParams = {
@@ -194,9 +194,20 @@ async function startLong(t: TestContext): Promise<{
     out,
   ]);
   t.after(() => child.kill('SIGKILL'));
+  let ended: CliResult | null = null;
+  void done.then((r) => (ended = r));
+  let printed = '';
+  child.stderr?.on('data', (d: string) => (printed += d));
   const runDir = await waitForRunFolder(out, 60_000);
   const runId = (JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as { run_id: string }).run_id;
-  await waitFor('20 samples', () => measuredRows(runDir) >= 20, 120_000);
+  // A run that ends or stalls before 20 samples says why: what it printed goes into the failure.
+  await waitFor('20 samples', () => measuredRows(runDir) >= 20 || ended !== null, 180_000).catch((e: Error) => {
+    throw new Error(`${e.message} (${measuredRows(runDir)} so far); the run printed:\n${printed.slice(-3000)}`);
+  });
+  if (ended !== null) {
+    const r: CliResult = ended;
+    assert.fail(`the run ended (exit ${r.code}) after ${measuredRows(runDir)} samples:\n${r.stderr.slice(-3000)}`);
+  }
   return { child, done, runDir, runId };
 }
 
