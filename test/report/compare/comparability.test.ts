@@ -17,6 +17,8 @@ const one = (o: Partial<FakeRunOptions> & { run_id: string }): FakeRunOptions =>
   cases: [{ mode: 'new', values: VALUES }],
   ...o,
 });
+/** A run without in-run connects (no witness of its link while it measured). */
+const blind = (o: Partial<FakeRunOptions> & { run_id: string }): FakeRunOptions => one({ connect_ms: null, ...o });
 
 function reasons(base: FakeRunOptions[], head: FakeRunOptions[], unit: ReplicationUnit = 'request', threshold_pct = 5) {
   const { cases } = joinCases(
@@ -98,7 +100,8 @@ test('rule: different congestion control', () => {
   );
 });
 
-test('rule: calibrated RTT beyond 3 × the threshold AND outside each other’s CI', () => {
+test('rule: without an in-run witness, a calibrated RTT beyond 3 × the threshold AND outside each other’s CI', () => {
+  const one = (o: Partial<FakeRunOptions> & { run_id: string }): FakeRunOptions => blind(o);
   // +20 %, CIs [1.0, 1.2] and [1.25, 1.4] do not overlap → not comparable
   assert.deepEqual(
     rules([one({ run_id: 'b', rtt: 1.1, rtt_ci: [1.0, 1.2] })], [one({ run_id: 'h', rtt: 1.32, rtt_ci: [1.25, 1.4] })]),
@@ -129,6 +132,27 @@ test('rule: calibrated RTT beyond 3 × the threshold AND outside each other’s 
   );
   // not recorded: the rule cannot judge
   assert.deepEqual(rules([one({ run_id: 'b', rtt: null })], [one({ run_id: 'h', rtt: 2 })]), []);
+});
+
+test('a calibration off by more than the limit yields to the in-run witness of the same link', () => {
+  // The first run on a cold machine: 1.518 ms [1.38, 1.565] vs 1.272 ms [1.259, 1.299] before the runs, while
+  // their 300 connects each agreed (as in a local run of the action against nginx, same config both sides).
+  const cold = { rtt: 1.518, rtt_ci: [1.38, 1.565] as [number, number] };
+  const warm = { rtt: 1.272, rtt_ci: [1.259, 1.299] as [number, number] };
+  assert.deepEqual(
+    rules([one({ run_id: 'b', ...cold, connect_ms: 1.3 })], [one({ run_id: 'h', ...warm, connect_ms: 1.305 })]),
+    [],
+  );
+  // The same calibrations with the links apart during the runs too: another link.
+  assert.deepEqual(
+    rules([one({ run_id: 'b', ...cold, connect_ms: 1.5 })], [one({ run_id: 'h', ...warm, connect_ms: 1.25 })]),
+    ['in_run_rtt'],
+  );
+  // Either side without a witness: the calibration judges.
+  assert.deepEqual(
+    rules([one({ run_id: 'b', ...cold, connect_ms: null })], [one({ run_id: 'h', ...warm, connect_ms: 1.305 })]),
+    ['calibrated_rtt'],
+  );
 });
 
 test('rule: the link RTT during the runs beyond 3 × the threshold; a smaller drift is corrected, not refused', () => {
@@ -265,13 +289,20 @@ test('no link delay (the loopback profile: both sides below MIN_LINK_DELAY_MS): 
   const res = compareRuns([base], [slower], o);
   assert.equal(res.rows[0]?.link_drift_pct, null, 'no correction without a link');
   assert.equal(res.rows[0]?.verdict, 'regressed', 'a 50 % slower head at loopback is a regression, not a drift');
-  // One side on a real link is still another link.
+  // One side on a real link is still another link, by its calibration and by its connects.
   assert.deepEqual(
     rules(
-      [one({ run_id: 'b', rtt: 0.27, rtt_ci: [0.25, 0.28] })],
-      [one({ run_id: 'h', rtt: 1.27, rtt_ci: [1.2, 1.3] })],
+      [blind({ run_id: 'b', rtt: 0.27, rtt_ci: [0.25, 0.28] })],
+      [blind({ run_id: 'h', rtt: 1.27, rtt_ci: [1.2, 1.3] })],
     ),
     ['calibrated_rtt'],
+  );
+  assert.deepEqual(
+    rules(
+      [one({ run_id: 'b', rtt: 0.27, rtt_ci: [0.25, 0.28], connect_ms: 0.27 })],
+      [one({ run_id: 'h', rtt: 1.27, rtt_ci: [1.2, 1.3], connect_ms: 1.27 })],
+    ),
+    ['in_run_rtt'],
   );
 });
 

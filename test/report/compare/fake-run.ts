@@ -20,8 +20,8 @@ export interface FakeRunOptions {
   /** calibrated RTT and its CI in meta; null = not recorded. */
   rtt?: number | null;
   rtt_ci?: [number, number] | null;
-  /** connect_ms of every measured request (all are new connections). */
-  connect_ms?: number;
+  /** connect_ms of every measured request (all are new connections); null = none recorded (no in-run witness). */
+  connect_ms?: number | null;
   cases: FakeCase[];
   /** meta.status.kind (default completed); null = not recorded. */
   status?: string | null;
@@ -64,7 +64,7 @@ export function fakeRun(o: FakeRunOptions): RunFolder {
         ...base,
         warmup: '0',
         error: '',
-        connect_ms: String(o.connect_ms ?? 1),
+        connect_ms: o.connect_ms === null ? '' : String(o.connect_ms ?? 1),
         ttfb_ms: String(v - 0.5),
         total_ms: String(v),
       });
