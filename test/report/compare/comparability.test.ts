@@ -153,6 +153,10 @@ test('a calibration off by more than the limit yields to the in-run witness of t
     rules([one({ run_id: 'b', ...cold, connect_ms: null })], [one({ run_id: 'h', ...warm, connect_ms: 1.305 })]),
     ['calibrated_rtt'],
   );
+  // Several runs a side: three runs cannot make the in-run test significant, so calibrations apart still count.
+  const runs = (side: string, cal: typeof cold) =>
+    [0, 1, 2].map((i) => one({ run_id: `${side}${i}`, ...cal, connect_ms: 1.3 }));
+  assert.deepEqual(rules(runs('b', cold), runs('h', warm), 'run'), ['calibrated_rtt']);
 });
 
 test('rule: the link RTT during the runs beyond 3 × the threshold; a smaller drift is corrected, not refused', () => {
